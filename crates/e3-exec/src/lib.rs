@@ -1,0 +1,541 @@
+//! The executor: the only code in e3 that starts processes.
+//!
+//! Plans are built elsewhere, as values ([`e3_plan::Plan`]); this crate runs
+//! them. Sequential steps inherit the terminal. A [`Step::Together`] group is
+//! started at once, each member in its own process group with its output
+//! (stdout and stderr, merged) read line by line and handed to an
+//! [`Observer`], which decides when to stop. Stopping is always the same:
+//! SIGTERM to every member's process group, then SIGKILL after a grace period,
+//! and every member is reaped before [`run_together`] returns. Members also
+//! die with e3 itself (`PR_SET_PDEATHSIG`), so no process outlives a killed e3.
+
+mod interrupt;
+mod lock;
+
+use std::fmt;
+use std::io::{self, BufRead, BufReader};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use e3_plan::{Cmd, Job, Plan, Step};
+
+pub use interrupt::{install_interrupt_handler, interrupted};
+pub use lock::FileLock;
+
+/// A failure to start or finish a command, naming it.
+#[derive(Debug)]
+pub struct ExecError {
+    pub message: String,
+}
+
+impl ExecError {
+    fn new(message: impl Into<String>) -> ExecError {
+        ExecError { message: message.into() }
+    }
+
+    fn io(what: impl fmt::Display, err: io::Error) -> ExecError {
+        ExecError::new(format!("{what}: {err}"))
+    }
+}
+
+impl fmt::Display for ExecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ExecError {}
+
+pub type Result<T, E = ExecError> = std::result::Result<T, E>;
+
+/// How a process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    Code(i32),
+    Signal(i32),
+}
+
+impl End {
+    pub fn success(self) -> bool {
+        self == End::Code(0)
+    }
+
+    fn from_status(status: ExitStatus) -> End {
+        match (status.code(), status.signal()) {
+            (Some(code), _) => End::Code(code),
+            (None, Some(sig)) => End::Signal(sig),
+            (None, None) => End::Code(-1),
+        }
+    }
+}
+
+impl fmt::Display for End {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            End::Code(code) => write!(f, "exit code {code}"),
+            End::Signal(sig) => write!(f, "killed by {}", signal_name(*sig)),
+        }
+    }
+}
+
+pub fn signal_name(sig: i32) -> String {
+    match sig {
+        libc::SIGINT => "SIGINT".into(),
+        libc::SIGTERM => "SIGTERM".into(),
+        libc::SIGKILL => "SIGKILL".into(),
+        libc::SIGHUP => "SIGHUP".into(),
+        libc::SIGSEGV => "SIGSEGV".into(),
+        libc::SIGABRT => "SIGABRT".into(),
+        libc::SIGPIPE => "SIGPIPE".into(),
+        other => format!("signal {other}"),
+    }
+}
+
+/// Where a command runs: its own `cwd`, relative to the plan's workdir.
+fn resolve_dir(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Option<Utf8PathBuf> {
+    match (workdir, &cmd.cwd) {
+        (_, Some(dir)) if dir.is_absolute() => Some(dir.clone()),
+        (Some(base), Some(dir)) => Some(base.join(dir)),
+        (None, Some(dir)) => Some(dir.clone()),
+        (Some(base), None) => Some(base.to_path_buf()),
+        (None, None) => None,
+    }
+}
+
+fn command(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Command {
+    let argv = cmd.argv();
+    let mut command = Command::new(argv[0]);
+    command.args(&argv[1..]);
+    for (key, value) in &cmd.env {
+        command.env(key, value.expose());
+    }
+    if let Some(dir) = resolve_dir(workdir, cmd) {
+        command.current_dir(dir);
+    }
+    command
+}
+
+/// Runs a command to completion with e3's own stdin, stdout and stderr.
+pub fn run(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Result<()> {
+    let status = command(workdir, cmd)
+        .status()
+        .map_err(|e| ExecError::io(format_args!("cannot start `{cmd}`"), e))?;
+    let end = End::from_status(status);
+    if end.success() { Ok(()) } else { Err(ExecError::new(format!("`{cmd}` failed ({end})"))) }
+}
+
+/// What a finished probe printed.
+pub struct Captured {
+    pub end: End,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs a short, read-only command (a version check, say) and captures its
+/// output. Not for steps of a plan: those go through [`run_plan`].
+pub fn capture(cmd: &Cmd) -> Result<Captured> {
+    let out = command(None, cmd)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| ExecError::io(format_args!("cannot start `{cmd}`"), e))?;
+    Ok(Captured {
+        end: End::from_status(out.status),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+/// Runs the sequential steps of a plan. A [`Step::Together`] group needs an
+/// observer: use [`run_together`] for it; here it is an error.
+pub fn run_plan(plan: &Plan, mut announce: impl FnMut(&Step)) -> Result<()> {
+    let workdir = plan.workdir.as_deref();
+    for step in &plan.steps {
+        announce(step);
+        match step {
+            Step::Run(cmd) => run(workdir, cmd)?,
+            Step::WriteFile { path, contents } => {
+                let path = match workdir {
+                    Some(base) if path.is_relative() => base.join(path),
+                    _ => path.clone(),
+                };
+                std::fs::write(&path, contents)
+                    .map_err(|e| ExecError::io(format_args!("cannot write {path}"), e))?;
+            }
+            Step::Note(_) => {}
+            Step::Together { what, .. } => {
+                return Err(ExecError::new(format!("internal: `{what}` needs run_together")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Something that happened to a member of a group.
+#[derive(Debug)]
+pub enum Event<'a> {
+    Started { job: usize, pid: u32 },
+    /// One line of the member's output (stdout and stderr merged), without
+    /// its newline.
+    Line { job: usize, line: &'a str },
+    /// The member has ended and all its output was delivered.
+    Exited { job: usize, end: End, stopped: bool },
+}
+
+/// What the observer wants after an event.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Continue,
+    /// Stop every member still running, for this reason.
+    Stop(String),
+}
+
+pub trait Observer {
+    fn event(&mut self, event: Event<'_>) -> Verdict;
+    /// Called a few times a second, to show progress or decide on time.
+    fn tick(&mut self) -> Verdict {
+        Verdict::Continue
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct GroupOptions {
+    /// Stop everything when the group runs longer than this.
+    pub timeout: Option<Duration>,
+    /// Between SIGTERM and SIGKILL when stopping.
+    pub grace: Duration,
+}
+
+impl Default for GroupOptions {
+    fn default() -> GroupOptions {
+        GroupOptions { timeout: None, grace: Duration::from_secs(3) }
+    }
+}
+
+/// Why a group was stopped before every member ended on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    Observer(String),
+    Timeout(Duration),
+    Interrupted,
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopReason::Observer(why) => f.write_str(why),
+            StopReason::Timeout(limit) => write!(f, "timed out after {}s", limit.as_secs()),
+            StopReason::Interrupted => f.write_str("interrupted"),
+        }
+    }
+}
+
+/// How one member of a group ended.
+#[derive(Clone, Debug)]
+pub struct JobEnd {
+    pub end: End,
+    /// e3 signalled it before it ended on its own.
+    pub stopped: bool,
+    /// From its start until its end was seen.
+    pub wall: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct GroupReport {
+    /// `None` when every member ended on its own.
+    pub stopped: Option<StopReason>,
+    pub jobs: Vec<JobEnd>,
+    pub wall: Duration,
+}
+
+enum Msg {
+    Line(usize, String),
+    Eof(usize),
+}
+
+struct Member {
+    child: Child,
+    started: Instant,
+    status: Option<(End, Instant)>,
+    eof: bool,
+    signalled: bool,
+    done: Option<JobEnd>,
+}
+
+/// Starts every job at once and watches them until all have ended.
+///
+/// Returns when every member has been reaped. A member that cannot be started
+/// stops the ones already running and is an error.
+pub fn run_together(
+    workdir: Option<&Utf8Path>,
+    jobs: &[Job],
+    options: &GroupOptions,
+    observer: &mut dyn Observer,
+) -> Result<GroupReport> {
+    install_interrupt_handler();
+    let begin = Instant::now();
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let mut members: Vec<Member> = Vec::with_capacity(jobs.len());
+    for (index, job) in jobs.iter().enumerate() {
+        match spawn_member(workdir, index, job, tx.clone()) {
+            Ok(child) => {
+                observer.event(Event::Started { job: index, pid: child.id() });
+                members.push(Member {
+                    child,
+                    started: Instant::now(),
+                    status: None,
+                    eof: false,
+                    signalled: false,
+                    done: None,
+                });
+            }
+            Err(err) => {
+                for member in &mut members {
+                    signal_group(&member.child, libc::SIGKILL);
+                    let _ = member.child.wait();
+                }
+                return Err(err);
+            }
+        }
+    }
+    drop(tx);
+
+    let mut stopping: Option<(StopReason, Instant)> = None;
+    let mut killed = false;
+    // Output left behind by a member's own children must not hold us forever.
+    let eof_grace = Duration::from_secs(1);
+    while members.iter().any(|m| m.done.is_none()) {
+        let mut verdicts = Vec::new();
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(Msg::Line(job, line)) => verdicts.push(observer.event(Event::Line { job, line: &line })),
+            Ok(Msg::Eof(job)) => members[job].eof = true,
+            Err(_) => {}
+        }
+        for (job, member) in members.iter_mut().enumerate() {
+            if member.done.is_some() {
+                continue;
+            }
+            if member.status.is_none() {
+                match member.child.try_wait() {
+                    Ok(Some(status)) => member.status = Some((End::from_status(status), Instant::now())),
+                    Ok(None) => {}
+                    Err(err) => {
+                        return Err(ExecError::io(format_args!("cannot wait for {}", jobs[job].label), err));
+                    }
+                }
+            }
+            if let Some((end, at)) = member.status {
+                if !member.eof && at.elapsed() < eof_grace {
+                    continue;
+                }
+                if !member.eof {
+                    // Leftover children of the member keep its output open.
+                    signal_group(&member.child, libc::SIGKILL);
+                    // Deliver what is already buffered before the end.
+                    while let Ok(msg) = rx.try_recv() {
+                        match msg {
+                            Msg::Line(j, line) => verdicts.push(observer.event(Event::Line { job: j, line: &line })),
+                            Msg::Eof(j) if j == job => member.eof = true,
+                            Msg::Eof(_) => {}
+                        }
+                    }
+                }
+                let done = JobEnd { end, stopped: member.signalled, wall: at - member.started };
+                verdicts.push(observer.event(Event::Exited { job, end, stopped: member.signalled }));
+                member.done = Some(done);
+            }
+        }
+        verdicts.push(observer.tick());
+        if stopping.is_none() {
+            let reason = if interrupted() {
+                Some(StopReason::Interrupted)
+            } else if let Some(limit) = options.timeout.filter(|t| begin.elapsed() > *t) {
+                Some(StopReason::Timeout(limit))
+            } else {
+                verdicts.into_iter().find_map(|v| match v {
+                    Verdict::Stop(why) => Some(StopReason::Observer(why)),
+                    Verdict::Continue => None,
+                })
+            };
+            if let Some(reason) = reason {
+                for member in members.iter_mut().filter(|m| m.status.is_none()) {
+                    member.signalled = true;
+                    signal_group(&member.child, libc::SIGTERM);
+                }
+                stopping = Some((reason, Instant::now()));
+            }
+        } else if let Some((_, since)) = &stopping
+            && !killed
+            && since.elapsed() > options.grace
+        {
+            for member in members.iter_mut().filter(|m| m.status.is_none()) {
+                signal_group(&member.child, libc::SIGKILL);
+            }
+            killed = true;
+        }
+    }
+    // Whatever a member started in its process group goes with it.
+    for member in &members {
+        signal_group(&member.child, libc::SIGKILL);
+    }
+    Ok(GroupReport {
+        stopped: stopping.map(|(reason, _)| reason),
+        jobs: members.into_iter().map(|m| m.done.expect("every member is done")).collect(),
+        wall: begin.elapsed(),
+    })
+}
+
+fn spawn_member(workdir: Option<&Utf8Path>, index: usize, job: &Job, tx: mpsc::Sender<Msg>) -> Result<Child> {
+    let (reader, writer) =
+        io::pipe().map_err(|e| ExecError::io(format_args!("cannot make a pipe for {}", job.label), e))?;
+    let writer2 = writer
+        .try_clone()
+        .map_err(|e| ExecError::io(format_args!("cannot make a pipe for {}", job.label), e))?;
+    let mut command = command(workdir, &job.cmd);
+    command.stdin(Stdio::null()).stdout(writer).stderr(writer2).process_group(0);
+    // SAFETY: prctl and getppid are async-signal-safe; nothing is allocated.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = command
+        .spawn()
+        .map_err(|e| ExecError::io(format_args!("cannot start {} (`{}`)", job.label, job.cmd), e))?;
+    // Our copies of the pipe's write end must close, or the reader never ends.
+    drop(command);
+    thread::spawn(move || {
+        let mut reader = BufReader::new(reader);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                        buf.pop();
+                    }
+                    let line = String::from_utf8_lossy(&buf).into_owned();
+                    if tx.send(Msg::Line(index, line)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = tx.send(Msg::Eof(index));
+    });
+    Ok(child)
+}
+
+/// Signals the process group a member leads (it was started with
+/// `process_group(0)`, so its group id is its pid).
+fn signal_group(child: &Child, sig: i32) {
+    let Ok(pgid) = i32::try_from(child.id()) else { return };
+    // SAFETY: kill has no memory-safety preconditions. ESRCH (no such group) is fine.
+    unsafe {
+        libc::kill(-pgid, sig);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Recorder {
+        lines: Vec<(usize, String)>,
+        exits: Vec<(usize, End, bool)>,
+        stop_on_failure: bool,
+    }
+
+    impl Observer for Recorder {
+        fn event(&mut self, event: Event<'_>) -> Verdict {
+            match event {
+                Event::Started { .. } => {}
+                Event::Line { job, line } => self.lines.push((job, line.to_string())),
+                Event::Exited { job, end, stopped } => {
+                    self.exits.push((job, end, stopped));
+                    if self.stop_on_failure && !end.success() {
+                        return Verdict::Stop(format!("job {job} failed"));
+                    }
+                }
+            }
+            Verdict::Continue
+        }
+    }
+
+    fn sh(script: &str) -> Job {
+        Job { label: "sh".into(), cmd: Cmd::new("sh").arg("-c").arg(script) }
+    }
+
+    fn recorder(stop_on_failure: bool) -> Recorder {
+        Recorder { lines: vec![], exits: vec![], stop_on_failure }
+    }
+
+    #[test]
+    fn collects_merged_output_and_ends() {
+        let jobs = [sh("echo out; echo err >&2; exit 3"), sh("printf 'no newline'")];
+        let mut rec = recorder(false);
+        let report = run_together(None, &jobs, &GroupOptions::default(), &mut rec).unwrap();
+        assert_eq!(report.stopped, None);
+        assert_eq!(report.jobs[0].end, End::Code(3));
+        assert_eq!(report.jobs[1].end, End::Code(0));
+        let job0: Vec<_> = rec.lines.iter().filter(|(j, _)| *j == 0).map(|(_, l)| l.as_str()).collect();
+        assert_eq!(job0, ["out", "err"]);
+        assert!(rec.lines.contains(&(1, "no newline".to_string())));
+    }
+
+    #[test]
+    fn a_failure_stops_the_rest_and_their_children() {
+        let jobs = [sh("sleep 30 & sleep 30; echo never"), sh("sleep 0.2; exit 1")];
+        let mut rec = recorder(true);
+        let options = GroupOptions { timeout: None, grace: Duration::from_secs(2) };
+        let report = run_together(None, &jobs, &options, &mut rec).unwrap();
+        assert_eq!(report.stopped, Some(StopReason::Observer("job 1 failed".into())));
+        assert!(report.jobs[0].stopped);
+        assert_eq!(report.jobs[0].end, End::Signal(libc::SIGTERM));
+        assert!(!report.jobs[1].stopped);
+        assert!(report.wall < Duration::from_secs(10), "stopping took {:?}", report.wall);
+    }
+
+    #[test]
+    fn timeout_stops_the_group() {
+        let jobs = [sh("exec sleep 30")];
+        let options = GroupOptions { timeout: Some(Duration::from_millis(300)), grace: Duration::from_secs(1) };
+        let report = run_together(None, &jobs, &options, &mut recorder(false)).unwrap();
+        assert_eq!(report.stopped, Some(StopReason::Timeout(Duration::from_millis(300))));
+        assert!(report.jobs[0].stopped);
+    }
+
+    #[test]
+    fn sigterm_ignored_means_sigkill() {
+        let jobs = [sh("trap '' TERM; sleep 30 & wait; wait")];
+        let options = GroupOptions { timeout: Some(Duration::from_millis(100)), grace: Duration::from_millis(300) };
+        let report = run_together(None, &jobs, &options, &mut recorder(false)).unwrap();
+        assert_eq!(report.jobs[0].end, End::Signal(libc::SIGKILL));
+    }
+
+    #[test]
+    fn a_missing_program_is_an_error_naming_it() {
+        let jobs = [
+            sh("exec sleep 30"),
+            Job { label: "party 1".into(), cmd: Cmd::new("/nonexistent/python") },
+        ];
+        let err = run_together(None, &jobs, &GroupOptions::default(), &mut recorder(false)).unwrap_err();
+        assert!(err.message.contains("party 1"), "{err}");
+        assert!(err.message.contains("/nonexistent/python"), "{err}");
+    }
+
+    #[test]
+    fn sequential_failure_names_the_command() {
+        let mut plan = Plan::default();
+        plan.push(Step::Run(Cmd::new("sh").arg("-c").arg("exit 4")));
+        let err = run_plan(&plan, |_| {}).unwrap_err();
+        assert_eq!(err.message, "`sh -c 'exit 4'` failed (exit code 4)");
+    }
+}

@@ -1,0 +1,69 @@
+//! Advisory file locks (flock), released when dropped or when e3 dies.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::fd::AsRawFd;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::ExecError;
+
+/// An exclusive lock on a file, held until dropped.
+#[derive(Debug)]
+pub struct FileLock {
+    _file: File,
+    path: Utf8PathBuf,
+}
+
+impl FileLock {
+    /// Waits until the lock is ours.
+    pub fn acquire(path: &Utf8Path) -> Result<FileLock, ExecError> {
+        Self::lock(path, true)?.ok_or_else(|| ExecError { message: format!("cannot lock {path}") })
+    }
+
+    /// Takes the lock if nobody holds it; `None` when somebody does.
+    pub fn try_acquire(path: &Utf8Path) -> Result<Option<FileLock>, ExecError> {
+        Self::lock(path, false)
+    }
+
+    pub fn path(&self) -> &Utf8Path {
+        &self.path
+    }
+
+    fn lock(path: &Utf8Path, wait: bool) -> Result<Option<FileLock>, ExecError> {
+        let fail = |e: io::Error| ExecError { message: format!("cannot lock {path}: {e}") };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        let file = OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(fail)?;
+        let flags = if wait { libc::LOCK_EX } else { libc::LOCK_EX | libc::LOCK_NB };
+        loop {
+            // SAFETY: flock on a file descriptor we own.
+            if unsafe { libc::flock(file.as_raw_fd(), flags) } == 0 {
+                return Ok(Some(FileLock { _file: file, path: path.to_path_buf() }));
+            }
+            let err = io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                Some(libc::EWOULDBLOCK) if !wait => return Ok(None),
+                _ => return Err(fail(err)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_holder_waits() {
+        let dir = std::env::temp_dir().join(format!("e3-lock-test-{}", std::process::id()));
+        let path = Utf8PathBuf::from_path_buf(dir.join("x.lock")).unwrap();
+        let first = FileLock::acquire(&path).unwrap();
+        assert!(FileLock::try_acquire(&path).unwrap().is_none());
+        drop(first);
+        assert!(FileLock::try_acquire(&path).unwrap().is_some());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,312 @@
+//! Plans of commands, as plain values.
+//!
+//! Every e3 task turns what the user asked for into a [`Plan`]: an ordered
+//! list of [`Step`]s, each a command (program, arguments, environment, working
+//! directory) or a group of commands started together. Building a plan starts
+//! no process; `e3-exec` runs plans, `--dry-run` prints [`Plan::render`], and
+//! the snapshot tests check that same text.
+//!
+//! The rendering is a shell script: pasted into `sh` it does what e3 would do,
+//! except that secret values are shown as `***`.
+
+use std::fmt::{self, Write as _};
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+/// A value that may be a secret: rendered as `***`, passed on unchanged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Value {
+    text: String,
+    secret: bool,
+}
+
+impl Value {
+    pub fn plain(text: impl Into<String>) -> Value {
+        Value { text: text.into(), secret: false }
+    }
+
+    pub fn secret(text: impl Into<String>) -> Value {
+        Value { text: text.into(), secret: true }
+    }
+
+    /// The real value, for the executor only.
+    pub fn expose(&self) -> &str {
+        &self.text
+    }
+
+    pub fn is_secret(&self) -> bool {
+        self.secret
+    }
+
+    /// Shell-quoted text, or `***` for a secret.
+    fn render(&self) -> String {
+        if self.secret { "***".to_string() } else { quote(&self.text) }
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.secret { f.write_str("***") } else { fmt::Debug::fmt(&self.text, f) }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::plain(s)
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::plain(s)
+    }
+}
+
+impl From<&String> for Value {
+    fn from(s: &String) -> Value {
+        Value::plain(s.clone())
+    }
+}
+
+impl From<&Utf8Path> for Value {
+    fn from(p: &Utf8Path) -> Value {
+        Value::plain(p.as_str())
+    }
+}
+
+impl From<&Utf8PathBuf> for Value {
+    fn from(p: &Utf8PathBuf) -> Value {
+        Value::plain(p.as_str())
+    }
+}
+
+/// One process to start: argv, extra environment and working directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cmd {
+    pub program: Value,
+    pub args: Vec<Value>,
+    /// Added to the environment e3 itself runs in.
+    pub env: Vec<(String, Value)>,
+    /// Relative paths are relative to the plan's working directory.
+    pub cwd: Option<Utf8PathBuf>,
+}
+
+impl Cmd {
+    pub fn new(program: impl Into<Value>) -> Cmd {
+        Cmd { program: program.into(), args: Vec::new(), env: Vec::new(), cwd: None }
+    }
+
+    pub fn arg(mut self, arg: impl Into<Value>) -> Cmd {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn args<I>(mut self, args: I) -> Cmd
+    where
+        I: IntoIterator,
+        I::Item: Into<Value>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<Value>) -> Cmd {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn cwd(mut self, dir: impl Into<Utf8PathBuf>) -> Cmd {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    /// One line of shell: `[cd DIR && ][K=V ...] program args...`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if let Some(dir) = &self.cwd {
+            let _ = write!(out, "cd {} && ", quote(dir.as_str()));
+        }
+        for (key, value) in &self.env {
+            let _ = write!(out, "{key}={} ", value.render());
+        }
+        out.push_str(&self.program.render());
+        for arg in &self.args {
+            out.push(' ');
+            out.push_str(&arg.render());
+        }
+        out
+    }
+
+    /// The argv as plain strings, secrets exposed: for the executor.
+    pub fn argv(&self) -> Vec<&str> {
+        std::iter::once(self.program.expose()).chain(self.args.iter().map(Value::expose)).collect()
+    }
+}
+
+impl fmt::Display for Cmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+/// A member of a [`Step::Together`] group: a command and who it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    /// Short name used in progress lines and the rendering (`party 3`).
+    pub label: String,
+    pub cmd: Cmd,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Run a command to completion; a failure stops the plan.
+    Run(Cmd),
+    /// Write a file (the executor does it itself, no process).
+    WriteFile { path: Utf8PathBuf, contents: String },
+    /// Start every job at once and watch them together.
+    Together { what: String, jobs: Vec<Job> },
+    /// Nothing to do, only said (for example: an environment is up to date).
+    Note(String),
+}
+
+/// What a task will do, in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Where relative paths start; `None` runs in e3's own working directory.
+    pub workdir: Option<Utf8PathBuf>,
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    pub fn new(workdir: impl Into<Utf8PathBuf>) -> Plan {
+        Plan { workdir: Some(workdir.into()), steps: Vec::new() }
+    }
+
+    pub fn push(&mut self, step: Step) {
+        self.steps.push(step);
+    }
+
+    /// The plan as a shell script, secrets shown as `***`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if let Some(dir) = &self.workdir {
+            let _ = writeln!(out, "cd {}", quote(dir.as_str()));
+        }
+        for step in &self.steps {
+            match step {
+                // A subshell keeps a `cd` from leaking into later lines.
+                Step::Run(cmd) if cmd.cwd.is_some() => {
+                    let _ = writeln!(out, "({})", cmd.render());
+                }
+                Step::Run(cmd) => {
+                    let _ = writeln!(out, "{}", cmd.render());
+                }
+                Step::WriteFile { path, contents } => {
+                    let marker = heredoc_marker(contents);
+                    let _ = writeln!(out, "cat > {} <<'{marker}'", quote(path.as_str()));
+                    out.push_str(contents);
+                    if !contents.is_empty() && !contents.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    let _ = writeln!(out, "{marker}");
+                }
+                Step::Together { what, jobs } => {
+                    let _ = writeln!(out, "# {what}: {} started together", jobs.len());
+                    for job in jobs {
+                        let _ = writeln!(out, "{} &  # {}", job.cmd.render(), job.label);
+                    }
+                    let _ = writeln!(out, "wait");
+                }
+                Step::Note(text) => {
+                    for line in text.lines() {
+                        let _ = writeln!(out, "# {line}");
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn heredoc_marker(contents: &str) -> String {
+    let mut marker = "EOF".to_string();
+    while contents.lines().any(|l| l == marker) {
+        marker.push('_');
+    }
+    marker
+}
+
+/// Quote `s` for a POSIX shell, leaving it bare when that is safe.
+pub fn quote(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, expect: &str) {
+        assert_eq!(quote(input), expect, "quoting {input:?}");
+    }
+
+    #[test]
+    fn quoting() {
+        check("plain", "plain");
+        check("127.0.0.1:11599", "127.0.0.1:11599");
+        check("root@node-1.tail.ts.net", "root@node-1.tail.ts.net");
+        check("", "''");
+        check("two words", "'two words'");
+        check("it's", r"'it'\''s'");
+        check("$HOME", "'$HOME'");
+        check("a;b", "'a;b'");
+        check("*", "'*'");
+        check("~", "'~'");
+    }
+
+    #[test]
+    fn secrets_never_render() {
+        let cmd = Cmd::new("tailscale")
+            .arg("up")
+            .arg(Value::secret("tskey-auth-123"))
+            .env("TOKEN", Value::secret("dop_v1_abc"));
+        let text = cmd.render();
+        assert_eq!(text, "TOKEN=*** tailscale up ***");
+        assert!(!format!("{cmd:?}").contains("tskey"));
+        assert_eq!(cmd.argv(), ["tailscale", "up", "tskey-auth-123"]);
+    }
+
+    #[test]
+    fn plan_renders_as_a_script() {
+        let mut plan = Plan::new("/work/e3");
+        plan.push(Step::Note("python env is up to date".into()));
+        plan.push(Step::Run(Cmd::new("python3").args(["-m", "venv", ".e3/venv"])));
+        plan.push(Step::WriteFile { path: "a file".into(), contents: "EOF\nx".into() });
+        plan.push(Step::Together {
+            what: "parties".into(),
+            jobs: (0..2)
+                .map(|i| Job {
+                    label: format!("party {i}"),
+                    cmd: Cmd::new("python").arg("-c").arg("print('hi')").cwd("demos").env("X", "1"),
+                })
+                .collect(),
+        });
+        insta::assert_snapshot!(plan.render(), @r#"
+        cd /work/e3
+        # python env is up to date
+        python3 -m venv .e3/venv
+        cat > 'a file' <<'EOF_'
+        EOF
+        x
+        EOF_
+        # parties: 2 started together
+        cd demos && X=1 python -c 'print('\''hi'\'')' &  # party 0
+        cd demos && X=1 python -c 'print('\''hi'\'')' &  # party 1
+        wait
+        "#);
+    }
+}
