@@ -1,1 +1,41 @@
-fn main(){}
+//! `cargo xtask`: e3's tasks. One module per task; this file only dispatches.
+
+mod bench;
+mod cli;
+mod error;
+mod logs;
+mod ports;
+mod python;
+mod run;
+mod time;
+mod tools;
+mod ui;
+
+use std::process::ExitCode;
+
+use camino::Utf8PathBuf;
+use clap::Parser;
+
+use crate::cli::{Cli, Task};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    let result = match &cli.task {
+        Task::Run(args) => run::run(&root, cli.dry_run, args),
+        Task::Bench(args) => bench::run(&root, cli.dry_run, args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{err}");
+            ExitCode::from(err.exit_code() as u8)
+        }
+    }
+}
+
+/// The e3 checkout this xtask was built from.
+fn workspace_root() -> Utf8PathBuf {
+    let manifest_dir = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().map(Into::into).unwrap_or(manifest_dir)
+}

@@ -74,6 +74,12 @@ impl From<&Utf8Path> for Value {
     }
 }
 
+impl From<Utf8PathBuf> for Value {
+    fn from(p: Utf8PathBuf) -> Value {
+        Value::plain(p.into_string())
+    }
+}
+
 impl From<&Utf8PathBuf> for Value {
     fn from(p: &Utf8PathBuf) -> Value {
         Value::plain(p.as_str())

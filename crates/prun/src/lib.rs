@@ -1,0 +1,193 @@
+//! Who is which MPyC party, and what each one runs.
+//!
+//! The original system decided this in `prun.sh` on every host: party `i` is
+//! the `i`-th line of `hosts.pssh`, and every party gets `-I i` plus the same
+//! ordered `-P host:port` list. This crate is that logic as pure functions,
+//! shared by `cargo xtask run` (local and remote) and the host-side `prun`
+//! binary.
+
+pub mod mpyc;
+
+use std::fmt;
+
+/// MPyC refuses more parties than this.
+pub const MAX_PARTIES: usize = 256;
+
+/// The port the original prun.sh used for every party.
+pub const DEFAULT_PORT: u16 = 11599;
+
+/// How the parties are laid out over the hosts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// How many parties in all (`--parties`).
+    pub parties: usize,
+    /// How many parties one host may run (`--parties-per-host`): a host's
+    /// `k`-th party listens on `base_port + k`.
+    pub per_host: usize,
+    pub base_port: u16,
+}
+
+/// One party of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Party {
+    pub index: usize,
+    /// Position of its host in the inventory.
+    pub host_index: usize,
+    /// The address other parties use for it.
+    pub host: String,
+    pub port: u16,
+}
+
+impl Party {
+    /// `host:port`, as MPyC's `-P` takes it (IPv6 literals in brackets).
+    pub fn address(&self) -> String {
+        if self.host.contains(':') && !self.host.starts_with('[') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Why no party table can be made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LayoutError {
+    NoParties,
+    TooManyParties(usize),
+    NoHosts,
+    NotEnoughHosts { parties: usize, hosts: usize, per_host: usize },
+    PerHostZero,
+    PortsOverflow { base: u16, needed: usize },
+}
+
+impl fmt::Display for LayoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LayoutError::NoParties => write!(f, "the number of parties must be at least 1"),
+            LayoutError::TooManyParties(n) => {
+                write!(f, "{n} parties is more than MPyC supports (at most {MAX_PARTIES})")
+            }
+            LayoutError::NoHosts => write!(f, "the host list is empty"),
+            LayoutError::NotEnoughHosts { parties, hosts, per_host: 1 } => write!(
+                f,
+                "{parties} parties need {parties} hosts, but the host list has {hosts}; \
+                 use fewer parties or --parties-per-host"
+            ),
+            LayoutError::NotEnoughHosts { parties, hosts, per_host } => write!(
+                f,
+                "{parties} parties do not fit on {hosts} hosts with {per_host} parties per host"
+            ),
+            LayoutError::PerHostZero => write!(f, "parties per host must be at least 1"),
+            LayoutError::PortsOverflow { base, needed } => {
+                write!(f, "base port {base} leaves no room for {needed} ports below 65536")
+            }
+        }
+    }
+}
+
+impl std::error::Error for LayoutError {}
+
+/// Checks MPyC's limit on the number of parties.
+pub fn check_party_count(parties: usize) -> Result<(), LayoutError> {
+    match parties {
+        0 => Err(LayoutError::NoParties),
+        n if n > MAX_PARTIES => Err(LayoutError::TooManyParties(n)),
+        _ => Ok(()),
+    }
+}
+
+/// Party `i` goes to the host at `i / per_host`, as its `(i % per_host)`-th
+/// party: hosts are filled in file order, one after another.
+pub fn party_table(hosts: &[String], layout: &Layout) -> Result<Vec<Party>, LayoutError> {
+    check_party_count(layout.parties)?;
+    if layout.per_host == 0 {
+        return Err(LayoutError::PerHostZero);
+    }
+    if hosts.is_empty() {
+        return Err(LayoutError::NoHosts);
+    }
+    if layout.parties > hosts.len() * layout.per_host {
+        return Err(LayoutError::NotEnoughHosts {
+            parties: layout.parties,
+            hosts: hosts.len(),
+            per_host: layout.per_host,
+        });
+    }
+    let slots = layout.per_host.min(layout.parties);
+    if usize::from(layout.base_port) + slots - 1 > usize::from(u16::MAX) {
+        return Err(LayoutError::PortsOverflow { base: layout.base_port, needed: slots });
+    }
+    Ok((0..layout.parties)
+        .map(|index| {
+            let host_index = index / layout.per_host;
+            let slot = index % layout.per_host;
+            Party {
+                index,
+                host_index,
+                host: hosts[host_index].clone(),
+                port: layout.base_port + slot as u16,
+            }
+        })
+        .collect())
+}
+
+/// MPyC's own arguments for party `index`: `-I index -P addr0 -P addr1 ...`.
+pub fn mpyc_args(table: &[Party], index: usize) -> Vec<String> {
+    let mut args = vec!["-I".to_string(), index.to_string()];
+    for party in table {
+        args.push("-P".to_string());
+        args.push(party.address());
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn layout(parties: usize, per_host: usize) -> Layout {
+        Layout { parties, per_host, base_port: DEFAULT_PORT }
+    }
+
+    #[test]
+    fn one_party_per_host_in_file_order() {
+        let table = party_table(&hosts(&["a", "b", "c"]), &layout(2, 1)).unwrap();
+        let addrs: Vec<_> = table.iter().map(Party::address).collect();
+        assert_eq!(addrs, ["a:11599", "b:11599"]);
+        assert_eq!(mpyc_args(&table, 1), ["-I", "1", "-P", "a:11599", "-P", "b:11599"]);
+    }
+
+    #[test]
+    fn several_parties_per_host_take_consecutive_ports() {
+        let table = party_table(&hosts(&["a", "b"]), &layout(3, 2)).unwrap();
+        let addrs: Vec<_> = table.iter().map(|p| (p.host_index, p.address())).collect();
+        assert_eq!(addrs, [(0, "a:11599".into()), (0, "a:11600".into()), (1, "b:11599".into())]);
+    }
+
+    #[test]
+    fn ipv6_literals_are_bracketed() {
+        let table = party_table(&hosts(&["::1"]), &layout(1, 1)).unwrap();
+        assert_eq!(table[0].address(), "[::1]:11599");
+    }
+
+    #[test]
+    fn limits() {
+        let check = |h: &[&str], l: Layout, expect: &str| {
+            assert_eq!(party_table(&hosts(h), &l).unwrap_err().to_string(), expect);
+        };
+        check(&["a"], layout(0, 1), "the number of parties must be at least 1");
+        check(&["a"], layout(300, 300), "300 parties is more than MPyC supports (at most 256)");
+        check(&[], layout(1, 1), "the host list is empty");
+        check(
+            &["a", "b"],
+            layout(3, 1),
+            "3 parties need 3 hosts, but the host list has 2; use fewer parties or --parties-per-host",
+        );
+        check(&["a"], layout(3, 2), "3 parties do not fit on 1 hosts with 2 parties per host");
+        check(&["a"], Layout { parties: 3, per_host: 3, base_port: 65534 }, "base port 65534 leaves no room for 3 ports below 65536");
+    }
+}

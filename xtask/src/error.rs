@@ -1,0 +1,74 @@
+//! Errors that reach the user: a message, optional hints, and an exit code.
+//!
+//! A user mistake (bad flag, unknown program, missing tool or secret) exits
+//! with 2; a run that started and failed exits with 1.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The user can fix it by changing what they asked for or installed.
+    Usage,
+    /// The run itself failed.
+    Failure,
+}
+
+#[derive(Debug)]
+pub struct Error {
+    pub kind: Kind,
+    pub message: String,
+    pub hints: Vec<String>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self.kind {
+            Kind::Usage => 2,
+            Kind::Failure => 1,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Error {
+        self.hints.push(hint.into());
+        self
+    }
+}
+
+/// A mistake in what the user asked for: exit code 2.
+pub fn usage(message: impl Into<String>) -> Error {
+    Error { kind: Kind::Usage, message: message.into(), hints: Vec::new() }
+}
+
+/// The work itself failed: exit code 1.
+pub fn failure(message: impl Into<String>) -> Error {
+    Error { kind: Kind::Failure, message: message.into(), hints: Vec::new() }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        for hint in &self.hints {
+            write!(f, "\nhint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<e3_exec::ExecError> for Error {
+    fn from(err: e3_exec::ExecError) -> Error {
+        failure(err.message)
+    }
+}
+
+/// Adds what was being done to an IO error.
+pub trait Context<T> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> Context<T> for std::io::Result<T> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|err| failure(format!("{}: {err}", what())))
+    }
+}

@@ -1,0 +1,76 @@
+//! Free local ports for a run, reserved so that two e3 runs at once on this
+//! machine never pick the same ones.
+//!
+//! A port is taken when a listener can bind it (nobody else uses it) and e3
+//! holds a lock file for it in the temp folder (no other e3 run has it). The
+//! locks go with the returned [`Reservation`], or with e3's process.
+
+use std::net::{Ipv4Addr, TcpListener};
+
+use camino::Utf8PathBuf;
+use e3_exec::FileLock;
+
+use crate::error::{Result, failure, usage};
+
+/// Ports `first..first + count`, held until dropped.
+#[derive(Debug)]
+pub struct Reservation {
+    pub first: u16,
+    _locks: Vec<FileLock>,
+}
+
+/// Finds `count` consecutive free ports, starting the search at `base`.
+pub fn reserve(base: u16, count: usize) -> Result<Reservation> {
+    let last_possible = usize::from(u16::MAX) + 1 - count;
+    if usize::from(base) > last_possible {
+        return Err(usage(format!("--base-port {base} leaves no room for {count} ports below 65536"))
+            .hint("choose a lower --base-port"));
+    }
+    let lock_dir = Utf8PathBuf::from_path_buf(std::env::temp_dir())
+        .unwrap_or_else(|_| Utf8PathBuf::from("/tmp"))
+        .join("e3-ports");
+    let mut first = usize::from(base);
+    'search: while first <= last_possible {
+        let mut locks = Vec::with_capacity(count);
+        for port in first..first + count {
+            let port16 = port as u16;
+            let lock = FileLock::try_acquire(&lock_dir.join(format!("{port}.lock")))?;
+            match lock {
+                Some(lock) if is_free(port16) => locks.push(lock),
+                _ => {
+                    // Skip past the port that is taken.
+                    first = port + 1;
+                    continue 'search;
+                }
+            }
+        }
+        return Ok(Reservation { first: first as u16, _locks: locks });
+    }
+    Err(failure(format!("no {count} consecutive free ports between {base} and 65535")).hint("try another --base-port"))
+}
+
+/// Whether a listener could bind the port on every interface, as MPyC does.
+fn is_free(port: u16) -> bool {
+    TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_taken_ports_and_other_reservations() {
+        let first = reserve(20000, 3).unwrap();
+        // The same range is held by `first`, so the next run gets another.
+        let second = reserve(first.first, 3).unwrap();
+        assert!(second.first >= first.first + 3, "{} overlaps {}", second.first, first.first);
+        // A port some other program listens on is skipped too.
+        let taken = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0)).unwrap();
+        let port = taken.local_addr().unwrap().port();
+        if port < 65000 {
+            let third = reserve(port, 2).unwrap();
+            assert!(third.first > port);
+        }
+        assert!(reserve(65535, 2).unwrap_err().message.contains("no room"));
+    }
+}
