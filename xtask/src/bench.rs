@@ -31,7 +31,9 @@ struct Contender {
 
 fn run_overhead(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
     if runs < 5 {
-        return Err(usage("--runs must be at least 5 for a median worth reporting"));
+        return Err(usage(
+            "--runs must be at least 5 for a median worth reporting",
+        ));
     }
     let xtask = std::env::current_exe().context(|| "cannot find the xtask binary".to_string())?;
     let xtask = xtask.to_string_lossy().into_owned();
@@ -42,7 +44,9 @@ fn run_overhead(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
     let mut contenders = vec![
         Contender {
             name: "MPyC's own launcher: `python secretsanta.py 3 -M6` (baseline)",
-            cmd: Cmd::new(&interpreter).args(["secretsanta.py", "3", "-M6"]).cwd(root.join("demos")),
+            cmd: Cmd::new(&interpreter)
+                .args(["secretsanta.py", "3", "-M6"])
+                .cwd(root.join("demos")),
             target: None,
             times: vec![],
         },
@@ -80,7 +84,11 @@ fn run_overhead(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
         }
         eprintln!(
             "bench: round {round}/{runs}: {}",
-            contenders.iter().map(|c| format!("{:.3}s", c.times[round - 1])).collect::<Vec<_>>().join(", ")
+            contenders
+                .iter()
+                .map(|c| format!("{:.3}s", c.times[round - 1]))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let base = median(&contenders[0].times);
@@ -93,7 +101,10 @@ fn run_overhead(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         python::VENV_DIR
     );
-    let _ = writeln!(text, "| command | median wall | min | max | ratio to baseline | target |");
+    let _ = writeln!(
+        text,
+        "| command | median wall | min | max | ratio to baseline | target |"
+    );
     let _ = writeln!(text, "|---|---|---|---|---|---|");
     let mut missed = Vec::new();
     for c in &contenders {
@@ -111,9 +122,17 @@ fn run_overhead(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
             c.times.iter().cloned().fold(0.0, f64::max),
         );
     }
-    let _ = writeln!(text, "\nReproduce: `cargo build -p xtask && cargo xtask bench run-overhead --runs {runs}`.");
+    let _ = writeln!(
+        text,
+        "\nReproduce: `cargo build -p xtask && cargo xtask bench run-overhead --runs {runs}`."
+    );
     print!("{text}");
-    write_section(root, "run-overhead", "Run overhead: e3 against MPyC's own launcher", &text)?;
+    write_section(
+        root,
+        "run-overhead",
+        "Run overhead: e3 against MPyC's own launcher",
+        &text,
+    )?;
     eprintln!("bench: wrote {DOC}");
     if !missed.is_empty() {
         eprintln!("bench: target missed by: {}", missed.join("; "));
@@ -125,9 +144,13 @@ fn cold_build(root: &Utf8Path, dry_run: bool) -> Result<()> {
     let git = tools::require("git", "install git (Debian/Ubuntu: `apt-get install git`)")?;
     let cargo = tools::require("cargo", "install Rust with rustup (https://rustup.rs)")?;
     let tmp = std::env::temp_dir().join(format!("e3-cold-build-{}", std::process::id()));
-    let tmp = camino::Utf8PathBuf::from_path_buf(tmp).map_err(|_| failure("the temp folder is not UTF-8"))?;
+    let tmp = camino::Utf8PathBuf::from_path_buf(tmp)
+        .map_err(|_| failure("the temp folder is not UTF-8"))?;
     let clone = Cmd::new(&git).args(["clone", "--quiet", root.as_str(), tmp.as_str()]);
-    let build = Cmd::new(&cargo).args(["xtask", "--help"]).cwd(&tmp).env("CARGO_TARGET_DIR", tmp.join("target"));
+    let build = Cmd::new(&cargo)
+        .args(["xtask", "--help"])
+        .cwd(&tmp)
+        .env("CARGO_TARGET_DIR", tmp.join("target"));
     if dry_run {
         println!("{clone}\n{build}\nrm -rf {tmp}");
         return Ok(());
@@ -160,7 +183,11 @@ fn time_once(cmd: &Cmd) -> Result<f64> {
     if !out.end.success() {
         let tail: Vec<&str> = out.stderr.lines().rev().take(10).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
-        return Err(failure(format!("`{cmd}` failed ({}):\n{}", out.end, tail.join("\n"))));
+        return Err(failure(format!(
+            "`{cmd}` failed ({}):\n{}",
+            out.end,
+            tail.join("\n")
+        )));
     }
     Ok(secs)
 }

@@ -38,12 +38,20 @@ impl Error {
 
 /// A mistake in what the user asked for: exit code 2.
 pub fn usage(message: impl Into<String>) -> Error {
-    Error { kind: Kind::Usage, message: message.into(), hints: Vec::new() }
+    Error {
+        kind: Kind::Usage,
+        message: message.into(),
+        hints: Vec::new(),
+    }
 }
 
 /// The work itself failed: exit code 1.
 pub fn failure(message: impl Into<String>) -> Error {
-    Error { kind: Kind::Failure, message: message.into(), hints: Vec::new() }
+    Error {
+        kind: Kind::Failure,
+        message: message.into(),
+        hints: Vec::new(),
+    }
 }
 
 impl fmt::Display for Error {

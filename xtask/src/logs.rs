@@ -10,16 +10,30 @@ use crate::time;
 
 /// A new, empty folder for one run's logs: `logs/20261123-195300-secretsanta`
 /// (with `-2`, `-3`, ... when two runs start in the same second).
-pub fn new_run_dir(root: &Utf8Path, started: SystemTime, program: &str) -> Result<(String, Utf8PathBuf)> {
+pub fn new_run_dir(
+    root: &Utf8Path,
+    started: SystemTime,
+    program: &str,
+) -> Result<(String, Utf8PathBuf)> {
     let logs = root.join("logs");
     std::fs::create_dir_all(&logs).context(|| format!("cannot create {logs}"))?;
     let stem: String = program
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let base = format!("{}-{stem}", time::compact(started));
     for n in 1.. {
-        let id = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+        let id = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
         let dir = logs.join(&id);
         match std::fs::create_dir(&dir) {
             Ok(()) => return Ok((id, dir)),
@@ -45,7 +59,10 @@ mod tests {
 
     #[test]
     fn ids_are_unique_and_latest_follows() {
-        let root = Utf8PathBuf::from_path_buf(std::env::temp_dir().join(format!("e3-logs-{}", std::process::id()))).unwrap();
+        let root = Utf8PathBuf::from_path_buf(
+            std::env::temp_dir().join(format!("e3-logs-{}", std::process::id())),
+        )
+        .unwrap();
         let at = SystemTime::UNIX_EPOCH;
         let (a, _) = new_run_dir(&root, at, "my prog.py").unwrap();
         let (b, _) = new_run_dir(&root, at, "my prog.py").unwrap();
@@ -53,7 +70,12 @@ mod tests {
         assert_eq!(b, "19700101-000000-my_prog_py-2");
         link_latest(&root, &a).unwrap();
         link_latest(&root, &b).unwrap();
-        assert_eq!(std::fs::read_link(root.join("logs/latest")).unwrap().to_str(), Some(b.as_str()));
+        assert_eq!(
+            std::fs::read_link(root.join("logs/latest"))
+                .unwrap()
+                .to_str(),
+            Some(b.as_str())
+        );
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -37,5 +37,8 @@ fn main() -> ExitCode {
 /// The e3 checkout this xtask was built from.
 fn workspace_root() -> Utf8PathBuf {
     let manifest_dir = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir.parent().map(Into::into).unwrap_or(manifest_dir)
+    manifest_dir
+        .parent()
+        .map(Into::into)
+        .unwrap_or(manifest_dir)
 }

@@ -7,7 +7,7 @@
 
 use std::net::{Ipv4Addr, TcpListener};
 
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 use e3_exec::FileLock;
 
 use crate::error::{Result, failure, usage};
@@ -23,30 +23,47 @@ pub struct Reservation {
 pub fn reserve(base: u16, count: usize) -> Result<Reservation> {
     let last_possible = usize::from(u16::MAX) + 1 - count;
     if usize::from(base) > last_possible {
-        return Err(usage(format!("--base-port {base} leaves no room for {count} ports below 65536"))
-            .hint("choose a lower --base-port"));
+        return Err(usage(format!(
+            "--base-port {base} leaves no room for {count} ports below 65536"
+        ))
+        .hint("choose a lower --base-port"));
     }
     let lock_dir = Utf8PathBuf::from_path_buf(std::env::temp_dir())
         .unwrap_or_else(|_| Utf8PathBuf::from("/tmp"))
         .join("e3-ports");
     let mut first = usize::from(base);
-    'search: while first <= last_possible {
-        let mut locks = Vec::with_capacity(count);
-        for port in first..first + count {
-            let port16 = port as u16;
-            let lock = FileLock::try_acquire(&lock_dir.join(format!("{port}.lock")))?;
-            match lock {
-                Some(lock) if is_free(port16) => locks.push(lock),
-                _ => {
-                    // Skip past the port that is taken.
-                    first = port + 1;
-                    continue 'search;
-                }
+    while first <= last_possible {
+        match try_range(&lock_dir, first, count)? {
+            Ok(locks) => {
+                return Ok(Reservation {
+                    first: first as u16,
+                    _locks: locks,
+                });
             }
+            // Start again past the port that is taken.
+            Err(taken) => first = taken + 1,
         }
-        return Ok(Reservation { first: first as u16, _locks: locks });
     }
-    Err(failure(format!("no {count} consecutive free ports between {base} and 65535")).hint("try another --base-port"))
+    Err(failure(format!(
+        "no {count} consecutive free ports between {base} and 65535"
+    ))
+    .hint("try another --base-port"))
+}
+
+/// Locks for every port of `first..first + count`, or the first taken port.
+fn try_range(
+    lock_dir: &Utf8Path,
+    first: usize,
+    count: usize,
+) -> Result<Result<Vec<FileLock>, usize>> {
+    let mut locks = Vec::with_capacity(count);
+    for port in first..first + count {
+        match FileLock::try_acquire(&lock_dir.join(format!("{port}.lock")))? {
+            Some(lock) if is_free(port as u16) => locks.push(lock),
+            _ => return Ok(Err(port)),
+        }
+    }
+    Ok(Ok(locks))
 }
 
 /// Whether a listener could bind the port on every interface, as MPyC does.
@@ -63,7 +80,12 @@ mod tests {
         let first = reserve(20000, 3).unwrap();
         // The same range is held by `first`, so the next run gets another.
         let second = reserve(first.first, 3).unwrap();
-        assert!(second.first >= first.first + 3, "{} overlaps {}", second.first, first.first);
+        assert!(
+            second.first >= first.first + 3,
+            "{} overlaps {}",
+            second.first,
+            first.first
+        );
         // A port some other program listens on is skipped too.
         let taken = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0)).unwrap();
         let port = taken.local_addr().unwrap().port();

@@ -47,9 +47,13 @@ impl Python {
 
     /// Steps that make the environment ready (none when it is).
     pub fn setup_steps(&self) -> Vec<Step> {
-        let Python::Managed(m) = self else { return Vec::new() };
+        let Python::Managed(m) = self else {
+            return Vec::new();
+        };
         if m.up_to_date {
-            return vec![Step::Note(format!("python env {VENV_DIR} is up to date with {REQUIREMENTS}"))];
+            return vec![Step::Note(format!(
+                "python env {VENV_DIR} is up to date with {REQUIREMENTS}"
+            ))];
         }
         vec![
             Step::Run(Cmd::new(&m.base).args(["-m", "venv", "--clear", VENV_DIR])),
@@ -63,7 +67,10 @@ impl Python {
                 "--requirement",
                 REQUIREMENTS,
             ])),
-            Step::WriteFile { path: format!("{VENV_DIR}/{STAMP}").into(), contents: m.stamp.clone() },
+            Step::WriteFile {
+                path: format!("{VENV_DIR}/{STAMP}").into(),
+                contents: m.stamp.clone(),
+            },
         ]
     }
 }
@@ -88,13 +95,20 @@ pub fn resolve(root: &Utf8Path, given: Option<&str>) -> Result<Python> {
     })?;
     let probe = tools::probe(
         &base,
-        &["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3]); import venv, ensurepip"],
+        &[
+            "-c",
+            "import sys; print('%d.%d.%d' % sys.version_info[:3]); import venv, ensurepip",
+        ],
     )?;
     let version = probe.stdout.trim().to_string();
     if !is_recent_enough(&version) {
         return Err(usage(format!(
             "`{base}` is Python {}; MPyC needs {}.{} or newer",
-            if version.is_empty() { "of an unknown version" } else { &version },
+            if version.is_empty() {
+                "of an unknown version"
+            } else {
+                &version
+            },
             MIN_VERSION.0,
             MIN_VERSION.1
         ))
@@ -109,16 +123,24 @@ pub fn resolve(root: &Utf8Path, given: Option<&str>) -> Result<Python> {
     let venv = root.join(VENV_DIR);
     let stamp = stamp_text(&base, &version, &requirements);
     let up_to_date = is_up_to_date(&venv, &stamp);
-    Ok(Python::Managed(Managed { base, venv, stamp, up_to_date }))
+    Ok(Python::Managed(Managed {
+        base,
+        venv,
+        stamp,
+        up_to_date,
+    }))
 }
 
 /// Whether the environment at `venv` was made from exactly `stamp`.
 pub fn is_up_to_date(venv: &Utf8Path, stamp: &str) -> bool {
-    venv.join("bin/python").exists() && std::fs::read_to_string(venv.join(STAMP)).is_ok_and(|s| s == stamp)
+    venv.join("bin/python").exists()
+        && std::fs::read_to_string(venv.join(STAMP)).is_ok_and(|s| s == stamp)
 }
 
 fn stamp_text(base: &Utf8Path, version: &str, requirements: &str) -> String {
-    format!("# written by e3 after the environment was made; do not edit\n# python: {base} {version}\n{requirements}")
+    format!(
+        "# written by e3 after the environment was made; do not edit\n# python: {base} {version}\n{requirements}"
+    )
 }
 
 fn is_recent_enough(version: &str) -> bool {
@@ -155,9 +177,11 @@ mod tests {
     #[test]
     fn setup_only_when_stale() {
         let render = |p: &Python| {
-            let mut plan = e3_plan::Plan::default();
-            plan.steps = p.setup_steps();
-            plan.render()
+            e3_plan::Plan {
+                workdir: None,
+                steps: p.setup_steps(),
+            }
+            .render()
         };
         insta::assert_snapshot!(render(&managed(false)), @r"
         /usr/bin/python3 -m venv --clear .e3/venv

@@ -36,15 +36,21 @@ impl Program {
 pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
     let cwd = current_dir()?;
     let program = resolve_program(root, &cwd, &args.program, args.demos.as_deref())?;
-    prun::check_party_count(args.parties).map_err(|e| usage(format!("--parties {}: {e}", args.parties)))?;
+    prun::check_party_count(args.parties)
+        .map_err(|e| usage(format!("--parties {}: {e}", args.parties)))?;
     prun::mpyc::check_program_args(&args.args, args.parties).map_err(usage)?;
     if args.timeout == 0 {
         return Err(usage("--timeout must be at least 1 second"));
     }
     let python = python::resolve(root, args.python.as_deref())?;
     let ports = ports::reserve(args.base_port, args.parties)?;
-    let layout = Layout { parties: args.parties, per_host: args.parties, base_port: ports.first };
-    let table = prun::party_table(&["127.0.0.1".to_string()], &layout).map_err(|e| usage(e.to_string()))?;
+    let layout = Layout {
+        parties: args.parties,
+        per_host: args.parties,
+        base_port: ports.first,
+    };
+    let table =
+        prun::party_table(&["127.0.0.1".to_string()], &layout).map_err(|e| usage(e.to_string()))?;
     let plan = plan_local(root, &program, &args.args, &python, &table);
     if dry_run {
         print!("{}", plan.render());
@@ -52,7 +58,10 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
     }
     let ui = Ui::new(args.json);
     let mut group = None;
-    let mut setup = Plan { workdir: plan.workdir.clone(), steps: Vec::new() };
+    let mut setup = Plan {
+        workdir: plan.workdir.clone(),
+        steps: Vec::new(),
+    };
     for step in plan.steps {
         match step {
             Step::Together { jobs, .. } => group = Some(jobs),
@@ -66,12 +75,23 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
 }
 
 fn current_dir() -> Result<Utf8PathBuf> {
-    let dir = std::env::current_dir().context(|| "cannot read the current directory".to_string())?;
-    Utf8PathBuf::from_path_buf(dir).map_err(|p| usage(format!("the current directory {} is not UTF-8", p.display())))
+    let dir =
+        std::env::current_dir().context(|| "cannot read the current directory".to_string())?;
+    Utf8PathBuf::from_path_buf(dir).map_err(|p| {
+        usage(format!(
+            "the current directory {} is not UTF-8",
+            p.display()
+        ))
+    })
 }
 
 /// Finds PROGRAM: a path to a `.py` file, or a name in the demos folder.
-pub fn resolve_program(root: &Utf8Path, cwd: &Utf8Path, spec: &str, demos: Option<&str>) -> Result<Program> {
+pub fn resolve_program(
+    root: &Utf8Path,
+    cwd: &Utf8Path,
+    spec: &str,
+    demos: Option<&str>,
+) -> Result<Program> {
     let demos_dir = match demos {
         Some(dir) => {
             let dir = cwd.join(dir);
@@ -87,20 +107,30 @@ pub fn resolve_program(root: &Utf8Path, cwd: &Utf8Path, spec: &str, demos: Optio
         if !path.is_file() {
             return Err(usage(format!("program file `{spec}` does not exist")));
         }
-        let path = path.canonicalize_utf8().context(|| format!("cannot resolve {path}"))?;
+        let path = path
+            .canonicalize_utf8()
+            .context(|| format!("cannot resolve {path}"))?;
         let (Some(dir), Some(file)) = (path.parent(), path.file_name()) else {
             return Err(usage(format!("`{spec}` is not a program file")));
         };
-        return Ok(Program { dir: dir.to_path_buf(), file: file.to_string() });
+        return Ok(Program {
+            dir: dir.to_path_buf(),
+            file: file.to_string(),
+        });
     }
     let file = format!("{spec}.py");
     if demos_dir.join(&file).is_file() {
-        let dir = demos_dir.canonicalize_utf8().context(|| format!("cannot resolve {demos_dir}"))?;
+        let dir = demos_dir
+            .canonicalize_utf8()
+            .context(|| format!("cannot resolve {demos_dir}"))?;
         return Ok(Program { dir, file });
     }
     let available = list_programs(&demos_dir);
     let shown = relative_to(root, &demos_dir);
-    Err(usage(format!("unknown program `{spec}`: there is no {file} in {shown}/")).hint(if available.is_empty() {
+    Err(usage(format!(
+        "unknown program `{spec}`: there is no {file} in {shown}/"
+    ))
+    .hint(if available.is_empty() {
         format!("{shown}/ has no .py programs; give a path to a .py file or another --demos DIR")
     } else {
         format!("available in {shown}/: {}", available.join(", "))
@@ -131,7 +161,13 @@ pub fn relative_to(root: &Utf8Path, path: &Utf8Path) -> Utf8PathBuf {
 
 /// The plan of a local run: make the Python environment if needed, then
 /// start party i as `python PROGRAM ARGS -I i -P 127.0.0.1:port_0 ...`.
-pub fn plan_local(root: &Utf8Path, program: &Program, args: &[String], python: &Python, table: &[Party]) -> Plan {
+pub fn plan_local(
+    root: &Utf8Path,
+    program: &Program,
+    args: &[String],
+    python: &Python,
+    table: &[Party],
+) -> Plan {
     let mut plan = Plan::new(root);
     plan.steps.extend(python.setup_steps());
     let interpreter = python.interpreter();
@@ -147,14 +183,19 @@ pub fn plan_local(root: &Utf8Path, program: &Program, args: &[String], python: &
                 .cwd(relative_to(root, &program.dir)),
         })
         .collect();
-    plan.push(Step::Together { what: format!("{} parties of {}", table.len(), program.file), jobs });
+    plan.push(Step::Together {
+        what: format!("{} parties of {}", table.len(), program.file),
+        jobs,
+    });
     plan
 }
 
 /// Runs the setup steps (making `.e3/venv`) under a lock, so that two runs
 /// at once do not build the environment twice.
 fn prepare_python(root: &Utf8Path, python: &Python, setup: &Plan, ui: &Ui) -> Result<()> {
-    let Python::Managed(managed) = python else { return Ok(()) };
+    let Python::Managed(managed) = python else {
+        return Ok(());
+    };
     if managed.up_to_date {
         return Ok(());
     }
@@ -174,7 +215,10 @@ fn prepare_python(root: &Utf8Path, python: &Python, setup: &Plan, ui: &Ui) -> Re
         }
     })
     .map_err(|e| failure(format!("making the python env failed: {}", e.message)))?;
-    ui.say(&format!("e3: python env ready in {:.1}s", started.elapsed().as_secs_f64()));
+    ui.say(&format!(
+        "e3: python env ready in {:.1}s",
+        started.elapsed().as_secs_f64()
+    ));
     Ok(())
 }
 
@@ -234,7 +278,10 @@ impl Observer for RunObserver<'_> {
                 if party.connected_after.is_none() && is_connected_line(line) {
                     party.connected_after = Some(self.started.elapsed());
                     self.connected += 1;
-                    self.ui.say(&format!("e3: party {job} connected ({}/{total})", self.connected));
+                    self.ui.say(&format!(
+                        "e3: party {job} connected ({}/{total})",
+                        self.connected
+                    ));
                     if self.connected == total && !self.announced_all {
                         self.announced_all = true;
                         self.ui.say(&format!(
@@ -252,13 +299,15 @@ impl Observer for RunObserver<'_> {
                 let _ = party.log.flush();
                 let after = self.started.elapsed().as_secs_f64();
                 if end.success() {
-                    self.ui.say(&format!("e3: party {job} done after {after:.2}s"));
+                    self.ui
+                        .say(&format!("e3: party {job} done after {after:.2}s"));
                     Verdict::Continue
                 } else if stopped {
                     self.ui.say(&format!("e3: party {job} stopped ({end})"));
                     Verdict::Continue
                 } else {
-                    self.ui.say(&format!("e3: party {job} FAILED ({end}) after {after:.2}s"));
+                    self.ui
+                        .say(&format!("e3: party {job} FAILED ({end}) after {after:.2}s"));
                     Verdict::Stop(format!("party {job} failed ({end})"))
                 }
             }
@@ -284,7 +333,13 @@ fn run_parties(
         let file = File::create(&log_path).context(|| format!("cannot create {log_path}"))?;
         let mut log = BufWriter::new(file);
         writeln!(log, "$ {}", job.cmd).context(|| format!("cannot write {log_path}"))?;
-        parties.push(PartyState { log, log_path, connected_after: None, stop: None, tail: VecDeque::new() });
+        parties.push(PartyState {
+            log,
+            log_path,
+            connected_after: None,
+            stop: None,
+            tail: VecDeque::new(),
+        });
     }
     logs::link_latest(root, &run_id)?;
     let rel_dir = relative_to(root, &dir);
@@ -294,32 +349,55 @@ fn run_parties(
         program.file,
         port_range(table)
     ));
-    let mut observer = RunObserver { ui, parties, started: Instant::now(), connected: 0, announced_all: false };
-    let options = GroupOptions { timeout: Some(timeout), grace: Duration::from_secs(3) };
+    let mut observer = RunObserver {
+        ui,
+        parties,
+        started: Instant::now(),
+        connected: 0,
+        announced_all: false,
+    };
+    let options = GroupOptions {
+        timeout: Some(timeout),
+        grace: Duration::from_secs(3),
+    };
     let report = e3_exec::run_together(Some(root), jobs, &options, &mut observer)?;
     for party in &mut observer.parties {
         let _ = party.log.flush();
     }
 
-    let summary = Summary::new(&run_id, started_at, program, args, table, &observer, &report, root);
+    let summary = Summary::new(
+        &run_id, started_at, program, args, table, &observer, &report, root,
+    );
     let summary_path = dir.join("summary.json");
     let json = serde_json::to_string_pretty(&summary.to_json()).expect("a json value serialises");
-    std::fs::write(&summary_path, format!("{json}\n")).context(|| format!("cannot write {summary_path}"))?;
+    std::fs::write(&summary_path, format!("{json}\n"))
+        .context(|| format!("cannot write {summary_path}"))?;
     if ui.json {
         println!("{json}");
     } else {
         ui.say("");
         ui.say(&summary.table());
     }
-    let ok = summary.parties.iter().filter(|p| p.status == Status::Ok).count();
+    let ok = summary
+        .parties
+        .iter()
+        .filter(|p| p.status == Status::Ok)
+        .count();
     if let Some(error) = summary.failure() {
-        for culprit in summary.parties.iter().filter(|p| p.status == Status::Failed) {
+        for culprit in summary
+            .parties
+            .iter()
+            .filter(|p| p.status == Status::Failed)
+        {
             ui.say(&format!("\n--- last lines of {} ---", culprit.log));
             for line in &observer.parties[culprit.index].tail {
                 ui.say(line);
             }
         }
-        ui.say(&format!("\ne3: {ok} of {} parties ok; logs in {rel_dir}/ (logs/latest)", table.len()));
+        ui.say(&format!(
+            "\ne3: {ok} of {} parties ok; logs in {rel_dir}/ (logs/latest)",
+            table.len()
+        ));
         return Err(failure(error));
     }
     ui.say(&format!(
@@ -468,7 +546,15 @@ impl Summary {
 
     /// The table people read at the end of a run.
     pub fn table(&self) -> String {
-        let header = ["party", "address", "status", "exit", "mpyc time", "bytes sent", "wall"];
+        let header = [
+            "party",
+            "address",
+            "status",
+            "exit",
+            "mpyc time",
+            "bytes sent",
+            "wall",
+        ];
         let rows: Vec<[String; 7]> = self
             .parties
             .iter()
@@ -482,7 +568,9 @@ impl Summary {
                         End::Signal(s) => e3_exec::signal_name(s),
                     },
                     p.stop.as_ref().map_or("-".into(), |s| s.elapsed.clone()),
-                    p.stop.as_ref().map_or("-".into(), |s| s.bytes_sent.to_string()),
+                    p.stop
+                        .as_ref()
+                        .map_or("-".into(), |s| s.bytes_sent.to_string()),
                     format!("{:.2}s", p.wall.as_secs_f64()),
                 ]
             })
@@ -528,12 +616,19 @@ mod tests {
     use crate::python::Managed;
 
     fn six_parties(base_port: u16) -> Vec<Party> {
-        let layout = Layout { parties: 6, per_host: 6, base_port };
+        let layout = Layout {
+            parties: 6,
+            per_host: 6,
+            base_port,
+        };
         prun::party_table(&["127.0.0.1".to_string()], &layout).unwrap()
     }
 
     fn program() -> Program {
-        Program { dir: "/e3/demos".into(), file: "secretsanta.py".into() }
+        Program {
+            dir: "/e3/demos".into(),
+            file: "secretsanta.py".into(),
+        }
     }
 
     #[test]
@@ -544,16 +639,39 @@ mod tests {
             stamp: "# stamp\nmpyc==0.11\n".into(),
             up_to_date: false,
         });
-        let plan = plan_local("/e3".into(), &program(), &["3".into()], &python, &six_parties(11599));
+        let plan = plan_local(
+            "/e3".into(),
+            &program(),
+            &["3".into()],
+            &python,
+            &six_parties(11599),
+        );
         insta::assert_snapshot!(plan.render());
     }
 
     #[test]
     fn given_interpreter_and_program_outside_the_workspace() {
-        let program = Program { dir: "/home/me/mpyc/demos".into(), file: "np_lpsolver.py".into() };
-        let table = prun::party_table(&["127.0.0.1".into()], &Layout { parties: 2, per_host: 2, base_port: 20000 }).unwrap();
+        let program = Program {
+            dir: "/home/me/mpyc/demos".into(),
+            file: "np_lpsolver.py".into(),
+        };
+        let table = prun::party_table(
+            &["127.0.0.1".into()],
+            &Layout {
+                parties: 2,
+                per_host: 2,
+                base_port: 20000,
+            },
+        )
+        .unwrap();
         let args = ["--log-level".to_string(), "debug".into(), "it's".into()];
-        let plan = plan_local("/e3".into(), &program, &args, &Python::Given("/opt/py 3/bin/python".into()), &table);
+        let plan = plan_local(
+            "/e3".into(),
+            &program,
+            &args,
+            &Python::Given("/opt/py 3/bin/python".into()),
+            &table,
+        );
         insta::assert_snapshot!(plan.render(), @r"
         cd /e3
         # 2 parties of np_lpsolver.py: 2 started together
@@ -604,7 +722,7 @@ mod tests {
             1  127.0.0.1:11600  ok         0  0:00:00.232        5313  1.51s
             2  127.0.0.1:11601  ok         0  0:00:00.232        5314  1.52s
         ");
-        insta::assert_json_snapshot!(s.to_json()["parties"][1], @r#"
+        insta::assert_snapshot!(serde_json::to_string_pretty(&s.to_json()["parties"][1]).unwrap(), @r#"
         {
           "address": "127.0.0.1:11600",
           "bytes_sent": 5313,
@@ -626,29 +744,48 @@ mod tests {
     #[test]
     fn summary_of_a_failed_run_names_the_culprit() {
         let s = summary(
-            &[(Status::Stopped, End::Signal(15)), (Status::Failed, End::Code(1)), (Status::Stopped, End::Signal(15))],
+            &[
+                (Status::Stopped, End::Signal(15)),
+                (Status::Failed, End::Code(1)),
+                (Status::Stopped, End::Signal(15)),
+            ],
             Some("party 1 failed (exit code 1)"),
         );
-        assert_eq!(s.failure().unwrap(), "the run failed: party 1 (exit code 1) failed");
+        assert_eq!(
+            s.failure().unwrap(),
+            "the run failed: party 1 (exit code 1) failed"
+        );
         insta::assert_snapshot!(s.table(), @r"
-        party  address          status   exit     mpyc time  bytes sent   wall
+        party  address          status      exit  mpyc time  bytes sent   wall
             0  127.0.0.1:11599  stopped  SIGTERM          -           -  1.50s
             1  127.0.0.1:11600  failed         1          -           -  1.51s
             2  127.0.0.1:11601  stopped  SIGTERM          -           -  1.52s
         ");
-        let timed_out = summary(&[(Status::Stopped, End::Signal(15))], Some("timed out after 5s"));
-        assert_eq!(timed_out.failure().unwrap(), "the run was stopped: timed out after 5s");
+        let timed_out = summary(
+            &[(Status::Stopped, End::Signal(15))],
+            Some("timed out after 5s"),
+        );
+        assert_eq!(
+            timed_out.failure().unwrap(),
+            "the run was stopped: timed out after 5s"
+        );
     }
 
     #[test]
     fn programs_resolve_by_name_or_path() {
         let root = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
         let p = resolve_program(root, root, "secretsanta", None).unwrap();
-        assert_eq!((p.dir.as_path(), p.file.as_str()), (root.join("demos").as_path(), "secretsanta.py"));
+        assert_eq!(
+            (p.dir.as_path(), p.file.as_str()),
+            (root.join("demos").as_path(), "secretsanta.py")
+        );
         let p = resolve_program(root, &root.join("xtask"), "../demos/helloworld.py", None).unwrap();
         assert_eq!(p.file, "helloworld.py");
         let err = resolve_program(root, root, "nosuch", None).unwrap_err();
-        assert_eq!(err.message, "unknown program `nosuch`: there is no nosuch.py in demos/");
+        assert_eq!(
+            err.message,
+            "unknown program `nosuch`: there is no nosuch.py in demos/"
+        );
         assert_eq!(err.hints, ["available in demos/: helloworld, secretsanta"]);
         let err = resolve_program(root, root, "x", Some("no/such/dir")).unwrap_err();
         assert!(err.message.contains("--demos folder"), "{}", err.message);

@@ -14,7 +14,8 @@ pub fn find(name: &str) -> Result<Utf8PathBuf, which::Error> {
 
 /// Like [`find`], but a missing tool is a usage error saying how to install it.
 pub fn require(name: &str, install: &str) -> Result<Utf8PathBuf> {
-    find(name).map_err(|_| usage(format!("`{name}` was not found on PATH")).hint(install.to_string()))
+    find(name)
+        .map_err(|_| usage(format!("`{name}` was not found on PATH")).hint(install.to_string()))
 }
 
 /// Runs a quick read-only check of a tool and captures what it printed.

@@ -34,7 +34,9 @@ pub struct ExecError {
 
 impl ExecError {
     fn new(message: impl Into<String>) -> ExecError {
-        ExecError { message: message.into() }
+        ExecError {
+            message: message.into(),
+        }
     }
 
     fn io(what: impl fmt::Display, err: io::Error) -> ExecError {
@@ -125,7 +127,11 @@ pub fn run(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Result<()> {
         .status()
         .map_err(|e| ExecError::io(format_args!("cannot start `{cmd}`"), e))?;
     let end = End::from_status(status);
-    if end.success() { Ok(()) } else { Err(ExecError::new(format!("`{cmd}` failed ({end})"))) }
+    if end.success() {
+        Ok(())
+    } else {
+        Err(ExecError::new(format!("`{cmd}` failed ({end})")))
+    }
 }
 
 /// What a finished probe printed.
@@ -167,7 +173,9 @@ pub fn run_plan(plan: &Plan, mut announce: impl FnMut(&Step)) -> Result<()> {
             }
             Step::Note(_) => {}
             Step::Together { what, .. } => {
-                return Err(ExecError::new(format!("internal: `{what}` needs run_together")));
+                return Err(ExecError::new(format!(
+                    "internal: `{what}` needs run_together"
+                )));
             }
         }
     }
@@ -177,12 +185,22 @@ pub fn run_plan(plan: &Plan, mut announce: impl FnMut(&Step)) -> Result<()> {
 /// Something that happened to a member of a group.
 #[derive(Debug)]
 pub enum Event<'a> {
-    Started { job: usize, pid: u32 },
+    Started {
+        job: usize,
+        pid: u32,
+    },
     /// One line of the member's output (stdout and stderr merged), without
     /// its newline.
-    Line { job: usize, line: &'a str },
+    Line {
+        job: usize,
+        line: &'a str,
+    },
     /// The member has ended and all its output was delivered.
-    Exited { job: usize, end: End, stopped: bool },
+    Exited {
+        job: usize,
+        end: End,
+        stopped: bool,
+    },
 }
 
 /// What the observer wants after an event.
@@ -211,7 +229,10 @@ pub struct GroupOptions {
 
 impl Default for GroupOptions {
     fn default() -> GroupOptions {
-        GroupOptions { timeout: None, grace: Duration::from_secs(3) }
+        GroupOptions {
+            timeout: None,
+            grace: Duration::from_secs(3),
+        }
     }
 }
 
@@ -282,7 +303,10 @@ pub fn run_together(
     for (index, job) in jobs.iter().enumerate() {
         match spawn_member(workdir, index, job, tx.clone()) {
             Ok(child) => {
-                observer.event(Event::Started { job: index, pid: child.id() });
+                observer.event(Event::Started {
+                    job: index,
+                    pid: child.id(),
+                });
                 members.push(Member {
                     child,
                     started: Instant::now(),
@@ -310,7 +334,9 @@ pub fn run_together(
     while members.iter().any(|m| m.done.is_none()) {
         let mut verdicts = Vec::new();
         match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(Msg::Line(job, line)) => verdicts.push(observer.event(Event::Line { job, line: &line })),
+            Ok(Msg::Line(job, line)) => {
+                verdicts.push(observer.event(Event::Line { job, line: &line }))
+            }
             Ok(Msg::Eof(job)) => members[job].eof = true,
             Err(_) => {}
         }
@@ -320,10 +346,15 @@ pub fn run_together(
             }
             if member.status.is_none() {
                 match member.child.try_wait() {
-                    Ok(Some(status)) => member.status = Some((End::from_status(status), Instant::now())),
+                    Ok(Some(status)) => {
+                        member.status = Some((End::from_status(status), Instant::now()))
+                    }
                     Ok(None) => {}
                     Err(err) => {
-                        return Err(ExecError::io(format_args!("cannot wait for {}", jobs[job].label), err));
+                        return Err(ExecError::io(
+                            format_args!("cannot wait for {}", jobs[job].label),
+                            err,
+                        ));
                     }
                 }
             }
@@ -337,14 +368,25 @@ pub fn run_together(
                     // Deliver what is already buffered before the end.
                     while let Ok(msg) = rx.try_recv() {
                         match msg {
-                            Msg::Line(j, line) => verdicts.push(observer.event(Event::Line { job: j, line: &line })),
+                            Msg::Line(j, line) => verdicts.push(observer.event(Event::Line {
+                                job: j,
+                                line: &line,
+                            })),
                             Msg::Eof(j) if j == job => member.eof = true,
                             Msg::Eof(_) => {}
                         }
                     }
                 }
-                let done = JobEnd { end, stopped: member.signalled, wall: at - member.started };
-                verdicts.push(observer.event(Event::Exited { job, end, stopped: member.signalled }));
+                let done = JobEnd {
+                    end,
+                    stopped: member.signalled,
+                    wall: at - member.started,
+                };
+                verdicts.push(observer.event(Event::Exited {
+                    job,
+                    end,
+                    stopped: member.signalled,
+                }));
                 member.done = Some(done);
             }
         }
@@ -383,19 +425,31 @@ pub fn run_together(
     }
     Ok(GroupReport {
         stopped: stopping.map(|(reason, _)| reason),
-        jobs: members.into_iter().map(|m| m.done.expect("every member is done")).collect(),
+        jobs: members
+            .into_iter()
+            .map(|m| m.done.expect("every member is done"))
+            .collect(),
         wall: begin.elapsed(),
     })
 }
 
-fn spawn_member(workdir: Option<&Utf8Path>, index: usize, job: &Job, tx: mpsc::Sender<Msg>) -> Result<Child> {
-    let (reader, writer) =
-        io::pipe().map_err(|e| ExecError::io(format_args!("cannot make a pipe for {}", job.label), e))?;
+fn spawn_member(
+    workdir: Option<&Utf8Path>,
+    index: usize,
+    job: &Job,
+    tx: mpsc::Sender<Msg>,
+) -> Result<Child> {
+    let (reader, writer) = io::pipe()
+        .map_err(|e| ExecError::io(format_args!("cannot make a pipe for {}", job.label), e))?;
     let writer2 = writer
         .try_clone()
         .map_err(|e| ExecError::io(format_args!("cannot make a pipe for {}", job.label), e))?;
     let mut command = command(workdir, &job.cmd);
-    command.stdin(Stdio::null()).stdout(writer).stderr(writer2).process_group(0);
+    command
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(writer2)
+        .process_group(0);
     // SAFETY: prctl and getppid are async-signal-safe; nothing is allocated.
     unsafe {
         command.pre_exec(|| {
@@ -405,9 +459,12 @@ fn spawn_member(workdir: Option<&Utf8Path>, index: usize, job: &Job, tx: mpsc::S
             Ok(())
         });
     }
-    let child = command
-        .spawn()
-        .map_err(|e| ExecError::io(format_args!("cannot start {} (`{}`)", job.label, job.cmd), e))?;
+    let child = command.spawn().map_err(|e| {
+        ExecError::io(
+            format_args!("cannot start {} (`{}`)", job.label, job.cmd),
+            e,
+        )
+    })?;
     // Our copies of the pipe's write end must close, or the reader never ends.
     drop(command);
     thread::spawn(move || {
@@ -436,7 +493,9 @@ fn spawn_member(workdir: Option<&Utf8Path>, index: usize, job: &Job, tx: mpsc::S
 /// Signals the process group a member leads (it was started with
 /// `process_group(0)`, so its group id is its pid).
 fn signal_group(child: &Child, sig: i32) {
-    let Ok(pgid) = i32::try_from(child.id()) else { return };
+    let Ok(pgid) = i32::try_from(child.id()) else {
+        return;
+    };
     // SAFETY: kill has no memory-safety preconditions. ESRCH (no such group) is fine.
     unsafe {
         libc::kill(-pgid, sig);
@@ -470,52 +529,89 @@ mod tests {
     }
 
     fn sh(script: &str) -> Job {
-        Job { label: "sh".into(), cmd: Cmd::new("sh").arg("-c").arg(script) }
+        Job {
+            label: "sh".into(),
+            cmd: Cmd::new("sh").arg("-c").arg(script),
+        }
     }
 
     fn recorder(stop_on_failure: bool) -> Recorder {
-        Recorder { lines: vec![], exits: vec![], stop_on_failure }
+        Recorder {
+            lines: vec![],
+            exits: vec![],
+            stop_on_failure,
+        }
     }
 
     #[test]
     fn collects_merged_output_and_ends() {
-        let jobs = [sh("echo out; echo err >&2; exit 3"), sh("printf 'no newline'")];
+        let jobs = [
+            sh("echo out; echo err >&2; exit 3"),
+            sh("printf 'no newline'"),
+        ];
         let mut rec = recorder(false);
         let report = run_together(None, &jobs, &GroupOptions::default(), &mut rec).unwrap();
         assert_eq!(report.stopped, None);
         assert_eq!(report.jobs[0].end, End::Code(3));
         assert_eq!(report.jobs[1].end, End::Code(0));
-        let job0: Vec<_> = rec.lines.iter().filter(|(j, _)| *j == 0).map(|(_, l)| l.as_str()).collect();
+        let job0: Vec<_> = rec
+            .lines
+            .iter()
+            .filter(|(j, _)| *j == 0)
+            .map(|(_, l)| l.as_str())
+            .collect();
         assert_eq!(job0, ["out", "err"]);
         assert!(rec.lines.contains(&(1, "no newline".to_string())));
     }
 
     #[test]
     fn a_failure_stops_the_rest_and_their_children() {
-        let jobs = [sh("sleep 30 & sleep 30; echo never"), sh("sleep 0.2; exit 1")];
+        let jobs = [
+            sh("sleep 30 & sleep 30; echo never"),
+            sh("sleep 0.2; exit 1"),
+        ];
         let mut rec = recorder(true);
-        let options = GroupOptions { timeout: None, grace: Duration::from_secs(2) };
+        let options = GroupOptions {
+            timeout: None,
+            grace: Duration::from_secs(2),
+        };
         let report = run_together(None, &jobs, &options, &mut rec).unwrap();
-        assert_eq!(report.stopped, Some(StopReason::Observer("job 1 failed".into())));
+        assert_eq!(
+            report.stopped,
+            Some(StopReason::Observer("job 1 failed".into()))
+        );
         assert!(report.jobs[0].stopped);
         assert_eq!(report.jobs[0].end, End::Signal(libc::SIGTERM));
         assert!(!report.jobs[1].stopped);
-        assert!(report.wall < Duration::from_secs(10), "stopping took {:?}", report.wall);
+        assert!(
+            report.wall < Duration::from_secs(10),
+            "stopping took {:?}",
+            report.wall
+        );
     }
 
     #[test]
     fn timeout_stops_the_group() {
         let jobs = [sh("exec sleep 30")];
-        let options = GroupOptions { timeout: Some(Duration::from_millis(300)), grace: Duration::from_secs(1) };
+        let options = GroupOptions {
+            timeout: Some(Duration::from_millis(300)),
+            grace: Duration::from_secs(1),
+        };
         let report = run_together(None, &jobs, &options, &mut recorder(false)).unwrap();
-        assert_eq!(report.stopped, Some(StopReason::Timeout(Duration::from_millis(300))));
+        assert_eq!(
+            report.stopped,
+            Some(StopReason::Timeout(Duration::from_millis(300)))
+        );
         assert!(report.jobs[0].stopped);
     }
 
     #[test]
     fn sigterm_ignored_means_sigkill() {
         let jobs = [sh("trap '' TERM; sleep 30 & wait; wait")];
-        let options = GroupOptions { timeout: Some(Duration::from_millis(100)), grace: Duration::from_millis(300) };
+        let options = GroupOptions {
+            timeout: Some(Duration::from_millis(100)),
+            grace: Duration::from_millis(300),
+        };
         let report = run_together(None, &jobs, &options, &mut recorder(false)).unwrap();
         assert_eq!(report.jobs[0].end, End::Signal(libc::SIGKILL));
     }
@@ -524,9 +620,13 @@ mod tests {
     fn a_missing_program_is_an_error_naming_it() {
         let jobs = [
             sh("exec sleep 30"),
-            Job { label: "party 1".into(), cmd: Cmd::new("/nonexistent/python") },
+            Job {
+                label: "party 1".into(),
+                cmd: Cmd::new("/nonexistent/python"),
+            },
         ];
-        let err = run_together(None, &jobs, &GroupOptions::default(), &mut recorder(false)).unwrap_err();
+        let err =
+            run_together(None, &jobs, &GroupOptions::default(), &mut recorder(false)).unwrap_err();
         assert!(err.message.contains("party 1"), "{err}");
         assert!(err.message.contains("/nonexistent/python"), "{err}");
     }

@@ -18,7 +18,9 @@ pub struct FileLock {
 impl FileLock {
     /// Waits until the lock is ours.
     pub fn acquire(path: &Utf8Path) -> Result<FileLock, ExecError> {
-        Self::lock(path, true)?.ok_or_else(|| ExecError { message: format!("cannot lock {path}") })
+        Self::lock(path, true)?.ok_or_else(|| ExecError {
+            message: format!("cannot lock {path}"),
+        })
     }
 
     /// Takes the lock if nobody holds it; `None` when somebody does.
@@ -31,16 +33,30 @@ impl FileLock {
     }
 
     fn lock(path: &Utf8Path, wait: bool) -> Result<Option<FileLock>, ExecError> {
-        let fail = |e: io::Error| ExecError { message: format!("cannot lock {path}: {e}") };
+        let fail = |e: io::Error| ExecError {
+            message: format!("cannot lock {path}: {e}"),
+        };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(fail)?;
         }
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(fail)?;
-        let flags = if wait { libc::LOCK_EX } else { libc::LOCK_EX | libc::LOCK_NB };
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(fail)?;
+        let flags = if wait {
+            libc::LOCK_EX
+        } else {
+            libc::LOCK_EX | libc::LOCK_NB
+        };
         loop {
             // SAFETY: flock on a file descriptor we own.
             if unsafe { libc::flock(file.as_raw_fd(), flags) } == 0 {
-                return Ok(Some(FileLock { _file: file, path: path.to_path_buf() }));
+                return Ok(Some(FileLock {
+                    _file: file,
+                    path: path.to_path_buf(),
+                }));
             }
             let err = io::Error::last_os_error();
             match err.raw_os_error() {

@@ -22,11 +22,17 @@ pub struct Value {
 
 impl Value {
     pub fn plain(text: impl Into<String>) -> Value {
-        Value { text: text.into(), secret: false }
+        Value {
+            text: text.into(),
+            secret: false,
+        }
     }
 
     pub fn secret(text: impl Into<String>) -> Value {
-        Value { text: text.into(), secret: true }
+        Value {
+            text: text.into(),
+            secret: true,
+        }
     }
 
     /// The real value, for the executor only.
@@ -40,13 +46,21 @@ impl Value {
 
     /// Shell-quoted text, or `***` for a secret.
     fn render(&self) -> String {
-        if self.secret { "***".to_string() } else { quote(&self.text) }
+        if self.secret {
+            "***".to_string()
+        } else {
+            quote(&self.text)
+        }
     }
 }
 
 impl fmt::Debug for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.secret { f.write_str("***") } else { fmt::Debug::fmt(&self.text, f) }
+        if self.secret {
+            f.write_str("***")
+        } else {
+            fmt::Debug::fmt(&self.text, f)
+        }
     }
 }
 
@@ -99,7 +113,12 @@ pub struct Cmd {
 
 impl Cmd {
     pub fn new(program: impl Into<Value>) -> Cmd {
-        Cmd { program: program.into(), args: Vec::new(), env: Vec::new(), cwd: None }
+        Cmd {
+            program: program.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            cwd: None,
+        }
     }
 
     pub fn arg(mut self, arg: impl Into<Value>) -> Cmd {
@@ -145,7 +164,9 @@ impl Cmd {
 
     /// The argv as plain strings, secrets exposed: for the executor.
     pub fn argv(&self) -> Vec<&str> {
-        std::iter::once(self.program.expose()).chain(self.args.iter().map(Value::expose)).collect()
+        std::iter::once(self.program.expose())
+            .chain(self.args.iter().map(Value::expose))
+            .collect()
     }
 }
 
@@ -185,7 +206,10 @@ pub struct Plan {
 
 impl Plan {
     pub fn new(workdir: impl Into<Utf8PathBuf>) -> Plan {
-        Plan { workdir: Some(workdir.into()), steps: Vec::new() }
+        Plan {
+            workdir: Some(workdir.into()),
+            steps: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, step: Step) {
@@ -290,14 +314,23 @@ mod tests {
     fn plan_renders_as_a_script() {
         let mut plan = Plan::new("/work/e3");
         plan.push(Step::Note("python env is up to date".into()));
-        plan.push(Step::Run(Cmd::new("python3").args(["-m", "venv", ".e3/venv"])));
-        plan.push(Step::WriteFile { path: "a file".into(), contents: "EOF\nx".into() });
+        plan.push(Step::Run(
+            Cmd::new("python3").args(["-m", "venv", ".e3/venv"]),
+        ));
+        plan.push(Step::WriteFile {
+            path: "a file".into(),
+            contents: "EOF\nx".into(),
+        });
         plan.push(Step::Together {
             what: "parties".into(),
             jobs: (0..2)
                 .map(|i| Job {
                     label: format!("party {i}"),
-                    cmd: Cmd::new("python").arg("-c").arg("print('hi')").cwd("demos").env("X", "1"),
+                    cmd: Cmd::new("python")
+                        .arg("-c")
+                        .arg("print('hi')")
+                        .cwd("demos")
+                        .env("X", "1"),
                 })
                 .collect(),
         });

@@ -55,9 +55,16 @@ pub enum LayoutError {
     NoParties,
     TooManyParties(usize),
     NoHosts,
-    NotEnoughHosts { parties: usize, hosts: usize, per_host: usize },
+    NotEnoughHosts {
+        parties: usize,
+        hosts: usize,
+        per_host: usize,
+    },
     PerHostZero,
-    PortsOverflow { base: u16, needed: usize },
+    PortsOverflow {
+        base: u16,
+        needed: usize,
+    },
 }
 
 impl fmt::Display for LayoutError {
@@ -65,21 +72,35 @@ impl fmt::Display for LayoutError {
         match self {
             LayoutError::NoParties => write!(f, "the number of parties must be at least 1"),
             LayoutError::TooManyParties(n) => {
-                write!(f, "{n} parties is more than MPyC supports (at most {MAX_PARTIES})")
+                write!(
+                    f,
+                    "{n} parties is more than MPyC supports (at most {MAX_PARTIES})"
+                )
             }
             LayoutError::NoHosts => write!(f, "the host list is empty"),
-            LayoutError::NotEnoughHosts { parties, hosts, per_host: 1 } => write!(
+            LayoutError::NotEnoughHosts {
+                parties,
+                hosts,
+                per_host: 1,
+            } => write!(
                 f,
                 "{parties} parties need {parties} hosts, but the host list has {hosts}; \
                  use fewer parties or --parties-per-host"
             ),
-            LayoutError::NotEnoughHosts { parties, hosts, per_host } => write!(
+            LayoutError::NotEnoughHosts {
+                parties,
+                hosts,
+                per_host,
+            } => write!(
                 f,
                 "{parties} parties do not fit on {hosts} hosts with {per_host} parties per host"
             ),
             LayoutError::PerHostZero => write!(f, "parties per host must be at least 1"),
             LayoutError::PortsOverflow { base, needed } => {
-                write!(f, "base port {base} leaves no room for {needed} ports below 65536")
+                write!(
+                    f,
+                    "base port {base} leaves no room for {needed} ports below 65536"
+                )
             }
         }
     }
@@ -115,7 +136,10 @@ pub fn party_table(hosts: &[String], layout: &Layout) -> Result<Vec<Party>, Layo
     }
     let slots = layout.per_host.min(layout.parties);
     if usize::from(layout.base_port) + slots - 1 > usize::from(u16::MAX) {
-        return Err(LayoutError::PortsOverflow { base: layout.base_port, needed: slots });
+        return Err(LayoutError::PortsOverflow {
+            base: layout.base_port,
+            needed: slots,
+        });
     }
     Ok((0..layout.parties)
         .map(|index| {
@@ -150,7 +174,11 @@ mod tests {
     }
 
     fn layout(parties: usize, per_host: usize) -> Layout {
-        Layout { parties, per_host, base_port: DEFAULT_PORT }
+        Layout {
+            parties,
+            per_host,
+            base_port: DEFAULT_PORT,
+        }
     }
 
     #[test]
@@ -158,14 +186,24 @@ mod tests {
         let table = party_table(&hosts(&["a", "b", "c"]), &layout(2, 1)).unwrap();
         let addrs: Vec<_> = table.iter().map(Party::address).collect();
         assert_eq!(addrs, ["a:11599", "b:11599"]);
-        assert_eq!(mpyc_args(&table, 1), ["-I", "1", "-P", "a:11599", "-P", "b:11599"]);
+        assert_eq!(
+            mpyc_args(&table, 1),
+            ["-I", "1", "-P", "a:11599", "-P", "b:11599"]
+        );
     }
 
     #[test]
     fn several_parties_per_host_take_consecutive_ports() {
         let table = party_table(&hosts(&["a", "b"]), &layout(3, 2)).unwrap();
         let addrs: Vec<_> = table.iter().map(|p| (p.host_index, p.address())).collect();
-        assert_eq!(addrs, [(0, "a:11599".into()), (0, "a:11600".into()), (1, "b:11599".into())]);
+        assert_eq!(
+            addrs,
+            [
+                (0, "a:11599".into()),
+                (0, "a:11600".into()),
+                (1, "b:11599".into())
+            ]
+        );
     }
 
     #[test]
@@ -179,15 +217,35 @@ mod tests {
         let check = |h: &[&str], l: Layout, expect: &str| {
             assert_eq!(party_table(&hosts(h), &l).unwrap_err().to_string(), expect);
         };
-        check(&["a"], layout(0, 1), "the number of parties must be at least 1");
-        check(&["a"], layout(300, 300), "300 parties is more than MPyC supports (at most 256)");
+        check(
+            &["a"],
+            layout(0, 1),
+            "the number of parties must be at least 1",
+        );
+        check(
+            &["a"],
+            layout(300, 300),
+            "300 parties is more than MPyC supports (at most 256)",
+        );
         check(&[], layout(1, 1), "the host list is empty");
         check(
             &["a", "b"],
             layout(3, 1),
             "3 parties need 3 hosts, but the host list has 2; use fewer parties or --parties-per-host",
         );
-        check(&["a"], layout(3, 2), "3 parties do not fit on 1 hosts with 2 parties per host");
-        check(&["a"], Layout { parties: 3, per_host: 3, base_port: 65534 }, "base port 65534 leaves no room for 3 ports below 65536");
+        check(
+            &["a"],
+            layout(3, 2),
+            "3 parties do not fit on 1 hosts with 2 parties per host",
+        );
+        check(
+            &["a"],
+            Layout {
+                parties: 3,
+                per_host: 3,
+                base_port: 65534,
+            },
+            "base port 65534 leaves no room for 3 ports below 65536",
+        );
     }
 }

@@ -13,11 +13,16 @@ pub struct StopLine {
 /// Reads a `Stop MPyC` line, wherever it stands in a log line (MPyC puts a
 /// timestamp before it).
 pub fn parse_stop_line(line: &str) -> Option<StopLine> {
-    let rest = &line[line.find("Stop MPyC -- elapsed time: ")? + "Stop MPyC -- elapsed time: ".len()..];
+    let rest =
+        &line[line.find("Stop MPyC -- elapsed time: ")? + "Stop MPyC -- elapsed time: ".len()..];
     let (elapsed, rest) = rest.split_once("|bytes sent: ")?;
     let bytes_sent = rest.trim().parse().ok()?;
     let elapsed = elapsed.trim();
-    Some(StopLine { elapsed: elapsed.to_string(), elapsed_secs: parse_elapsed(elapsed)?, bytes_sent })
+    Some(StopLine {
+        elapsed: elapsed.to_string(),
+        elapsed_secs: parse_elapsed(elapsed)?,
+        bytes_sent,
+    })
 }
 
 /// `H:MM:SS[.ffffff]`, or with a day count as Python's timedelta prints
@@ -64,7 +69,11 @@ pub fn check_program_args(args: &[String], m: usize) -> Result<(), String> {
                 || (arg.starts_with(short) && arg.len() > 2 && !arg.starts_with("--"))
                 || (!long.is_empty() && (arg == long || arg.starts_with(&format!("{long}="))));
             if hit {
-                let name = if long.is_empty() { short.to_string() } else { format!("{short}/{long}") };
+                let name = if long.is_empty() {
+                    short.to_string()
+                } else {
+                    format!("{short}/{long}")
+                };
                 return Err(format!(
                     "program argument `{arg}` sets MPyC's {name}, which e3 sets for every party; remove it"
                 ));
@@ -74,15 +83,15 @@ pub fn check_program_args(args: &[String], m: usize) -> Result<(), String> {
             Some(value.to_string())
         } else if arg == "-T" || arg == "--threshold" {
             Some(iter.peek().map(|s| s.to_string()).unwrap_or_default())
-        } else if let Some(value) = arg.strip_prefix("-T").filter(|v| !v.is_empty() && !arg.starts_with("--")) {
-            Some(value.to_string())
         } else {
-            None
+            arg.strip_prefix("-T")
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
         };
         if let Some(value) = threshold {
-            let t: usize = value
-                .parse()
-                .map_err(|_| format!("MPyC threshold `{value}` is not a whole number (in `{arg}`)"))?;
+            let t: usize = value.parse().map_err(|_| {
+                format!("MPyC threshold `{value}` is not a whole number (in `{arg}`)")
+            })?;
             if 2 * t >= m {
                 return Err(format!(
                     "MPyC threshold {t} is too high for {m} parties: it must be below half ({})",
@@ -100,20 +109,27 @@ mod tests {
 
     #[test]
     fn stop_line() {
-        let line = "2026-11-23 19:52:51,577 Stop MPyC -- elapsed time: 0:00:00.288|bytes sent: 18042";
+        let line =
+            "2026-11-23 19:52:51,577 Stop MPyC -- elapsed time: 0:00:00.288|bytes sent: 18042";
         let stop = parse_stop_line(line).unwrap();
         assert_eq!(stop.elapsed, "0:00:00.288");
         assert!((stop.elapsed_secs - 0.288).abs() < 1e-9);
         assert_eq!(stop.bytes_sent, 18042);
-        let long = parse_stop_line("Stop MPyC -- elapsed time: 1 day, 1:02:03.5|bytes sent: 7").unwrap();
+        let long =
+            parse_stop_line("Stop MPyC -- elapsed time: 1 day, 1:02:03.5|bytes sent: 7").unwrap();
         assert!((long.elapsed_secs - (86400.0 + 3723.5)).abs() < 1e-9);
         assert_eq!(parse_stop_line("Start MPyC runtime v0.11"), None);
-        assert_eq!(parse_stop_line("Stop MPyC -- elapsed time: x|bytes sent: 1"), None);
+        assert_eq!(
+            parse_stop_line("Stop MPyC -- elapsed time: x|bytes sent: 1"),
+            None
+        );
     }
 
     #[test]
     fn connected_line() {
-        assert!(is_connected_line("2026-11-23 19:52:51,288 All 3 parties connected."));
+        assert!(is_connected_line(
+            "2026-11-23 19:52:51,288 All 3 parties connected."
+        ));
         assert!(is_connected_line("All 3 parties connected via SSL."));
         assert!(!is_connected_line("Start MPyC runtime v0.11"));
     }
@@ -122,18 +138,50 @@ mod tests {
     fn program_args() {
         let check = |args: &[&str], m: usize, expect: Result<(), &str>| {
             let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-            assert_eq!(check_program_args(&args, m), expect.map_err(str::to_string), "{args:?}");
+            assert_eq!(
+                check_program_args(&args, m),
+                expect.map_err(str::to_string),
+                "{args:?}"
+            );
         };
         check(&["3", "--log-level", "debug"], 6, Ok(()));
         check(&["-T", "2"], 6, Ok(()));
         check(&["-T2"], 5, Ok(()));
         check(&["--threshold=1"], 3, Ok(()));
-        check(&["-T", "3"], 6, Err("MPyC threshold 3 is too high for 6 parties: it must be below half (2)"));
-        check(&["-T1"], 2, Err("MPyC threshold 1 is too high for 2 parties: it must be below half (0)"));
-        check(&["-T", "x"], 6, Err("MPyC threshold `x` is not a whole number (in `-T`)"));
-        check(&["-I", "1"], 3, Err("program argument `-I` sets MPyC's -I/--index, which e3 sets for every party; remove it"));
-        check(&["-M3"], 3, Err("program argument `-M3` sets MPyC's -M, which e3 sets for every party; remove it"));
-        check(&["--base-port=9"], 3, Err("program argument `--base-port=9` sets MPyC's -B/--base-port, which e3 sets for every party; remove it"));
+        check(
+            &["-T", "3"],
+            6,
+            Err("MPyC threshold 3 is too high for 6 parties: it must be below half (2)"),
+        );
+        check(
+            &["-T1"],
+            2,
+            Err("MPyC threshold 1 is too high for 2 parties: it must be below half (0)"),
+        );
+        check(
+            &["-T", "x"],
+            6,
+            Err("MPyC threshold `x` is not a whole number (in `-T`)"),
+        );
+        check(
+            &["-I", "1"],
+            3,
+            Err(
+                "program argument `-I` sets MPyC's -I/--index, which e3 sets for every party; remove it",
+            ),
+        );
+        check(
+            &["-M3"],
+            3,
+            Err("program argument `-M3` sets MPyC's -M, which e3 sets for every party; remove it"),
+        );
+        check(
+            &["--base-port=9"],
+            3,
+            Err(
+                "program argument `--base-port=9` sets MPyC's -B/--base-port, which e3 sets for every party; remove it",
+            ),
+        );
         check(&["--", "-I"], 3, Ok(()));
     }
 }

@@ -1,0 +1,442 @@
+//! `cargo xtask run` for real: the built binary starts real MPyC parties on
+//! this machine (from e3's own `.e3/venv`, made on first use).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn xtask(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(args).current_dir(root()).stdin(Stdio::null());
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    xtask(args).output().expect("xtask starts")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Makes e3's Python environment once for all tests of this file (the
+/// first run makes it; e3's own lock keeps concurrent makers apart).
+fn ensure_python_env() {
+    static READY: OnceLock<()> = OnceLock::new();
+    READY.get_or_init(|| {
+        let out = run(&["run", "helloworld", "--parties", "1"]);
+        assert!(
+            out.status.success(),
+            "making the env failed:\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    });
+}
+
+fn program(name: &str) -> String {
+    root()
+        .join("xtask/tests/programs")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Processes whose command line mentions `fragment`.
+fn processes_mentioning(fragment: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = text(&cmdline).replace('\0', " ");
+        if cmdline.contains(fragment) && !cmdline.contains("cargo") {
+            found.push(format!(
+                "{}: {cmdline}",
+                entry.file_name().to_string_lossy()
+            ));
+        }
+    }
+    found
+}
+
+fn assert_no_processes(fragment: &str) {
+    // Reaped by e3 before it exits; allow the kernel a moment to tidy /proc.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let left = processes_mentioning(fragment);
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "processes left behind: {left:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn summary_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "--json printed no JSON ({e}):\n{}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    })
+}
+
+fn log_of(summary: &Value, index: usize) -> String {
+    let rel = summary["parties"][index]["log"].as_str().unwrap();
+    std::fs::read_to_string(root().join(rel)).unwrap()
+}
+
+/// Lines a party printed that are not MPyC's timestamped log lines.
+fn results(log: &str) -> Vec<String> {
+    log.lines()
+        .skip(1) // the command line
+        .filter(|l| !l.starts_with("20"))
+        .map(str::to_string)
+        .collect()
+}
+
+fn assert_all_figures(summary: &Value, parties: usize) {
+    assert_eq!(summary["ok"], true, "{summary:#}");
+    let list = summary["parties"].as_array().unwrap();
+    assert_eq!(list.len(), parties);
+    for (i, p) in list.iter().enumerate() {
+        assert_eq!(p["index"], i);
+        assert_eq!(p["status"], "ok", "{p:#}");
+        assert_eq!(p["exit_code"], 0);
+        assert!(
+            p["mpyc_elapsed_secs"].as_f64().is_some(),
+            "no elapsed time for party {i}: {p:#}"
+        );
+        if parties > 1 {
+            assert!(
+                p["bytes_sent"].as_u64().unwrap() > 0,
+                "party {i} sent nothing: {p:#}"
+            );
+        }
+    }
+}
+
+#[test]
+fn helloworld_three_parties() {
+    ensure_python_env();
+    let out = run(&["run", "helloworld", "--parties", "3", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary = summary_of(&out);
+    assert_all_figures(&summary, 3);
+    for i in 0..3 {
+        let log = log_of(&summary, i);
+        assert!(
+            log.starts_with("$ "),
+            "the log starts with the command: {log}"
+        );
+        assert!(log.contains(&format!(" -I {i} ")), "{log}");
+        assert!(
+            log.contains(&format!("Hello world from party {i} of 3")),
+            "{log}"
+        );
+        assert!(
+            log.contains("Sum of all party indices: 3 (expected 3)"),
+            "{log}"
+        );
+    }
+    // The run's folder holds the same summary, and logs/latest points at a
+    // run's folder (this one's, unless another test started a run since).
+    let dir = root()
+        .join("logs")
+        .join(summary["run_id"].as_str().unwrap());
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(saved, summary);
+    let latest = std::fs::read_link(root().join("logs/latest")).unwrap();
+    assert!(root().join("logs").join(latest).is_dir());
+}
+
+#[test]
+fn secretsanta_six_parties_agree() {
+    ensure_python_env();
+    let out = run(&["run", "secretsanta", "--parties", "6", "--json", "--", "5"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary = summary_of(&out);
+    assert_all_figures(&summary, 6);
+    let first = results(&log_of(&summary, 0));
+    assert_eq!(
+        first
+            .iter()
+            .filter(|l| l.starts_with("Derangement over"))
+            .count(),
+        3,
+        "{first:#?}"
+    );
+    for i in 1..6 {
+        assert_eq!(
+            results(&log_of(&summary, i)),
+            first,
+            "party {i} printed other results than party 0"
+        );
+    }
+}
+
+#[test]
+fn human_output_has_progress_and_a_table() {
+    ensure_python_env();
+    let out = run(&["run", "helloworld", "--parties", "2"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for expect in [
+        "e3: party 1 connected",
+        "e3: all 2 parties connected after",
+        "party 0 | Hello world from party 0 of 2",
+        "e3: party 1 done after",
+        "party  address          status  exit    mpyc time  bytes sent   wall",
+        "e3: 2 of 2 parties ok in",
+    ] {
+        assert!(stdout.contains(expect), "missing {expect:?} in:\n{stdout}");
+    }
+}
+
+#[test]
+fn a_failing_party_stops_the_run() {
+    ensure_python_env();
+    let prog = program("fail_in_party1.py");
+    let start = Instant::now();
+    let out = run(&["run", &prog, "--parties", "3", "--json"]);
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // "Quickly": well inside the default timeout of 600 s.
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("error: the run failed: party 1 (exit code 1) failed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--- last lines of logs/"), "{stderr}");
+    assert!(
+        stderr.contains("party 1 is about to fail on purpose"),
+        "{stderr}"
+    );
+    let summary = summary_of(&out);
+    assert_eq!(summary["ok"], false);
+    let statuses: Vec<_> = summary["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["status"].clone())
+        .collect();
+    assert_eq!(statuses, ["stopped", "failed", "stopped"]);
+    assert_no_processes(&prog);
+}
+
+#[test]
+fn timeout_stops_every_party() {
+    ensure_python_env();
+    let prog = program("sleeper.py");
+    let out = run(&[
+        "run",
+        &prog,
+        "--parties",
+        "2",
+        "--timeout",
+        "3",
+        "--",
+        "timeout-test",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("error: the run was stopped: timed out after 3s"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_no_processes("timeout-test -I");
+}
+
+#[test]
+fn ctrl_c_stops_every_party() {
+    ensure_python_env();
+    let prog = program("sleeper.py");
+    let mut child = xtask(&["run", &prog, "--parties", "3", "--", "ctrl-c-test"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    for line in stdout.lines() {
+        if line.unwrap().contains("all 3 parties connected") {
+            break;
+        }
+    }
+    assert_eq!(
+        processes_mentioning("ctrl-c-test -I").len(),
+        3,
+        "three parties run before Ctrl-C"
+    );
+    // SAFETY: kill(2) of our own child, as a terminal's Ctrl-C would.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let start = Instant::now();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_no_processes("ctrl-c-test -I");
+}
+
+#[test]
+fn bad_inputs_are_usage_errors() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["run", "nosuch"],
+            "unknown program `nosuch`: there is no nosuch.py in demos/",
+        ),
+        (
+            &["run", "nosuch"],
+            "hint: available in demos/: helloworld, secretsanta",
+        ),
+        (
+            &["run", "secretsanta", "--parties", "0"],
+            "--parties 0: the number of parties must be at least 1",
+        ),
+        (
+            &["run", "secretsanta", "--parties", "300"],
+            "300 parties is more than MPyC supports (at most 256)",
+        ),
+        (
+            &["run", "secretsanta", "--parties", "six"],
+            "invalid value 'six' for '--parties <N>'",
+        ),
+        (
+            &["run", "secretsanta", "--timeout", "soon"],
+            "invalid value 'soon' for '--timeout <SECS>'",
+        ),
+        (
+            &["run", "secretsanta", "--timeout", "0"],
+            "--timeout must be at least 1 second",
+        ),
+        (
+            &["run", "secretsanta", "--base-port", "70000"],
+            "invalid value '70000' for '--base-port <PORT>'",
+        ),
+        (
+            &[
+                "run",
+                "secretsanta",
+                "--parties",
+                "4",
+                "--base-port",
+                "65534",
+            ],
+            "--base-port 65534 leaves no room for 4 ports",
+        ),
+        (
+            &["run", "secretsanta", "--demos", "no/such/dir"],
+            "--demos folder",
+        ),
+        (
+            &["run", "secretsanta", "--demos", "no/such/dir"],
+            "does not exist",
+        ),
+        (
+            &["run", "no/such/prog.py"],
+            "program file `no/such/prog.py` does not exist",
+        ),
+        (
+            &["run", "secretsanta", "--python", "/no/such/python"],
+            "python interpreter `/no/such/python` (from --python) was not found",
+        ),
+        (
+            &["run", "secretsanta", "--parties", "6", "--", "-T", "3"],
+            "MPyC threshold 3 is too high for 6 parties",
+        ),
+        (
+            &["run", "secretsanta", "--", "-I", "0"],
+            "program argument `-I` sets MPyC's -I/--index",
+        ),
+        (&["run"], "required arguments were not provided"),
+        (&["launch"], "unrecognized subcommand 'launch'"),
+    ];
+    for (args, expect) in cases {
+        let out = run(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} exits 2:\n{stderr}");
+        assert!(
+            stderr.contains(expect),
+            "{args:?}: expected {expect:?} in:\n{stderr}"
+        );
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_runs_nothing() {
+    ensure_python_env();
+    let before = std::fs::read_link(root().join("logs/latest")).ok();
+    let out = run(&[
+        "--dry-run",
+        "run",
+        "secretsanta",
+        "--parties",
+        "6",
+        "--",
+        "3",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_link(root().join("logs/latest"))
+            .ok()
+            .is_some(),
+        before.is_some()
+    );
+    let stdout = normalise_ports(&text(&out.stdout));
+    let root = regex_escape(&root().to_string_lossy());
+    insta::with_settings!({filters => vec![(root.as_str(), "[ROOT]")]}, {
+        insta::assert_snapshot!(stdout);
+    });
+}
+
+/// Writes the run's ports as offsets from the first (`127.0.0.1:[BASE+2]`):
+/// the base is found at run time, their order and spacing are the claim.
+fn normalise_ports(text: &str) -> String {
+    let Some(at) = text.find("127.0.0.1:") else {
+        return text.to_string();
+    };
+    let digits: String = text[at + 10..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let base: u32 = digits.parse().unwrap();
+    let mut out = text.to_string();
+    for k in (0..64).rev() {
+        out = out.replace(
+            &format!("127.0.0.1:{} ", base + k),
+            &format!("127.0.0.1:[BASE+{k}] "),
+        );
+    }
+    out
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,75 @@
+//! Checks of the tree itself, run with every `cargo test`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if name == "target" || name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Planning is pure: only the executor (crates/e3-exec) starts processes.
+/// Tests and the host-side `prun` binary (which execs its program) may too.
+#[test]
+fn only_the_executor_starts_processes() {
+    let root = root();
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let mut offenders = Vec::new();
+    for file in files {
+        let rel = file
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let allowed = rel.starts_with("crates/e3-exec/")
+            || rel.contains("/tests/")
+            || rel.starts_with("crates/prun/src/bin/");
+        if allowed {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        // Unit tests at the end of a file may start processes.
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for needle in ["process::Command", "Command::new(", "duct::", "xshell::"] {
+            if code.contains(needle) {
+                offenders.push(format!("{rel}: {needle}"));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "start processes through e3-exec instead: {offenders:#?}"
+    );
+}
+
+#[test]
+fn formatting() {
+    let out = Command::new(env!("CARGO"))
+        .args(["fmt", "--all", "--", "--check"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "code is not formatted; run `cargo fmt --all`:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
