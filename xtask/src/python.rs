@@ -93,8 +93,32 @@ pub fn resolve(root: &Utf8Path, given: Option<&str>) -> Result<Python> {
         usage("`python3` was not found on PATH; e3 needs Python 3.10 or newer to run MPyC")
             .hint("install it (Debian/Ubuntu: `apt-get install python3 python3-venv`), or pass --python PATH")
     })?;
+    let requirements = std::fs::read_to_string(root.join(REQUIREMENTS))
+        .map_err(|e| usage(format!("cannot read {REQUIREMENTS}: {e}")))?;
+    let venv = root.join(VENV_DIR);
+    let stamp = stamp_text(&base, &fingerprint(&base), &requirements);
+    // The common case costs no process: the environment is what the stamp says.
+    if is_up_to_date(&venv, &stamp) {
+        return Ok(Python::Managed(Managed {
+            base,
+            venv,
+            stamp,
+            up_to_date: true,
+        }));
+    }
+    check_base(&base)?;
+    Ok(Python::Managed(Managed {
+        base,
+        venv,
+        stamp,
+        up_to_date: false,
+    }))
+}
+
+/// The base interpreter can make the environment: recent enough, with venv.
+fn check_base(base: &Utf8Path) -> Result<()> {
     let probe = tools::probe(
-        &base,
+        base,
         &[
             "-c",
             "import sys; print('%d.%d.%d' % sys.version_info[:3]); import venv, ensurepip",
@@ -102,15 +126,14 @@ pub fn resolve(root: &Utf8Path, given: Option<&str>) -> Result<Python> {
     )?;
     let version = probe.stdout.trim().to_string();
     if !is_recent_enough(&version) {
+        let shown = if version.is_empty() {
+            "of an unknown version"
+        } else {
+            &version
+        };
         return Err(usage(format!(
-            "`{base}` is Python {}; MPyC needs {}.{} or newer",
-            if version.is_empty() {
-                "of an unknown version"
-            } else {
-                &version
-            },
-            MIN_VERSION.0,
-            MIN_VERSION.1
+            "`{base}` is Python {shown}; MPyC needs {}.{} or newer",
+            MIN_VERSION.0, MIN_VERSION.1
         ))
         .hint("put a newer python3 first on PATH, or pass --python PATH"));
     }
@@ -118,17 +141,22 @@ pub fn resolve(root: &Utf8Path, given: Option<&str>) -> Result<Python> {
         return Err(usage(format!("`{base}` (Python {version}) cannot make virtual environments"))
             .hint("install its venv module (Debian/Ubuntu: `apt-get install python3-venv`), or pass --python PATH"));
     }
-    let requirements = std::fs::read_to_string(root.join(REQUIREMENTS))
-        .map_err(|e| usage(format!("cannot read {REQUIREMENTS}: {e}")))?;
-    let venv = root.join(VENV_DIR);
-    let stamp = stamp_text(&base, &version, &requirements);
-    let up_to_date = is_up_to_date(&venv, &stamp);
-    Ok(Python::Managed(Managed {
-        base,
-        venv,
-        stamp,
-        up_to_date,
-    }))
+    Ok(())
+}
+
+/// Identifies the base interpreter's file without running it: an upgrade in
+/// place (say 3.11 to 3.12 at /usr/bin/python3) changes it.
+fn fingerprint(base: &Utf8Path) -> String {
+    let real = base
+        .canonicalize_utf8()
+        .unwrap_or_else(|_| base.to_path_buf());
+    match real.metadata() {
+        Ok(meta) => {
+            use std::os::unix::fs::MetadataExt;
+            format!("{real} ({} bytes, modified {})", meta.size(), meta.mtime())
+        }
+        Err(_) => real.to_string(),
+    }
 }
 
 /// Whether the environment at `venv` was made from exactly `stamp`.
@@ -137,9 +165,9 @@ pub fn is_up_to_date(venv: &Utf8Path, stamp: &str) -> bool {
         && std::fs::read_to_string(venv.join(STAMP)).is_ok_and(|s| s == stamp)
 }
 
-fn stamp_text(base: &Utf8Path, version: &str, requirements: &str) -> String {
+fn stamp_text(base: &Utf8Path, fingerprint: &str, requirements: &str) -> String {
     format!(
-        "# written by e3 after the environment was made; do not edit\n# python: {base} {version}\n{requirements}"
+        "# written by e3 after the environment was made; do not edit\n# python: {base} = {fingerprint}\n{requirements}"
     )
 }
 
@@ -169,7 +197,11 @@ mod tests {
         Python::Managed(Managed {
             base: "/usr/bin/python3".into(),
             venv: "/e3/.e3/venv".into(),
-            stamp: stamp_text("/usr/bin/python3".into(), "3.11.7", "mpyc==0.11\n"),
+            stamp: stamp_text(
+                "/usr/bin/python3".into(),
+                "/usr/bin/python3.11 (6831736 bytes, modified 1700000000)",
+                "mpyc==0.11\n",
+            ),
             up_to_date,
         })
     }
@@ -188,7 +220,7 @@ mod tests {
         .e3/venv/bin/python -m pip install --disable-pip-version-check --no-input --quiet --requirement python/requirements.txt
         cat > .e3/venv/e3-stamp.txt <<'EOF'
         # written by e3 after the environment was made; do not edit
-        # python: /usr/bin/python3 3.11.7
+        # python: /usr/bin/python3 = /usr/bin/python3.11 (6831736 bytes, modified 1700000000)
         mpyc==0.11
         EOF
         ");
