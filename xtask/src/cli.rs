@@ -23,6 +23,8 @@ pub struct Cli {
 pub enum Task {
     /// Run an MPyC program with N parties, as local processes
     Run(RunArgs),
+    /// Write hosts.json and hosts.pssh from Terraform's output (and extra hosts)
+    Hosts(HostsArgs),
     /// Measure e3 against a baseline and write the figures to docs/benchmarks.md
     Bench(BenchArgs),
 }
@@ -59,6 +61,25 @@ pub struct RunArgs {
     /// Arguments for the program, after `--` (e.g. `-- 3` for secretsanta's size)
     #[arg(last = true, value_name = "PROGRAM ARGS")]
     pub args: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct HostsArgs {
+    /// Read a saved `terraform output -json` document instead of running terraform
+    #[arg(long, value_name = "FILE")]
+    pub terraform_output: Option<String>,
+
+    /// Hosts Terraform does not manage (a Raspberry Pi, a laptop), in hosts.pssh format
+    #[arg(long, value_name = "FILE")]
+    pub extra: Option<String>,
+
+    /// Folder to write hosts.json and hosts.pssh in (default: the workspace root)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<String>,
+
+    /// Write nothing; fail if the files on disk differ from what would be written
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Args, Debug)]

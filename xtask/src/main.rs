@@ -3,7 +3,9 @@
 mod bench;
 mod cli;
 mod error;
+mod hosts;
 mod logs;
+mod paths;
 mod ports;
 mod python;
 mod run;
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
     let root = workspace_root();
     let result = match &cli.task {
         Task::Run(args) => run::run(&root, cli.dry_run, args),
+        Task::Hosts(args) => hosts::run(&root, cli.dry_run, args),
         Task::Bench(args) => bench::run(&root, cli.dry_run, args),
     };
     match result {

@@ -15,6 +15,7 @@ use serde_json::json;
 
 use crate::cli::RunArgs;
 use crate::error::{Context, Result, failure, usage};
+use crate::paths::{current_dir, relative_to};
 use crate::python::{self, Python};
 use crate::{logs, ports, time, ui::Ui};
 
@@ -72,17 +73,6 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
     let jobs = group.expect("a run plan has a group of parties");
     let timeout = Duration::from_secs(args.timeout);
     run_parties(root, &program, &args.args, &table, &jobs, timeout, &ui)
-}
-
-fn current_dir() -> Result<Utf8PathBuf> {
-    let dir =
-        std::env::current_dir().context(|| "cannot read the current directory".to_string())?;
-    Utf8PathBuf::from_path_buf(dir).map_err(|p| {
-        usage(format!(
-            "the current directory {} is not UTF-8",
-            p.display()
-        ))
-    })
 }
 
 /// Finds PROGRAM: a path to a `.py` file, or a name in the demos folder.
@@ -148,15 +138,6 @@ fn list_programs(dir: &Utf8Path) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-/// `path` relative to `root` when it is inside it.
-pub fn relative_to(root: &Utf8Path, path: &Utf8Path) -> Utf8PathBuf {
-    match path.strip_prefix(root) {
-        Ok(rel) if rel.as_str().is_empty() => ".".into(),
-        Ok(rel) => rel.to_path_buf(),
-        Err(_) => path.to_path_buf(),
-    }
 }
 
 /// The plan of a local run: make the Python environment if needed, then

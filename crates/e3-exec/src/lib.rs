@@ -142,9 +142,14 @@ pub struct Captured {
 }
 
 /// Runs a short, read-only command (a version check, say) and captures its
-/// output. Not for steps of a plan: those go through [`run_plan`].
+/// output, whatever its exit status.
 pub fn capture(cmd: &Cmd) -> Result<Captured> {
-    let out = command(None, cmd)
+    capture_in(None, cmd)
+}
+
+/// Like [`capture`], in the plan's working directory.
+pub fn capture_in(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Result<Captured> {
+    let out = command(workdir, cmd)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| ExecError::io(format_args!("cannot start `{cmd}`"), e))?;
@@ -153,6 +158,26 @@ pub fn capture(cmd: &Cmd) -> Result<Captured> {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     })
+}
+
+/// Runs a command whose output is the result (`terraform output -json`);
+/// a failure is an error with the end of what it printed on stderr.
+pub fn output_of(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Result<String> {
+    let out = capture_in(workdir, cmd)?;
+    if out.end.success() {
+        return Ok(out.stdout);
+    }
+    let lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let tail = lines[lines.len().saturating_sub(8)..].join("\n");
+    Err(ExecError::new(format!(
+        "`{cmd}` failed ({}){}{tail}",
+        out.end,
+        if tail.is_empty() { "" } else { ":\n" }
+    )))
 }
 
 /// Runs the sequential steps of a plan. A [`Step::Together`] group needs an

@@ -10,6 +10,8 @@ pub mod mpyc;
 
 use std::fmt;
 
+use e3_inventory::{Host, Inventory};
+
 /// MPyC refuses more parties than this.
 pub const MAX_PARTIES: usize = 256;
 
@@ -165,6 +167,104 @@ pub fn mpyc_args(table: &[Party], index: usize) -> Vec<String> {
     args
 }
 
+/// What every party runs, apart from who it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub layout: Layout,
+    /// MPyC's `--log-level` for every party, when set.
+    pub log_level: Option<String>,
+    /// The program and its own arguments (`python3 secretsanta.py 3`).
+    pub program: Vec<String>,
+}
+
+/// One party of a run on an inventory: where it runs and its full argv.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartyCommand {
+    pub party: Party,
+    pub host: Host,
+    /// `program args... [--log-level L] -I i -P addr0 -P addr1 ...`
+    pub argv: Vec<String>,
+}
+
+/// The party table for an inventory (party `i` on the `i / per_host`-th
+/// host, in file order) and every party's argv.
+pub fn plan_parties(
+    inventory: &Inventory,
+    settings: &Settings,
+) -> Result<Vec<PartyCommand>, LayoutError> {
+    let names: Vec<String> = inventory.hosts.iter().map(|h| h.name.clone()).collect();
+    let table = party_table(&names, &settings.layout)?;
+    Ok(table
+        .iter()
+        .map(|party| {
+            let mut argv = settings.program.clone();
+            if let Some(level) = &settings.log_level {
+                argv.extend(["--log-level".to_string(), level.clone()]);
+            }
+            argv.extend(mpyc_args(&table, party.index));
+            PartyCommand {
+                party: party.clone(),
+                host: inventory.hosts[party.host_index].clone(),
+                argv,
+            }
+        })
+        .collect())
+}
+
+/// The party table as text: index, host, address, and the party's command.
+pub fn render_party_table(commands: &[PartyCommand]) -> String {
+    let width = |f: &dyn Fn(&PartyCommand) -> usize, min: usize| {
+        commands.iter().map(f).max().unwrap_or(0).max(min)
+    };
+    let wi = width(&|c| c.party.index.to_string().len(), 5);
+    let wh = width(&|c| c.host.ssh_target().len(), 4);
+    let wa = width(&|c| c.party.address().len(), 7);
+    let mut out = format!(
+        "{:<wi$}  {:<wh$}  {:<wa$}  command\n",
+        "party", "host", "address"
+    );
+    for c in commands {
+        let argv: Vec<String> = c.argv.iter().map(|a| e3_plan::quote(a)).collect();
+        out.push_str(&format!(
+            "{:<wi$}  {:<wh$}  {:<wa$}  {}\n",
+            c.party.index,
+            c.host.ssh_target(),
+            c.party.address(),
+            argv.join(" ")
+        ));
+    }
+    out
+}
+
+/// Which entry of the inventory is the host called `hostname`: an exact
+/// match of the name, or of the short names (`node-1` matches
+/// `node-1.tailnet.ts.net` either way round). `Ok(None)` when none does.
+pub fn find_own_index(inventory: &Inventory, hostname: &str) -> Result<Option<usize>, String> {
+    let exact: Vec<usize> = (0..inventory.hosts.len())
+        .filter(|&i| inventory.hosts[i].name == hostname)
+        .collect();
+    let matches = if exact.is_empty() {
+        let short = e3_inventory::short_name(hostname);
+        (0..inventory.hosts.len())
+            .filter(|&i| inventory.hosts[i].short_name() == short)
+            .collect()
+    } else {
+        exact
+    };
+    match matches.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        many => Err(format!(
+            "hostname `{hostname}` matches {} entries: {}",
+            many.len(),
+            many.iter()
+                .map(|&i| inventory.hosts[i].pssh_line())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +346,27 @@ mod tests {
                 base_port: 65534,
             },
             "base port 65534 leaves no room for 3 ports below 65536",
+        );
+    }
+
+    #[test]
+    fn own_index_by_hostname() {
+        let inv = Inventory::from_pssh(
+            "root@node-0.tail.ts.net\nnode-1\nroot@10.0.0.7\nnode-3.a.net\nnode-3.b.net\n",
+            "h",
+        )
+        .unwrap();
+        let find = |name: &str| find_own_index(&inv, name);
+        assert_eq!(find("node-0"), Ok(Some(0)));
+        assert_eq!(find("node-0.tail.ts.net"), Ok(Some(0)));
+        assert_eq!(find("node-1.tail.ts.net"), Ok(Some(1)));
+        assert_eq!(find("10.0.0.7"), Ok(Some(2)));
+        assert_eq!(find("10.0.0"), Ok(None));
+        assert_eq!(find("node-9"), Ok(None));
+        assert_eq!(find("node-3.a.net"), Ok(Some(3)));
+        assert_eq!(
+            find("node-3"),
+            Err("hostname `node-3` matches 2 entries: node-3.a.net, node-3.b.net".into())
         );
     }
 }

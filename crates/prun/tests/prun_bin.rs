@@ -1,0 +1,205 @@
+//! The host-side `prun` binary, really exec'd, with `echo` as the program.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn hosts_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("e3-prun-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+fn prun(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_prun"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const HOSTS: &str = "\
+# testbed
+root@node-0.tail.ts.net
+node-1
+
+root@node-2.tail.ts.net   # blank lines and comments are fine anywhere
+me@node-3.example.org
+node-4
+";
+
+fn party_of(hostname: &str) -> Output {
+    let file = hosts_file("hosts.pssh", HOSTS);
+    prun(&[
+        "--hosts",
+        file.to_str().unwrap(),
+        "--hostname",
+        hostname,
+        "--",
+        "echo",
+        "demo.py",
+        "3",
+    ])
+}
+
+const P_LIST: &str = "-P node-0.tail.ts.net:11599 -P node-1:11599 -P node-2.tail.ts.net:11599 -P node-3.example.org:11599 -P node-4:11599";
+
+#[test]
+fn start_middle_and_end_of_the_file() {
+    for (hostname, index) in [("node-0", 0), ("node-2.tail.ts.net", 2), ("node-4", 4)] {
+        let out = party_of(hostname);
+        assert!(out.status.success(), "{hostname}: {}", text(&out.stderr));
+        assert_eq!(
+            text(&out.stdout),
+            format!("demo.py 3 -I {index} {P_LIST}\n"),
+            "{hostname}"
+        );
+        assert!(text(&out.stderr).contains(&format!("prun: party {index} of 5")));
+    }
+}
+
+#[test]
+fn a_user_at_host_domain_entry_matches_its_short_name() {
+    let out = party_of("node-3");
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), format!("demo.py 3 -I 3 {P_LIST}\n"));
+}
+
+#[test]
+fn a_host_not_in_the_file_does_not_participate() {
+    let out = party_of("laptop");
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("host `laptop` is not in "), "{stdout}");
+    assert!(
+        stdout.contains("(5 hosts); it does not participate"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn options_reach_the_argv() {
+    let file = hosts_file("two.pssh", "a\nb\nc\n");
+    let out = prun(&[
+        "--hosts",
+        file.to_str().unwrap(),
+        "--index",
+        "1",
+        "--parties",
+        "2",
+        "--port",
+        "20000",
+        "--log-level",
+        "debug",
+        "--",
+        "echo",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "--log-level debug -I 1 -P a:20000 -P b:20000\n"
+    );
+    let out = prun(&[
+        "--hosts",
+        file.to_str().unwrap(),
+        "--hostname",
+        "c",
+        "--parties",
+        "2",
+        "--",
+        "echo",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("is entry 2 of"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn bad_inputs_exit_2_with_a_message() {
+    let dup = hosts_file("dup.pssh", "a\nb\na\n");
+    let twice = hosts_file("twice.pssh", "n.x.net\nn.y.net\n");
+    let good = hosts_file("good.pssh", "a\nb\n");
+    let (dup, twice, good) = (
+        dup.to_str().unwrap(),
+        twice.to_str().unwrap(),
+        good.to_str().unwrap(),
+    );
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["--hosts", dup, "--", "echo"],
+            format!("{dup}:3: duplicate host `a` (also on line 1)"),
+        ),
+        (
+            vec!["--hosts", twice, "--hostname", "n", "--", "echo"],
+            "hostname `n` matches 2 entries: n.x.net, n.y.net".into(),
+        ),
+        (
+            vec!["--hosts", "/no/such/file", "--", "echo"],
+            "cannot read hosts file /no/such/file".into(),
+        ),
+        (
+            vec!["--hosts", good, "--hostname", "a"],
+            "no program given: put it after `--`".into(),
+        ),
+        (
+            vec!["--hosts", good, "--index", "x", "--", "echo"],
+            "--index takes a whole number, not `x`".into(),
+        ),
+        (
+            vec!["--hosts", good, "--index", "5", "--", "echo"],
+            "--index 5 is out of range: the run has 2 parties".into(),
+        ),
+        (
+            vec!["--hosts", good, "--port", "0", "--", "echo"],
+            "--port takes a port number, not `0`".into(),
+        ),
+        (
+            vec![
+                "--hosts",
+                good,
+                "--parties",
+                "3",
+                "--index",
+                "0",
+                "--",
+                "echo",
+            ],
+            "3 parties need 3 hosts, but the host list has 2".into(),
+        ),
+        (
+            vec![
+                "--hosts",
+                good,
+                "--index",
+                "0",
+                "--hostname",
+                "a",
+                "--",
+                "echo",
+            ],
+            "give --hostname or --index, not both".into(),
+        ),
+        (vec!["--bogus"], "unknown option `--bogus`".into()),
+        (
+            vec!["--hosts", good, "--index", "0", "--", "/no/such/program"],
+            "cannot run `/no/such/program`".into(),
+        ),
+    ];
+    for (args, expect) in cases {
+        let out = prun(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&expect),
+            "{args:?}: expected {expect:?} in {stderr}"
+        );
+        assert!(!stderr.contains("panicked"));
+    }
+}

@@ -1,0 +1,223 @@
+//! `cargo xtask hosts` through the built binary, against checked-in fixtures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+const FIXTURES: &str = "xtask/tests/fixtures/hosts";
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("e3-hosts-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The checked-in hosts.json and hosts.pssh are what e3 generates from the
+/// checked-in Terraform output: a generated-file check, as `--check` in CI.
+#[test]
+fn checked_in_host_files_are_up_to_date() {
+    let out = xtask(&[
+        "hosts",
+        "--terraform-output",
+        &format!("{FIXTURES}/terraform-output.json"),
+        "--extra",
+        &format!("{FIXTURES}/extra.pssh"),
+        "--out",
+        FIXTURES,
+        "--check",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("hosts.json and hosts.pssh are up to date (7 hosts)"));
+}
+
+#[test]
+fn writes_then_checks_then_notices_a_change() {
+    let dir = scratch("write");
+    let dir_s = dir.to_string_lossy().into_owned();
+    let tf = format!("{FIXTURES}/terraform-output.json");
+    let out = xtask(&["hosts", "--terraform-output", &tf, "--out", &dir_s]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("5  mpyc-demo--sgp1-0-7f3c2d19  root  -         sgp1"),
+        "{stdout}"
+    );
+    let pssh = std::fs::read_to_string(dir.join("hosts.pssh")).unwrap();
+    assert_eq!(pssh.lines().filter(|l| !l.starts_with('#')).count(), 6);
+    assert!(
+        xtask(&[
+            "hosts",
+            "--terraform-output",
+            &tf,
+            "--out",
+            &dir_s,
+            "--check"
+        ])
+        .status
+        .success()
+    );
+
+    std::fs::write(dir.join("hosts.pssh"), pssh.replace("ams3-1", "ams3-9")).unwrap();
+    let out = xtask(&[
+        "hosts",
+        "--terraform-output",
+        &tf,
+        "--out",
+        &dir_s,
+        "--check",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("error: out of date: ") && stderr.contains("hosts.pssh"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("hosts.json"),
+        "only hosts.pssh changed: {stderr}"
+    );
+    assert!(
+        stderr.contains("hint: run `cargo xtask hosts --terraform-output"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let dir = scratch("dry");
+    let out = xtask(&[
+        "--dry-run",
+        "hosts",
+        "--terraform-output",
+        &format!("{FIXTURES}/terraform-output.json"),
+        "--out",
+        &dir.to_string_lossy(),
+    ]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("cat > hosts.pssh <<'EOF'\n# Written by"));
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Each bad input: exit 2 and a message naming the file and line.
+#[test]
+fn bad_inputs() {
+    let dir = scratch("bad");
+    let good_tf = root().join(FIXTURES).join("terraform-output.json");
+    let cases: &[(&str, &str, &str, &str)] = &[
+        // (file name, contents, which flag it goes to, expected fragment)
+        (
+            "dup.pssh",
+            "root@pi\n\nroot@pi\n",
+            "--extra",
+            "dup.pssh:3: duplicate host `pi` (also on line 1)",
+        ),
+        (
+            "port.pssh",
+            "pi:99999\n",
+            "--extra",
+            "port.pssh:1: bad port `99999` in `pi:99999`",
+        ),
+        (
+            "empty-user.pssh",
+            "# ok\n@pi\n",
+            "--extra",
+            "empty-user.pssh:2: empty user name in `@pi`",
+        ),
+        (
+            "stray.pssh",
+            "pi;rm\n",
+            "--extra",
+            "stray.pssh:1: stray character `;` in host name `pi;rm`",
+        ),
+        (
+            "twice.pssh",
+            "root@mpyc-demo--ams3-0-15e53f39\n",
+            "--extra",
+            "host `mpyc-demo--ams3-0-15e53f39` is already in the provisioned hosts",
+        ),
+        (
+            "broken.json",
+            "{\"hosts-pssh\": ",
+            "--terraform-output",
+            "broken.json:1: not valid JSON",
+        ),
+        (
+            "none.json",
+            "{\"x\": {\"value\": 1}}",
+            "--terraform-output",
+            "none.json: no `hosts-pssh` or `hosts-colmena` output (outputs found: x)",
+        ),
+        (
+            "disagree.json",
+            r#"{"hosts-pssh": {"value": "a\nb"}, "hosts-colmena": {"value": {"a": {}}}}"#,
+            "--terraform-output",
+            "disagree: only in hosts-pssh: b; only in hosts-colmena: none",
+        ),
+        (
+            "badline.json",
+            r#"{"hosts-pssh": {"value": "a\nb c"}}"#,
+            "--terraform-output",
+            "badline.json (hosts-pssh):2: `b c` has more than one field",
+        ),
+    ];
+    for (name, contents, flag, expect) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).unwrap();
+        let path = path.to_string_lossy().into_owned();
+        let mut args = vec!["hosts", "--out"];
+        let out_dir = dir.to_string_lossy().into_owned();
+        args.push(&out_dir);
+        let tf = good_tf.to_string_lossy().into_owned();
+        if *flag == "--extra" {
+            args.extend(["--terraform-output", &tf, "--extra", &path]);
+        } else {
+            args.extend(["--terraform-output", &path]);
+        }
+        let out = xtask(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains(expect),
+            "{name}: expected {expect:?} in {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    for (args, expect) in [
+        (
+            vec!["hosts", "--terraform-output", "no/such.json"],
+            "cannot read --terraform-output file `no/such.json`",
+        ),
+        (vec!["hosts", "--out", "no/such/dir"], "--out folder"),
+    ] {
+        let out = xtask(&args);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(text(&out.stderr).contains(expect), "{}", text(&out.stderr));
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
