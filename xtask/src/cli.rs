@@ -21,8 +21,12 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Task {
-    /// Run an MPyC program with N parties, as local processes
+    /// Run an MPyC program with N parties: local processes, or one per host over SSH
     Run(RunArgs),
+    /// Copy the program's folder to every host (rsync over SSH, in parallel)
+    Sync(SyncArgs),
+    /// A local testbed of N hosts (network namespaces with sshd; needs root)
+    Testnet(TestnetArgs),
     /// Write hosts.json and hosts.pssh from Terraform's output (and extra hosts)
     Hosts(HostsArgs),
     /// Measure e3 against a baseline and write the figures to docs/benchmarks.md
@@ -34,15 +38,34 @@ pub struct RunArgs {
     /// The MPyC program: a name in demos/ (or in --demos DIR), or a path to a .py file
     pub program: String,
 
-    /// How many parties (MPyC allows 1 to 256)
-    #[arg(long, short = 'n', value_name = "N", default_value_t = 3)]
-    pub parties: usize,
+    /// How many parties, 1 to 256 (default: 3 locally; with --hosts, every host)
+    #[arg(long, short = 'n', value_name = "N")]
+    pub parties: Option<usize>,
+
+    /// Run one party per host of this hosts file ([user@]host[:port] a line) over SSH
+    #[arg(long, value_name = "FILE")]
+    pub hosts: Option<String>,
+
+    /// With --hosts: parties per host; a host's k-th party listens on base port + k
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub parties_per_host: usize,
+
+    /// With --hosts: do not sync the program's folder first
+    #[arg(long)]
+    pub no_sync: bool,
+
+    /// With --hosts: the Python command on the hosts
+    #[arg(long, value_name = "CMD", default_value = "python3")]
+    pub remote_python: String,
+
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 
     /// Folder of programs to resolve PROGRAM in, e.g. a checkout of MPyC's demos/
     #[arg(long, value_name = "DIR")]
     pub demos: Option<String>,
 
-    /// First port to try; party i listens on a free port range found from here
+    /// Party ports: locally a free range found from here; with --hosts, exactly this
     #[arg(long, value_name = "PORT", default_value_t = prun::DEFAULT_PORT)]
     pub base_port: u16,
 
@@ -61,6 +84,76 @@ pub struct RunArgs {
     /// Arguments for the program, after `--` (e.g. `-- 3` for secretsanta's size)
     #[arg(last = true, value_name = "PROGRAM ARGS")]
     pub args: Vec<String>,
+}
+
+/// How e3 reaches hosts: shared by `run --hosts` and `sync`.
+#[derive(Args, Debug, Clone)]
+pub struct RemoteArgs {
+    /// The folder on each host that holds the program (relative to the ssh user's home)
+    #[arg(long, value_name = "DIR", default_value = "e3")]
+    pub remote_dir: String,
+
+    /// ssh config file (passed to ssh as -F, also for rsync)
+    #[arg(long, value_name = "FILE")]
+    pub ssh_config: Option<String>,
+
+    /// ssh user for every host (default: the hosts file's user@, else ssh's own default)
+    #[arg(long, value_name = "USER")]
+    pub ssh_user: Option<String>,
+
+    /// Seconds to wait for an SSH connection
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub connect_timeout: u64,
+
+    /// Hosts to connect to and sync at a time
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub parallel: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// The hosts file: one [user@]host[:port] a line
+    #[arg(long, value_name = "FILE")]
+    pub hosts: String,
+
+    /// Folder to copy (default: e3's demos/)
+    #[arg(long, value_name = "DIR")]
+    pub demos: Option<String>,
+
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct TestnetArgs {
+    #[command(subcommand)]
+    pub action: TestnetAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TestnetAction {
+    /// Create N hosts, each a network namespace with its own hostname, /root and sshd
+    Up {
+        /// How many hosts (1 to 250)
+        hosts: usize,
+        /// Testbed name: prefixes hosts (NAME-h1), namespaces and links; up to 8 of [a-z0-9]
+        #[arg(long, default_value = "e3t")]
+        name: String,
+        /// The private /24 the testbed's bridge owns, as its first three octets
+        #[arg(long, value_name = "A.B.C", default_value = "10.213.7")]
+        subnet: String,
+        /// Folder for keys, configs and hosts.pssh (default: .e3/testnet/NAME)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<String>,
+    },
+    /// Remove every namespace, link, process and file of a testbed
+    Down {
+        #[arg(long, default_value = "e3t")]
+        name: String,
+        /// The folder given to `up`, if any
+        #[arg(long, value_name = "DIR")]
+        dir: Option<String>,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -8,7 +8,11 @@ mod logs;
 mod paths;
 mod ports;
 mod python;
+mod remote;
 mod run;
+mod summary;
+mod sync;
+mod testnet;
 mod time;
 mod tools;
 mod ui;
@@ -25,6 +29,8 @@ fn main() -> ExitCode {
     let root = workspace_root();
     let result = match &cli.task {
         Task::Run(args) => run::run(&root, cli.dry_run, args),
+        Task::Sync(args) => sync::run(&root, cli.dry_run, args),
+        Task::Testnet(args) => testnet::run(&root, cli.dry_run, args),
         Task::Hosts(args) => hosts::run(&root, cli.dry_run, args),
         Task::Bench(args) => bench::run(&root, cli.dry_run, args),
     };

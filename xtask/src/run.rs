@@ -1,28 +1,32 @@
-//! `cargo xtask run PROGRAM --parties N`: N MPyC parties at once, watched
-//! together, each one's log kept, and a summary at the end.
+//! `cargo xtask run PROGRAM`: N MPyC parties at once — local processes, or
+//! one per host over SSH with `--hosts FILE` — watched together, each one's
+//! log kept, and a summary at the end.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::{BufWriter, Write as _};
 use std::time::{Duration, Instant, SystemTime};
 
 use camino::{Utf8Path, Utf8PathBuf};
-use e3_exec::{End, Event, GroupOptions, GroupReport, Observer, Verdict};
+use e3_exec::{Event, GroupOptions, Observer, StopReason, Verdict};
+use e3_inventory::Host;
 use e3_plan::{Cmd, Job, Plan, Step};
 use prun::mpyc::{StopLine, is_connected_line, parse_stop_line};
-use prun::{Layout, Party};
-use serde_json::json;
+use prun::{Layout, Party, PartyCommand, Settings};
 
 use crate::cli::RunArgs;
 use crate::error::{Context, Result, failure, usage};
 use crate::paths::{current_dir, relative_to};
 use crate::python::{self, Python};
-use crate::{logs, ports, time, ui::Ui};
+use crate::remote::{self, PARTY_MARKER, Ssh};
+use crate::summary::{PartySummary, Status, Summary};
+use crate::{logs, ports, sync, time, tools, ui::Ui};
 
 /// The program the parties run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Program {
-    /// The folder it runs in (MPyC demos read files next to them).
+    /// The folder it runs in (MPyC demos read files next to them); a remote
+    /// run copies this folder to the hosts.
     pub dir: Utf8PathBuf,
     /// Its file name within `dir`.
     pub file: String,
@@ -37,42 +41,77 @@ impl Program {
 pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
     let cwd = current_dir()?;
     let program = resolve_program(root, &cwd, &args.program, args.demos.as_deref())?;
-    prun::check_party_count(args.parties)
-        .map_err(|e| usage(format!("--parties {}: {e}", args.parties)))?;
-    prun::mpyc::check_program_args(&args.args, args.parties).map_err(usage)?;
     if args.timeout == 0 {
         return Err(usage("--timeout must be at least 1 second"));
     }
+    if args.parties_per_host == 0 {
+        return Err(usage("--parties-per-host must be at least 1"));
+    }
+    match args.hosts.as_deref() {
+        None => run_local(root, dry_run, args, &program),
+        Some(file) => run_remote(root, dry_run, args, &program, file),
+    }
+}
+
+fn check_parties(parties: usize, program_args: &[String]) -> Result<()> {
+    prun::check_party_count(parties).map_err(|e| usage(format!("--parties {parties}: {e}")))?;
+    prun::mpyc::check_program_args(program_args, parties).map_err(usage)
+}
+
+fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) -> Result<()> {
+    let remote_only = [
+        ("--parties-per-host", args.parties_per_host != 1),
+        ("--no-sync", args.no_sync),
+        ("--remote-python", args.remote_python != "python3"),
+        ("--remote-dir", args.remote.remote_dir != "e3"),
+        ("--ssh-config", args.remote.ssh_config.is_some()),
+        ("--ssh-user", args.remote.ssh_user.is_some()),
+    ];
+    if let Some((flag, _)) = remote_only.iter().find(|(_, set)| *set) {
+        return Err(usage(format!("{flag} is for runs on hosts"))
+            .hint("add --hosts FILE, or drop the flag"));
+    }
+    let parties = args.parties.unwrap_or(3);
+    check_parties(parties, &args.args)?;
     let python = python::resolve(root, args.python.as_deref())?;
-    let ports = ports::reserve(args.base_port, args.parties)?;
+    let ports = ports::reserve(args.base_port, parties)?;
     let layout = Layout {
-        parties: args.parties,
-        per_host: args.parties,
+        parties,
+        per_host: parties,
         base_port: ports.first,
     };
     let table =
         prun::party_table(&["127.0.0.1".to_string()], &layout).map_err(|e| usage(e.to_string()))?;
-    let plan = plan_local(root, &program, &args.args, &python, &table);
+    let plan = plan_local(root, program, &args.args, &python, &table);
     if dry_run {
         print!("{}", plan.render());
         return Ok(());
     }
     let ui = Ui::new(args.json);
-    let mut group = None;
+    let mut jobs = Vec::new();
     let mut setup = Plan {
         workdir: plan.workdir.clone(),
         steps: Vec::new(),
     };
     for step in plan.steps {
         match step {
-            Step::Together { jobs, .. } => group = Some(jobs),
+            Step::Together { jobs: group, .. } => jobs = group,
             other => setup.steps.push(other),
         }
     }
     prepare_python(root, &python, &setup, &ui)?;
-    let jobs = group.expect("a run plan has a group of parties");
-    let timeout = Duration::from_secs(args.timeout);
-    run_parties(root, &program, &args.args, &table, &jobs, timeout, &ui)
+    let parties: Vec<RunParty> = table
+        .into_iter()
+        .map(|party| RunParty { party, host: None })
+        .collect();
+    let run = PartyRun {
+        root,
+        program,
+        args: &args.args,
+        timeout: Duration::from_secs(args.timeout),
+        ui: &ui,
+    };
+    run.execute(&parties, &jobs, None)
 }
 
 /// Finds PROGRAM: a path to a `.py` file, or a name in the demos folder.
@@ -165,10 +204,181 @@ pub fn plan_local(
         })
         .collect();
     plan.push(Step::Together {
-        what: format!("{} parties of {}", table.len(), program.file),
+        what: format!(
+            "{} parties of {}, started together",
+            table.len(),
+            program.file
+        ),
         jobs,
     });
     plan
+}
+
+fn run_remote(
+    root: &Utf8Path,
+    dry_run: bool,
+    args: &RunArgs,
+    program: &Program,
+    hosts_file: &str,
+) -> Result<()> {
+    if args.python.is_some() {
+        return Err(
+            usage("--python is for local runs").hint("with --hosts, use --remote-python CMD")
+        );
+    }
+    let (ssh, inventory) = remote::resolve(&args.remote, hosts_file)?;
+    let per_host = args.parties_per_host;
+    let parties = args.parties.unwrap_or(inventory.hosts.len() * per_host);
+    check_parties(parties, &args.args)?;
+    let settings = Settings {
+        layout: Layout {
+            parties,
+            per_host,
+            base_port: args.base_port,
+        },
+        log_level: None,
+        program: std::iter::once(program.file.clone())
+            .chain(args.args.iter().cloned())
+            .collect(),
+    };
+    let commands = prun::plan_parties(&inventory, &settings)
+        .map_err(|e| usage(format!("{hosts_file}: {e}")))?;
+    let rsync = match args.no_sync {
+        true => None,
+        false => Some(tools::require(
+            "rsync",
+            "install rsync (Debian/Ubuntu: `apt-get install rsync`), or pass --no-sync",
+        )?),
+    };
+    let plan = RemotePlan::new(&ssh, rsync.as_deref(), program, &commands, args);
+    if dry_run {
+        print!("{}", plan.to_plan(root).render());
+        return Ok(());
+    }
+    let ui = Ui::new(args.json);
+    let hosts = used_hosts(&commands);
+    ui.say(&format!(
+        "e3: {} parties on {} hosts from {hosts_file}",
+        commands.len(),
+        hosts.len()
+    ));
+    ui.say(
+        &prun::render_party_table(&commands)
+            .trim_end()
+            .lines()
+            .map(|l| format!("  {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    e3_exec::run(Some(root), &plan.prepare)?;
+    let result = (|| {
+        sync::run_host_group(
+            root,
+            &plan.connect,
+            args.remote.parallel,
+            "connected to",
+            &ui,
+        )?;
+        if let Some(step) = &plan.sync {
+            sync::run_host_group(root, step, args.remote.parallel, "synced to", &ui)?;
+        }
+        let parties: Vec<RunParty> = commands
+            .iter()
+            .map(|c| RunParty {
+                party: c.party.clone(),
+                host: Some(c.host.clone()),
+            })
+            .collect();
+        let run = PartyRun {
+            root,
+            program,
+            args: &args.args,
+            timeout: Duration::from_secs(args.timeout),
+            ui: &ui,
+        };
+        run.execute(&parties, &plan.parties, Some(&ssh))
+    })();
+    // Close the connections whatever happened; a failure here changes nothing.
+    let _ = sync::run_host_group(root, &plan.close, args.remote.parallel, "", &Ui::quiet());
+    let _ = e3_exec::run(Some(root), &plan.cleanup);
+    result
+}
+
+/// Hosts that run at least one party, in inventory order.
+fn used_hosts(commands: &[PartyCommand]) -> Vec<Host> {
+    let mut hosts: Vec<Host> = Vec::new();
+    for c in commands {
+        if !hosts
+            .iter()
+            .any(|h| h.name == c.host.name && h.port == c.host.port)
+        {
+            hosts.push(c.host.clone());
+        }
+    }
+    hosts
+}
+
+/// The steps of a run on hosts, kept apart because each is watched its own
+/// way; [`RemotePlan::to_plan`] is what `--dry-run` prints.
+pub struct RemotePlan {
+    pub prepare: Cmd,
+    pub connect: Step,
+    pub sync: Option<Step>,
+    pub parties: Vec<Job>,
+    pub close: Step,
+    pub cleanup: Cmd,
+}
+
+impl RemotePlan {
+    pub fn new(
+        ssh: &Ssh,
+        rsync: Option<&Utf8Path>,
+        program: &Program,
+        commands: &[PartyCommand],
+        args: &RunArgs,
+    ) -> RemotePlan {
+        let hosts = used_hosts(commands);
+        let parallel = args.remote.parallel;
+        let remote_dir = &args.remote.remote_dir;
+        RemotePlan {
+            prepare: Cmd::new("mkdir")
+                .args(["-p", "-m", "700"])
+                .arg(&ssh.control_dir),
+            connect: remote::connect_step(ssh, &hosts, parallel),
+            sync: rsync.map(|rsync| {
+                remote::sync_step(ssh, rsync, &hosts, &program.dir, remote_dir, parallel)
+            }),
+            parties: commands
+                .iter()
+                .map(|c| Job {
+                    label: format!("party {}", c.party.index),
+                    cmd: ssh.remote(
+                        &c.host,
+                        true,
+                        remote::party_command(remote_dir, &args.remote_python, &c.argv),
+                    ),
+                })
+                .collect(),
+            close: remote::close_step(ssh, &hosts),
+            cleanup: Cmd::new("rm").args(["-rf"]).arg(&ssh.control_dir),
+        }
+    }
+
+    pub fn to_plan(&self, root: &Utf8Path) -> Plan {
+        let mut plan = Plan::new(root);
+        plan.push(Step::Run(self.prepare.clone()));
+        plan.push(self.connect.clone());
+        if let Some(sync) = &self.sync {
+            plan.push(sync.clone());
+        }
+        plan.push(Step::Together {
+            what: format!("{} parties, started together", self.parties.len()),
+            jobs: self.parties.clone(),
+        });
+        plan.push(self.close.clone());
+        plan.push(Step::Run(self.cleanup.clone()));
+        plan
+    }
 }
 
 /// Runs the setup steps (making `.e3/venv`) under a lock, so that two runs
@@ -203,24 +413,19 @@ fn prepare_python(root: &Utf8Path, python: &Python, setup: &Plan, ui: &Ui) -> Re
     Ok(())
 }
 
-/// How a party came out of the run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Ok,
-    /// Ended on its own with an error: a culprit.
-    Failed,
-    /// e3 stopped it because of another party, a timeout or Ctrl-C.
-    Stopped,
+/// A party of a run and, for remote runs, the host it runs on.
+pub struct RunParty {
+    pub party: Party,
+    pub host: Option<Host>,
 }
 
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Failed => "failed",
-            Status::Stopped => "stopped",
-        }
-    }
+/// What every party of a run shares, for [`PartyRun::execute`].
+struct PartyRun<'a> {
+    root: &'a Utf8Path,
+    program: &'a Program,
+    args: &'a [String],
+    timeout: Duration,
+    ui: &'a Ui,
 }
 
 struct PartyState {
@@ -229,6 +434,11 @@ struct PartyState {
     connected_after: Option<Duration>,
     stop: Option<StopLine>,
     tail: VecDeque<String>,
+    exited: bool,
+    /// Remote runs: the party's process (and process group) on its host, and
+    /// the host's own name for itself, from the party's first line.
+    remote_pid: Option<u32>,
+    ran_on: Option<String>,
 }
 
 const TAIL_LINES: usize = 15;
@@ -238,7 +448,8 @@ struct RunObserver<'a> {
     parties: Vec<PartyState>,
     started: Instant,
     connected: usize,
-    announced_all: bool,
+    /// Remote runs: how to reach each party's host, to stop what runs there.
+    remote: Option<(&'a Ssh, Vec<Host>)>,
 }
 
 impl Observer for RunObserver<'_> {
@@ -246,37 +457,12 @@ impl Observer for RunObserver<'_> {
         match event {
             Event::Started { .. } => Verdict::Continue,
             Event::Line { job, line } => {
-                let total = self.parties.len();
-                let party = &mut self.parties[job];
-                let _ = writeln!(party.log, "{line}");
-                if party.tail.len() == TAIL_LINES {
-                    party.tail.pop_front();
-                }
-                party.tail.push_back(line.to_string());
-                if job == 0 {
-                    self.ui.say(&format!("party 0 | {line}"));
-                }
-                if party.connected_after.is_none() && is_connected_line(line) {
-                    party.connected_after = Some(self.started.elapsed());
-                    self.connected += 1;
-                    self.ui.say(&format!(
-                        "e3: party {job} connected ({}/{total})",
-                        self.connected
-                    ));
-                    if self.connected == total && !self.announced_all {
-                        self.announced_all = true;
-                        self.ui.say(&format!(
-                            "e3: all {total} parties connected after {:.2}s",
-                            self.started.elapsed().as_secs_f64()
-                        ));
-                    }
-                } else if let Some(stop) = parse_stop_line(line) {
-                    party.stop = Some(stop);
-                }
+                self.line(job, line);
                 Verdict::Continue
             }
             Event::Exited { job, end, stopped } => {
                 let party = &mut self.parties[job];
+                party.exited = true;
                 let _ = party.log.flush();
                 let after = self.started.elapsed().as_secs_f64();
                 if end.success() {
@@ -294,307 +480,246 @@ impl Observer for RunObserver<'_> {
             }
         }
     }
-}
 
-/// Starts every party, watches them, and writes the logs and the summary.
-fn run_parties(
-    root: &Utf8Path,
-    program: &Program,
-    args: &[String],
-    table: &[Party],
-    jobs: &[Job],
-    timeout: Duration,
-    ui: &Ui,
-) -> Result<()> {
-    let started_at = SystemTime::now();
-    let (run_id, dir) = logs::new_run_dir(root, started_at, program.name())?;
-    let mut parties = Vec::with_capacity(jobs.len());
-    for (i, job) in jobs.iter().enumerate() {
-        let log_path = dir.join(format!("party-{i}.log"));
-        let file = File::create(&log_path).context(|| format!("cannot create {log_path}"))?;
-        let mut log = BufWriter::new(file);
-        writeln!(log, "$ {}", job.cmd).context(|| format!("cannot write {log_path}"))?;
-        parties.push(PartyState {
-            log,
-            log_path,
-            connected_after: None,
-            stop: None,
-            tail: VecDeque::new(),
-        });
-    }
-    logs::link_latest(root, &run_id)?;
-    let rel_dir = relative_to(root, &dir);
-    ui.say(&format!(
-        "e3: starting {} parties of {} on {}; logs in {rel_dir}/",
-        jobs.len(),
-        program.file,
-        port_range(table)
-    ));
-    let mut observer = RunObserver {
-        ui,
-        parties,
-        started: Instant::now(),
-        connected: 0,
-        announced_all: false,
-    };
-    let options = GroupOptions {
-        timeout: Some(timeout),
-        grace: Duration::from_secs(3),
-    };
-    let report = e3_exec::run_together(Some(root), jobs, &options, &mut observer)?;
-    for party in &mut observer.parties {
-        let _ = party.log.flush();
-    }
-
-    let summary = Summary::new(
-        &run_id, started_at, program, args, table, &observer, &report, root,
-    );
-    let summary_path = dir.join("summary.json");
-    let json = serde_json::to_string_pretty(&summary.to_json()).expect("a json value serialises");
-    std::fs::write(&summary_path, format!("{json}\n"))
-        .context(|| format!("cannot write {summary_path}"))?;
-    if ui.json {
-        println!("{json}");
-    } else {
-        ui.say("");
-        ui.say(&summary.table());
-    }
-    let ok = summary
-        .parties
-        .iter()
-        .filter(|p| p.status == Status::Ok)
-        .count();
-    if let Some(error) = summary.failure() {
-        for culprit in summary
-            .parties
-            .iter()
-            .filter(|p| p.status == Status::Failed)
-        {
-            ui.say(&format!("\n--- last lines of {} ---", culprit.log));
-            for line in &observer.parties[culprit.index].tail {
-                ui.say(line);
+    /// Remote processes do not die with their ssh client: stop them on
+    /// their hosts first, through the master connections, all hosts at once.
+    fn stopping(&mut self, reason: &StopReason) {
+        self.ui.say(&format!("e3: stopping every party: {reason}"));
+        let Some((ssh, hosts)) = &self.remote else {
+            return;
+        };
+        let mut by_host: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+        for (i, party) in self.parties.iter().enumerate() {
+            if let (false, Some(pid)) = (party.exited, party.remote_pid) {
+                let host = hosts
+                    .iter()
+                    .position(|h| h.name == hosts[i].name && h.port == hosts[i].port)
+                    .unwrap_or(i);
+                by_host.entry(host).or_default().push(pid);
             }
         }
-        ui.say(&format!(
-            "\ne3: {ok} of {} parties ok; logs in {rel_dir}/ (logs/latest)",
-            table.len()
-        ));
-        return Err(failure(error));
-    }
-    ui.say(&format!(
-        "e3: {ok} of {} parties ok in {:.2}s; logs in {rel_dir}/ (logs/latest)",
-        table.len(),
-        report.wall.as_secs_f64()
-    ));
-    Ok(())
-}
-
-fn port_range(table: &[Party]) -> String {
-    match (table.first(), table.last()) {
-        (Some(a), Some(b)) if table.len() > 1 => format!("{}-{}", a.address(), b.port),
-        (Some(a), _) => a.address(),
-        _ => String::new(),
-    }
-}
-
-/// One party's line of the summary.
-#[derive(Clone, Debug)]
-pub struct PartySummary {
-    pub index: usize,
-    pub host: String,
-    pub port: u16,
-    pub status: Status,
-    pub end: End,
-    pub wall: Duration,
-    pub connected_after: Option<Duration>,
-    pub stop: Option<StopLine>,
-    /// Relative to the workspace root.
-    pub log: Utf8PathBuf,
-}
-
-#[derive(Clone, Debug)]
-pub struct Summary {
-    pub run_id: String,
-    pub started_at: String,
-    pub program: String,
-    pub args: Vec<String>,
-    pub parties: Vec<PartySummary>,
-    pub stopped: Option<String>,
-    pub wall: Duration,
-}
-
-impl Summary {
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        run_id: &str,
-        started_at: SystemTime,
-        program: &Program,
-        args: &[String],
-        table: &[Party],
-        observer: &RunObserver<'_>,
-        report: &GroupReport,
-        root: &Utf8Path,
-    ) -> Summary {
-        let parties = table
-            .iter()
-            .zip(&report.jobs)
-            .zip(&observer.parties)
-            .map(|((party, end), state)| PartySummary {
-                index: party.index,
-                host: party.host.clone(),
-                port: party.port,
-                status: if end.end.success() {
-                    Status::Ok
-                } else if end.stopped {
-                    Status::Stopped
-                } else {
-                    Status::Failed
-                },
-                end: end.end,
-                wall: end.wall,
-                connected_after: state.connected_after,
-                stop: state.stop.clone(),
-                log: relative_to(root, &state.log_path),
+        let kills: Vec<(String, Cmd)> = by_host
+            .into_iter()
+            .map(|(h, pids)| {
+                (
+                    ssh.target(&hosts[h]),
+                    ssh.remote(&hosts[h], false, remote::kill_command(&pids)),
+                )
             })
             .collect();
-        Summary {
-            run_id: run_id.to_string(),
+        let results: Vec<(String, e3_exec::Result<e3_exec::Captured>)> =
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = kills
+                    .iter()
+                    .map(|(target, cmd)| {
+                        (target.clone(), scope.spawn(move || e3_exec::capture(cmd)))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|(t, h)| (t, h.join().expect("kill thread")))
+                    .collect()
+            });
+        for (target, result) in results {
+            match result {
+                Ok(out) if out.end.success() => {}
+                Ok(out) => self.ui.say(&format!(
+                    "e3: could not stop the parties on {target}: {}",
+                    out.stderr.trim()
+                )),
+                Err(err) => self.ui.say(&format!(
+                    "e3: could not stop the parties on {target}: {err}"
+                )),
+            }
+        }
+    }
+}
+
+impl RunObserver<'_> {
+    fn line(&mut self, job: usize, line: &str) {
+        let total = self.parties.len();
+        let remote = self.remote.is_some();
+        let party = &mut self.parties[job];
+        if remote && party.remote_pid.is_none() && line.starts_with(PARTY_MARKER) {
+            let mut words = line[PARTY_MARKER.len()..].split_whitespace();
+            party.remote_pid = words.next().and_then(|p| p.parse().ok());
+            party.ran_on = words.next().map(str::to_string);
+            let _ = writeln!(
+                party.log,
+                "# e3: party {job} runs on {} as pid {}",
+                party.ran_on.as_deref().unwrap_or("?"),
+                party.remote_pid.map_or("?".to_string(), |p| p.to_string())
+            );
+            return;
+        }
+        let _ = writeln!(party.log, "{line}");
+        if party.tail.len() == TAIL_LINES {
+            party.tail.pop_front();
+        }
+        party.tail.push_back(line.to_string());
+        if job == 0 {
+            self.ui.say(&format!("party 0 | {line}"));
+        }
+        if party.connected_after.is_none() && is_connected_line(line) {
+            party.connected_after = Some(self.started.elapsed());
+            self.connected += 1;
+            self.ui.say(&format!(
+                "e3: party {job} connected ({}/{total})",
+                self.connected
+            ));
+            if self.connected == total {
+                self.ui.say(&format!(
+                    "e3: all {total} parties connected after {:.2}s",
+                    self.started.elapsed().as_secs_f64()
+                ));
+            }
+        } else if let Some(stop) = parse_stop_line(line) {
+            party.stop = Some(stop);
+        }
+    }
+}
+
+impl PartyRun<'_> {
+    /// Starts every party, watches them, and writes the logs and the summary.
+    fn execute(&self, parties: &[RunParty], jobs: &[Job], ssh: Option<&Ssh>) -> Result<()> {
+        let (root, ui) = (self.root, self.ui);
+        let started_at = SystemTime::now();
+        let (run_id, dir) = logs::new_run_dir(root, started_at, self.program.name())?;
+        let mut states = Vec::with_capacity(jobs.len());
+        for (i, job) in jobs.iter().enumerate() {
+            let log_path = dir.join(format!("party-{i}.log"));
+            let file = File::create(&log_path).context(|| format!("cannot create {log_path}"))?;
+            let mut log = BufWriter::new(file);
+            writeln!(log, "$ {}", job.cmd).context(|| format!("cannot write {log_path}"))?;
+            states.push(PartyState {
+                log,
+                log_path,
+                connected_after: None,
+                stop: None,
+                tail: VecDeque::new(),
+                exited: false,
+                remote_pid: None,
+                ran_on: None,
+            });
+        }
+        logs::link_latest(root, &run_id)?;
+        let rel_dir = relative_to(root, &dir);
+        let table: Vec<Party> = parties.iter().map(|p| p.party.clone()).collect();
+        ui.say(&format!(
+            "e3: starting {} parties of {} on {}; logs in {rel_dir}/",
+            jobs.len(),
+            self.program.file,
+            describe_addresses(&table)
+        ));
+        let remote = ssh.map(|ssh| {
+            (
+                ssh,
+                parties
+                    .iter()
+                    .map(|p| p.host.clone().expect("remote party has a host"))
+                    .collect(),
+            )
+        });
+        let mut observer = RunObserver {
+            ui,
+            parties: states,
+            started: Instant::now(),
+            connected: 0,
+            remote,
+        };
+        let options = GroupOptions {
+            timeout: Some(self.timeout),
+            grace: Duration::from_secs(3),
+            max_parallel: None,
+        };
+        let report = e3_exec::run_together(Some(root), jobs, &options, &mut observer)?;
+        for party in &mut observer.parties {
+            let _ = party.log.flush();
+        }
+
+        let summary = Summary {
+            run_id: run_id.clone(),
             started_at: time::rfc3339(started_at),
-            program: relative_to(root, &program.dir.join(&program.file)).to_string(),
-            args: args.to_vec(),
-            parties,
+            mode: if ssh.is_some() { "ssh" } else { "local" },
+            program: relative_to(root, &self.program.dir.join(&self.program.file)).to_string(),
+            args: self.args.to_vec(),
+            parties: parties
+                .iter()
+                .zip(&report.jobs)
+                .zip(&observer.parties)
+                .map(|((p, end), state)| PartySummary {
+                    index: p.party.index,
+                    host: p.party.host.clone(),
+                    port: p.party.port,
+                    ssh: ssh.zip(p.host.as_ref()).map(|(ssh, host)| ssh.target(host)),
+                    ran_on: state.ran_on.clone(),
+                    status: Status::of(end.end, end.stopped),
+                    end: end.end,
+                    wall: end.wall,
+                    connected_after: state.connected_after,
+                    stop: state.stop.clone(),
+                    log: relative_to(root, &state.log_path),
+                })
+                .collect(),
             stopped: report.stopped.as_ref().map(ToString::to_string),
             wall: report.wall,
-        }
-    }
-
-    /// Why the run failed, naming the culprits; `None` when it succeeded.
-    pub fn failure(&self) -> Option<String> {
-        let culprits: Vec<String> = self
-            .parties
-            .iter()
-            .filter(|p| p.status == Status::Failed)
-            .map(|p| format!("party {} ({})", p.index, p.end))
-            .collect();
-        let any_not_ok = self.parties.iter().any(|p| p.status != Status::Ok);
-        match (culprits.is_empty(), &self.stopped) {
-            (false, _) => Some(format!("the run failed: {} failed", culprits.join(", "))),
-            (true, Some(reason)) => Some(format!("the run was stopped: {reason}")),
-            (true, None) if any_not_ok => Some("the run failed".to_string()),
-            (true, None) => None,
-        }
-    }
-
-    pub fn to_json(&self) -> serde_json::Value {
-        let parties: Vec<_> = self
-            .parties
-            .iter()
-            .map(|p| {
-                let (exit_code, signal) = match p.end {
-                    End::Code(c) => (Some(c), None),
-                    End::Signal(s) => (None, Some(e3_exec::signal_name(s))),
-                };
-                json!({
-                    "index": p.index,
-                    "host": p.host,
-                    "port": p.port,
-                    "address": format!("{}:{}", p.host, p.port),
-                    "status": p.status.as_str(),
-                    "exit_code": exit_code,
-                    "signal": signal,
-                    "wall_secs": round3(p.wall.as_secs_f64()),
-                    "connected_after_secs": p.connected_after.map(|d| round3(d.as_secs_f64())),
-                    "mpyc_elapsed": p.stop.as_ref().map(|s| s.elapsed.clone()),
-                    "mpyc_elapsed_secs": p.stop.as_ref().map(|s| s.elapsed_secs),
-                    "bytes_sent": p.stop.as_ref().map(|s| s.bytes_sent),
-                    "log": p.log.as_str(),
-                })
-            })
-            .collect();
-        json!({
-            "run_id": self.run_id,
-            "started_at": self.started_at,
-            "mode": "local",
-            "program": self.program,
-            "args": self.args,
-            "parties": parties,
-            "ok": self.failure().is_none(),
-            "error": self.failure(),
-            "stopped": self.stopped,
-            "wall_secs": round3(self.wall.as_secs_f64()),
-        })
-    }
-
-    /// The table people read at the end of a run.
-    pub fn table(&self) -> String {
-        let header = [
-            "party",
-            "address",
-            "status",
-            "exit",
-            "mpyc time",
-            "bytes sent",
-            "wall",
-        ];
-        let rows: Vec<[String; 7]> = self
-            .parties
-            .iter()
-            .map(|p| {
-                [
-                    p.index.to_string(),
-                    format!("{}:{}", p.host, p.port),
-                    p.status.as_str().to_string(),
-                    match p.end {
-                        End::Code(c) => c.to_string(),
-                        End::Signal(s) => e3_exec::signal_name(s),
-                    },
-                    p.stop.as_ref().map_or("-".into(), |s| s.elapsed.clone()),
-                    p.stop
-                        .as_ref()
-                        .map_or("-".into(), |s| s.bytes_sent.to_string()),
-                    format!("{:.2}s", p.wall.as_secs_f64()),
-                ]
-            })
-            .collect();
-        let mut widths = header.map(str::len);
-        for row in &rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.len());
-            }
-        }
-        // Numbers align right, words left.
-        let right = [true, false, false, true, true, true, true];
-        let line = |cells: &[String]| {
-            let mut out = String::new();
-            for (i, cell) in cells.iter().enumerate() {
-                if i > 0 {
-                    out.push_str("  ");
-                }
-                if right[i] {
-                    out.push_str(&format!("{cell:>w$}", w = widths[i]));
-                } else {
-                    out.push_str(&format!("{cell:<w$}", w = widths[i]));
-                }
-            }
-            out.trim_end().to_string()
         };
-        let mut out = line(&header.map(String::from));
-        for row in &rows {
-            out.push('\n');
-            out.push_str(&line(row));
+        let summary_path = dir.join("summary.json");
+        let json =
+            serde_json::to_string_pretty(&summary.to_json()).expect("a json value serialises");
+        std::fs::write(&summary_path, format!("{json}\n"))
+            .context(|| format!("cannot write {summary_path}"))?;
+        if ui.json {
+            println!("{json}");
+        } else {
+            ui.say("");
+            ui.say(&summary.table());
         }
-        out
+        let total = parties.len();
+        let ok = summary.ok_count();
+        if let Some(error) = summary.failure() {
+            for culprit in summary
+                .parties
+                .iter()
+                .filter(|p| p.status == Status::Failed)
+            {
+                ui.say(&format!("\n--- last lines of {} ---", culprit.log));
+                for line in &observer.parties[culprit.index].tail {
+                    ui.say(line);
+                }
+            }
+            ui.say(&format!(
+                "\ne3: {ok} of {total} parties ok; logs in {rel_dir}/ (logs/latest)"
+            ));
+            return Err(failure(error));
+        }
+        ui.say(&format!(
+            "e3: {ok} of {total} parties ok in {:.2}s; logs in {rel_dir}/ (logs/latest)",
+            report.wall.as_secs_f64()
+        ));
+        Ok(())
     }
 }
 
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
+/// `127.0.0.1:11599-11604`, or `4 hosts` for a remote run.
+fn describe_addresses(table: &[Party]) -> String {
+    let distinct: std::collections::BTreeSet<&str> =
+        table.iter().map(|p| p.host.as_str()).collect();
+    match (table.first(), table.last()) {
+        (Some(a), Some(b)) if distinct.len() == 1 && table.len() > 1 => {
+            format!("{}-{}", a.address(), b.port)
+        }
+        (Some(a), _) if table.len() == 1 => a.address(),
+        _ => format!("{} hosts", distinct.len()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::{Cli, Task};
     use crate::python::Managed;
+    use clap::Parser;
 
     fn six_parties(base_port: u16) -> Vec<Party> {
         let layout = Layout {
@@ -655,101 +780,69 @@ mod tests {
         );
         insta::assert_snapshot!(plan.render(), @r"
         cd /e3
-        # 2 parties of np_lpsolver.py: 2 started together
+        # 2 parties of np_lpsolver.py, started together
         cd /home/me/mpyc/demos && PYTHONUNBUFFERED=1 '/opt/py 3/bin/python' np_lpsolver.py --log-level debug 'it'\''s' -I 0 -P 127.0.0.1:20000 -P 127.0.0.1:20001 &  # party 0
         cd /home/me/mpyc/demos && PYTHONUNBUFFERED=1 '/opt/py 3/bin/python' np_lpsolver.py --log-level debug 'it'\''s' -I 1 -P 127.0.0.1:20000 -P 127.0.0.1:20001 &  # party 1
         wait
         ");
     }
 
-    fn summary(statuses: &[(Status, End)], stopped: Option<&str>) -> Summary {
-        let table = six_parties(11599);
-        Summary {
-            run_id: "20261123-195300-secretsanta".into(),
-            started_at: "2026-11-23T19:53:00Z".into(),
-            program: "demos/secretsanta.py".into(),
-            args: vec!["3".into()],
-            parties: statuses
-                .iter()
-                .enumerate()
-                .map(|(i, (status, end))| PartySummary {
-                    index: i,
-                    host: table[i].host.clone(),
-                    port: table[i].port,
-                    status: *status,
-                    end: *end,
-                    wall: Duration::from_millis(1500 + 10 * i as u64),
-                    connected_after: Some(Duration::from_millis(800)),
-                    stop: (*status == Status::Ok).then(|| StopLine {
-                        elapsed: "0:00:00.232".into(),
-                        elapsed_secs: 0.232,
-                        bytes_sent: 5312 + i as u64,
-                    }),
-                    log: format!("logs/20261123-195300-secretsanta/party-{i}.log").into(),
-                })
+    fn remote_plan(extra: &[&str]) -> String {
+        let hosts = include_str!("../../crates/prun/tests/fixtures/six-regions.pssh");
+        let inventory = e3_inventory::Inventory::from_pssh(hosts, "six-regions.pssh").unwrap();
+        let mut argv = vec![
+            "cargo xtask",
+            "run",
+            "secretsanta",
+            "--hosts",
+            "six-regions.pssh",
+        ];
+        argv.extend(extra);
+        let Task::Run(args) = Cli::try_parse_from(argv).unwrap().task else {
+            unreachable!()
+        };
+        let ssh = Ssh {
+            ssh: "/usr/bin/ssh".into(),
+            config: None,
+            user: args.remote.ssh_user.clone(),
+            connect_timeout: args.remote.connect_timeout,
+            control_dir: "/tmp/e3-ssh-1234".into(),
+        };
+        let parties = args.parties.unwrap_or(6 * args.parties_per_host);
+        let settings = Settings {
+            layout: Layout {
+                parties,
+                per_host: args.parties_per_host,
+                base_port: args.base_port,
+            },
+            log_level: None,
+            program: std::iter::once("secretsanta.py".to_string())
+                .chain(args.args.iter().cloned())
                 .collect(),
-            stopped: stopped.map(str::to_string),
-            wall: Duration::from_millis(1620),
-        }
+        };
+        let commands = prun::plan_parties(&inventory, &settings).unwrap();
+        let rsync = (!args.no_sync).then(|| Utf8PathBuf::from("/usr/bin/rsync"));
+        RemotePlan::new(&ssh, rsync.as_deref(), &program(), &commands, &args)
+            .to_plan("/e3".into())
+            .render()
     }
 
     #[test]
-    fn summary_of_a_good_run() {
-        let s = summary(&[(Status::Ok, End::Code(0)); 3], None);
-        assert_eq!(s.failure(), None);
-        insta::assert_snapshot!(s.table(), @r"
-        party  address          status  exit    mpyc time  bytes sent   wall
-            0  127.0.0.1:11599  ok         0  0:00:00.232        5312  1.50s
-            1  127.0.0.1:11600  ok         0  0:00:00.232        5313  1.51s
-            2  127.0.0.1:11601  ok         0  0:00:00.232        5314  1.52s
-        ");
-        insta::assert_snapshot!(serde_json::to_string_pretty(&s.to_json()["parties"][1]).unwrap(), @r#"
-        {
-          "address": "127.0.0.1:11600",
-          "bytes_sent": 5313,
-          "connected_after_secs": 0.8,
-          "exit_code": 0,
-          "host": "127.0.0.1",
-          "index": 1,
-          "log": "logs/20261123-195300-secretsanta/party-1.log",
-          "mpyc_elapsed": "0:00:00.232",
-          "mpyc_elapsed_secs": 0.232,
-          "port": 11600,
-          "signal": null,
-          "status": "ok",
-          "wall_secs": 1.51
-        }
-        "#);
+    fn six_hosts_sync_and_run() {
+        insta::assert_snapshot!(remote_plan(&["--", "3"]));
     }
 
     #[test]
-    fn summary_of_a_failed_run_names_the_culprit() {
-        let s = summary(
-            &[
-                (Status::Stopped, End::Signal(15)),
-                (Status::Failed, End::Code(1)),
-                (Status::Stopped, End::Signal(15)),
-            ],
-            Some("party 1 failed (exit code 1)"),
-        );
-        assert_eq!(
-            s.failure().unwrap(),
-            "the run failed: party 1 (exit code 1) failed"
-        );
-        insta::assert_snapshot!(s.table(), @r"
-        party  address          status      exit  mpyc time  bytes sent   wall
-            0  127.0.0.1:11599  stopped  SIGTERM          -           -  1.50s
-            1  127.0.0.1:11600  failed         1          -           -  1.51s
-            2  127.0.0.1:11601  stopped  SIGTERM          -           -  1.52s
-        ");
-        let timed_out = summary(
-            &[(Status::Stopped, End::Signal(15))],
-            Some("timed out after 5s"),
-        );
-        assert_eq!(
-            timed_out.failure().unwrap(),
-            "the run was stopped: timed out after 5s"
-        );
+    fn six_hosts_two_parties_each_no_sync() {
+        insta::assert_snapshot!(remote_plan(&[
+            "--parties-per-host",
+            "2",
+            "--no-sync",
+            "--remote-python",
+            "/opt/mpyc/bin/python",
+            "--ssh-user",
+            "me",
+        ]));
     }
 
     #[test]

@@ -242,6 +242,10 @@ pub trait Observer {
     fn tick(&mut self) -> Verdict {
         Verdict::Continue
     }
+    /// The group is about to be stopped: members still running get SIGTERM
+    /// right after this returns. For work that must come first, such as
+    /// stopping what members started on other machines.
+    fn stopping(&mut self, _reason: &StopReason) {}
 }
 
 #[derive(Clone, Debug)]
@@ -250,6 +254,8 @@ pub struct GroupOptions {
     pub timeout: Option<Duration>,
     /// Between SIGTERM and SIGKILL when stopping.
     pub grace: Duration,
+    /// Run at most this many members at a time (`None`: all at once).
+    pub max_parallel: Option<usize>,
 }
 
 impl Default for GroupOptions {
@@ -257,6 +263,7 @@ impl Default for GroupOptions {
         GroupOptions {
             timeout: None,
             grace: Duration::from_secs(3),
+            max_parallel: None,
         }
     }
 }
@@ -282,7 +289,8 @@ impl fmt::Display for StopReason {
 /// How one member of a group ended.
 #[derive(Clone, Debug)]
 pub struct JobEnd {
-    pub end: End,
+    /// `None`: never started (the group was stopped first).
+    pub end: Option<End>,
     /// e3 signalled it before it ended on its own.
     pub stopped: bool,
     /// From its start until its end was seen.
@@ -311,7 +319,8 @@ struct Member {
     done: Option<JobEnd>,
 }
 
-/// Starts every job at once and watches them until all have ended.
+/// Starts the jobs (all at once, or at most `max_parallel` at a time) and
+/// watches them until all have ended.
 ///
 /// Returns when every member has been reaped. A member that cannot be started
 /// stops the ones already running and is an error.
@@ -323,49 +332,75 @@ pub fn run_together(
 ) -> Result<GroupReport> {
     install_interrupt_handler();
     let begin = Instant::now();
+    let limit = options.max_parallel.unwrap_or(usize::MAX).max(1);
     let (tx, rx) = mpsc::channel::<Msg>();
-    let mut members: Vec<Member> = Vec::with_capacity(jobs.len());
-    for (index, job) in jobs.iter().enumerate() {
-        match spawn_member(workdir, index, job, tx.clone()) {
-            Ok(child) => {
-                observer.event(Event::Started {
-                    job: index,
-                    pid: child.id(),
-                });
-                members.push(Member {
-                    child,
-                    started: Instant::now(),
-                    status: None,
-                    eof: false,
-                    signalled: false,
-                    done: None,
-                });
-            }
-            Err(err) => {
-                for member in &mut members {
-                    signal_group(&member.child, libc::SIGKILL);
-                    let _ = member.child.wait();
-                }
-                return Err(err);
-            }
-        }
-    }
-    drop(tx);
-
+    let mut members: Vec<Option<Member>> = (0..jobs.len()).map(|_| None).collect();
+    let mut next = 0;
     let mut stopping: Option<(StopReason, Instant)> = None;
     let mut killed = false;
     // Output left behind by a member's own children must not hold us forever.
     let eof_grace = Duration::from_secs(1);
-    while members.iter().any(|m| m.done.is_none()) {
+    loop {
+        // Start what the limit allows (nothing more once stopping).
+        let running = members
+            .iter()
+            .flatten()
+            .filter(|m| m.done.is_none())
+            .count();
+        let room = limit.saturating_sub(running);
+        for _ in 0..room {
+            if next >= jobs.len() || stopping.is_some() {
+                break;
+            }
+            match spawn_member(workdir, next, &jobs[next], tx.clone()) {
+                Ok(child) => {
+                    observer.event(Event::Started {
+                        job: next,
+                        pid: child.id(),
+                    });
+                    members[next] = Some(Member {
+                        child,
+                        started: Instant::now(),
+                        status: None,
+                        eof: false,
+                        signalled: false,
+                        done: None,
+                    });
+                }
+                Err(err) => {
+                    for member in members.iter_mut().flatten().filter(|m| m.status.is_none()) {
+                        signal_group(&member.child, libc::SIGKILL);
+                        let _ = member.child.wait();
+                    }
+                    return Err(err);
+                }
+            }
+            next += 1;
+        }
+        if stopping.is_some() {
+            // What has not started by now never will.
+            next = jobs.len();
+        }
+        if next >= jobs.len() && members.iter().flatten().all(|m| m.done.is_some()) {
+            break;
+        }
+
         let mut verdicts = Vec::new();
         match rx.recv_timeout(Duration::from_millis(50)) {
             Ok(Msg::Line(job, line)) => {
                 verdicts.push(observer.event(Event::Line { job, line: &line }))
             }
-            Ok(Msg::Eof(job)) => members[job].eof = true,
+            Ok(Msg::Eof(job)) => {
+                if let Some(m) = members[job].as_mut() {
+                    m.eof = true;
+                }
+            }
             Err(_) => {}
         }
-        for (job, member) in members.iter_mut().enumerate() {
+        for job in 0..members.len() {
+            let Some(member) = members[job].as_mut() else {
+                continue;
+            };
             if member.done.is_some() {
                 continue;
             }
@@ -383,37 +418,38 @@ pub fn run_together(
                     }
                 }
             }
-            if let Some((end, at)) = member.status {
-                if !member.eof && at.elapsed() < eof_grace {
-                    continue;
-                }
-                if !member.eof {
-                    // Leftover children of the member keep its output open.
-                    signal_group(&member.child, libc::SIGKILL);
-                    // Deliver what is already buffered before the end.
-                    while let Ok(msg) = rx.try_recv() {
-                        match msg {
-                            Msg::Line(j, line) => verdicts.push(observer.event(Event::Line {
-                                job: j,
-                                line: &line,
-                            })),
-                            Msg::Eof(j) if j == job => member.eof = true,
-                            Msg::Eof(_) => {}
+            let Some((end, at)) = member.status else {
+                continue;
+            };
+            if !member.eof && at.elapsed() < eof_grace {
+                continue;
+            }
+            if !member.eof {
+                // Leftover children of the member keep its output open.
+                signal_group(&member.child, libc::SIGKILL);
+            }
+            // Deliver what is already buffered before the end.
+            while let Ok(msg) = rx.try_recv() {
+                match msg {
+                    Msg::Line(j, line) => verdicts.push(observer.event(Event::Line {
+                        job: j,
+                        line: &line,
+                    })),
+                    Msg::Eof(j) => {
+                        if let Some(m) = members[j].as_mut() {
+                            m.eof = true;
                         }
                     }
                 }
-                let done = JobEnd {
-                    end,
-                    stopped: member.signalled,
-                    wall: at - member.started,
-                };
-                verdicts.push(observer.event(Event::Exited {
-                    job,
-                    end,
-                    stopped: member.signalled,
-                }));
-                member.done = Some(done);
             }
+            let member = members[job].as_mut().expect("member exists");
+            let stopped = member.signalled;
+            member.done = Some(JobEnd {
+                end: Some(end),
+                stopped,
+                wall: at - member.started,
+            });
+            verdicts.push(observer.event(Event::Exited { job, end, stopped }));
         }
         verdicts.push(observer.tick());
         if stopping.is_none() {
@@ -428,7 +464,9 @@ pub fn run_together(
                 })
             };
             if let Some(reason) = reason {
-                for member in members.iter_mut().filter(|m| m.status.is_none()) {
+                // The observer first (remote processes, say), then our own.
+                observer.stopping(&reason);
+                for member in members.iter_mut().flatten().filter(|m| m.status.is_none()) {
                     member.signalled = true;
                     signal_group(&member.child, libc::SIGTERM);
                 }
@@ -438,22 +476,30 @@ pub fn run_together(
             && !killed
             && since.elapsed() > options.grace
         {
-            for member in members.iter_mut().filter(|m| m.status.is_none()) {
+            for member in members.iter_mut().flatten().filter(|m| m.status.is_none()) {
                 signal_group(&member.child, libc::SIGKILL);
             }
             killed = true;
         }
     }
     // Whatever a member started in its process group goes with it.
-    for member in &members {
+    for member in members.iter().flatten() {
         signal_group(&member.child, libc::SIGKILL);
     }
+    let ends = members
+        .into_iter()
+        .map(|member| match member {
+            Some(m) => m.done.expect("every started member is done"),
+            None => JobEnd {
+                end: None,
+                stopped: true,
+                wall: Duration::ZERO,
+            },
+        })
+        .collect();
     Ok(GroupReport {
         stopped: stopping.map(|(reason, _)| reason),
-        jobs: members
-            .into_iter()
-            .map(|m| m.done.expect("every member is done"))
-            .collect(),
+        jobs: ends,
         wall: begin.elapsed(),
     })
 }
@@ -577,8 +623,8 @@ mod tests {
         let mut rec = recorder(false);
         let report = run_together(None, &jobs, &GroupOptions::default(), &mut rec).unwrap();
         assert_eq!(report.stopped, None);
-        assert_eq!(report.jobs[0].end, End::Code(3));
-        assert_eq!(report.jobs[1].end, End::Code(0));
+        assert_eq!(report.jobs[0].end, Some(End::Code(3)));
+        assert_eq!(report.jobs[1].end, Some(End::Code(0)));
         let job0: Vec<_> = rec
             .lines
             .iter()
@@ -599,6 +645,7 @@ mod tests {
         let options = GroupOptions {
             timeout: None,
             grace: Duration::from_secs(2),
+            max_parallel: None,
         };
         let report = run_together(None, &jobs, &options, &mut rec).unwrap();
         assert_eq!(
@@ -606,7 +653,7 @@ mod tests {
             Some(StopReason::Observer("job 1 failed".into()))
         );
         assert!(report.jobs[0].stopped);
-        assert_eq!(report.jobs[0].end, End::Signal(libc::SIGTERM));
+        assert_eq!(report.jobs[0].end, Some(End::Signal(libc::SIGTERM)));
         assert!(!report.jobs[1].stopped);
         assert!(
             report.wall < Duration::from_secs(10),
@@ -621,6 +668,7 @@ mod tests {
         let options = GroupOptions {
             timeout: Some(Duration::from_millis(300)),
             grace: Duration::from_secs(1),
+            max_parallel: None,
         };
         let report = run_together(None, &jobs, &options, &mut recorder(false)).unwrap();
         assert_eq!(
@@ -636,9 +684,10 @@ mod tests {
         let options = GroupOptions {
             timeout: Some(Duration::from_millis(100)),
             grace: Duration::from_millis(300),
+            max_parallel: None,
         };
         let report = run_together(None, &jobs, &options, &mut recorder(false)).unwrap();
-        assert_eq!(report.jobs[0].end, End::Signal(libc::SIGKILL));
+        assert_eq!(report.jobs[0].end, Some(End::Signal(libc::SIGKILL)));
     }
 
     #[test]
@@ -662,5 +711,61 @@ mod tests {
         plan.push(Step::Run(Cmd::new("sh").arg("-c").arg("exit 4")));
         let err = run_plan(&plan, |_| {}).unwrap_err();
         assert_eq!(err.message, "`sh -c 'exit 4'` failed (exit code 4)");
+    }
+
+    struct Bounded {
+        running: usize,
+        most: usize,
+        stopping_called: usize,
+    }
+
+    impl Observer for Bounded {
+        fn event(&mut self, event: Event<'_>) -> Verdict {
+            match event {
+                Event::Started { .. } => {
+                    self.running += 1;
+                    self.most = self.most.max(self.running);
+                }
+                Event::Exited { job, .. } => {
+                    self.running -= 1;
+                    if job == 2 {
+                        return Verdict::Stop("job 2 ended".into());
+                    }
+                }
+                Event::Line { .. } => {}
+            }
+            Verdict::Continue
+        }
+        fn stopping(&mut self, _: &StopReason) {
+            self.stopping_called += 1;
+        }
+    }
+
+    #[test]
+    fn at_most_max_parallel_at_once_and_none_after_a_stop() {
+        let jobs: Vec<Job> = (0..6).map(|_| sh("sleep 0.2")).collect();
+        let mut obs = Bounded {
+            running: 0,
+            most: 0,
+            stopping_called: 0,
+        };
+        let options = GroupOptions {
+            max_parallel: Some(2),
+            ..GroupOptions::default()
+        };
+        let report = run_together(None, &jobs, &options, &mut obs).unwrap();
+        assert_eq!(obs.most, 2);
+        assert_eq!(obs.stopping_called, 1);
+        assert_eq!(
+            report.stopped,
+            Some(StopReason::Observer("job 2 ended".into()))
+        );
+        // Jobs 0-2 ran; job 3 may have started with job 2's slot; 4 and 5 never did.
+        assert!(report.jobs[..3].iter().all(|j| j.end.is_some()));
+        assert!(
+            report.jobs[4..]
+                .iter()
+                .all(|j| j.end.is_none() && j.stopped)
+        );
     }
 }

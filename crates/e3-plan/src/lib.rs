@@ -241,7 +241,7 @@ impl Plan {
                     let _ = writeln!(out, "{marker}");
                 }
                 Step::Together { what, jobs } => {
-                    let _ = writeln!(out, "# {what}: {} started together", jobs.len());
+                    let _ = writeln!(out, "# {what}");
                     for job in jobs {
                         let _ = writeln!(out, "{} &  # {}", job.cmd.render(), job.label);
                     }
@@ -342,7 +342,7 @@ mod tests {
         EOF
         x
         EOF_
-        # parties: 2 started together
+        # parties
         cd demos && X=1 python -c 'print('\''hi'\'')' &  # party 0
         cd demos && X=1 python -c 'print('\''hi'\'')' &  # party 1
         wait

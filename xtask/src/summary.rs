@@ -1,0 +1,361 @@
+//! What a run did, party by party: the table people read and the JSON that
+//! CI pipelines read (`summary.json`, `--json`).
+
+use std::time::Duration;
+
+use camino::Utf8PathBuf;
+use e3_exec::End;
+use prun::mpyc::StopLine;
+use serde_json::json;
+
+/// How a party came out of the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    /// Ended on its own with an error: a culprit.
+    Failed,
+    /// e3 stopped it (or never started it) because of another party, a
+    /// timeout or Ctrl-C.
+    Stopped,
+}
+
+impl Status {
+    pub fn of(end: Option<End>, stopped: bool) -> Status {
+        match end {
+            Some(end) if end.success() => Status::Ok,
+            Some(_) if !stopped => Status::Failed,
+            _ => Status::Stopped,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Stopped => "stopped",
+        }
+    }
+}
+
+/// One party's line of the summary.
+#[derive(Clone, Debug)]
+pub struct PartySummary {
+    pub index: usize,
+    /// The address other parties used for it.
+    pub host: String,
+    pub port: u16,
+    /// `[user@]host` it was reached at over ssh (remote runs).
+    pub ssh: Option<String>,
+    /// The hostname it reported running on (remote runs).
+    pub ran_on: Option<String>,
+    pub status: Status,
+    /// `None` when it never started.
+    pub end: Option<End>,
+    pub wall: Duration,
+    pub connected_after: Option<Duration>,
+    pub stop: Option<StopLine>,
+    /// Relative to the workspace root.
+    pub log: Utf8PathBuf,
+}
+
+impl PartySummary {
+    fn address(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub run_id: String,
+    pub started_at: String,
+    /// `local` or `ssh`.
+    pub mode: &'static str,
+    pub program: String,
+    pub args: Vec<String>,
+    pub parties: Vec<PartySummary>,
+    pub stopped: Option<String>,
+    pub wall: Duration,
+}
+
+impl Summary {
+    /// Why the run failed, naming the culprits; `None` when it succeeded.
+    pub fn failure(&self) -> Option<String> {
+        let culprits: Vec<String> = self
+            .parties
+            .iter()
+            .filter(|p| p.status == Status::Failed)
+            .map(|p| match (&p.ssh, p.end) {
+                (Some(host), Some(end)) => format!("party {} on {host} ({end})", p.index),
+                (None, Some(end)) => format!("party {} ({end})", p.index),
+                (_, None) => format!("party {}", p.index),
+            })
+            .collect();
+        let any_not_ok = self.parties.iter().any(|p| p.status != Status::Ok);
+        match (culprits.is_empty(), &self.stopped) {
+            (false, _) => Some(format!("the run failed: {} failed", culprits.join(", "))),
+            (true, Some(reason)) => Some(format!("the run was stopped: {reason}")),
+            (true, None) if any_not_ok => Some("the run failed".to_string()),
+            (true, None) => None,
+        }
+    }
+
+    pub fn ok_count(&self) -> usize {
+        self.parties
+            .iter()
+            .filter(|p| p.status == Status::Ok)
+            .count()
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        let parties: Vec<_> = self
+            .parties
+            .iter()
+            .map(|p| {
+                let (exit_code, signal) = match p.end {
+                    Some(End::Code(c)) => (Some(c), None),
+                    Some(End::Signal(s)) => (None, Some(e3_exec::signal_name(s))),
+                    None => (None, None),
+                };
+                json!({
+                    "index": p.index,
+                    "host": p.host,
+                    "port": p.port,
+                    "address": p.address(),
+                    "ssh": p.ssh,
+                    "ran_on": p.ran_on,
+                    "status": p.status.as_str(),
+                    "exit_code": exit_code,
+                    "signal": signal,
+                    "wall_secs": round3(p.wall.as_secs_f64()),
+                    "connected_after_secs": p.connected_after.map(|d| round3(d.as_secs_f64())),
+                    "mpyc_elapsed": p.stop.as_ref().map(|s| s.elapsed.clone()),
+                    "mpyc_elapsed_secs": p.stop.as_ref().map(|s| s.elapsed_secs),
+                    "bytes_sent": p.stop.as_ref().map(|s| s.bytes_sent),
+                    "log": p.log.as_str(),
+                })
+            })
+            .collect();
+        json!({
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "mode": self.mode,
+            "program": self.program,
+            "args": self.args,
+            "parties": parties,
+            "ok": self.failure().is_none(),
+            "error": self.failure(),
+            "stopped": self.stopped,
+            "wall_secs": round3(self.wall.as_secs_f64()),
+        })
+    }
+
+    /// The table people read at the end of a run; remote runs get a host
+    /// column (where e3 reached the party over ssh).
+    pub fn table(&self) -> String {
+        let remote = self.parties.iter().any(|p| p.ssh.is_some());
+        let mut header = vec!["party"];
+        if remote {
+            header.push("host");
+        }
+        header.extend([
+            "address",
+            "status",
+            "exit",
+            "mpyc time",
+            "bytes sent",
+            "wall",
+        ]);
+        let mut right = vec![true];
+        if remote {
+            right.push(false);
+        }
+        right.extend([false, false, true, true, true, true]);
+        let rows: Vec<Vec<String>> = self
+            .parties
+            .iter()
+            .map(|p| {
+                let mut row = vec![p.index.to_string()];
+                if remote {
+                    row.push(p.ssh.clone().unwrap_or_default());
+                }
+                row.extend([
+                    p.address(),
+                    p.status.as_str().to_string(),
+                    match p.end {
+                        Some(End::Code(c)) => c.to_string(),
+                        Some(End::Signal(s)) => e3_exec::signal_name(s),
+                        None => "-".into(),
+                    },
+                    p.stop.as_ref().map_or("-".into(), |s| s.elapsed.clone()),
+                    p.stop
+                        .as_ref()
+                        .map_or("-".into(), |s| s.bytes_sent.to_string()),
+                    format!("{:.2}s", p.wall.as_secs_f64()),
+                ]);
+                row
+            })
+            .collect();
+        let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.len());
+            }
+        }
+        let line = |cells: &[String]| {
+            let parts: Vec<String> = cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if right[i] {
+                        format!("{c:>w$}", w = widths[i])
+                    } else {
+                        format!("{c:<w$}", w = widths[i])
+                    }
+                })
+                .collect();
+            parts.join("  ").trim_end().to_string()
+        };
+        let header: Vec<String> = header.into_iter().map(String::from).collect();
+        let mut out = line(&header);
+        for row in &rows {
+            out.push('\n');
+            out.push_str(&line(row));
+        }
+        out
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(statuses: &[(Status, Option<End>)], stopped: Option<&str>, remote: bool) -> Summary {
+        Summary {
+            run_id: "20261123-195300-secretsanta".into(),
+            started_at: "2026-11-23T19:53:00Z".into(),
+            mode: if remote { "ssh" } else { "local" },
+            program: "demos/secretsanta.py".into(),
+            args: vec!["3".into()],
+            parties: statuses
+                .iter()
+                .enumerate()
+                .map(|(i, (status, end))| PartySummary {
+                    index: i,
+                    host: if remote {
+                        format!("node-{i}")
+                    } else {
+                        "127.0.0.1".into()
+                    },
+                    port: if remote { 11599 } else { 11599 + i as u16 },
+                    ssh: remote.then(|| format!("root@node-{i}")),
+                    ran_on: remote.then(|| format!("node-{i}")),
+                    status: *status,
+                    end: *end,
+                    wall: Duration::from_millis(1500 + 10 * i as u64),
+                    connected_after: Some(Duration::from_millis(800)),
+                    stop: (*status == Status::Ok).then(|| StopLine {
+                        elapsed: "0:00:00.232".into(),
+                        elapsed_secs: 0.232,
+                        bytes_sent: 5312 + i as u64,
+                    }),
+                    log: format!("logs/20261123-195300-secretsanta/party-{i}.log").into(),
+                })
+                .collect(),
+            stopped: stopped.map(str::to_string),
+            wall: Duration::from_millis(1620),
+        }
+    }
+
+    const OK: (Status, Option<End>) = (Status::Ok, Some(End::Code(0)));
+    const TERMED: (Status, Option<End>) = (Status::Stopped, Some(End::Signal(15)));
+
+    #[test]
+    fn statuses() {
+        assert_eq!(Status::of(Some(End::Code(0)), true), Status::Ok);
+        assert_eq!(Status::of(Some(End::Code(1)), false), Status::Failed);
+        assert_eq!(Status::of(Some(End::Signal(15)), true), Status::Stopped);
+        assert_eq!(Status::of(None, true), Status::Stopped);
+    }
+
+    #[test]
+    fn a_good_run() {
+        let s = summary(&[OK; 3], None, false);
+        assert_eq!(s.failure(), None);
+        insta::assert_snapshot!(s.table(), @r"
+        party  address          status  exit    mpyc time  bytes sent   wall
+            0  127.0.0.1:11599  ok         0  0:00:00.232        5312  1.50s
+            1  127.0.0.1:11600  ok         0  0:00:00.232        5313  1.51s
+            2  127.0.0.1:11601  ok         0  0:00:00.232        5314  1.52s
+        ");
+        insta::assert_snapshot!(serde_json::to_string_pretty(&s.to_json()["parties"][1]).unwrap(), @r#"
+        {
+          "address": "127.0.0.1:11600",
+          "bytes_sent": 5313,
+          "connected_after_secs": 0.8,
+          "exit_code": 0,
+          "host": "127.0.0.1",
+          "index": 1,
+          "log": "logs/20261123-195300-secretsanta/party-1.log",
+          "mpyc_elapsed": "0:00:00.232",
+          "mpyc_elapsed_secs": 0.232,
+          "port": 11600,
+          "ran_on": null,
+          "signal": null,
+          "ssh": null,
+          "status": "ok",
+          "wall_secs": 1.51
+        }
+        "#);
+    }
+
+    #[test]
+    fn a_failed_run_names_the_culprit() {
+        let s = summary(
+            &[TERMED, (Status::Failed, Some(End::Code(1))), TERMED],
+            Some("party 1 failed (exit code 1)"),
+            false,
+        );
+        assert_eq!(
+            s.failure().unwrap(),
+            "the run failed: party 1 (exit code 1) failed"
+        );
+        insta::assert_snapshot!(s.table(), @r"
+        party  address          status      exit  mpyc time  bytes sent   wall
+            0  127.0.0.1:11599  stopped  SIGTERM          -           -  1.50s
+            1  127.0.0.1:11600  failed         1          -           -  1.51s
+            2  127.0.0.1:11601  stopped  SIGTERM          -           -  1.52s
+        ");
+        let timed_out = summary(&[TERMED], Some("timed out after 5s"), false);
+        assert_eq!(
+            timed_out.failure().unwrap(),
+            "the run was stopped: timed out after 5s"
+        );
+    }
+
+    #[test]
+    fn a_remote_run_has_a_host_column() {
+        let s = summary(
+            &[
+                OK,
+                (Status::Failed, Some(End::Code(255))),
+                (Status::Stopped, None),
+            ],
+            Some("x"),
+            true,
+        );
+        assert_eq!(
+            s.failure().unwrap(),
+            "the run failed: party 1 on root@node-1 (exit code 255) failed"
+        );
+        insta::assert_snapshot!(s.table(), @r"
+        party  host         address       status   exit    mpyc time  bytes sent   wall
+            0  root@node-0  node-0:11599  ok          0  0:00:00.232        5312  1.50s
+            1  root@node-1  node-1:11599  failed    255            -           -  1.51s
+            2  root@node-2  node-2:11599  stopped     -            -           -  1.52s
+        ");
+    }
+}
