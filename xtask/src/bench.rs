@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 use e3_plan::Cmd;
 
 use crate::cli::{Bench, BenchArgs};
@@ -18,6 +18,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &BenchArgs) -> Result<()> {
     match args.which {
         Bench::RunOverhead { runs } => run_overhead(root, dry_run, runs),
         Bench::ColdBuild => cold_build(root, dry_run),
+        Bench::Remote { hosts, runs } => remote(root, dry_run, hosts, runs),
     }
 }
 
@@ -173,6 +174,230 @@ fn cold_build(root: &Utf8Path, dry_run: bool) -> Result<()> {
     write_section(root, "cold-build", "Cold build of the xtask binary", &text)?;
     eprintln!("bench: wrote {DOC}");
     Ok(())
+}
+
+/// e3's `run --hosts` (with its sync) against the original way: parallel-rsync
+/// (4 at a time), then parallel-ssh running a prun.sh-style script on every
+/// host. Both on a fresh testbed of `hosts` network namespaces.
+fn remote(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<()> {
+    if runs < 5 {
+        return Err(usage(
+            "--runs must be at least 5 for a median worth reporting",
+        ));
+    }
+    if !(2..=64).contains(&hosts) {
+        return Err(usage("--hosts must be 2 to 64"));
+    }
+    let prsync = tools::require(
+        "parallel-rsync",
+        "install pssh (Debian/Ubuntu: `apt-get install pssh`)",
+    )?;
+    let pssh = tools::require(
+        "parallel-ssh",
+        "install pssh (Debian/Ubuntu: `apt-get install pssh`)",
+    )?;
+    let xtask = std::env::current_exe().context(|| "cannot find the xtask binary".to_string())?;
+    let xtask =
+        Utf8PathBuf::from_path_buf(xtask).map_err(|_| failure("the xtask path is not UTF-8"))?;
+    let tmp = Utf8PathBuf::from_path_buf(std::env::temp_dir())
+        .map_err(|_| failure("the temp folder is not UTF-8"))?;
+    let bed = tmp.join("e3-bench-testnet");
+    let staging = tmp.join("e3-bench-baseline");
+    let out_dir = tmp.join("e3-bench-pssh-out");
+    let (hosts_file, ssh_config) = (bed.join("hosts.pssh"), bed.join("ssh_config"));
+    let python = root.join(python::VENV_DIR).join("bin/python");
+    let up = Cmd::new(&xtask)
+        .args([
+            "testnet",
+            "up",
+            &hosts.to_string(),
+            "--name",
+            "e3bench",
+            "--subnet",
+            "10.213.250",
+            "--dir",
+        ])
+        .arg(&bed);
+    let down = Cmd::new(&xtask)
+        .args(["testnet", "down", "--name", "e3bench", "--dir"])
+        .arg(&bed);
+    let e3 = Cmd::new(&xtask)
+        .args([
+            "run",
+            "helloworld",
+            "--hosts",
+            hosts_file.as_str(),
+            "--ssh-config",
+            ssh_config.as_str(),
+        ])
+        .args(["--remote-python", python.as_str(), "--json"]);
+    let baseline_sync = Cmd::new(&prsync)
+        .args(["-h", hosts_file.as_str(), "-p", "4", "-z", "-a", "-r", "-S"])
+        .arg(format!("-F {ssh_config}"))
+        .arg(format!("{staging}/"))
+        .arg("/root/e3-baseline");
+    let baseline_run = Cmd::new(&pssh)
+        .args(["-h", hosts_file.as_str(), "-t", "0", "-x"])
+        .arg(format!("-F {ssh_config}"))
+        .args(["-o", out_dir.as_str()])
+        .arg(format!(
+            "cd /root/e3-baseline && PYTHON={python} ./prun-baseline.sh helloworld.py"
+        ));
+    if dry_run {
+        for cmd in [&up, &e3, &baseline_sync, &baseline_run, &down] {
+            println!("{cmd}");
+        }
+        return Ok(());
+    }
+    // Make the Python environment the hosts will use (a local run does it).
+    time_once(&Cmd::new(&xtask).args(["run", "helloworld", "--parties", "1"]))?;
+    let _ = e3_exec::capture(&down);
+    time_once(&up)?;
+    let result = (|| {
+        // The baseline's folder: the demos, its prun script and the hosts file.
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir_all(&staging).context(|| format!("cannot create {staging}"))?;
+        for entry in root
+            .join("demos")
+            .read_dir_utf8()
+            .context(|| "cannot read demos/".to_string())?
+            .flatten()
+        {
+            if entry.file_name().ends_with(".py") {
+                std::fs::copy(entry.path(), staging.join(entry.file_name()))
+                    .context(|| format!("cannot copy {}", entry.path()))?;
+            }
+        }
+        std::fs::copy(
+            root.join("scripts/prun-baseline.sh"),
+            staging.join("prun-baseline.sh"),
+        )
+        .context(|| "cannot copy scripts/prun-baseline.sh".to_string())?;
+        std::fs::copy(&hosts_file, staging.join("hosts.pssh"))
+            .context(|| "cannot copy hosts.pssh".to_string())?;
+        let offset = local_offset_secs()?;
+        let mut e3_wall = Vec::new();
+        let mut e3_connected = Vec::new();
+        let mut base_wall = Vec::new();
+        let mut base_connected = Vec::new();
+        for round in 0..=runs {
+            let started = now_secs();
+            let t = Instant::now();
+            let out = e3_exec::capture(&e3)?;
+            let wall = t.elapsed().as_secs_f64();
+            if !out.end.success() {
+                return Err(failure(format!(
+                    "e3's run failed ({}):\n{}",
+                    out.end, out.stderr
+                )));
+            }
+            let summary: serde_json::Value = serde_json::from_str(&out.stdout)
+                .map_err(|e| failure(format!("e3 printed no summary: {e}")))?;
+            let logs: Vec<String> = summary["parties"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| std::fs::read_to_string(root.join(p["log"].as_str()?)).ok())
+                .collect();
+            let connected = all_connected_at(&logs, hosts, offset).map(|at| at - started);
+
+            let _ = std::fs::remove_dir_all(&out_dir);
+            let base_started = now_secs();
+            let t = Instant::now();
+            time_once(&baseline_sync)?;
+            time_once(&baseline_run)?;
+            let bwall = t.elapsed().as_secs_f64();
+            let logs: Vec<String> = out_dir
+                .read_dir_utf8()
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                .collect();
+            let bconnected = all_connected_at(&logs, hosts, offset).map(|at| at - base_started);
+            eprintln!(
+                "bench: round {round}/{runs}: e3 {wall:.3}s (all connected {}), baseline {bwall:.3}s (all connected {})",
+                fmt_opt(connected),
+                fmt_opt(bconnected)
+            );
+            if round == 0 {
+                continue; // warm-up
+            }
+            e3_wall.push(wall);
+            base_wall.push(bwall);
+            e3_connected.extend(connected);
+            base_connected.extend(bconnected);
+        }
+        let (e, b) = (median(&e3_wall), median(&base_wall));
+        let (ec, bc) = (median(&e3_connected), median(&base_connected));
+        let text = format!(
+            "Measured {} on this machine ({} cores): a testbed of {hosts} hosts (`cargo xtask testnet up {hosts}`: \
+             network namespaces with their own sshd), one party of `demos/helloworld.py` per host, \
+             {runs} interleaved runs each after one warm-up run. \"All connected\" is from the start of the \
+             command until the last party logged MPyC's `All {hosts} parties connected.`\n\n\
+             | command | median wall | median until all connected | ratio (wall) |\n|---|---|---|---|\n\
+             | original: `parallel-rsync -p 4` then `parallel-ssh` running `scripts/prun-baseline.sh` (baseline) | {b:.3} s | {bc:.3} s | 1.000 |\n\
+             | e3: `xtask run helloworld --hosts ... --parties {hosts}` (sync included) | {e:.3} s | {ec:.3} s | {:.3} (target ≤ 0.80) |\n\n\
+             Reproduce (as root, with openssh-server, rsync and pssh installed): \
+             `cargo build -p xtask && cargo xtask bench remote --hosts {hosts} --runs {runs}`.\n",
+            time::rfc3339(std::time::SystemTime::now()),
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            e / b,
+        );
+        print!("{text}");
+        write_section(
+            root,
+            "remote",
+            "Remote runs: e3 against parallel-rsync + parallel-ssh + prun.sh",
+            &text,
+        )?;
+        eprintln!("bench: wrote {DOC}");
+        Ok(())
+    })();
+    let _ = e3_exec::capture(&down);
+    let _ = std::fs::remove_dir_all(&staging);
+    let _ = std::fs::remove_dir_all(&out_dir);
+    result
+}
+
+fn fmt_opt(x: Option<f64>) -> String {
+    x.map_or("?".to_string(), |s| format!("{s:.3}s"))
+}
+
+fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// When the last of `parties` logs said MPyC's "All n parties connected."
+fn all_connected_at(logs: &[String], parties: usize, offset: i64) -> Option<f64> {
+    let times: Vec<f64> = logs
+        .iter()
+        .filter_map(|log| {
+            let line = log.lines().find(|l| prun::mpyc::is_connected_line(l))?;
+            time::parse_asctime(line.get(..23)?, offset)
+        })
+        .collect();
+    (times.len() == parties).then(|| times.into_iter().fold(f64::MIN, f64::max))
+}
+
+/// This machine's clock offset from UTC, as MPyC's log timestamps use it.
+fn local_offset_secs() -> Result<i64> {
+    let out = e3_exec::capture(&Cmd::new("date").arg("+%z"))?;
+    let z = out.stdout.trim();
+    let sign = if z.starts_with('-') { -1 } else { 1 };
+    let digits = z.trim_start_matches(['+', '-']);
+    let (h, m) = (
+        digits.get(..2).and_then(|h| h.parse::<i64>().ok()),
+        digits.get(2..4).and_then(|m| m.parse::<i64>().ok()),
+    );
+    match (h, m) {
+        (Some(h), Some(m)) => Ok(sign * (h * 3600 + m * 60)),
+        _ => Err(failure(format!(
+            "cannot read the time zone from `date +%z`: {z}"
+        ))),
+    }
 }
 
 /// Wall time of one run; a failed run is an error (it would skew the figures).

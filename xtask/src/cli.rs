@@ -191,4 +191,13 @@ pub enum Bench {
     },
     /// Time a cold build of `cargo xtask --help` in a fresh clone
     ColdBuild,
+    /// On a local testbed (needs root): `run --hosts` against parallel-rsync + parallel-ssh + a prun.sh
+    Remote {
+        /// Hosts in the testbed, one party each
+        #[arg(long, default_value_t = 16)]
+        hosts: usize,
+        /// Runs of each contender, interleaved
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }

@@ -364,6 +364,72 @@ fn bad_inputs_are_usage_errors() {
             "program argument `-I` sets MPyC's -I/--index",
         ),
         (&["run"], "required arguments were not provided"),
+        (
+            &[
+                "run",
+                "secretsanta",
+                "--hosts",
+                "crates/prun/tests/fixtures/six-regions.pssh",
+                "--parties",
+                "7",
+            ],
+            "7 parties need 7 hosts, but the host list has 6",
+        ),
+        (
+            &[
+                "run",
+                "secretsanta",
+                "--hosts",
+                "crates/prun/tests/fixtures/six-regions.pssh",
+                "--ssh-config",
+                "no/such",
+            ],
+            "--ssh-config file `no/such` does not exist",
+        ),
+        (
+            &["run", "secretsanta", "--hosts", "no/such.pssh"],
+            "cannot read hosts file `no/such.pssh`",
+        ),
+        (
+            &[
+                "run",
+                "secretsanta",
+                "--hosts",
+                "xtask/tests/fixtures/dup.pssh",
+            ],
+            "dup.pssh:3: duplicate host `a`",
+        ),
+        (
+            &[
+                "run",
+                "secretsanta",
+                "--hosts",
+                "crates/prun/tests/fixtures/six-regions.pssh",
+                "--python",
+                "python3",
+            ],
+            "--python is for local runs",
+        ),
+        (
+            &["run", "secretsanta", "--parties-per-host", "2"],
+            "--parties-per-host is for runs on hosts",
+        ),
+        (
+            &["sync", "--hosts", "no/such.pssh"],
+            "cannot read hosts file `no/such.pssh`",
+        ),
+        (
+            &["testnet", "up", "0"],
+            "a testbed has 1 to 250 hosts, not 0",
+        ),
+        (
+            &["testnet", "up", "2", "--subnet", "8.8.8"],
+            "--subnet `8.8.8`: give the first three octets of a private /24",
+        ),
+        (
+            &["testnet", "up", "2", "--name", "Bad-Name"],
+            "testbed name `Bad-Name`",
+        ),
         (&["launch"], "unrecognized subcommand 'launch'"),
     ];
     for (args, expect) in cases {

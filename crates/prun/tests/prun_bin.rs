@@ -3,12 +3,28 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn hosts_file(name: &str, contents: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("e3-prun-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
+/// A hosts file in the temp folder, removed when dropped.
+struct HostsFile(PathBuf);
+
+impl HostsFile {
+    fn to_str(&self) -> Option<&str> {
+        self.0.to_str()
+    }
+}
+
+impl Drop for HostsFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn hosts_file(name: &str, contents: &str) -> HostsFile {
+    // Tests run at once: every file gets its own name.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let path = std::env::temp_dir().join(format!("e3-prun-{}-{n}-{name}", std::process::id()));
     std::fs::write(&path, contents).unwrap();
-    path
+    HostsFile(path)
 }
 
 fn prun(args: &[&str]) -> Output {
