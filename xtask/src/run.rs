@@ -104,14 +104,7 @@ fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) 
         .into_iter()
         .map(|party| RunParty { party, host: None })
         .collect();
-    let run = PartyRun {
-        root,
-        program,
-        args: &args.args,
-        timeout: Duration::from_secs(args.timeout),
-        ui: &ui,
-    };
-    run.execute(&parties, &jobs, None)
+    PartyRun::new(root, program, args, &ui).execute(&parties, &jobs, None)
 }
 
 /// Finds PROGRAM: a path to a `.py` file, or a name in the demos folder.
@@ -289,14 +282,7 @@ fn run_remote(
                 host: Some(c.host.clone()),
             })
             .collect();
-        let run = PartyRun {
-            root,
-            program,
-            args: &args.args,
-            timeout: Duration::from_secs(args.timeout),
-            ui: &ui,
-        };
-        run.execute(&parties, &plan.parties, Some(&ssh))
+        PartyRun::new(root, program, args, &ui).execute(&parties, &plan.parties, Some(&ssh))
     })();
     // Close the connections whatever happened; a failure here changes nothing.
     let _ = sync::run_host_group(root, &plan.close, args.remote.parallel, "", &Ui::quiet());
@@ -579,7 +565,22 @@ impl RunObserver<'_> {
     }
 }
 
-impl PartyRun<'_> {
+impl<'a> PartyRun<'a> {
+    fn new(
+        root: &'a Utf8Path,
+        program: &'a Program,
+        args: &'a RunArgs,
+        ui: &'a Ui,
+    ) -> PartyRun<'a> {
+        PartyRun {
+            root,
+            program,
+            args: &args.args,
+            timeout: Duration::from_secs(args.timeout),
+            ui,
+        }
+    }
+
     /// Starts every party, watches them, and writes the logs and the summary.
     fn execute(&self, parties: &[RunParty], jobs: &[Job], ssh: Option<&Ssh>) -> Result<()> {
         let (root, ui) = (self.root, self.ui);

@@ -1,27 +1,16 @@
 //! `cargo xtask hosts` through the built binary, against checked-in fixtures.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use std::path::PathBuf;
+use std::process::Output;
+
+use common::{root, text};
 
 const FIXTURES: &str = "xtask/tests/fixtures/hosts";
 
 fn xtask(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    common::run(args)
 }
 
 fn scratch(name: &str) -> PathBuf {

@@ -5,31 +5,15 @@
 //! Needs root, sshd, rsync and iproute2. Outside CI a machine without them
 //! skips these tests with a printed reason; in CI (CI=true) that is a failure.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn xtask(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.args(args).current_dir(root()).stdin(Stdio::null());
-    cmd
-}
+use common::*;
 
 /// Whether this machine can make testbeds; `false` (after saying why) when
 /// it cannot and this is not CI.
@@ -63,27 +47,6 @@ fn can_make_testbeds() -> bool {
     );
     eprintln!("skipped: {reason} (run as root with openssh-server and rsync installed)");
     false
-}
-
-/// e3's own Python environment, which the test hosts see at the same path.
-fn remote_python() -> String {
-    static READY: OnceLock<String> = OnceLock::new();
-    READY
-        .get_or_init(|| {
-            let out = xtask(&["run", "helloworld", "--parties", "1"])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "making the env failed: {}",
-                text(&out.stderr)
-            );
-            root()
-                .join(".e3/venv/bin/python")
-                .to_string_lossy()
-                .into_owned()
-        })
-        .clone()
 }
 
 /// A testbed for one test, taken down on drop (also when the test fails).
@@ -139,7 +102,7 @@ impl Testbed {
 
     /// `run PROGRAM --hosts ... --ssh-config ... --remote-python ... EXTRA`
     fn run(&self, program: &str, extra: &[&str]) -> Command {
-        let (hosts, config, python) = (self.hosts_file(), self.ssh_config(), remote_python());
+        let (hosts, config, python) = (self.hosts_file(), self.ssh_config(), python_env());
         let mut args = vec![
             "run",
             program,
@@ -176,18 +139,7 @@ impl Testbed {
     }
 
     fn assert_no_pythons(&self) {
-        let deadline = Instant::now() + Duration::from_secs(3);
-        loop {
-            let left = self.pythons();
-            if left.is_empty() {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "python processes left on the hosts: {left:#?}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        assert_none_left("python processes on the hosts", || self.pythons());
     }
 
     /// Where host `i`'s private /root lives on this machine.
@@ -212,30 +164,6 @@ impl Drop for Testbed {
             panic!("testnet down failed: {}", text(&out.stderr));
         }
     }
-}
-
-fn summary_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "no JSON summary ({e}):\n{}\n{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        )
-    })
-}
-
-fn log_of(summary: &Value, index: usize) -> String {
-    std::fs::read_to_string(root().join(summary["parties"][index]["log"].as_str().unwrap()))
-        .unwrap()
-}
-
-/// What a party printed itself: not MPyC's timestamped log lines, not e3's.
-fn results(log: &str) -> Vec<String> {
-    log.lines()
-        .skip(1)
-        .filter(|l| !l.starts_with("20") && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
 }
 
 #[test]
@@ -341,7 +269,7 @@ fn prun_on_every_host_at_once() {
     let command = format!(
         "cd e3 && {} --hosts {hosts} -- {} helloworld.py",
         prun.display(),
-        remote_python()
+        python_env()
     );
     let children: Vec<_> = (1..=3)
         .map(|i| {

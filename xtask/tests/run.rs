@@ -1,49 +1,14 @@
 //! `cargo xtask run` for real: the built binary starts real MPyC parties on
 //! this machine (from e3's own `.e3/venv`, made on first use).
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::*;
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn xtask(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.args(args).current_dir(root()).stdin(Stdio::null());
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    xtask(args).output().expect("xtask starts")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Makes e3's Python environment once for all tests of this file (the
-/// first run makes it; e3's own lock keeps concurrent makers apart).
-fn ensure_python_env() {
-    static READY: OnceLock<()> = OnceLock::new();
-    READY.get_or_init(|| {
-        let out = run(&["run", "helloworld", "--parties", "1"]);
-        assert!(
-            out.status.success(),
-            "making the env failed:\n{}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-    });
-}
 
 fn program(name: &str) -> String {
     root()
@@ -73,42 +38,7 @@ fn processes_mentioning(fragment: &str) -> Vec<String> {
 
 fn assert_no_processes(fragment: &str) {
     // Reaped by e3 before it exits; allow the kernel a moment to tidy /proc.
-    let deadline = Instant::now() + Duration::from_secs(2);
-    loop {
-        let left = processes_mentioning(fragment);
-        if left.is_empty() {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "processes left behind: {left:#?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn summary_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "--json printed no JSON ({e}):\n{}\n{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        )
-    })
-}
-
-fn log_of(summary: &Value, index: usize) -> String {
-    let rel = summary["parties"][index]["log"].as_str().unwrap();
-    std::fs::read_to_string(root().join(rel)).unwrap()
-}
-
-/// Lines a party printed that are not MPyC's timestamped log lines.
-fn results(log: &str) -> Vec<String> {
-    log.lines()
-        .skip(1) // the command line
-        .filter(|l| !l.starts_with("20"))
-        .map(str::to_string)
-        .collect()
+    assert_none_left("processes", || processes_mentioning(fragment));
 }
 
 fn assert_all_figures(summary: &Value, parties: usize) {
@@ -134,7 +64,7 @@ fn assert_all_figures(summary: &Value, parties: usize) {
 
 #[test]
 fn helloworld_three_parties() {
-    ensure_python_env();
+    python_env();
     let out = run(&["run", "helloworld", "--parties", "3", "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let summary = summary_of(&out);
@@ -169,7 +99,7 @@ fn helloworld_three_parties() {
 
 #[test]
 fn secretsanta_six_parties_agree() {
-    ensure_python_env();
+    python_env();
     let out = run(&["run", "secretsanta", "--parties", "6", "--json", "--", "5"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let summary = summary_of(&out);
@@ -194,7 +124,7 @@ fn secretsanta_six_parties_agree() {
 
 #[test]
 fn human_output_has_progress_and_a_table() {
-    ensure_python_env();
+    python_env();
     let out = run(&["run", "helloworld", "--parties", "2"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
@@ -212,7 +142,7 @@ fn human_output_has_progress_and_a_table() {
 
 #[test]
 fn a_failing_party_stops_the_run() {
-    ensure_python_env();
+    python_env();
     let prog = program("fail_in_party1.py");
     let start = Instant::now();
     let out = run(&["run", &prog, "--parties", "3", "--json"]);
@@ -244,7 +174,7 @@ fn a_failing_party_stops_the_run() {
 
 #[test]
 fn timeout_stops_every_party() {
-    ensure_python_env();
+    python_env();
     let prog = program("sleeper.py");
     let out = run(&[
         "run",
@@ -267,7 +197,7 @@ fn timeout_stops_every_party() {
 
 #[test]
 fn ctrl_c_stops_every_party() {
-    ensure_python_env();
+    python_env();
     let prog = program("sleeper.py");
     let mut child = xtask(&["run", &prog, "--parties", "3", "--", "ctrl-c-test"])
         .stdout(Stdio::piped())
@@ -449,7 +379,7 @@ fn bad_inputs_are_usage_errors() {
 
 #[test]
 fn dry_run_prints_the_plan_and_runs_nothing() {
-    ensure_python_env();
+    python_env();
     let before = std::fs::read_link(root().join("logs/latest")).ok();
     let out = run(&[
         "--dry-run",

@@ -1,0 +1,93 @@
+//! Helpers shared by the integration tests (each test binary uses some).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The built xtask binary, run from the workspace root with no input.
+pub fn xtask(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(args).current_dir(root()).stdin(Stdio::null());
+    cmd
+}
+
+pub fn run(args: &[&str]) -> Output {
+    xtask(args).output().expect("xtask starts")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Makes e3's Python environment once per test binary (the first local run
+/// makes it; e3's own lock keeps concurrent makers apart) and returns its
+/// interpreter, which test hosts see at the same path.
+pub fn python_env() -> String {
+    static READY: OnceLock<String> = OnceLock::new();
+    READY
+        .get_or_init(|| {
+            let out = run(&["run", "helloworld", "--parties", "1"]);
+            assert!(
+                out.status.success(),
+                "making the env failed:\n{}{}",
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+            root()
+                .join(".e3/venv/bin/python")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .clone()
+}
+
+/// The JSON summary `--json` printed.
+pub fn summary_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "--json printed no JSON ({e}):\n{}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    })
+}
+
+/// Party `index`'s log, as the summary names it.
+pub fn log_of(summary: &Value, index: usize) -> String {
+    let rel = summary["parties"][index]["log"].as_str().unwrap();
+    std::fs::read_to_string(root().join(rel)).unwrap()
+}
+
+/// What a party printed itself: not the command line, not e3's `#` notes,
+/// not MPyC's timestamped log lines.
+pub fn results(log: &str) -> Vec<String> {
+    log.lines()
+        .filter(|l| !l.starts_with("$ ") && !l.starts_with('#') && !l.starts_with("20"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Waits up to 3 s for `found()` to come back empty; fails with what is left.
+pub fn assert_none_left(what: &str, found: impl Fn() -> Vec<String>) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let left = found();
+        if left.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what} left behind: {left:#?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
