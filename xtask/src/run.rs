@@ -236,6 +236,14 @@ fn run_remote(
     };
     let commands = prun::plan_parties(&inventory, &settings)
         .map_err(|e| usage(format!("{hosts_file}: {e}")))?;
+    // Sync copies the program's whole folder to every host: not a home folder by mistake.
+    if !args.no_sync && crate::paths::count_files(&program.dir, MAX_SYNC_FILES) > MAX_SYNC_FILES {
+        return Err(usage(format!(
+            "the program's folder {} holds more than {MAX_SYNC_FILES} files, and a run copies all of it to every host",
+            program.dir
+        ))
+        .hint("put the program in a folder of its own (or use --demos DIR), or pass --no-sync"));
+    }
     let rsync = match args.no_sync {
         true => None,
         false => Some(tools::require(
@@ -289,6 +297,10 @@ fn run_remote(
     let _ = e3_exec::run(Some(root), &plan.cleanup);
     result
 }
+
+/// More files than this in a program's folder is surely not what the user
+/// meant to copy to every host.
+const MAX_SYNC_FILES: usize = 2000;
 
 /// Hosts that run at least one party, in inventory order.
 fn used_hosts(commands: &[PartyCommand]) -> Vec<Host> {
