@@ -2,7 +2,7 @@
 //! one per host over SSH with `--hosts FILE` — watched together, each one's
 //! log kept, and a summary at the end.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufWriter, Write as _};
 use std::time::{Duration, Instant, SystemTime};
@@ -486,22 +486,26 @@ impl Observer for RunObserver<'_> {
         let Some((ssh, hosts)) = &self.remote else {
             return;
         };
-        let mut by_host: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
-        for (i, party) in self.parties.iter().enumerate() {
-            if let (false, Some(pid)) = (party.exited, party.remote_pid) {
-                let host = hosts
-                    .iter()
-                    .position(|h| h.name == hosts[i].name && h.port == hosts[i].port)
-                    .unwrap_or(i);
-                by_host.entry(host).or_default().push(pid);
+        // One kill command per host, naming every party still running there.
+        let mut by_host: Vec<(&Host, Vec<u32>)> = Vec::new();
+        for (party, host) in self.parties.iter().zip(hosts) {
+            let (false, Some(pid)) = (party.exited, party.remote_pid) else {
+                continue;
+            };
+            match by_host
+                .iter_mut()
+                .find(|(h, _)| h.name == host.name && h.port == host.port)
+            {
+                Some((_, pids)) => pids.push(pid),
+                None => by_host.push((host, vec![pid])),
             }
         }
         let kills: Vec<(String, Cmd)> = by_host
             .into_iter()
-            .map(|(h, pids)| {
+            .map(|(host, pids)| {
                 (
-                    ssh.target(&hosts[h]),
-                    ssh.remote(&hosts[h], false, remote::kill_command(&pids)),
+                    ssh.target(host),
+                    ssh.remote(host, false, remote::kill_command(&pids)),
                 )
             })
             .collect();
