@@ -91,3 +91,20 @@ pub fn assert_none_left(what: &str, found: impl Fn() -> Vec<String>) {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Every party printed the same three derangements as party 0 (secretsanta).
+pub fn assert_parties_agree(summary: &Value) {
+    let first = results(&log_of(summary, 0));
+    let derangements = first
+        .iter()
+        .filter(|l| l.starts_with("Derangement over"))
+        .count();
+    assert_eq!(derangements, 3, "{first:#?}");
+    for i in 1..summary["parties"].as_array().unwrap().len() {
+        assert_eq!(
+            results(&log_of(summary, i)),
+            first,
+            "party {i} printed other results than party 0"
+        );
+    }
+}
