@@ -46,17 +46,17 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub hosts: Option<String>,
 
-    /// With --hosts: parties per host; a host's k-th party listens on base port + k
-    #[arg(long, value_name = "K", default_value_t = 1)]
-    pub parties_per_host: usize,
+    /// With --hosts: parties per host; a host's k-th party listens on base port + k [default: 1]
+    #[arg(long, value_name = "K")]
+    pub parties_per_host: Option<usize>,
 
     /// With --hosts: do not sync the program's folder first
     #[arg(long)]
     pub no_sync: bool,
 
-    /// With --hosts: the Python command on the hosts
-    #[arg(long, value_name = "CMD", default_value = "python3")]
-    pub remote_python: String,
+    /// With --hosts: the Python command on the hosts [default: python3]
+    #[arg(long, value_name = "CMD")]
+    pub remote_python: Option<String>,
 
     #[command(flatten)]
     pub remote: RemoteArgs,
@@ -86,12 +86,13 @@ pub struct RunArgs {
     pub args: Vec<String>,
 }
 
-/// How e3 reaches hosts: shared by `run --hosts` and `sync`.
+/// How e3 reaches hosts: shared by `run --hosts` and `sync`. No defaults
+/// here (see the methods), so a local run can tell which were given.
 #[derive(Args, Debug, Clone)]
 pub struct RemoteArgs {
-    /// The folder on each host that holds the program (relative to the ssh user's home)
-    #[arg(long, value_name = "DIR", default_value = "e3")]
-    pub remote_dir: String,
+    /// The folder on each host that holds the program, relative to the ssh user's home [default: e3]
+    #[arg(long, value_name = "DIR")]
+    pub remote_dir: Option<String>,
 
     /// ssh config file (passed to ssh as -F, also for rsync)
     #[arg(long, value_name = "FILE")]
@@ -101,13 +102,65 @@ pub struct RemoteArgs {
     #[arg(long, value_name = "USER")]
     pub ssh_user: Option<String>,
 
-    /// Seconds to wait for an SSH connection
-    #[arg(long, value_name = "SECS", default_value_t = 10)]
-    pub connect_timeout: u64,
+    /// Seconds to wait for an SSH connection [default: 10]
+    #[arg(long, value_name = "SECS")]
+    pub connect_timeout: Option<u64>,
 
-    /// Hosts to connect to and sync at a time
-    #[arg(long, value_name = "N", default_value_t = 16)]
-    pub parallel: usize,
+    /// Hosts to connect to and sync at a time [default: 16]
+    #[arg(long, value_name = "N")]
+    pub parallel: Option<usize>,
+}
+
+impl RemoteArgs {
+    pub fn remote_dir(&self) -> &str {
+        self.remote_dir.as_deref().unwrap_or("e3")
+    }
+
+    pub fn connect_timeout(&self) -> u64 {
+        self.connect_timeout.unwrap_or(10)
+    }
+
+    pub fn parallel(&self) -> usize {
+        self.parallel.unwrap_or(16)
+    }
+
+    /// The flags given on the command line.
+    pub fn given(&self) -> Vec<&'static str> {
+        [
+            ("--remote-dir", self.remote_dir.is_some()),
+            ("--ssh-config", self.ssh_config.is_some()),
+            ("--ssh-user", self.ssh_user.is_some()),
+            ("--connect-timeout", self.connect_timeout.is_some()),
+            ("--parallel", self.parallel.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect()
+    }
+}
+
+impl RunArgs {
+    pub fn parties_per_host(&self) -> usize {
+        self.parties_per_host.unwrap_or(1)
+    }
+
+    pub fn remote_python(&self) -> &str {
+        self.remote_python.as_deref().unwrap_or("python3")
+    }
+
+    /// The flags given on the command line that only a run on hosts uses.
+    pub fn remote_flags_given(&self) -> Vec<&'static str> {
+        let mut given: Vec<&'static str> = [
+            ("--parties-per-host", self.parties_per_host.is_some()),
+            ("--no-sync", self.no_sync),
+            ("--remote-python", self.remote_python.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect();
+        given.extend(self.remote.given());
+        given
+    }
 }
 
 #[derive(Args, Debug)]

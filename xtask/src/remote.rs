@@ -40,10 +40,10 @@ pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> 
         }
         None => None,
     };
-    if args.connect_timeout == 0 {
+    if args.connect_timeout() == 0 {
         return Err(usage("--connect-timeout must be at least 1 second"));
     }
-    if args.parallel == 0 {
+    if args.parallel() == 0 {
         return Err(usage("--parallel must be at least 1"));
     }
     if let Some(user) = &args.ssh_user
@@ -70,7 +70,7 @@ pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> 
             ssh,
             config,
             user: args.ssh_user.clone(),
-            connect_timeout: args.connect_timeout,
+            connect_timeout: args.connect_timeout(),
             control_dir,
         },
         inventory,

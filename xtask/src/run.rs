@@ -44,7 +44,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
     if args.timeout == 0 {
         return Err(usage("--timeout must be at least 1 second"));
     }
-    if args.parties_per_host == 0 {
+    if args.parties_per_host() == 0 {
         return Err(usage("--parties-per-host must be at least 1"));
     }
     match args.hosts.as_deref() {
@@ -59,15 +59,7 @@ fn check_parties(parties: usize, program_args: &[String]) -> Result<()> {
 }
 
 fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) -> Result<()> {
-    let remote_only = [
-        ("--parties-per-host", args.parties_per_host != 1),
-        ("--no-sync", args.no_sync),
-        ("--remote-python", args.remote_python != "python3"),
-        ("--remote-dir", args.remote.remote_dir != "e3"),
-        ("--ssh-config", args.remote.ssh_config.is_some()),
-        ("--ssh-user", args.remote.ssh_user.is_some()),
-    ];
-    if let Some((flag, _)) = remote_only.iter().find(|(_, set)| *set) {
+    if let Some(flag) = args.remote_flags_given().first() {
         return Err(usage(format!("{flag} is for runs on hosts"))
             .hint("add --hosts FILE, or drop the flag"));
     }
@@ -220,7 +212,7 @@ fn run_remote(
         );
     }
     let (ssh, inventory) = remote::resolve(&args.remote, hosts_file)?;
-    let per_host = args.parties_per_host;
+    let per_host = args.parties_per_host();
     let parties = args.parties.unwrap_or(inventory.hosts.len() * per_host);
     check_parties(parties, &args.args)?;
     let settings = Settings {
@@ -276,12 +268,12 @@ fn run_remote(
         sync::run_host_group(
             root,
             &plan.connect,
-            args.remote.parallel,
+            args.remote.parallel(),
             "connected to",
             &ui,
         )?;
         if let Some(step) = &plan.sync {
-            sync::run_host_group(root, step, args.remote.parallel, "synced to", &ui)?;
+            sync::run_host_group(root, step, args.remote.parallel(), "synced to", &ui)?;
         }
         let parties: Vec<RunParty> = commands
             .iter()
@@ -293,7 +285,7 @@ fn run_remote(
         PartyRun::new(root, program, args, &ui).execute(&parties, &plan.parties, Some(&ssh))
     })();
     // Close the connections whatever happened; a failure here changes nothing.
-    let _ = sync::run_host_group(root, &plan.close, args.remote.parallel, "", &Ui::quiet());
+    let _ = sync::run_host_group(root, &plan.close, args.remote.parallel(), "", &Ui::quiet());
     let _ = e3_exec::run(Some(root), &plan.cleanup);
     result
 }
@@ -336,8 +328,8 @@ impl RemotePlan {
         args: &RunArgs,
     ) -> RemotePlan {
         let hosts = used_hosts(commands);
-        let parallel = args.remote.parallel;
-        let remote_dir = &args.remote.remote_dir;
+        let parallel = args.remote.parallel();
+        let remote_dir = args.remote.remote_dir();
         RemotePlan {
             prepare: Cmd::new("mkdir")
                 .args(["-p", "-m", "700"])
@@ -353,7 +345,7 @@ impl RemotePlan {
                     cmd: ssh.remote(
                         &c.host,
                         true,
-                        remote::party_command(remote_dir, &args.remote_python, &c.argv),
+                        remote::party_command(remote_dir, args.remote_python(), &c.argv),
                     ),
                 })
                 .collect(),
@@ -822,14 +814,14 @@ mod tests {
             ssh: "/usr/bin/ssh".into(),
             config: None,
             user: args.remote.ssh_user.clone(),
-            connect_timeout: args.remote.connect_timeout,
+            connect_timeout: args.remote.connect_timeout(),
             control_dir: "/tmp/e3-ssh-1234".into(),
         };
-        let parties = args.parties.unwrap_or(6 * args.parties_per_host);
+        let parties = args.parties.unwrap_or(6 * args.parties_per_host());
         let settings = Settings {
             layout: Layout {
                 parties,
-                per_host: args.parties_per_host,
+                per_host: args.parties_per_host(),
                 base_port: args.base_port,
             },
             log_level: None,

@@ -34,7 +34,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &SyncArgs) -> Result<()> {
         "install rsync (Debian/Ubuntu: `apt-get install rsync`)",
     )?;
     let hosts = inventory.hosts;
-    let parallel = args.remote.parallel;
+    let parallel = args.remote.parallel();
     let steps = SyncPlan {
         prepare: Cmd::new("mkdir")
             .args(["-p", "-m", "700"])
@@ -45,7 +45,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &SyncArgs) -> Result<()> {
             &rsync,
             &hosts,
             &dir,
-            &args.remote.remote_dir,
+            args.remote.remote_dir(),
             parallel,
         ),
         close: remote::close_step(&ssh, &hosts),
@@ -59,7 +59,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &SyncArgs) -> Result<()> {
     ui.say(&format!(
         "e3: syncing {}/ to {} on {} hosts",
         relative_to(root, &dir),
-        args.remote.remote_dir,
+        args.remote.remote_dir(),
         hosts.len()
     ));
     let started = Instant::now();
