@@ -330,6 +330,10 @@ fn bad_inputs_are_usage_errors() {
             "--parties-per-host is for runs on hosts",
         ),
         (
+            &["run", "secretsanta", "--parallel", "4"],
+            "--parallel is for runs on hosts",
+        ),
+        (
             &["sync", "--hosts", "no/such.pssh"],
             "cannot read hosts file `no/such.pssh`",
         ),
