@@ -6,14 +6,18 @@
 //! of new connections (MaxStartups), and several parties per host must still
 //! start together.
 
+use std::time::Instant;
+
 use camino::{Utf8Path, Utf8PathBuf};
+use e3_exec::{End, Event, GroupOptions, Observer, Verdict};
 use e3_inventory::{Host, Inventory};
-use e3_plan::{Cmd, Job, Step, quote};
+use e3_plan::{Cmd, Job, Plan, Step, quote};
 
 use crate::cli::RemoteArgs;
-use crate::error::{Result, usage};
+use crate::error::{Result, failure, usage};
 use crate::paths::current_dir;
 use crate::tools;
+use crate::ui::Ui;
 
 /// How every ssh of a run is made.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,54 +201,182 @@ pub fn kill_command(pgids: &[u32]) -> String {
     format!("kill -TERM -- {groups} 2>/dev/null; sleep 1; kill -KILL -- {groups} 2>/dev/null; true")
 }
 
-/// Distinct hosts in inventory order, with their jobs' labels.
-pub fn connect_step(ssh: &Ssh, hosts: &[Host], parallel: usize) -> Step {
-    Step::Together {
-        what: format!("connect to {} hosts ({parallel} at a time)", hosts.len()),
-        jobs: hosts
-            .iter()
-            .map(|h| Job {
-                label: ssh.target(h),
-                cmd: ssh.open_master(h),
-            })
-            .collect(),
-    }
+/// What to copy to every host before the work: `local_dir`'s contents to
+/// `remote_dir` (relative to the ssh user's home), with `rsync`.
+pub struct SyncSource<'a> {
+    pub rsync: &'a Utf8Path,
+    pub local_dir: &'a Utf8Path,
+    pub remote_dir: &'a str,
 }
 
-pub fn sync_step(
-    ssh: &Ssh,
-    rsync: &Utf8Path,
-    hosts: &[Host],
-    local_dir: &Utf8Path,
-    remote_dir: &str,
+/// A visit to a set of hosts, as `run --hosts` and `sync` make it: one master
+/// connection per host, an optional sync, the work, then the connections
+/// closed whatever happened.
+pub struct Session {
     parallel: usize,
-) -> Step {
-    Step::Together {
-        what: format!(
-            "sync {local_dir}/ to {} hosts ({parallel} at a time)",
-            hosts.len()
-        ),
-        jobs: hosts
-            .iter()
-            .map(|h| Job {
-                label: ssh.target(h),
-                cmd: ssh.rsync(rsync, h, local_dir, remote_dir),
+    prepare: Cmd,
+    connect: Step,
+    sync: Option<Step>,
+    close: Step,
+    cleanup: Cmd,
+}
+
+impl Session {
+    /// `hosts`: distinct, in inventory order.
+    pub fn new(
+        ssh: &Ssh,
+        hosts: &[Host],
+        parallel: usize,
+        sync: Option<SyncSource<'_>>,
+    ) -> Session {
+        let per_host = |what: String, cmd: &dyn Fn(&Host) -> Cmd| Step::Together {
+            what,
+            jobs: hosts
+                .iter()
+                .map(|h| Job {
+                    label: ssh.target(h),
+                    cmd: cmd(h),
+                })
+                .collect(),
+        };
+        let n = hosts.len();
+        Session {
+            parallel,
+            prepare: Cmd::new("mkdir")
+                .args(["-p", "-m", "700"])
+                .arg(&ssh.control_dir),
+            connect: per_host(
+                format!("connect to {n} hosts ({parallel} at a time)"),
+                &|h| ssh.open_master(h),
+            ),
+            sync: sync.map(|s| {
+                per_host(
+                    format!("sync {}/ to {n} hosts ({parallel} at a time)", s.local_dir),
+                    &|h| ssh.rsync(s.rsync, h, s.local_dir, s.remote_dir),
+                )
+            }),
+            close: per_host(format!("close the connections to {n} hosts"), &|h| {
+                ssh.close_master(h)
+            }),
+            cleanup: Cmd::new("rm").args(["-rf"]).arg(&ssh.control_dir),
+        }
+    }
+
+    /// The whole session as a plan, with `work` between the sync and the close.
+    pub fn to_plan(&self, root: &Utf8Path, work: Option<Step>) -> Plan {
+        let mut plan = Plan::new(root);
+        plan.push(Step::Run(self.prepare.clone()));
+        plan.push(self.connect.clone());
+        plan.steps.extend(self.sync.clone());
+        plan.steps.extend(work);
+        plan.push(self.close.clone());
+        plan.push(Step::Run(self.cleanup.clone()));
+        plan
+    }
+
+    /// Connects (and syncs); `work` runs only if every host did. The
+    /// connections are closed afterwards, whatever happened.
+    pub fn run<T>(&self, root: &Utf8Path, ui: &Ui, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        e3_exec::run(Some(root), &self.prepare)?;
+        let result = run_host_group(root, &self.connect, self.parallel, "connected to", ui)
+            .and_then(|()| match &self.sync {
+                Some(sync) => run_host_group(root, sync, self.parallel, "synced to", ui),
+                None => Ok(()),
             })
-            .collect(),
+            .and_then(|()| work());
+        // A failure to close changes nothing: the masters end on their own.
+        let _ = run_host_group(root, &self.close, self.parallel, "", &Ui::quiet());
+        let _ = e3_exec::run(Some(root), &self.cleanup);
+        result
     }
 }
 
-pub fn close_step(ssh: &Ssh, hosts: &[Host]) -> Step {
-    Step::Together {
-        what: format!("close the connections to {} hosts", hosts.len()),
-        jobs: hosts
-            .iter()
-            .map(|h| Job {
-                label: ssh.target(h),
-                cmd: ssh.close_master(h),
-            })
-            .collect(),
+/// Watches one command per host: a line per host as it ends, and at the
+/// end an error naming every host that failed, with what its command said.
+struct HostGroup<'a> {
+    ui: &'a Ui,
+    verb: &'a str,
+    labels: Vec<String>,
+    last_lines: Vec<Vec<String>>,
+    started: Instant,
+    failed: Vec<(String, End, String)>,
+}
+
+impl Observer for HostGroup<'_> {
+    fn event(&mut self, event: Event<'_>) -> Verdict {
+        match event {
+            Event::Line { job, line } => {
+                let lines = &mut self.last_lines[job];
+                if lines.len() == 3 {
+                    lines.remove(0);
+                }
+                lines.push(line.to_string());
+            }
+            Event::Exited { job, end, .. } => {
+                let label = &self.labels[job];
+                let secs = self.started.elapsed().as_secs_f64();
+                if end.success() {
+                    if !self.verb.is_empty() {
+                        self.ui
+                            .say(&format!("e3: {} {label} ({secs:.2}s)", self.verb));
+                    }
+                } else {
+                    let said = self.last_lines[job].join(" / ");
+                    self.ui.say(&format!("e3: FAILED {label} ({end}): {said}"));
+                    self.failed.push((label.clone(), end, said));
+                }
+            }
+            Event::Started { .. } => {}
+        }
+        Verdict::Continue
     }
+}
+
+/// Runs a [`Step::Together`] of per-host commands, `parallel` at a time.
+fn run_host_group(
+    root: &Utf8Path,
+    step: &Step,
+    parallel: usize,
+    verb: &str,
+    ui: &Ui,
+) -> Result<()> {
+    let Step::Together { what, jobs } = step else {
+        return Err(failure(format!("internal: not a group of hosts: {step:?}")));
+    };
+    let mut observer = HostGroup {
+        ui,
+        verb,
+        labels: jobs.iter().map(|j| j.label.clone()).collect(),
+        last_lines: vec![Vec::new(); jobs.len()],
+        started: Instant::now(),
+        failed: Vec::new(),
+    };
+    let options = GroupOptions {
+        max_parallel: Some(parallel),
+        ..GroupOptions::default()
+    };
+    let report = e3_exec::run_together(Some(root), jobs, &options, &mut observer)?;
+    if let Some(reason) = report.stopped {
+        return Err(failure(format!("{what}: {reason}")));
+    }
+    if observer.failed.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = observer
+        .failed
+        .iter()
+        .map(|(label, _, _)| label.as_str())
+        .collect();
+    let mut message = format!(
+        "{what}: failed on {} of {} hosts: {}",
+        names.len(),
+        jobs.len(),
+        names.join(", ")
+    );
+    for (label, end, said) in &observer.failed {
+        message.push_str(&format!("\n  {label} ({end}): {said}"));
+    }
+    Err(failure(message))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use crate::paths::{current_dir, relative_to};
 use crate::python::{self, Python};
 use crate::remote::{self, PARTY_MARKER, Ssh};
 use crate::summary::{PartySummary, Status, Summary};
-use crate::{logs, ports, sync, time, tools, ui::Ui};
+use crate::{logs, ports, time, tools, ui::Ui};
 
 /// The program the parties run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -263,18 +263,7 @@ fn run_remote(
             .collect::<Vec<_>>()
             .join("\n"),
     );
-    e3_exec::run(Some(root), &plan.prepare)?;
-    let result = (|| {
-        sync::run_host_group(
-            root,
-            &plan.connect,
-            args.remote.parallel(),
-            "connected to",
-            &ui,
-        )?;
-        if let Some(step) = &plan.sync {
-            sync::run_host_group(root, step, args.remote.parallel(), "synced to", &ui)?;
-        }
+    plan.session.run(root, &ui, || {
         let parties: Vec<RunParty> = commands
             .iter()
             .map(|c| RunParty {
@@ -283,11 +272,7 @@ fn run_remote(
             })
             .collect();
         PartyRun::new(root, program, args, &ui).execute(&parties, &plan.parties, Some(&ssh))
-    })();
-    // Close the connections whatever happened; a failure here changes nothing.
-    let _ = sync::run_host_group(root, &plan.close, args.remote.parallel(), "", &Ui::quiet());
-    let _ = e3_exec::run(Some(root), &plan.cleanup);
-    result
+    })
 }
 
 /// More files than this in a program's folder is surely not what the user
@@ -298,25 +283,18 @@ const MAX_SYNC_FILES: usize = 2000;
 fn used_hosts(commands: &[PartyCommand]) -> Vec<Host> {
     let mut hosts: Vec<Host> = Vec::new();
     for c in commands {
-        if !hosts
-            .iter()
-            .any(|h| h.name == c.host.name && h.port == c.host.port)
-        {
+        if !hosts.iter().any(|h| h.same_endpoint(&c.host)) {
             hosts.push(c.host.clone());
         }
     }
     hosts
 }
 
-/// The steps of a run on hosts, kept apart because each is watched its own
-/// way; [`RemotePlan::to_plan`] is what `--dry-run` prints.
+/// A run on hosts: a [`remote::Session`] (connect, sync, close) around the
+/// parties; [`RemotePlan::to_plan`] is what `--dry-run` prints.
 pub struct RemotePlan {
-    pub prepare: Cmd,
-    pub connect: Step,
-    pub sync: Option<Step>,
+    pub session: remote::Session,
     pub parties: Vec<Job>,
-    pub close: Step,
-    pub cleanup: Cmd,
 }
 
 impl RemotePlan {
@@ -327,17 +305,19 @@ impl RemotePlan {
         commands: &[PartyCommand],
         args: &RunArgs,
     ) -> RemotePlan {
-        let hosts = used_hosts(commands);
-        let parallel = args.remote.parallel();
         let remote_dir = args.remote.remote_dir();
+        let source = rsync.map(|rsync| remote::SyncSource {
+            rsync,
+            local_dir: &program.dir,
+            remote_dir,
+        });
         RemotePlan {
-            prepare: Cmd::new("mkdir")
-                .args(["-p", "-m", "700"])
-                .arg(&ssh.control_dir),
-            connect: remote::connect_step(ssh, &hosts, parallel),
-            sync: rsync.map(|rsync| {
-                remote::sync_step(ssh, rsync, &hosts, &program.dir, remote_dir, parallel)
-            }),
+            session: remote::Session::new(
+                ssh,
+                &used_hosts(commands),
+                args.remote.parallel(),
+                source,
+            ),
             parties: commands
                 .iter()
                 .map(|c| Job {
@@ -349,25 +329,15 @@ impl RemotePlan {
                     ),
                 })
                 .collect(),
-            close: remote::close_step(ssh, &hosts),
-            cleanup: Cmd::new("rm").args(["-rf"]).arg(&ssh.control_dir),
         }
     }
 
     pub fn to_plan(&self, root: &Utf8Path) -> Plan {
-        let mut plan = Plan::new(root);
-        plan.push(Step::Run(self.prepare.clone()));
-        plan.push(self.connect.clone());
-        if let Some(sync) = &self.sync {
-            plan.push(sync.clone());
-        }
-        plan.push(Step::Together {
+        let parties = Step::Together {
             what: format!("{} parties, started together", self.parties.len()),
             jobs: self.parties.clone(),
-        });
-        plan.push(self.close.clone());
-        plan.push(Step::Run(self.cleanup.clone()));
-        plan
+        };
+        self.session.to_plan(root, Some(parties))
     }
 }
 
@@ -438,8 +408,10 @@ struct RunObserver<'a> {
     parties: Vec<PartyState>,
     started: Instant,
     connected: usize,
-    /// Remote runs: how to reach each party's host, to stop what runs there.
-    remote: Option<(&'a Ssh, Vec<Host>)>,
+    /// Who runs where (for a remote run: on which host).
+    runs: &'a [RunParty],
+    /// Remote runs: how to reach the hosts, to stop what runs there.
+    ssh: Option<&'a Ssh>,
 }
 
 impl Observer for RunObserver<'_> {
@@ -475,19 +447,16 @@ impl Observer for RunObserver<'_> {
     /// their hosts first, through the master connections, all hosts at once.
     fn stopping(&mut self, reason: &StopReason) {
         self.ui.say(&format!("e3: stopping every party: {reason}"));
-        let Some((ssh, hosts)) = &self.remote else {
+        let Some(ssh) = self.ssh else {
             return;
         };
         // One kill command per host, naming every party still running there.
         let mut by_host: Vec<(&Host, Vec<u32>)> = Vec::new();
-        for (party, host) in self.parties.iter().zip(hosts) {
-            let (false, Some(pid)) = (party.exited, party.remote_pid) else {
+        for (party, run) in self.parties.iter().zip(self.runs) {
+            let (false, Some(pid), Some(host)) = (party.exited, party.remote_pid, &run.host) else {
                 continue;
             };
-            match by_host
-                .iter_mut()
-                .find(|(h, _)| h.name == host.name && h.port == host.port)
-            {
+            match by_host.iter_mut().find(|(h, _)| h.same_endpoint(host)) {
                 Some((_, pids)) => pids.push(pid),
                 None => by_host.push((host, vec![pid])),
             }
@@ -532,7 +501,7 @@ impl Observer for RunObserver<'_> {
 impl RunObserver<'_> {
     fn line(&mut self, job: usize, line: &str) {
         let total = self.parties.len();
-        let remote = self.remote.is_some();
+        let remote = self.ssh.is_some();
         let party = &mut self.parties[job];
         if remote && party.remote_pid.is_none() && line.starts_with(PARTY_MARKER) {
             let mut words = line[PARTY_MARKER.len()..].split_whitespace();
@@ -620,21 +589,13 @@ impl<'a> PartyRun<'a> {
             self.program.file,
             describe_addresses(&table)
         ));
-        let remote = ssh.map(|ssh| {
-            (
-                ssh,
-                parties
-                    .iter()
-                    .map(|p| p.host.clone().expect("remote party has a host"))
-                    .collect(),
-            )
-        });
         let mut observer = RunObserver {
             ui,
             parties: states,
             started: Instant::now(),
             connected: 0,
-            remote,
+            runs: parties,
+            ssh,
         };
         let options = GroupOptions {
             timeout: Some(self.timeout),

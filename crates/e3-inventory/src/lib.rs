@@ -61,6 +61,12 @@ impl Host {
         }
     }
 
+    /// Whether two entries reach the same sshd: the same name and ssh port
+    /// (users aside). One such entry is one host.
+    pub fn same_endpoint(&self, other: &Host) -> bool {
+        self.name == other.name && self.port == other.port
+    }
+
     /// The part of the name before the first dot (`node-1` of
     /// `node-1.tailnet.ts.net`); an IP address is its own short name.
     pub fn short_name(&self) -> &str {
@@ -136,11 +142,7 @@ impl Inventory {
             }
             let host =
                 parse_pssh_entry(line).map_err(|m| InventoryError::new(source, Some(lineno), m))?;
-            if let Some(j) = inventory
-                .hosts
-                .iter()
-                .position(|h| h.name == host.name && h.port == host.port)
-            {
+            if let Some(j) = inventory.hosts.iter().position(|h| h.same_endpoint(&host)) {
                 return Err(InventoryError::new(
                     source,
                     Some(lineno),
@@ -318,11 +320,7 @@ impl Inventory {
     /// both is an error.
     pub fn merge(mut self, extra: Inventory, extra_source: &str) -> Result<Inventory> {
         for host in extra.hosts {
-            if self
-                .hosts
-                .iter()
-                .any(|h| h.name == host.name && h.port == host.port)
-            {
+            if self.hosts.iter().any(|h| h.same_endpoint(&host)) {
                 return Err(InventoryError::new(
                     extra_source,
                     None,
