@@ -7,7 +7,7 @@ use e3_plan::{Cmd, Plan, Step};
 
 use crate::cli::HostsArgs;
 use crate::error::{Result, failure, usage};
-use crate::paths::{current_dir, relative_to};
+use crate::paths::{current_dir, given, relative_to};
 use crate::tools;
 
 pub const HOSTS_JSON: &str = "hosts.json";
@@ -17,13 +17,8 @@ pub const TERRAFORM_DIR: &str = "terraform";
 
 pub fn run(root: &Utf8Path, dry_run: bool, args: &HostsArgs) -> Result<()> {
     let cwd = current_dir()?;
-    let out_dir = args
-        .out
-        .as_deref()
-        .map_or_else(|| root.to_path_buf(), |d| cwd.join(d));
-    if !out_dir.is_dir() {
-        return Err(usage(format!("--out folder `{out_dir}` does not exist")));
-    }
+    let out_dir =
+        given(&cwd, args.out.as_deref(), "--out", true)?.unwrap_or_else(|| root.to_path_buf());
     let extra = match &args.extra {
         Some(path) => Some(read_inventory_file(&cwd.join(path), path)?),
         None => None,
@@ -84,7 +79,8 @@ pub fn terraform_output_cmd(terraform: &Utf8Path) -> Cmd {
         .args(["output", "-json"])
 }
 
-fn read_inventory_file(path: &Utf8Path, shown: &str) -> Result<Inventory> {
+/// Reads a hosts file (`hosts.pssh` format); `shown` is how errors name it.
+pub fn read_inventory_file(path: &Utf8Path, shown: &str) -> Result<Inventory> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| usage(format!("cannot read hosts file `{shown}`: {e}")))?;
     Inventory::from_pssh(&text, shown).map_err(|e| usage(e.to_string()))

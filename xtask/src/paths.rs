@@ -17,6 +17,27 @@ pub fn current_dir() -> Result<Utf8PathBuf> {
     })
 }
 
+/// A folder or file the user named with `flag`, relative to `cwd`; a usage
+/// error naming the flag when it is not there (or not of that kind).
+pub fn given(
+    cwd: &Utf8Path,
+    path: Option<&str>,
+    flag: &str,
+    want_dir: bool,
+) -> Result<Option<Utf8PathBuf>> {
+    let Some(path) = path else { return Ok(None) };
+    let full = cwd.join(path);
+    let (found, kind) = if want_dir {
+        (full.is_dir(), "folder")
+    } else {
+        (full.is_file(), "file")
+    };
+    if !found {
+        return Err(usage(format!("{flag} {kind} `{path}` does not exist")));
+    }
+    Ok(Some(full))
+}
+
 /// `path` relative to `root` when it is inside it.
 pub fn relative_to(root: &Utf8Path, path: &Utf8Path) -> Utf8PathBuf {
     match path.strip_prefix(root) {

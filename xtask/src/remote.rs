@@ -15,7 +15,7 @@ use e3_plan::{Cmd, Job, Plan, Step, quote};
 
 use crate::cli::RemoteArgs;
 use crate::error::{Result, failure, usage};
-use crate::paths::current_dir;
+use crate::paths::{current_dir, given};
 use crate::tools;
 use crate::ui::Ui;
 
@@ -34,16 +34,7 @@ pub struct Ssh {
 /// Checks the flags shared by `run --hosts` and `sync`, and reads the hosts.
 pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> {
     let cwd = current_dir()?;
-    let config = match &args.ssh_config {
-        Some(path) => {
-            let full = cwd.join(path);
-            if !full.is_file() {
-                return Err(usage(format!("--ssh-config file `{path}` does not exist")));
-            }
-            Some(full)
-        }
-        None => None,
-    };
+    let config = given(&cwd, args.ssh_config.as_deref(), "--ssh-config", false)?;
     if args.connect_timeout() == 0 {
         return Err(usage("--connect-timeout must be at least 1 second"));
     }
@@ -58,9 +49,7 @@ pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> 
     {
         return Err(usage(format!("--ssh-user `{user}` is not a user name")));
     }
-    let text = std::fs::read_to_string(cwd.join(hosts_file))
-        .map_err(|e| usage(format!("cannot read hosts file `{hosts_file}`: {e}")))?;
-    let inventory = Inventory::from_pssh(&text, hosts_file).map_err(|e| usage(e.to_string()))?;
+    let inventory = crate::hosts::read_inventory_file(&cwd.join(hosts_file), hosts_file)?;
     if inventory.hosts.is_empty() {
         return Err(usage(format!("hosts file `{hosts_file}` lists no hosts")));
     }

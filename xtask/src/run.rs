@@ -16,7 +16,7 @@ use prun::{Layout, Party, PartyCommand, Settings};
 
 use crate::cli::RunArgs;
 use crate::error::{Context, Result, failure, usage};
-use crate::paths::{current_dir, relative_to};
+use crate::paths::{current_dir, given, relative_to};
 use crate::python::{self, Python};
 use crate::remote::{self, PARTY_MARKER, Ssh};
 use crate::summary::{PartySummary, Status, Summary};
@@ -106,16 +106,7 @@ pub fn resolve_program(
     spec: &str,
     demos: Option<&str>,
 ) -> Result<Program> {
-    let demos_dir = match demos {
-        Some(dir) => {
-            let dir = cwd.join(dir);
-            if !dir.is_dir() {
-                return Err(usage(format!("--demos folder `{dir}` does not exist")));
-            }
-            dir
-        }
-        None => root.join("demos"),
-    };
+    let demos_dir = given(cwd, demos, "--demos", true)?.unwrap_or_else(|| root.join("demos"));
     if spec.contains('/') || spec.ends_with(".py") {
         let path = cwd.join(spec);
         if !path.is_file() {

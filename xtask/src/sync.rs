@@ -6,22 +6,17 @@ use camino::Utf8Path;
 
 use crate::cli::SyncArgs;
 use crate::error::{Result, usage};
-use crate::paths::{current_dir, relative_to};
+use crate::paths::{current_dir, given, relative_to};
 use crate::remote;
 use crate::tools;
 use crate::ui::Ui;
 
 pub fn run(root: &Utf8Path, dry_run: bool, args: &SyncArgs) -> Result<()> {
     let cwd = current_dir()?;
-    let dir = match &args.demos {
-        Some(dir) => {
-            let full = cwd.join(dir);
-            if !full.is_dir() {
-                return Err(usage(format!("--demos folder `{dir}` does not exist")));
-            }
-            full.canonicalize_utf8()
-                .map_err(|e| usage(format!("cannot resolve `{dir}`: {e}")))?
-        }
+    let dir = match given(&cwd, args.demos.as_deref(), "--demos", true)? {
+        Some(dir) => dir
+            .canonicalize_utf8()
+            .map_err(|e| usage(format!("cannot resolve `{dir}`: {e}")))?,
         None => root.join("demos"),
     };
     let (ssh, inventory) = remote::resolve(&args.remote, &args.hosts)?;
