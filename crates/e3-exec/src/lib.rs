@@ -341,6 +341,7 @@ pub fn run_together(
     // Output left behind by a member's own children must not hold us forever.
     let eof_grace = Duration::from_secs(1);
     loop {
+        let mut verdicts = Vec::new();
         // Start what the limit allows (nothing more once stopping).
         let running = members
             .iter()
@@ -354,10 +355,10 @@ pub fn run_together(
             }
             match spawn_member(workdir, next, &jobs[next], tx.clone()) {
                 Ok(child) => {
-                    observer.event(Event::Started {
+                    verdicts.push(observer.event(Event::Started {
                         job: next,
                         pid: child.id(),
-                    });
+                    }));
                     members[next] = Some(Member {
                         child,
                         started: Instant::now(),
@@ -385,17 +386,14 @@ pub fn run_together(
             break;
         }
 
-        let mut verdicts = Vec::new();
-        match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(Msg::Line(job, line)) => {
-                verdicts.push(observer.event(Event::Line { job, line: &line }))
-            }
-            Ok(Msg::Eof(job)) => {
-                if let Some(m) = members[job].as_mut() {
-                    m.eof = true;
-                }
-            }
-            Err(_) => {}
+        // Wait a little for output, then take all that is there: a chatty
+        // member must not cost a round of try_wait per line.
+        let first = rx.recv_timeout(Duration::from_millis(50)).ok();
+        for msg in first
+            .into_iter()
+            .chain(std::iter::from_fn(|| rx.try_recv().ok()))
+        {
+            deliver(msg, &mut members, observer, &mut verdicts);
         }
         for job in 0..members.len() {
             let Some(member) = members[job].as_mut() else {
@@ -430,17 +428,7 @@ pub fn run_together(
             }
             // Deliver what is already buffered before the end.
             while let Ok(msg) = rx.try_recv() {
-                match msg {
-                    Msg::Line(j, line) => verdicts.push(observer.event(Event::Line {
-                        job: j,
-                        line: &line,
-                    })),
-                    Msg::Eof(j) => {
-                        if let Some(m) = members[j].as_mut() {
-                            m.eof = true;
-                        }
-                    }
-                }
+                deliver(msg, &mut members, observer, &mut verdicts);
             }
             let member = members[job].as_mut().expect("member exists");
             let stopped = member.signalled;
@@ -502,6 +490,23 @@ pub fn run_together(
         jobs: ends,
         wall: begin.elapsed(),
     })
+}
+
+/// Hands one message from a member's output reader to the observer.
+fn deliver(
+    msg: Msg,
+    members: &mut [Option<Member>],
+    observer: &mut dyn Observer,
+    verdicts: &mut Vec<Verdict>,
+) {
+    match msg {
+        Msg::Line(job, line) => verdicts.push(observer.event(Event::Line { job, line: &line })),
+        Msg::Eof(job) => {
+            if let Some(member) = members[job].as_mut() {
+                member.eof = true;
+            }
+        }
+    }
 }
 
 fn spawn_member(
@@ -633,6 +638,22 @@ mod tests {
             .collect();
         assert_eq!(job0, ["out", "err"]);
         assert!(rec.lines.contains(&(1, "no newline".to_string())));
+    }
+
+    #[test]
+    fn every_line_of_a_chatty_member_arrives_in_order() {
+        let jobs = [sh("seq 1 20000"), sh("seq 1 3")];
+        let mut rec = recorder(false);
+        run_together(None, &jobs, &GroupOptions::default(), &mut rec).unwrap();
+        let job0: Vec<usize> = rec
+            .lines
+            .iter()
+            .filter(|(j, _)| *j == 0)
+            .map(|(_, l)| l.parse().unwrap())
+            .collect();
+        assert_eq!(job0, (1..=20000).collect::<Vec<_>>());
+        // Each member's end comes after all its lines.
+        assert_eq!(rec.exits.len(), 2);
     }
 
     #[test]
