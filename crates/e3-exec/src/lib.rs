@@ -585,6 +585,8 @@ mod tests {
     struct Recorder {
         lines: Vec<(usize, String)>,
         exits: Vec<(usize, End, bool)>,
+        /// For each end: the job and how many of its lines had arrived.
+        lines_at_exit: Vec<(usize, usize)>,
         stop_on_failure: bool,
     }
 
@@ -595,6 +597,8 @@ mod tests {
                 Event::Line { job, line } => self.lines.push((job, line.to_string())),
                 Event::Exited { job, end, stopped } => {
                     self.exits.push((job, end, stopped));
+                    let seen = self.lines.iter().filter(|(j, _)| *j == job).count();
+                    self.lines_at_exit.push((job, seen));
                     if self.stop_on_failure && !end.success() {
                         return Verdict::Stop(format!("job {job} failed"));
                     }
@@ -615,6 +619,7 @@ mod tests {
         Recorder {
             lines: vec![],
             exits: vec![],
+            lines_at_exit: vec![],
             stop_on_failure,
         }
     }
@@ -653,7 +658,9 @@ mod tests {
             .collect();
         assert_eq!(job0, (1..=20000).collect::<Vec<_>>());
         // Each member's end comes after all its lines.
-        assert_eq!(rec.exits.len(), 2);
+        let mut at_exit = rec.lines_at_exit.clone();
+        at_exit.sort();
+        assert_eq!(at_exit, [(0, 20000), (1, 3)]);
     }
 
     #[test]
