@@ -219,15 +219,25 @@ fn up(root: &Utf8Path, dry_run: bool, testnet: &Testnet) -> Result<()> {
             )),
         );
     }
-    if let Err(err) = e3_exec::run_plan(&plan, |_| {}) {
-        // Leave nothing half-made behind.
+    let made = e3_exec::run_plan(&plan, |_| {})
+        .map_err(|err| {
+            failure(format!(
+                "making testbed `{}` failed: {}",
+                testnet.name, err.message
+            ))
+        })
+        .and_then(|()| wait_for_sshd(testnet));
+    if let Err(err) = made {
+        // Leave nothing half-made behind; the sshd log goes with it, so say what it said.
+        let log = (1..=testnet.hosts)
+            .filter_map(|i| std::fs::read_to_string(testnet.host_dir(i).join("sshd.log")).ok())
+            .find(|log| !log.trim().is_empty());
         let _ = down(root, false, &testnet.name, &testnet.dir);
-        return Err(failure(format!(
-            "making testbed `{}` failed: {}",
-            testnet.name, err.message
-        )));
+        return Err(match log {
+            Some(log) => err.hint(format!("sshd said: {}", log.trim())),
+            None => err,
+        });
     }
-    wait_for_sshd(testnet)?;
     let rel = |p: Utf8PathBuf| relative_to(root, &p);
     println!(
         "testnet {}: {} hosts ({}-h1 .. {}) on {}.0/24, bridge {}",
@@ -257,9 +267,8 @@ fn wait_for_sshd(testnet: &Testnet) -> Result<()> {
         while TcpStream::connect_timeout(&addr.into(), Duration::from_millis(200)).is_err() {
             if Instant::now() > deadline {
                 return Err(failure(format!(
-                    "sshd on {} ({addr}) did not start; see {}",
-                    testnet.host(i),
-                    testnet.host_dir(i).join("sshd.log")
+                    "sshd on {} ({addr}) did not start",
+                    testnet.host(i)
                 )));
             }
             std::thread::sleep(Duration::from_millis(50));
