@@ -126,16 +126,13 @@ impl RemoteArgs {
 
     /// The flags given on the command line.
     pub fn given(&self) -> Vec<&'static str> {
-        [
+        given_flags(&[
             ("--remote-dir", self.remote_dir.is_some()),
             ("--ssh-config", self.ssh_config.is_some()),
             ("--ssh-user", self.ssh_user.is_some()),
             ("--connect-timeout", self.connect_timeout.is_some()),
             ("--parallel", self.parallel.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(flag, given)| given.then_some(flag))
-        .collect()
+        ])
     }
 }
 
@@ -150,17 +147,22 @@ impl RunArgs {
 
     /// The flags given on the command line that only a run on hosts uses.
     pub fn remote_flags_given(&self) -> Vec<&'static str> {
-        let mut given: Vec<&'static str> = [
+        let mut given = given_flags(&[
             ("--parties-per-host", self.parties_per_host.is_some()),
             ("--no-sync", self.no_sync),
             ("--remote-python", self.remote_python.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(flag, given)| given.then_some(flag))
-        .collect();
+        ]);
         given.extend(self.remote.given());
         given
     }
+}
+
+fn given_flags(flags: &[(&'static str, bool)]) -> Vec<&'static str> {
+    flags
+        .iter()
+        .filter(|(_, given)| *given)
+        .map(|(flag, _)| *flag)
+        .collect()
 }
 
 #[derive(Args, Debug)]
