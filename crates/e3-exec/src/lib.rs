@@ -745,18 +745,24 @@ mod tests {
         running: usize,
         most: usize,
         stopping_called: usize,
+        said_stop: bool,
+        started_after_stop: Vec<usize>,
     }
 
     impl Observer for Bounded {
         fn event(&mut self, event: Event<'_>) -> Verdict {
             match event {
-                Event::Started { .. } => {
+                Event::Started { job, .. } => {
                     self.running += 1;
                     self.most = self.most.max(self.running);
+                    if self.said_stop {
+                        self.started_after_stop.push(job);
+                    }
                 }
                 Event::Exited { job, .. } => {
                     self.running -= 1;
                     if job == 2 {
+                        self.said_stop = true;
                         return Verdict::Stop("job 2 ended".into());
                     }
                 }
@@ -776,6 +782,8 @@ mod tests {
             running: 0,
             most: 0,
             stopping_called: 0,
+            said_stop: false,
+            started_after_stop: Vec::new(),
         };
         let options = GroupOptions {
             max_parallel: Some(2),
@@ -788,12 +796,17 @@ mod tests {
             report.stopped,
             Some(StopReason::Observer("job 2 ended".into()))
         );
-        // Jobs 0-2 ran; job 3 may have started with job 2's slot; 4 and 5 never did.
+        assert_eq!(obs.started_after_stop, Vec::<usize>::new());
+        // Jobs 0-2 ran to their end. Which of 3 and 4 had started by then
+        // depends on timing (job 3 may end before job 2's output is closed,
+        // which frees a slot for job 4), but job 5 needs a slot that only the
+        // stop could free, so it never starts.
         assert!(report.jobs[..3].iter().all(|j| j.end.is_some()));
+        assert!(report.jobs[5].end.is_none() && report.jobs[5].stopped);
         assert!(
-            report.jobs[4..]
+            report.jobs[3..]
                 .iter()
-                .all(|j| j.end.is_none() && j.stopped)
+                .all(|j| j.stopped || j.end.is_some())
         );
     }
 }
