@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -344,10 +344,7 @@ fn a_party_killed_mid_run_stops_every_host() {
         return;
     }
     let bed = Testbed::up("e3re", 105, 4);
-    let program = root()
-        .join("xtask/tests/programs/sleeper.py")
-        .to_string_lossy()
-        .into_owned();
+    let program = program("sleeper.py");
     let mut child = bed
         .run(&program, &["--timeout", "60"])
         .stdout(Stdio::piped())
@@ -355,18 +352,7 @@ fn a_party_killed_mid_run_stops_every_host() {
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "e3 ended early: {seen}"
-        );
-        seen.push_str(&line);
-        if line.contains("all 4 parties connected") {
-            break;
-        }
-    }
+    read_until(&mut stdout, "all 4 parties connected");
     // Kill party 1's python on its host, as a crash would.
     let pythons = bed.pythons();
     let victim = pythons
@@ -404,10 +390,7 @@ fn a_timeout_stops_the_parties_on_their_hosts() {
         return;
     }
     let bed = Testbed::up("e3rf", 106, 2);
-    let program = root()
-        .join("xtask/tests/programs/sleeper.py")
-        .to_string_lossy()
-        .into_owned();
+    let program = program("sleeper.py");
     // --no-sync copies nothing, so the program is not there and every party fails.
     let out = bed
         .run(&program, &["--timeout", "4", "--no-sync"])

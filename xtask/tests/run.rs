@@ -3,20 +3,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::Value;
-
-fn program(name: &str) -> String {
-    root()
-        .join("xtask/tests/programs")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
-}
 
 /// Processes whose command line mentions `fragment`.
 fn processes_mentioning(fragment: &str) -> Vec<String> {
@@ -188,12 +180,8 @@ fn ctrl_c_stops_every_party() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    for line in stdout.lines() {
-        if line.unwrap().contains("all 3 parties connected") {
-            break;
-        }
-    }
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    read_until(&mut stdout, "all 3 parties connected");
     assert_eq!(
         processes_mentioning("ctrl-c-test -I").len(),
         3,

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests (each test binary uses some).
 #![allow(dead_code)]
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -29,6 +30,30 @@ pub fn run(args: &[&str]) -> Output {
 
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The path of a test program in `xtask/tests/programs`.
+pub fn program(name: &str) -> String {
+    root()
+        .join("xtask/tests/programs")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Reads lines until one contains `needle` and returns all that was read;
+/// fails the test, showing what was read, if the output ends first.
+pub fn read_until(out: &mut impl BufRead, needle: &str) -> String {
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        let n = out.read_line(&mut line).expect("output is readable");
+        assert!(n > 0, "the output ended before {needle:?}:\n{seen}");
+        seen.push_str(&line);
+        if line.contains(needle) {
+            return seen;
+        }
+    }
 }
 
 /// Makes e3's Python environment once per test binary (the first local run
