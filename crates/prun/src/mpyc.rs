@@ -94,7 +94,7 @@ pub fn check_program_args(args: &[String], m: usize) -> Result<(), String> {
             })?;
             if 2 * t >= m {
                 return Err(format!(
-                    "MPyC threshold {t} is too high for {m} parties: it must be below half ({})",
+                    "MPyC threshold {t} is too high for {m} parties: it must be below half the parties (at most {})",
                     m.saturating_sub(1) / 2
                 ));
             }
@@ -151,12 +151,16 @@ mod tests {
         check(
             &["-T", "3"],
             6,
-            Err("MPyC threshold 3 is too high for 6 parties: it must be below half (2)"),
+            Err(
+                "MPyC threshold 3 is too high for 6 parties: it must be below half the parties (at most 2)",
+            ),
         );
         check(
             &["-T1"],
             2,
-            Err("MPyC threshold 1 is too high for 2 parties: it must be below half (0)"),
+            Err(
+                "MPyC threshold 1 is too high for 2 parties: it must be below half the parties (at most 0)",
+            ),
         );
         check(
             &["-T", "x"],
