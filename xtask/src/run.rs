@@ -240,11 +240,10 @@ fn run_remote(
         return Ok(());
     }
     let ui = Ui::new(args.json);
-    let hosts = used_hosts(&commands);
     ui.say(&format!(
         "e3: {} parties on {} hosts from {hosts_file}",
         commands.len(),
-        hosts.len()
+        plan.hosts.len()
     ));
     ui.say(
         &prun::render_party_table(&commands)
@@ -284,6 +283,8 @@ fn used_hosts(commands: &[PartyCommand]) -> Vec<Host> {
 /// A run on hosts: a [`remote::Session`] (connect, sync, close) around the
 /// parties; [`RemotePlan::to_plan`] is what `--dry-run` prints.
 pub struct RemotePlan {
+    /// The hosts that run at least one party, in inventory order.
+    pub hosts: Vec<Host>,
     pub session: remote::Session,
     pub parties: Vec<Job>,
 }
@@ -297,18 +298,14 @@ impl RemotePlan {
         args: &RunArgs,
     ) -> RemotePlan {
         let remote_dir = args.remote.remote_dir();
+        let hosts = used_hosts(commands);
         let source = rsync.map(|rsync| remote::SyncSource {
             rsync,
             local_dir: &program.dir,
             remote_dir,
         });
         RemotePlan {
-            session: remote::Session::new(
-                ssh,
-                &used_hosts(commands),
-                args.remote.parallel(),
-                source,
-            ),
+            session: remote::Session::new(ssh, &hosts, args.remote.parallel(), source),
             parties: commands
                 .iter()
                 .map(|c| Job {
@@ -320,6 +317,7 @@ impl RemotePlan {
                     ),
                 })
                 .collect(),
+            hosts,
         }
     }
 
