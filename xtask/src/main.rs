@@ -1,21 +1,19 @@
 //! `cargo xtask`: e3's tasks. One module per task; this file only dispatches.
 
-mod bench;
 mod cli;
 mod error;
-mod hosts;
 mod logs;
 mod paths;
 mod ports;
 mod python;
 mod remote;
-mod run;
 mod summary;
-mod sync;
-mod testnet;
+mod tasks;
 mod time;
 mod tools;
 mod ui;
+
+use tasks::{bench, hosts, run, sync, testnet};
 
 use std::process::ExitCode;
 

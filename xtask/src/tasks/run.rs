@@ -747,7 +747,7 @@ mod tests {
     }
 
     fn remote_plan(extra: &[&str]) -> String {
-        let hosts = include_str!("../../crates/prun/tests/fixtures/six-regions.pssh");
+        let hosts = include_str!("../../../crates/prun/tests/fixtures/six-regions.pssh");
         let inventory = e3_inventory::Inventory::from_pssh(hosts, "six-regions.pssh").unwrap();
         let mut argv = vec![
             "cargo xtask",

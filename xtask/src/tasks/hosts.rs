@@ -207,8 +207,8 @@ pub fn host_table(inventory: &Inventory) -> String {
 mod tests {
     use super::*;
 
-    const DOC: &str = include_str!("../tests/fixtures/hosts/terraform-output.json");
-    const EXTRA: &str = include_str!("../tests/fixtures/hosts/extra.pssh");
+    const DOC: &str = include_str!("../../tests/fixtures/hosts/terraform-output.json");
+    const EXTRA: &str = include_str!("../../tests/fixtures/hosts/extra.pssh");
 
     #[test]
     fn files_from_a_realistic_terraform_output() {

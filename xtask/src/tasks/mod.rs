@@ -1,0 +1,8 @@
+//! One module per subcommand, named as it: `run` is `cargo xtask run`.
+//! Each reads its flags (from `crate::cli`), calls the libraries and prints.
+
+pub mod bench;
+pub mod hosts;
+pub mod run;
+pub mod sync;
+pub mod testnet;
