@@ -1,18 +1,16 @@
 //! `logs/<run-id>/` folders and the `logs/latest` link.
 
-use std::io::ErrorKind;
-use std::time::SystemTime;
-
 use camino::{Utf8Path, Utf8PathBuf};
+use jiff::Timestamp;
+use std::io::ErrorKind;
 
 use crate::error::{Context, Result};
-use crate::time;
 
 /// A new, empty folder for one run's logs: `logs/20261123-195300-secretsanta`
 /// (with `-2`, `-3`, ... when two runs start in the same second).
 pub fn new_run_dir(
     root: &Utf8Path,
-    started: SystemTime,
+    started: Timestamp,
     program: &str,
 ) -> Result<(String, Utf8PathBuf)> {
     let logs = root.join("logs");
@@ -27,7 +25,8 @@ pub fn new_run_dir(
             }
         })
         .collect();
-    let base = format!("{}-{stem}", time::compact(started));
+    // UTC, so ids sort by time wherever they were made.
+    let base = format!("{}-{stem}", started.strftime("%Y%m%d-%H%M%S"));
     for n in 1.. {
         let id = if n == 1 {
             base.clone()
@@ -63,11 +62,11 @@ mod tests {
             std::env::temp_dir().join(format!("e3-logs-{}", std::process::id())),
         )
         .unwrap();
-        let at = SystemTime::UNIX_EPOCH;
+        let at = Timestamp::from_second(1_795_463_580).unwrap();
         let (a, _) = new_run_dir(&root, at, "my prog.py").unwrap();
         let (b, _) = new_run_dir(&root, at, "my prog.py").unwrap();
-        assert_eq!(a, "19700101-000000-my_prog_py");
-        assert_eq!(b, "19700101-000000-my_prog_py-2");
+        assert_eq!(a, "20261123-195300-my_prog_py");
+        assert_eq!(b, "20261123-195300-my_prog_py-2");
         link_latest(&root, &a).unwrap();
         link_latest(&root, &b).unwrap();
         assert_eq!(

@@ -9,7 +9,6 @@ mod python;
 mod remote;
 mod summary;
 mod tasks;
-mod time;
 mod tools;
 mod ui;
 

@@ -6,11 +6,12 @@ use std::time::Instant;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use e3_plan::Cmd;
+use jiff::tz::TimeZone;
 
 use crate::cli::{Bench, BenchArgs};
 use crate::error::{Context, Result, failure, usage};
 use crate::python::{self, Python};
-use crate::{time, tools};
+use crate::tools;
 
 const DOC: &str = "docs/benchmarks.md";
 
@@ -98,7 +99,7 @@ fn run_overhead(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
         text,
         "Measured {} on this machine ({} cores), {runs} interleaved runs each after one warm-up run; \
          6 parties of `demos/secretsanta.py 3`, the same interpreter (`{}`) for all.\n",
-        time::rfc3339(std::time::SystemTime::now()),
+        now_utc(),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         python::VENV_DIR
     );
@@ -167,7 +168,7 @@ fn cold_build(root: &Utf8Path, dry_run: bool) -> Result<()> {
          folder, crates already in cargo's download cache.\n\n\
          | command | wall | target |\n|---|---|---|\n| `cargo xtask --help`, cold | {secs:.1} s | < 60 s |\n\n\
          Reproduce: `cargo xtask bench cold-build`.\n",
-        time::rfc3339(std::time::SystemTime::now()),
+        now_utc(),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
     );
     print!("{text}");
@@ -275,7 +276,8 @@ fn remote(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<(
         .context(|| "cannot copy scripts/prun-baseline.sh".to_string())?;
         std::fs::copy(&hosts_file, staging.join("hosts.pssh"))
             .context(|| "cannot copy hosts.pssh".to_string())?;
-        let offset = local_offset_secs()?;
+        // MPyC logs local times; the parties run on this machine.
+        let zone = TimeZone::system();
         let mut e3_wall = Vec::new();
         let mut e3_connected = Vec::new();
         let mut base_wall = Vec::new();
@@ -299,7 +301,7 @@ fn remote(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<(
                 .flatten()
                 .filter_map(|p| std::fs::read_to_string(root.join(p["log"].as_str()?)).ok())
                 .collect();
-            let connected = all_connected_at(&logs, hosts, offset).map(|at| at - started);
+            let connected = all_connected_at(&logs, hosts, &zone).map(|at| at - started);
 
             let _ = std::fs::remove_dir_all(&out_dir);
             let base_started = now_secs();
@@ -314,7 +316,7 @@ fn remote(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<(
                 .flatten()
                 .filter_map(|e| std::fs::read_to_string(e.path()).ok())
                 .collect();
-            let bconnected = all_connected_at(&logs, hosts, offset).map(|at| at - base_started);
+            let bconnected = all_connected_at(&logs, hosts, &zone).map(|at| at - base_started);
             eprintln!(
                 "bench: round {round}/{runs}: e3 {wall:.3}s (all connected {}), baseline {bwall:.3}s (all connected {})",
                 fmt_opt(connected),
@@ -340,7 +342,7 @@ fn remote(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<(
              | e3: `xtask run helloworld --hosts ... --parties {hosts}` (sync included) | {e:.3} s | {ec:.3} s | {:.3} (target ≤ 0.80) |\n\n\
              Reproduce (as root, with openssh-server, rsync and pssh installed): \
              `cargo build -p xtask && cargo xtask bench remote --hosts {hosts} --runs {runs}`.\n",
-            time::rfc3339(std::time::SystemTime::now()),
+            now_utc(),
             std::thread::available_parallelism().map_or(0, |n| n.get()),
             e / b,
         );
@@ -371,33 +373,31 @@ fn now_secs() -> f64 {
 }
 
 /// When the last of `parties` logs said MPyC's "All n parties connected."
-fn all_connected_at(logs: &[String], parties: usize, offset: i64) -> Option<f64> {
+fn all_connected_at(logs: &[String], parties: usize, zone: &TimeZone) -> Option<f64> {
     let times: Vec<f64> = logs
         .iter()
         .filter_map(|log| {
             let line = log.lines().find(|l| prun::mpyc::is_connected_line(l))?;
-            time::parse_asctime(line.get(..23)?, offset)
+            logged_at(line, zone)
         })
         .collect();
     (times.len() == parties).then(|| times.into_iter().fold(f64::MIN, f64::max))
 }
 
-/// This machine's clock offset from UTC, as MPyC's log timestamps use it.
-fn local_offset_secs() -> Result<i64> {
-    let out = e3_exec::capture(&Cmd::new("date").arg("+%z"))?;
-    let z = out.stdout.trim();
-    let sign = if z.starts_with('-') { -1 } else { 1 };
-    let digits = z.trim_start_matches(['+', '-']);
-    let (h, m) = (
-        digits.get(..2).and_then(|h| h.parse::<i64>().ok()),
-        digits.get(2..4).and_then(|m| m.parse::<i64>().ok()),
-    );
-    match (h, m) {
-        (Some(h), Some(m)) => Ok(sign * (h * 3600 + m * 60)),
-        _ => Err(failure(format!(
-            "cannot read the time zone from `date +%z`: {z}"
-        ))),
-    }
+/// When MPyC logged a line, in seconds since the epoch: its lines start with
+/// Python logging's asctime, `2026-11-23 20:18:40,473`, in `zone`'s time.
+fn logged_at(line: &str, zone: &TimeZone) -> Option<f64> {
+    let civil = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S,%f", line.get(..23)?).ok()?;
+    // A time that a clock change repeats or skips is taken as before the change.
+    let at = zone.to_timestamp(civil).ok()?;
+    Some(at.as_millisecond() as f64 / 1000.0)
+}
+
+/// `2026-11-23T19:53:00Z`: when a figure was measured.
+fn now_utc() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 /// Wall time of one run; a failed run is an error (it would skew the figures).
@@ -453,6 +453,15 @@ fn replace_section(doc: &str, name: &str, content: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mpyc_log_times() {
+        let line = "2026-11-23 20:53:00,250 All 3 parties connected.";
+        assert_eq!(logged_at(line, &TimeZone::UTC), Some(1_795_467_180.25));
+        let cet = TimeZone::fixed(jiff::tz::offset(1));
+        assert_eq!(logged_at(line, &cet), Some(1_795_463_580.25));
+        assert_eq!(logged_at("Start MPyC runtime v0.11", &TimeZone::UTC), None);
+    }
 
     #[test]
     fn medians() {

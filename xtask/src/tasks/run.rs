@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufWriter, Write as _};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
 use e3_exec::{Event, GroupOptions, Observer, StopReason, Verdict};
@@ -20,7 +20,7 @@ use crate::paths::{current_dir, given, relative_to};
 use crate::python::{self, Python};
 use crate::remote::{self, PARTY_MARKER, Ssh};
 use crate::summary::{PartySummary, Status, Summary};
-use crate::{logs, ports, time, tools, ui::Ui};
+use crate::{logs, ports, tools, ui::Ui};
 
 /// The program the parties run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -550,7 +550,7 @@ impl<'a> PartyRun<'a> {
     /// Starts every party, watches them, and writes the logs and the summary.
     fn execute(&self, parties: &[RunParty], jobs: &[Job], ssh: Option<&Ssh>) -> Result<()> {
         let (root, ui) = (self.root, self.ui);
-        let started_at = SystemTime::now();
+        let started_at = jiff::Timestamp::now();
         let (run_id, dir) = logs::new_run_dir(root, started_at, self.program.name())?;
         let mut states = Vec::with_capacity(jobs.len());
         for (i, job) in jobs.iter().enumerate() {
@@ -598,7 +598,7 @@ impl<'a> PartyRun<'a> {
 
         let summary = Summary {
             run_id: run_id.clone(),
-            started_at: time::rfc3339(started_at),
+            started_at: started_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
             mode: if ssh.is_some() { "ssh" } else { "local" },
             program: relative_to(root, &self.program.dir.join(&self.program.file)).to_string(),
             args: self.args.to_vec(),
