@@ -70,6 +70,20 @@ impl From<e3_exec::ExecError> for Error {
     }
 }
 
+/// Hosts that could not be reached or synced: the work failed.
+impl From<e3_ssh::SessionError> for Error {
+    fn from(err: e3_ssh::SessionError) -> Error {
+        failure(err.to_string())
+    }
+}
+
+/// A run that could not be made or watched: the work failed.
+impl From<e3_run::RunError> for Error {
+    fn from(err: e3_run::RunError) -> Error {
+        failure(err.to_string())
+    }
+}
+
 /// Adds what was being done to an IO error.
 pub trait Context<T> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T>;

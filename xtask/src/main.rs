@@ -2,17 +2,11 @@
 
 mod cli;
 mod error;
-mod logs;
 mod paths;
-mod ports;
-mod python;
 mod remote;
-mod summary;
 mod tasks;
 mod tools;
 mod ui;
-
-use tasks::{bench, hosts, run, sync, testnet};
 
 use std::process::ExitCode;
 
@@ -20,6 +14,7 @@ use camino::Utf8PathBuf;
 use clap::Parser;
 
 use crate::cli::{Cli, Task};
+use crate::tasks::{bench, hosts, run, sync, testnet};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -2,6 +2,7 @@
 //! and as e3 shows them (relative to the workspace root when inside it).
 
 use camino::{Utf8Path, Utf8PathBuf};
+pub use e3_plan::relative_to;
 
 use crate::error::{Context, Result, usage};
 
@@ -36,15 +37,6 @@ pub fn given(
         return Err(usage(format!("{flag} {kind} `{path}` does not exist")));
     }
     Ok(Some(full))
-}
-
-/// `path` relative to `root` when it is inside it.
-pub fn relative_to(root: &Utf8Path, path: &Utf8Path) -> Utf8PathBuf {
-    match path.strip_prefix(root) {
-        Ok(rel) if rel.as_str().is_empty() => ".".into(),
-        Ok(rel) => rel.to_path_buf(),
-        Err(_) => path.to_path_buf(),
-    }
 }
 
 /// How many files are under `dir` (skipping what sync skips), counting no

@@ -1,10 +1,8 @@
 //! External tools: found with `which` before any plan runs.
 
-use camino::{Utf8Path, Utf8PathBuf};
-use e3_exec::Captured;
-use e3_plan::Cmd;
+use camino::Utf8PathBuf;
 
-use crate::error::{Result, failure, usage};
+use crate::error::{Result, usage};
 
 /// The absolute path of a program name on PATH (or of a path, checked).
 pub fn find(name: &str) -> Result<Utf8PathBuf, which::Error> {
@@ -16,10 +14,4 @@ pub fn find(name: &str) -> Result<Utf8PathBuf, which::Error> {
 pub fn require(name: &str, install: &str) -> Result<Utf8PathBuf> {
     find(name)
         .map_err(|_| usage(format!("`{name}` was not found on PATH")).hint(install.to_string()))
-}
-
-/// Runs a quick read-only check of a tool and captures what it printed.
-pub fn probe(program: &Utf8Path, args: &[&str]) -> Result<Captured> {
-    e3_exec::capture(&Cmd::new(program).args(args.iter().copied()))
-        .map_err(|e| failure(format!("cannot check `{program}`: {}", e.message)))
 }

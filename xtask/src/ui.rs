@@ -1,35 +1,107 @@
-//! Where people-facing lines go: stdout, or stderr when stdout carries JSON.
+//! What people see: lines on stdout, or on stderr when stdout carries JSON.
+//! The libraries report events; this module words them.
 
+use std::collections::BTreeSet;
 use std::io::Write as _;
+
+use e3_run::RunEvent;
+use e3_run::python::{REQUIREMENTS, VENV_DIR};
+use e3_ssh::{HostEvent, HostStep};
+use prun::Party;
 
 pub struct Ui {
     /// stdout is reserved for a JSON document.
     pub json: bool,
-    quiet: bool,
 }
 
 impl Ui {
     pub fn new(json: bool) -> Ui {
-        Ui { json, quiet: false }
-    }
-
-    /// Says nothing: for work whose outcome does not matter to the reader.
-    pub fn quiet() -> Ui {
-        Ui {
-            json: false,
-            quiet: true,
-        }
+        Ui { json }
     }
 
     /// One line (or several) for the reader.
     pub fn say(&self, text: &str) {
-        if self.quiet {
-            return;
-        }
         if self.json {
             let _ = writeln!(std::io::stderr().lock(), "{text}");
         } else {
             let _ = writeln!(std::io::stdout().lock(), "{text}");
         }
+    }
+
+    /// A run's progress: party 0's output live, a line for every party's
+    /// connection and end, and what stopping did.
+    pub fn run_event(&self, event: RunEvent<'_>) {
+        let line = match event {
+            RunEvent::MakingEnv => format!(
+                "e3: making the python env {VENV_DIR} from {REQUIREMENTS} (first run only; takes a minute)"
+            ),
+            RunEvent::EnvCommand(cmd) => format!("e3: $ {cmd}"),
+            RunEvent::EnvReady { took } => {
+                format!("e3: python env ready in {:.1}s", took.as_secs_f64())
+            }
+            RunEvent::Host(event) => return self.host_event(event),
+            RunEvent::Starting {
+                parties,
+                program,
+                log_dir,
+            } => format!(
+                "e3: starting {} parties of {} on {}; logs in {log_dir}/",
+                parties.len(),
+                program.file,
+                describe_addresses(parties)
+            ),
+            RunEvent::Line { party: 0, line } => format!("party 0 | {line}"),
+            RunEvent::Line { .. } => return,
+            RunEvent::Connected {
+                party,
+                connected,
+                total,
+            } => format!("e3: party {party} connected ({connected}/{total})"),
+            RunEvent::AllConnected { total, after } => format!(
+                "e3: all {total} parties connected after {:.2}s",
+                after.as_secs_f64()
+            ),
+            RunEvent::Done { party, after } => {
+                format!("e3: party {party} done after {:.2}s", after.as_secs_f64())
+            }
+            RunEvent::Stopped { party, end } => format!("e3: party {party} stopped ({end})"),
+            RunEvent::Failed { party, end, after } => format!(
+                "e3: party {party} FAILED ({end}) after {:.2}s",
+                after.as_secs_f64()
+            ),
+            RunEvent::Stopping { reason } => format!("e3: stopping every party: {reason}"),
+            RunEvent::CouldNotStop { host, why } => {
+                format!("e3: could not stop the parties on {host}: {why}")
+            }
+        };
+        self.say(&line);
+    }
+
+    /// A host connected or synced (or failed to).
+    pub fn host_event(&self, event: HostEvent<'_>) {
+        match event {
+            HostEvent::Done { step, host, after } => {
+                let verb = match step {
+                    HostStep::Connect => "connected to",
+                    HostStep::Sync => "synced to",
+                };
+                self.say(&format!("e3: {verb} {host} ({:.2}s)", after.as_secs_f64()));
+            }
+            HostEvent::Failed {
+                host, end, said, ..
+            } => self.say(&format!("e3: FAILED {host} ({end}): {said}")),
+        }
+    }
+}
+
+/// `127.0.0.1:11599-11604`, or `4 hosts` for a remote run.
+fn describe_addresses(table: &[Party]) -> String {
+    let distinct: BTreeSet<&str> = table.iter().map(|p| p.host.as_str()).collect();
+    match (table.first(), table.last()) {
+        (Some(a), Some(b)) if distinct.len() == 1 && table.len() > 1 => {
+            format!("{}-{}", a.address(), b.port)
+        }
+        (Some(a), _) if table.len() == 1 => a.address(),
+        _ => format!("{} hosts", distinct.len()),
     }
 }

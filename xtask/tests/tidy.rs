@@ -60,6 +60,46 @@ fn only_the_executor_starts_processes() {
     );
 }
 
+/// The libraries (crates/*) return values, errors and events; only the
+/// tasks in xtask/ read flags and decide what people see. The host-side
+/// `prun` binary is a command-line program of its own.
+#[test]
+fn libraries_know_no_flags_and_print_nothing() {
+    let root = root();
+    let mut files = Vec::new();
+    rust_files(&root.join("crates"), &mut files);
+    let mut offenders = Vec::new();
+    for file in files {
+        let rel = file
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if rel.contains("/tests/") || rel.contains("/src/bin/") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for needle in [
+            "clap::",
+            "println!",
+            "eprintln!",
+            "print!(",
+            "eprint!(",
+            "io::stdout",
+            "io::stderr",
+        ] {
+            if code.contains(needle) {
+                offenders.push(format!("{rel}: {needle}"));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "report events or return values, and let the task print: {offenders:#?}"
+    );
+}
+
 #[test]
 fn formatting() {
     let out = Command::new(env!("CARGO"))

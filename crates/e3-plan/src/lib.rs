@@ -276,6 +276,16 @@ pub fn quote(s: &str) -> String {
     }
 }
 
+/// `path` relative to `root` when it is inside it (`.` for `root` itself),
+/// else `path` as it is: how plans and messages show paths.
+pub fn relative_to(root: &Utf8Path, path: &Utf8Path) -> Utf8PathBuf {
+    match path.strip_prefix(root) {
+        Ok(rel) if rel.as_str().is_empty() => ".".into(),
+        Ok(rel) => rel.to_path_buf(),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,158 +1,154 @@
-//! `cargo xtask run PROGRAM`: N MPyC parties at once — local processes, or
-//! one per host over SSH with `--hosts FILE` — watched together, each one's
-//! log kept, and a summary at the end.
+//! Planning a run of N MPyC parties — local processes, or one or more per
+//! host over SSH — and running it: every party started at once and watched
+//! together, each one's log kept, a failed party stopping the rest, and a
+//! summary at the end.
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::fs::File;
 use std::io::{BufWriter, Write as _};
 use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
-use e3_exec::{Event, GroupOptions, Observer, StopReason, Verdict};
+use e3_exec::{End, Event, ExecError, GroupOptions, Observer, StopReason, Verdict};
 use e3_inventory::Host;
-use e3_plan::{Cmd, Job, Plan, Step};
+use e3_plan::{Cmd, Job, Plan, Step, relative_to};
+use e3_ssh::{HostEvent, PARTY_MARKER, SessionError, Ssh};
 use prun::mpyc::{StopLine, is_connected_line, parse_stop_line};
-use prun::{Layout, Party, PartyCommand, Settings};
+use prun::{Party, PartyCommand};
 
-use crate::cli::RunArgs;
-use crate::error::{Context, Result, failure, usage};
-use crate::paths::{current_dir, given, relative_to};
+use crate::logs;
+use crate::program::Program;
 use crate::python::{self, Python};
-use crate::remote::{self, PARTY_MARKER, Ssh};
 use crate::summary::{PartySummary, Status, Summary};
-use crate::{logs, ports, tools, ui::Ui};
 
-/// The program the parties run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Program {
-    /// The folder it runs in (MPyC demos read files next to them); a remote
-    /// run copies this folder to the hosts.
+/// What every party of a run shares.
+#[derive(Clone, Copy, Debug)]
+pub struct RunSpec<'a> {
+    /// The workspace root: `logs/` is here, and paths in the summary are
+    /// relative to it.
+    pub root: &'a Utf8Path,
+    pub program: &'a Program,
+    /// The program's own arguments (before e3's `-I` and `-P`).
+    pub args: &'a [String],
+    /// Every party is stopped when the run takes longer.
+    pub timeout: Duration,
+}
+
+/// A party of a run and, for remote runs, the host it runs on.
+#[derive(Clone, Debug)]
+pub struct RunParty {
+    pub party: Party,
+    pub host: Option<Host>,
+}
+
+/// What happened in a run, as it happens, for the caller to show.
+#[derive(Clone, Copy, Debug)]
+pub enum RunEvent<'a> {
+    /// e3's Python environment is being made (the first run does it).
+    MakingEnv,
+    /// A command that makes the environment runs now.
+    EnvCommand(&'a Cmd),
+    /// The environment is ready, after `took`.
+    EnvReady { took: Duration },
+    /// A host connected or synced, or failed to (remote runs).
+    Host(HostEvent<'a>),
+    /// The parties are about to start; `log_dir` is relative to the root.
+    Starting {
+        parties: &'a [Party],
+        program: &'a Program,
+        log_dir: &'a Utf8Path,
+    },
+    /// One line a party printed (stdout and stderr merged).
+    Line { party: usize, line: &'a str },
+    /// The party said MPyC's "All n parties connected"; `connected` of
+    /// `total` have now.
+    Connected {
+        party: usize,
+        connected: usize,
+        total: usize,
+    },
+    /// Every party has connected, `after` the start.
+    AllConnected { total: usize, after: Duration },
+    /// The party ended well.
+    Done { party: usize, after: Duration },
+    /// e3 stopped the party (because of another, a timeout or Ctrl-C).
+    Stopped { party: usize, end: End },
+    /// The party ended badly on its own: the run stops.
+    Failed {
+        party: usize,
+        end: End,
+        after: Duration,
+    },
+    /// Every party still running is being stopped.
+    Stopping { reason: &'a StopReason },
+    /// The parties on a host could not be stopped there.
+    CouldNotStop { host: &'a str, why: &'a str },
+}
+
+/// A run that ran: what each party did, and where its logs are.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub summary: Summary,
+    /// `logs/<run-id>/`.
     pub dir: Utf8PathBuf,
-    /// Its file name within `dir`.
-    pub file: String,
+    /// The last lines each party printed, by party index.
+    pub tails: Vec<Vec<String>>,
 }
 
-impl Program {
-    pub fn name(&self) -> &str {
-        self.file.strip_suffix(".py").unwrap_or(&self.file)
-    }
-}
-
-pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
-    let cwd = current_dir()?;
-    let program = resolve_program(root, &cwd, &args.program, args.demos.as_deref())?;
-    if args.timeout == 0 {
-        return Err(usage("--timeout must be at least 1 second"));
-    }
-    if args.parties_per_host() == 0 {
-        return Err(usage("--parties-per-host must be at least 1"));
-    }
-    match args.hosts.as_deref() {
-        None => run_local(root, dry_run, args, &program),
-        Some(file) => run_remote(root, dry_run, args, &program, file),
+impl Outcome {
+    /// `summary.json`'s text, as e3 wrote it.
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(&self.summary.to_json()).expect("a json value serialises")
     }
 }
 
-fn check_parties(parties: usize, program_args: &[String]) -> Result<()> {
-    prun::check_party_count(parties).map_err(|e| usage(format!("--parties {parties}: {e}")))?;
-    prun::mpyc::check_program_args(program_args, parties).map_err(usage)
+/// Why a run could not be made or watched (a party failing is not one of
+/// these: that is in the [`Outcome`]).
+#[derive(Debug)]
+pub enum RunError {
+    /// Making e3's Python environment failed.
+    PythonEnv(ExecError),
+    /// The parties could not be started or watched.
+    Exec(ExecError),
+    /// Connecting to or syncing the hosts failed.
+    Session(SessionError),
+    /// A file of the run (a log, the summary) could not be written.
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
 }
 
-fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) -> Result<()> {
-    if let Some(flag) = args.remote_flags_given().first() {
-        return Err(usage(format!("{flag} is for runs on hosts"))
-            .hint("add --hosts FILE, or drop the flag"));
+impl RunError {
+    pub(crate) fn io(what: String, source: std::io::Error) -> RunError {
+        RunError::Io { what, source }
     }
-    let parties = args.parties.unwrap_or(3);
-    check_parties(parties, &args.args)?;
-    let python = python::resolve(root, args.python.as_deref())?;
-    let ports = ports::reserve(args.base_port, parties)?;
-    let layout = Layout {
-        parties,
-        per_host: parties,
-        base_port: ports.first,
-    };
-    let table =
-        prun::party_table(&["127.0.0.1".to_string()], &layout).map_err(|e| usage(e.to_string()))?;
-    let plan = plan_local(root, program, &args.args, &python, &table);
-    if dry_run {
-        print!("{}", plan.render());
-        return Ok(());
-    }
-    let ui = Ui::new(args.json);
-    let mut jobs = Vec::new();
-    let mut setup = Plan {
-        workdir: plan.workdir.clone(),
-        steps: Vec::new(),
-    };
-    for step in plan.steps {
-        match step {
-            Step::Together { jobs: group, .. } => jobs = group,
-            other => setup.steps.push(other),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::PythonEnv(err) => write!(f, "making the python env failed: {err}"),
+            RunError::Exec(err) => write!(f, "{err}"),
+            RunError::Session(err) => write!(f, "{err}"),
+            RunError::Io { what, source } => write!(f, "{what}: {source}"),
         }
     }
-    prepare_python(root, &python, &setup, &ui)?;
-    let parties: Vec<RunParty> = table
-        .into_iter()
-        .map(|party| RunParty { party, host: None })
-        .collect();
-    PartyRun::new(root, program, args, &ui).execute(&parties, &jobs, None)
 }
 
-/// Finds PROGRAM: a path to a `.py` file, or a name in the demos folder.
-pub fn resolve_program(
-    root: &Utf8Path,
-    cwd: &Utf8Path,
-    spec: &str,
-    demos: Option<&str>,
-) -> Result<Program> {
-    let demos_dir = given(cwd, demos, "--demos", true)?.unwrap_or_else(|| root.join("demos"));
-    if spec.contains('/') || spec.ends_with(".py") {
-        let path = cwd.join(spec);
-        if !path.is_file() {
-            return Err(usage(format!("program file `{spec}` does not exist")));
-        }
-        let path = path
-            .canonicalize_utf8()
-            .context(|| format!("cannot resolve {path}"))?;
-        let (Some(dir), Some(file)) = (path.parent(), path.file_name()) else {
-            return Err(usage(format!("`{spec}` is not a program file")));
-        };
-        return Ok(Program {
-            dir: dir.to_path_buf(),
-            file: file.to_string(),
-        });
+impl std::error::Error for RunError {}
+
+impl From<ExecError> for RunError {
+    fn from(err: ExecError) -> RunError {
+        RunError::Exec(err)
     }
-    let file = format!("{spec}.py");
-    if demos_dir.join(&file).is_file() {
-        let dir = demos_dir
-            .canonicalize_utf8()
-            .context(|| format!("cannot resolve {demos_dir}"))?;
-        return Ok(Program { dir, file });
-    }
-    let available = list_programs(&demos_dir);
-    let shown = relative_to(root, &demos_dir);
-    Err(usage(format!(
-        "unknown program `{spec}`: there is no {file} in {shown}/"
-    ))
-    .hint(if available.is_empty() {
-        format!("{shown}/ has no .py programs; give a path to a .py file or another --demos DIR")
-    } else {
-        format!("available in {shown}/: {}", available.join(", "))
-    }))
 }
 
-fn list_programs(dir: &Utf8Path) -> Vec<String> {
-    let mut names: Vec<String> = dir
-        .read_dir_utf8()
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().strip_suffix(".py").map(str::to_string))
-        .filter(|n| !n.starts_with('_'))
-        .collect();
-    names.sort();
-    names
+impl From<SessionError> for RunError {
+    fn from(err: SessionError) -> RunError {
+        RunError::Session(err)
+    }
 }
 
 /// The plan of a local run: make the Python environment if needed, then
@@ -190,84 +186,40 @@ pub fn plan_local(
     plan
 }
 
-fn run_remote(
-    root: &Utf8Path,
-    dry_run: bool,
-    args: &RunArgs,
-    program: &Program,
-    hosts_file: &str,
-) -> Result<()> {
-    if args.python.is_some() {
-        return Err(
-            usage("--python is for local runs").hint("with --hosts, use --remote-python CMD")
-        );
-    }
-    let (ssh, inventory) = remote::resolve(&args.remote, hosts_file)?;
-    let per_host = args.parties_per_host();
-    let parties = args.parties.unwrap_or(inventory.hosts.len() * per_host);
-    check_parties(parties, &args.args)?;
-    let settings = Settings {
-        layout: Layout {
-            parties,
-            per_host,
-            base_port: args.base_port,
-        },
-        log_level: None,
-        program: std::iter::once(program.file.clone())
-            .chain(args.args.iter().cloned())
-            .collect(),
+/// Runs a local plan (from [`plan_local`]): makes the Python environment
+/// if its steps say so, then starts and watches the parties of `table`.
+pub fn run_local(
+    spec: &RunSpec<'_>,
+    python: &Python,
+    plan: Plan,
+    table: Vec<Party>,
+    progress: &dyn Fn(RunEvent<'_>),
+) -> Result<Outcome, RunError> {
+    let mut jobs = Vec::new();
+    let mut setup = Plan {
+        workdir: plan.workdir.clone(),
+        steps: Vec::new(),
     };
-    let commands = prun::plan_parties(&inventory, &settings)
-        .map_err(|e| usage(format!("{hosts_file}: {e}")))?;
-    // Sync copies the program's whole folder to every host: not a home folder by mistake.
-    if !args.no_sync && crate::paths::count_files(&program.dir, MAX_SYNC_FILES) > MAX_SYNC_FILES {
-        return Err(usage(format!(
-            "the program's folder {} holds more than {MAX_SYNC_FILES} files, and a run copies all of it to every host",
-            program.dir
-        ))
-        .hint("put the program in a folder of its own (or use --demos DIR), or pass --no-sync"));
+    for step in plan.steps {
+        match step {
+            Step::Together { jobs: group, .. } => jobs = group,
+            other => setup.steps.push(other),
+        }
     }
-    let rsync = match args.no_sync {
-        true => None,
-        false => Some(tools::require(
-            "rsync",
-            "install rsync (Debian/Ubuntu: `apt-get install rsync`), or pass --no-sync",
-        )?),
-    };
-    let plan = RemotePlan::new(&ssh, rsync.as_deref(), program, &commands, args);
-    if dry_run {
-        print!("{}", plan.to_plan(root).render());
-        return Ok(());
-    }
-    let ui = Ui::new(args.json);
-    ui.say(&format!(
-        "e3: {} parties on {} hosts from {hosts_file}",
-        commands.len(),
-        plan.hosts.len()
-    ));
-    ui.say(
-        &prun::render_party_table(&commands)
-            .trim_end()
-            .lines()
-            .map(|l| format!("  {l}"))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    );
-    plan.session.run(root, &ui, || {
-        let parties: Vec<RunParty> = commands
-            .iter()
-            .map(|c| RunParty {
-                party: c.party.clone(),
-                host: Some(c.host.clone()),
-            })
-            .collect();
-        PartyRun::new(root, program, args, &ui).execute(&parties, &plan.parties, Some(&ssh))
+    let made = python::prepare(spec.root, python, &setup, &|making| match making {
+        python::Making::Start => progress(RunEvent::MakingEnv),
+        python::Making::Command(cmd) => progress(RunEvent::EnvCommand(cmd)),
     })
+    .map_err(RunError::PythonEnv)?;
+    if let Some(took) = made {
+        progress(RunEvent::EnvReady { took });
+    }
+    let parties: Vec<RunParty> = table
+        .into_iter()
+        .map(|party| RunParty { party, host: None })
+        .collect();
+    execute(spec, &parties, &jobs, None, progress)
 }
-
-/// More files than this in a program's folder is surely not what the user
-/// meant to copy to every host.
-const MAX_SYNC_FILES: usize = 2000;
 
 /// Hosts that run at least one party, in inventory order.
 fn used_hosts(commands: &[PartyCommand]) -> Vec<Host> {
@@ -280,32 +232,54 @@ fn used_hosts(commands: &[PartyCommand]) -> Vec<Host> {
     hosts
 }
 
-/// A run on hosts: a [`remote::Session`] (connect, sync, close) around the
+/// How a remote run reaches its hosts and runs there.
+#[derive(Clone, Copy, Debug)]
+pub struct RemoteSettings<'a> {
+    /// The folder on each host that holds the program, relative to the ssh
+    /// user's home.
+    pub remote_dir: &'a str,
+    /// The Python command on the hosts.
+    pub remote_python: &'a str,
+    /// Hosts connected and synced at a time.
+    pub parallel: usize,
+}
+
+/// A run on hosts: a [`e3_ssh::Session`] (connect, sync, close) around the
 /// parties; [`RemotePlan::to_plan`] is what `--dry-run` prints.
 pub struct RemotePlan {
     /// The hosts that run at least one party, in inventory order.
     pub hosts: Vec<Host>,
-    pub session: remote::Session,
+    pub session: e3_ssh::Session,
+    /// Who runs where, in party order.
+    pub runs: Vec<RunParty>,
     pub parties: Vec<Job>,
 }
 
 impl RemotePlan {
+    /// `rsync`: copy the program's folder to every host first (`None`: do not).
     pub fn new(
         ssh: &Ssh,
         rsync: Option<&Utf8Path>,
         program: &Program,
         commands: &[PartyCommand],
-        args: &RunArgs,
+        settings: &RemoteSettings<'_>,
     ) -> RemotePlan {
-        let remote_dir = args.remote.remote_dir();
+        let remote_dir = settings.remote_dir;
         let hosts = used_hosts(commands);
-        let source = rsync.map(|rsync| remote::SyncSource {
+        let source = rsync.map(|rsync| e3_ssh::SyncSource {
             rsync,
             local_dir: &program.dir,
             remote_dir,
         });
         RemotePlan {
-            session: remote::Session::new(ssh, &hosts, args.remote.parallel(), source),
+            session: e3_ssh::Session::new(ssh, &hosts, settings.parallel, source),
+            runs: commands
+                .iter()
+                .map(|c| RunParty {
+                    party: c.party.clone(),
+                    host: Some(c.host.clone()),
+                })
+                .collect(),
             parties: commands
                 .iter()
                 .map(|c| Job {
@@ -313,7 +287,7 @@ impl RemotePlan {
                     cmd: ssh.remote(
                         &c.host,
                         true,
-                        remote::party_command(remote_dir, args.remote_python(), &c.argv),
+                        e3_ssh::party_command(remote_dir, settings.remote_python, &c.argv),
                     ),
                 })
                 .collect(),
@@ -330,51 +304,18 @@ impl RemotePlan {
     }
 }
 
-/// Runs the setup steps (making `.e3/venv`) under a lock, so that two runs
-/// at once do not build the environment twice.
-fn prepare_python(root: &Utf8Path, python: &Python, setup: &Plan, ui: &Ui) -> Result<()> {
-    let Python::Managed(managed) = python else {
-        return Ok(());
-    };
-    if managed.up_to_date {
-        return Ok(());
-    }
-    let _lock = e3_exec::FileLock::acquire(&root.join(".e3/venv.lock"))?;
-    if python::is_up_to_date(&managed.venv, &managed.stamp) {
-        return Ok(());
-    }
-    ui.say(&format!(
-        "e3: making the python env {} from {} (first run only; takes a minute)",
-        python::VENV_DIR,
-        python::REQUIREMENTS
-    ));
-    let started = Instant::now();
-    e3_exec::run_plan(setup, |step| {
-        if let Step::Run(cmd) = step {
-            ui.say(&format!("e3: $ {cmd}"));
-        }
-    })
-    .map_err(|e| failure(format!("making the python env failed: {}", e.message)))?;
-    ui.say(&format!(
-        "e3: python env ready in {:.1}s",
-        started.elapsed().as_secs_f64()
-    ));
-    Ok(())
-}
-
-/// A party of a run and, for remote runs, the host it runs on.
-pub struct RunParty {
-    pub party: Party,
-    pub host: Option<Host>,
-}
-
-/// What every party of a run shares, for [`PartyRun::execute`].
-struct PartyRun<'a> {
-    root: &'a Utf8Path,
-    program: &'a Program,
-    args: &'a [String],
-    timeout: Duration,
-    ui: &'a Ui,
+/// Runs a remote plan: connects to (and syncs) every host, starts and
+/// watches the parties, and closes the connections whatever happened.
+pub fn run_remote(
+    spec: &RunSpec<'_>,
+    plan: &RemotePlan,
+    ssh: &Ssh,
+    progress: &dyn Fn(RunEvent<'_>),
+) -> Result<Outcome, RunError> {
+    plan.session
+        .run(spec.root, &|event| progress(RunEvent::Host(event)), || {
+            execute(spec, &plan.runs, &plan.parties, Some(ssh), progress)
+        })
 }
 
 struct PartyState {
@@ -393,7 +334,7 @@ struct PartyState {
 const TAIL_LINES: usize = 15;
 
 struct RunObserver<'a> {
-    ui: &'a Ui,
+    progress: &'a dyn Fn(RunEvent<'_>),
     parties: Vec<PartyState>,
     started: Instant,
     connected: usize,
@@ -415,17 +356,19 @@ impl Observer for RunObserver<'_> {
                 let party = &mut self.parties[job];
                 party.exited = true;
                 let _ = party.log.flush();
-                let after = self.started.elapsed().as_secs_f64();
+                let after = self.started.elapsed();
                 if end.success() {
-                    self.ui
-                        .say(&format!("e3: party {job} done after {after:.2}s"));
+                    (self.progress)(RunEvent::Done { party: job, after });
                     Verdict::Continue
                 } else if stopped {
-                    self.ui.say(&format!("e3: party {job} stopped ({end})"));
+                    (self.progress)(RunEvent::Stopped { party: job, end });
                     Verdict::Continue
                 } else {
-                    self.ui
-                        .say(&format!("e3: party {job} FAILED ({end}) after {after:.2}s"));
+                    (self.progress)(RunEvent::Failed {
+                        party: job,
+                        end,
+                        after,
+                    });
                     Verdict::Stop(format!("party {job} failed ({end})"))
                 }
             }
@@ -435,7 +378,7 @@ impl Observer for RunObserver<'_> {
     /// Remote processes do not die with their ssh client: stop them on
     /// their hosts first, through the master connections, all hosts at once.
     fn stopping(&mut self, reason: &StopReason) {
-        self.ui.say(&format!("e3: stopping every party: {reason}"));
+        (self.progress)(RunEvent::Stopping { reason });
         let Some(ssh) = self.ssh else {
             return;
         };
@@ -455,7 +398,7 @@ impl Observer for RunObserver<'_> {
             .map(|(host, pids)| {
                 (
                     ssh.target(host),
-                    ssh.remote(host, false, remote::kill_command(&pids)),
+                    ssh.remote(host, false, e3_ssh::kill_command(&pids)),
                 )
             })
             .collect();
@@ -469,20 +412,26 @@ impl Observer for RunObserver<'_> {
                     .collect();
                 handles
                     .into_iter()
-                    .map(|(t, h)| (t, h.join().expect("kill thread")))
+                    .map(|(target, handle)| {
+                        let result = handle.join().unwrap_or_else(|_| {
+                            Err(ExecError {
+                                message: "the kill command's thread panicked".into(),
+                            })
+                        });
+                        (target, result)
+                    })
                     .collect()
             });
         for (target, result) in results {
-            match result {
-                Ok(out) if out.end.success() => {}
-                Ok(out) => self.ui.say(&format!(
-                    "e3: could not stop the parties on {target}: {}",
-                    out.stderr.trim()
-                )),
-                Err(err) => self.ui.say(&format!(
-                    "e3: could not stop the parties on {target}: {err}"
-                )),
-            }
+            let why = match result {
+                Ok(out) if out.end.success() => continue,
+                Ok(out) => out.stderr.trim().to_string(),
+                Err(err) => err.to_string(),
+            };
+            (self.progress)(RunEvent::CouldNotStop {
+                host: &target,
+                why: &why,
+            });
         }
     }
 }
@@ -509,21 +458,20 @@ impl RunObserver<'_> {
             party.tail.pop_front();
         }
         party.tail.push_back(line.to_string());
-        if job == 0 {
-            self.ui.say(&format!("party 0 | {line}"));
-        }
+        (self.progress)(RunEvent::Line { party: job, line });
         if party.connected_after.is_none() && is_connected_line(line) {
             party.connected_after = Some(self.started.elapsed());
             self.connected += 1;
-            self.ui.say(&format!(
-                "e3: party {job} connected ({}/{total})",
-                self.connected
-            ));
+            (self.progress)(RunEvent::Connected {
+                party: job,
+                connected: self.connected,
+                total,
+            });
             if self.connected == total {
-                self.ui.say(&format!(
-                    "e3: all {total} parties connected after {:.2}s",
-                    self.started.elapsed().as_secs_f64()
-                ));
+                (self.progress)(RunEvent::AllConnected {
+                    total,
+                    after: self.started.elapsed(),
+                });
             }
         } else if let Some(stop) = parse_stop_line(line) {
             party.stop = Some(stop);
@@ -531,154 +479,108 @@ impl RunObserver<'_> {
     }
 }
 
-impl<'a> PartyRun<'a> {
-    fn new(
-        root: &'a Utf8Path,
-        program: &'a Program,
-        args: &'a RunArgs,
-        ui: &'a Ui,
-    ) -> PartyRun<'a> {
-        PartyRun {
-            root,
-            program,
-            args: &args.args,
-            timeout: Duration::from_secs(args.timeout),
-            ui,
-        }
+/// Starts every party, watches them, and writes the logs and the summary.
+fn execute(
+    spec: &RunSpec<'_>,
+    parties: &[RunParty],
+    jobs: &[Job],
+    ssh: Option<&Ssh>,
+    progress: &dyn Fn(RunEvent<'_>),
+) -> Result<Outcome, RunError> {
+    let root = spec.root;
+    let started_at = jiff::Timestamp::now();
+    let (run_id, dir) = logs::new_run_dir(root, started_at, spec.program.name())?;
+    let mut states = Vec::with_capacity(jobs.len());
+    for (i, job) in jobs.iter().enumerate() {
+        let log_path = dir.join(format!("party-{i}.log"));
+        let file = File::create(&log_path)
+            .map_err(|e| RunError::io(format!("cannot create {log_path}"), e))?;
+        let mut log = BufWriter::new(file);
+        writeln!(log, "$ {}", job.cmd)
+            .map_err(|e| RunError::io(format!("cannot write {log_path}"), e))?;
+        states.push(PartyState {
+            log,
+            log_path,
+            connected_after: None,
+            stop: None,
+            tail: VecDeque::new(),
+            exited: false,
+            remote_pid: None,
+            ran_on: None,
+        });
+    }
+    logs::link_latest(root, &run_id)?;
+    let table: Vec<Party> = parties.iter().map(|p| p.party.clone()).collect();
+    progress(RunEvent::Starting {
+        parties: &table,
+        program: spec.program,
+        log_dir: &relative_to(root, &dir),
+    });
+    let mut observer = RunObserver {
+        progress,
+        parties: states,
+        started: Instant::now(),
+        connected: 0,
+        runs: parties,
+        ssh,
+    };
+    let options = GroupOptions {
+        timeout: Some(spec.timeout),
+        grace: Duration::from_secs(3),
+        max_parallel: None,
+    };
+    let report = e3_exec::run_together(Some(root), jobs, &options, &mut observer)?;
+    for party in &mut observer.parties {
+        let _ = party.log.flush();
     }
 
-    /// Starts every party, watches them, and writes the logs and the summary.
-    fn execute(&self, parties: &[RunParty], jobs: &[Job], ssh: Option<&Ssh>) -> Result<()> {
-        let (root, ui) = (self.root, self.ui);
-        let started_at = jiff::Timestamp::now();
-        let (run_id, dir) = logs::new_run_dir(root, started_at, self.program.name())?;
-        let mut states = Vec::with_capacity(jobs.len());
-        for (i, job) in jobs.iter().enumerate() {
-            let log_path = dir.join(format!("party-{i}.log"));
-            let file = File::create(&log_path).context(|| format!("cannot create {log_path}"))?;
-            let mut log = BufWriter::new(file);
-            writeln!(log, "$ {}", job.cmd).context(|| format!("cannot write {log_path}"))?;
-            states.push(PartyState {
-                log,
-                log_path,
-                connected_after: None,
-                stop: None,
-                tail: VecDeque::new(),
-                exited: false,
-                remote_pid: None,
-                ran_on: None,
-            });
-        }
-        logs::link_latest(root, &run_id)?;
-        let rel_dir = relative_to(root, &dir);
-        let table: Vec<Party> = parties.iter().map(|p| p.party.clone()).collect();
-        ui.say(&format!(
-            "e3: starting {} parties of {} on {}; logs in {rel_dir}/",
-            jobs.len(),
-            self.program.file,
-            describe_addresses(&table)
-        ));
-        let mut observer = RunObserver {
-            ui,
-            parties: states,
-            started: Instant::now(),
-            connected: 0,
-            runs: parties,
-            ssh,
-        };
-        let options = GroupOptions {
-            timeout: Some(self.timeout),
-            grace: Duration::from_secs(3),
-            max_parallel: None,
-        };
-        let report = e3_exec::run_together(Some(root), jobs, &options, &mut observer)?;
-        for party in &mut observer.parties {
-            let _ = party.log.flush();
-        }
-
-        let summary = Summary {
-            run_id: run_id.clone(),
-            started_at: started_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            mode: if ssh.is_some() { "ssh" } else { "local" },
-            program: relative_to(root, &self.program.dir.join(&self.program.file)).to_string(),
-            args: self.args.to_vec(),
-            parties: parties
-                .iter()
-                .zip(&report.jobs)
-                .zip(&observer.parties)
-                .map(|((p, end), state)| PartySummary {
-                    index: p.party.index,
-                    host: p.party.host.clone(),
-                    port: p.party.port,
-                    ssh: ssh.zip(p.host.as_ref()).map(|(ssh, host)| ssh.target(host)),
-                    ran_on: state.ran_on.clone(),
-                    status: Status::of(end.end, end.stopped),
-                    end: end.end,
-                    wall: end.wall,
-                    connected_after: state.connected_after,
-                    stop: state.stop.clone(),
-                    log: relative_to(root, &state.log_path),
-                })
-                .collect(),
-            stopped: report.stopped.as_ref().map(ToString::to_string),
-            wall: report.wall,
-        };
-        let summary_path = dir.join("summary.json");
-        let json =
-            serde_json::to_string_pretty(&summary.to_json()).expect("a json value serialises");
-        std::fs::write(&summary_path, format!("{json}\n"))
-            .context(|| format!("cannot write {summary_path}"))?;
-        if ui.json {
-            println!("{json}");
-        } else {
-            ui.say("");
-            ui.say(&summary.table());
-        }
-        let total = parties.len();
-        let ok = summary.ok_count();
-        if let Some(error) = summary.failure() {
-            for culprit in summary
-                .parties
-                .iter()
-                .filter(|p| p.status == Status::Failed)
-            {
-                ui.say(&format!("\n--- last lines of {} ---", culprit.log));
-                for line in &observer.parties[culprit.index].tail {
-                    ui.say(line);
-                }
-            }
-            ui.say(&format!(
-                "\ne3: {ok} of {total} parties ok; logs in {rel_dir}/ (logs/latest)"
-            ));
-            return Err(failure(error));
-        }
-        ui.say(&format!(
-            "e3: {ok} of {total} parties ok in {:.2}s; logs in {rel_dir}/ (logs/latest)",
-            report.wall.as_secs_f64()
-        ));
-        Ok(())
-    }
-}
-
-/// `127.0.0.1:11599-11604`, or `4 hosts` for a remote run.
-fn describe_addresses(table: &[Party]) -> String {
-    let distinct: std::collections::BTreeSet<&str> =
-        table.iter().map(|p| p.host.as_str()).collect();
-    match (table.first(), table.last()) {
-        (Some(a), Some(b)) if distinct.len() == 1 && table.len() > 1 => {
-            format!("{}-{}", a.address(), b.port)
-        }
-        (Some(a), _) if table.len() == 1 => a.address(),
-        _ => format!("{} hosts", distinct.len()),
-    }
+    let summary = Summary {
+        run_id,
+        started_at: started_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        mode: if ssh.is_some() { "ssh" } else { "local" },
+        program: relative_to(root, &spec.program.dir.join(&spec.program.file)).to_string(),
+        args: spec.args.to_vec(),
+        parties: parties
+            .iter()
+            .zip(&report.jobs)
+            .zip(&observer.parties)
+            .map(|((p, end), state)| PartySummary {
+                index: p.party.index,
+                host: p.party.host.clone(),
+                port: p.party.port,
+                ssh: ssh.zip(p.host.as_ref()).map(|(ssh, host)| ssh.target(host)),
+                ran_on: state.ran_on.clone(),
+                status: Status::of(end.end, end.stopped),
+                end: end.end,
+                wall: end.wall,
+                connected_after: state.connected_after,
+                stop: state.stop.clone(),
+                log: relative_to(root, &state.log_path),
+            })
+            .collect(),
+        stopped: report.stopped.as_ref().map(ToString::to_string),
+        wall: report.wall,
+    };
+    let outcome = Outcome {
+        summary,
+        tails: observer
+            .parties
+            .into_iter()
+            .map(|p| p.tail.into_iter().collect())
+            .collect(),
+        dir,
+    };
+    let summary_path = outcome.dir.join("summary.json");
+    std::fs::write(&summary_path, format!("{}\n", outcome.json()))
+        .map_err(|e| RunError::io(format!("cannot write {summary_path}"), e))?;
+    Ok(outcome)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::{Cli, Task};
     use crate::python::Managed;
-    use clap::Parser;
+    use prun::Layout;
 
     fn six_parties(base_port: u16) -> Vec<Party> {
         let layout = Layout {
@@ -744,85 +646,5 @@ mod tests {
         cd /home/me/mpyc/demos && PYTHONUNBUFFERED=1 '/opt/py 3/bin/python' np_lpsolver.py --log-level debug 'it'\''s' -I 1 -P 127.0.0.1:20000 -P 127.0.0.1:20001 &  # party 1
         wait
         ");
-    }
-
-    fn remote_plan(extra: &[&str]) -> String {
-        let hosts = include_str!("../../../crates/prun/tests/fixtures/six-regions.pssh");
-        let inventory = e3_inventory::Inventory::from_pssh(hosts, "six-regions.pssh").unwrap();
-        let mut argv = vec![
-            "cargo xtask",
-            "run",
-            "secretsanta",
-            "--hosts",
-            "six-regions.pssh",
-        ];
-        argv.extend(extra);
-        let Task::Run(args) = Cli::try_parse_from(argv).unwrap().task else {
-            unreachable!()
-        };
-        let ssh = Ssh {
-            ssh: "/usr/bin/ssh".into(),
-            config: None,
-            user: args.remote.ssh_user.clone(),
-            connect_timeout: args.remote.connect_timeout(),
-            control_dir: "/tmp/e3-ssh-1234".into(),
-        };
-        let parties = args.parties.unwrap_or(6 * args.parties_per_host());
-        let settings = Settings {
-            layout: Layout {
-                parties,
-                per_host: args.parties_per_host(),
-                base_port: args.base_port,
-            },
-            log_level: None,
-            program: std::iter::once("secretsanta.py".to_string())
-                .chain(args.args.iter().cloned())
-                .collect(),
-        };
-        let commands = prun::plan_parties(&inventory, &settings).unwrap();
-        let rsync = (!args.no_sync).then(|| Utf8PathBuf::from("/usr/bin/rsync"));
-        RemotePlan::new(&ssh, rsync.as_deref(), &program(), &commands, &args)
-            .to_plan("/e3".into())
-            .render()
-    }
-
-    #[test]
-    fn six_hosts_sync_and_run() {
-        insta::assert_snapshot!(remote_plan(&["--", "3"]));
-    }
-
-    #[test]
-    fn six_hosts_two_parties_each_no_sync() {
-        insta::assert_snapshot!(remote_plan(&[
-            "--parties-per-host",
-            "2",
-            "--no-sync",
-            "--remote-python",
-            "/opt/mpyc/bin/python",
-            "--ssh-user",
-            "me",
-        ]));
-    }
-
-    #[test]
-    fn programs_resolve_by_name_or_path() {
-        let root = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let p = resolve_program(root, root, "secretsanta", None).unwrap();
-        assert_eq!(
-            (p.dir.as_path(), p.file.as_str()),
-            (root.join("demos").as_path(), "secretsanta.py")
-        );
-        let p = resolve_program(root, &root.join("xtask"), "../demos/helloworld.py", None).unwrap();
-        assert_eq!(p.file, "helloworld.py");
-        let err = resolve_program(root, root, "nosuch", None).unwrap_err();
-        assert_eq!(
-            err.message,
-            "unknown program `nosuch`: there is no nosuch.py in demos/"
-        );
-        assert_eq!(err.hints, ["available in demos/: helloworld, secretsanta"]);
-        let err = resolve_program(root, root, "x", Some("no/such/dir")).unwrap_err();
-        assert!(err.message.contains("--demos folder"), "{}", err.message);
-        let err = resolve_program(root, root, "demos/nosuch.py", None).unwrap_err();
-        assert_eq!(err.message, "program file `demos/nosuch.py` does not exist");
     }
 }

@@ -1,10 +1,11 @@
 //! `logs/<run-id>/` folders and the `logs/latest` link.
 
-use camino::{Utf8Path, Utf8PathBuf};
-use jiff::Timestamp;
 use std::io::ErrorKind;
 
-use crate::error::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+use jiff::Timestamp;
+
+use crate::engine::RunError;
 
 /// A new, empty folder for one run's logs: `logs/20261123-195300-secretsanta`
 /// (with `-2`, `-3`, ... when two runs start in the same second).
@@ -12,9 +13,9 @@ pub fn new_run_dir(
     root: &Utf8Path,
     started: Timestamp,
     program: &str,
-) -> Result<(String, Utf8PathBuf)> {
+) -> Result<(String, Utf8PathBuf), RunError> {
     let logs = root.join("logs");
-    std::fs::create_dir_all(&logs).context(|| format!("cannot create {logs}"))?;
+    std::fs::create_dir_all(&logs).map_err(|e| RunError::io(format!("cannot create {logs}"), e))?;
     let stem: String = program
         .chars()
         .map(|c| {
@@ -37,19 +38,21 @@ pub fn new_run_dir(
         match std::fs::create_dir(&dir) {
             Ok(()) => return Ok((id, dir)),
             Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e).context(|| format!("cannot create {dir}")),
+            Err(e) => return Err(RunError::io(format!("cannot create {dir}"), e)),
         }
     }
     unreachable!("some run id is free")
 }
 
 /// Points `logs/latest` at the run, replacing the old link in one step.
-pub fn link_latest(root: &Utf8Path, id: &str) -> Result<()> {
+pub fn link_latest(root: &Utf8Path, id: &str) -> Result<(), RunError> {
     let logs = root.join("logs");
     let tmp = logs.join(format!(".latest-{}", std::process::id()));
     let _ = std::fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(id, &tmp).context(|| format!("cannot create {tmp}"))?;
-    std::fs::rename(&tmp, logs.join("latest")).context(|| format!("cannot update {logs}/latest"))
+    std::os::unix::fs::symlink(id, &tmp)
+        .map_err(|e| RunError::io(format!("cannot create {tmp}"), e))?;
+    std::fs::rename(&tmp, logs.join("latest"))
+        .map_err(|e| RunError::io(format!("cannot update {logs}/latest"), e))
 }
 
 #[cfg(test)]

@@ -5,12 +5,11 @@
 //! holds a lock file for it in the temp folder (no other e3 run has it). The
 //! locks go with the returned [`Reservation`], or with e3's process.
 
+use std::fmt;
 use std::net::{Ipv4Addr, TcpListener};
 
 use camino::{Utf8Path, Utf8PathBuf};
-use e3_exec::FileLock;
-
-use crate::error::{Result, failure, usage};
+use e3_exec::{ExecError, FileLock};
 
 /// Ports `first..first + count`, held until dropped.
 #[derive(Debug)]
@@ -19,21 +18,47 @@ pub struct Reservation {
     _locks: Vec<FileLock>,
 }
 
+/// Why no ports could be reserved.
+#[derive(Debug)]
+pub enum PortsError {
+    /// `base + count` goes past the last port.
+    NoRoom { base: u16, count: usize },
+    /// Every range from `base` up is taken somewhere.
+    NoneFree { base: u16, count: usize },
+    /// A lock file could not be made.
+    Lock(ExecError),
+}
+
+impl fmt::Display for PortsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PortsError::NoRoom { base, count } => write!(
+                f,
+                "port {base} leaves no room for {count} ports below 65536"
+            ),
+            PortsError::NoneFree { base, count } => write!(
+                f,
+                "no {count} consecutive free ports between {base} and 65535"
+            ),
+            PortsError::Lock(err) => write!(f, "{err}"),
+        }
+    }
+}
+
+impl std::error::Error for PortsError {}
+
 /// Finds `count` consecutive free ports, starting the search at `base`.
-pub fn reserve(base: u16, count: usize) -> Result<Reservation> {
+pub fn reserve(base: u16, count: usize) -> Result<Reservation, PortsError> {
     let last_possible = usize::from(u16::MAX) + 1 - count;
     if usize::from(base) > last_possible {
-        return Err(usage(format!(
-            "--base-port {base} leaves no room for {count} ports below 65536"
-        ))
-        .hint("choose a lower --base-port"));
+        return Err(PortsError::NoRoom { base, count });
     }
     let lock_dir = Utf8PathBuf::from_path_buf(std::env::temp_dir())
         .unwrap_or_else(|_| Utf8PathBuf::from("/tmp"))
         .join("e3-ports");
     let mut first = usize::from(base);
     while first <= last_possible {
-        match try_range(&lock_dir, first, count)? {
+        match try_range(&lock_dir, first, count).map_err(PortsError::Lock)? {
             Ok(locks) => {
                 return Ok(Reservation {
                     first: first as u16,
@@ -44,10 +69,7 @@ pub fn reserve(base: u16, count: usize) -> Result<Reservation> {
             Err(taken) => first = taken + 1,
         }
     }
-    Err(failure(format!(
-        "no {count} consecutive free ports between {base} and 65535"
-    ))
-    .hint("try another --base-port"))
+    Err(PortsError::NoneFree { base, count })
 }
 
 /// Locks for every port of `first..first + count`, or the first taken port.
@@ -55,7 +77,7 @@ fn try_range(
     lock_dir: &Utf8Path,
     first: usize,
     count: usize,
-) -> Result<Result<Vec<FileLock>, usize>> {
+) -> Result<Result<Vec<FileLock>, usize>, ExecError> {
     let mut locks = Vec::with_capacity(count);
     for port in first..first + count {
         match FileLock::try_acquire(&lock_dir.join(format!("{port}.lock")))? {
@@ -93,6 +115,12 @@ mod tests {
             let third = reserve(port, 2).unwrap();
             assert!(third.first > port);
         }
-        assert!(reserve(65535, 2).unwrap_err().message.contains("no room"));
+        assert!(matches!(
+            reserve(65535, 2),
+            Err(PortsError::NoRoom {
+                base: 65535,
+                count: 2
+            })
+        ));
     }
 }

@@ -2,14 +2,18 @@
 //!
 //! By default e3 keeps its own virtual environment in `.e3/venv`, made from
 //! `python/requirements.txt` on first use and rebuilt only when the pins (or
-//! the base interpreter) change. `--python PATH` uses another interpreter,
-//! which must already have MPyC.
+//! the base interpreter) change. A given interpreter (`--python PATH`) is
+//! used as it is, and must already have MPyC.
+//!
+//! Finding interpreters on PATH is the caller's part; this module checks
+//! them and knows the environment.
+
+use std::fmt;
+use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
-use e3_plan::{Cmd, Step};
-
-use crate::error::{Result, usage};
-use crate::tools;
+use e3_exec::{Captured, ExecError};
+use e3_plan::{Cmd, Plan, Step};
 
 pub const VENV_DIR: &str = ".e3/venv";
 pub const REQUIREMENTS: &str = "python/requirements.txt";
@@ -75,26 +79,67 @@ impl Python {
     }
 }
 
-/// Finds and checks the interpreter; reads whether `.e3/venv` is current.
-pub fn resolve(root: &Utf8Path, given: Option<&str>) -> Result<Python> {
-    if let Some(given) = given {
-        let path = tools::find(given).map_err(|_| {
-            usage(format!("python interpreter `{given}` (from --python) was not found"))
-                .hint("give a path to an interpreter or a name on PATH, or drop --python to use e3's own environment")
-        })?;
-        let probe = tools::probe(&path, &["-c", "import mpyc"])?;
-        if !probe.end.success() {
-            return Err(usage(format!("`{path}` (from --python) cannot import mpyc"))
-                .hint(format!("install it with `{path} -m pip install mpyc`, or drop --python to use e3's own environment")));
+/// Why an interpreter cannot run the parties.
+#[derive(Debug)]
+pub enum PythonError {
+    /// The given interpreter cannot `import mpyc`.
+    NoMpyc { python: Utf8PathBuf },
+    /// The base interpreter is older than MPyC needs (`None`: it did not say).
+    TooOld {
+        base: Utf8PathBuf,
+        version: Option<String>,
+    },
+    /// The base interpreter cannot make virtual environments (no `venv` or
+    /// `ensurepip` module).
+    NoVenv { base: Utf8PathBuf, version: String },
+    /// The pins could not be read.
+    Requirements(std::io::Error),
+    /// The check itself could not run.
+    Probe {
+        python: Utf8PathBuf,
+        source: ExecError,
+    },
+}
+
+impl fmt::Display for PythonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PythonError::NoMpyc { python } => write!(f, "`{python}` cannot import mpyc"),
+            PythonError::TooOld { base, version } => write!(
+                f,
+                "`{base}` is Python {}; MPyC needs {}.{} or newer",
+                version.as_deref().unwrap_or("of an unknown version"),
+                MIN_VERSION.0,
+                MIN_VERSION.1
+            ),
+            PythonError::NoVenv { base, version } => write!(
+                f,
+                "`{base}` (Python {version}) cannot make virtual environments"
+            ),
+            PythonError::Requirements(err) => write!(f, "cannot read {REQUIREMENTS}: {err}"),
+            PythonError::Probe { python, source } => {
+                write!(f, "cannot check `{python}`: {}", source.message)
+            }
         }
-        return Ok(Python::Given(path));
     }
-    let base = tools::find("python3").map_err(|_| {
-        usage("`python3` was not found on PATH; e3 needs Python 3.10 or newer to run MPyC")
-            .hint("install it (Debian/Ubuntu: `apt-get install python3 python3-venv`), or pass --python PATH")
-    })?;
-    let requirements = std::fs::read_to_string(root.join(REQUIREMENTS))
-        .map_err(|e| usage(format!("cannot read {REQUIREMENTS}: {e}")))?;
+}
+
+impl std::error::Error for PythonError {}
+
+/// An interpreter the user gave: used as it is, once it shows it has MPyC.
+pub fn given(python: Utf8PathBuf) -> Result<Python, PythonError> {
+    let probe = probe(&python, &["-c", "import mpyc"])?;
+    if !probe.end.success() {
+        return Err(PythonError::NoMpyc { python });
+    }
+    Ok(Python::Given(python))
+}
+
+/// e3's own environment, made with the interpreter `base` (`python3` on
+/// PATH); reads whether `.e3/venv` is current.
+pub fn managed(root: &Utf8Path, base: Utf8PathBuf) -> Result<Python, PythonError> {
+    let requirements =
+        std::fs::read_to_string(root.join(REQUIREMENTS)).map_err(PythonError::Requirements)?;
     let venv = root.join(VENV_DIR);
     let stamp = stamp_text(&base, &fingerprint(&base), &requirements);
     // The common case costs no process: the environment is what the stamp says.
@@ -116,8 +161,8 @@ pub fn resolve(root: &Utf8Path, given: Option<&str>) -> Result<Python> {
 }
 
 /// The base interpreter can make the environment: recent enough, with venv.
-fn check_base(base: &Utf8Path) -> Result<()> {
-    let probe = tools::probe(
+fn check_base(base: &Utf8Path) -> Result<(), PythonError> {
+    let probe = probe(
         base,
         &[
             "-c",
@@ -126,22 +171,68 @@ fn check_base(base: &Utf8Path) -> Result<()> {
     )?;
     let version = probe.stdout.trim().to_string();
     if !is_recent_enough(&version) {
-        let shown = if version.is_empty() {
-            "of an unknown version"
-        } else {
-            &version
-        };
-        return Err(usage(format!(
-            "`{base}` is Python {shown}; MPyC needs {}.{} or newer",
-            MIN_VERSION.0, MIN_VERSION.1
-        ))
-        .hint("put a newer python3 first on PATH, or pass --python PATH"));
+        return Err(PythonError::TooOld {
+            base: base.to_path_buf(),
+            version: (!version.is_empty()).then_some(version),
+        });
     }
     if !probe.end.success() {
-        return Err(usage(format!("`{base}` (Python {version}) cannot make virtual environments"))
-            .hint("install its venv module (Debian/Ubuntu: `apt-get install python3-venv`), or pass --python PATH"));
+        return Err(PythonError::NoVenv {
+            base: base.to_path_buf(),
+            version,
+        });
     }
     Ok(())
+}
+
+/// Runs a quick read-only check of an interpreter.
+fn probe(python: &Utf8Path, args: &[&str]) -> Result<Captured, PythonError> {
+    e3_exec::capture(&Cmd::new(python).args(args.iter().copied())).map_err(|source| {
+        PythonError::Probe {
+            python: python.to_path_buf(),
+            source,
+        }
+    })
+}
+
+/// Makes e3's environment when it is not up to date, by running `setup`
+/// (its [`Python::setup_steps`] in a plan), under a lock so that two runs at
+/// once do not make it twice. `making` is told before the work starts, with
+/// each command as it runs; returns how long the making took (`None`: there
+/// was nothing to do).
+pub fn prepare(
+    root: &Utf8Path,
+    python: &Python,
+    setup: &Plan,
+    making: &dyn Fn(Making<'_>),
+) -> Result<Option<Duration>, ExecError> {
+    let Python::Managed(managed) = python else {
+        return Ok(None);
+    };
+    if managed.up_to_date {
+        return Ok(None);
+    }
+    let _lock = e3_exec::FileLock::acquire(&root.join(".e3/venv.lock"))?;
+    if is_up_to_date(&managed.venv, &managed.stamp) {
+        return Ok(None);
+    }
+    making(Making::Start);
+    let started = Instant::now();
+    e3_exec::run_plan(setup, |step| {
+        if let Step::Run(cmd) = step {
+            making(Making::Command(cmd));
+        }
+    })?;
+    Ok(Some(started.elapsed()))
+}
+
+/// Progress of [`prepare`].
+#[derive(Clone, Copy, Debug)]
+pub enum Making<'a> {
+    /// The environment is about to be made (the first run does it).
+    Start,
+    /// This command runs now.
+    Command(&'a Cmd),
 }
 
 /// Identifies the base interpreter's file without running it: an upgrade in

@@ -5,19 +5,18 @@
 //! (`ControlMaster`) carries every command for that host: sshd refuses bursts
 //! of new connections (MaxStartups), and several parties per host must still
 //! start together.
+//!
+//! Commands are values ([`Cmd`]) that the executor runs; a [`Session`] is a
+//! visit to a set of hosts (connect, sync, the caller's work, close) that
+//! reports each host's progress as [`HostEvent`]s and says nothing itself.
 
-use std::time::Instant;
+use std::fmt;
+use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
-use e3_exec::{End, Event, GroupOptions, Observer, Verdict};
-use e3_inventory::{Host, Inventory};
+use e3_exec::{End, Event, ExecError, GroupOptions, Observer, StopReason, Verdict};
+use e3_inventory::Host;
 use e3_plan::{Cmd, Job, Plan, Step, quote};
-
-use crate::cli::RemoteArgs;
-use crate::error::{Result, failure, usage};
-use crate::paths::{current_dir, given};
-use crate::tools;
-use crate::ui::Ui;
 
 /// How every ssh of a run is made.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,45 +28,6 @@ pub struct Ssh {
     /// Folder of the master connections' sockets (short: sockets have a
     /// path limit of about 100 bytes).
     pub control_dir: Utf8PathBuf,
-}
-
-/// Checks the flags shared by `run --hosts` and `sync`, and reads the hosts.
-pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> {
-    let cwd = current_dir()?;
-    let config = given(&cwd, args.ssh_config.as_deref(), "--ssh-config", false)?;
-    if args.connect_timeout() == 0 {
-        return Err(usage("--connect-timeout must be at least 1 second"));
-    }
-    if args.parallel() == 0 {
-        return Err(usage("--parallel must be at least 1"));
-    }
-    if let Some(user) = &args.ssh_user
-        && (user.is_empty()
-            || !user
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)))
-    {
-        return Err(usage(format!("--ssh-user `{user}` is not a user name")));
-    }
-    let inventory = crate::hosts::read_inventory_file(&cwd.join(hosts_file), hosts_file)?;
-    if inventory.hosts.is_empty() {
-        return Err(usage(format!("hosts file `{hosts_file}` lists no hosts")));
-    }
-    let ssh = tools::require(
-        "ssh",
-        "install OpenSSH's client (Debian/Ubuntu: `apt-get install openssh-client`)",
-    )?;
-    let control_dir = Utf8PathBuf::from(format!("/tmp/e3-ssh-{}", std::process::id()));
-    Ok((
-        Ssh {
-            ssh,
-            config,
-            user: args.ssh_user.clone(),
-            connect_timeout: args.connect_timeout(),
-            control_dir,
-        },
-        inventory,
-    ))
 }
 
 impl Ssh {
@@ -204,10 +164,26 @@ pub struct SyncSource<'a> {
 pub struct Session {
     parallel: usize,
     prepare: Cmd,
-    connect: Step,
-    sync: Option<Step>,
-    close: Step,
+    connect: PerHost,
+    sync: Option<PerHost>,
+    close: PerHost,
     cleanup: Cmd,
+}
+
+/// One command per host, run `parallel` at a time.
+#[derive(Clone, Debug)]
+struct PerHost {
+    what: String,
+    jobs: Vec<Job>,
+}
+
+impl PerHost {
+    fn to_step(&self) -> Step {
+        Step::Together {
+            what: self.what.clone(),
+            jobs: self.jobs.clone(),
+        }
+    }
 }
 
 impl Session {
@@ -218,7 +194,7 @@ impl Session {
         parallel: usize,
         sync: Option<SyncSource<'_>>,
     ) -> Session {
-        let per_host = |what: String, cmd: &dyn Fn(&Host) -> Cmd| Step::Together {
+        let per_host = |what: String, cmd: &dyn Fn(&Host) -> Cmd| PerHost {
             what,
             jobs: hosts
                 .iter()
@@ -255,36 +231,124 @@ impl Session {
     pub fn to_plan(&self, root: &Utf8Path, work: Option<Step>) -> Plan {
         let mut plan = Plan::new(root);
         plan.push(Step::Run(self.prepare.clone()));
-        plan.push(self.connect.clone());
-        plan.steps.extend(self.sync.clone());
+        plan.push(self.connect.to_step());
+        plan.steps.extend(self.sync.as_ref().map(PerHost::to_step));
         plan.steps.extend(work);
-        plan.push(self.close.clone());
+        plan.push(self.close.to_step());
         plan.push(Step::Run(self.cleanup.clone()));
         plan
     }
 
     /// Connects (and syncs); `work` runs only if every host did. The
     /// connections are closed afterwards, whatever happened.
-    pub fn run<T>(&self, root: &Utf8Path, ui: &Ui, work: impl FnOnce() -> Result<T>) -> Result<T> {
-        e3_exec::run(Some(root), &self.prepare)?;
-        let result = run_host_group(root, &self.connect, self.parallel, "connected to", ui)
-            .and_then(|()| match &self.sync {
-                Some(sync) => run_host_group(root, sync, self.parallel, "synced to", ui),
-                None => Ok(()),
-            })
-            .and_then(|()| work());
+    pub fn run<T, E: From<SessionError>>(
+        &self,
+        root: &Utf8Path,
+        report: &dyn Fn(HostEvent<'_>),
+        work: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        e3_exec::run(Some(root), &self.prepare).map_err(SessionError::Exec)?;
+        let result = run_host_group(
+            root,
+            &self.connect,
+            self.parallel,
+            Some(HostStep::Connect),
+            report,
+        )
+        .and_then(|()| match &self.sync {
+            Some(sync) => run_host_group(root, sync, self.parallel, Some(HostStep::Sync), report),
+            None => Ok(()),
+        })
+        .map_err(E::from)
+        .and_then(|()| work());
         // A failure to close changes nothing: the masters end on their own.
-        let _ = run_host_group(root, &self.close, self.parallel, "", &Ui::quiet());
+        let _ = run_host_group(root, &self.close, self.parallel, None, &|_| {});
         let _ = e3_exec::run(Some(root), &self.cleanup);
         result
     }
 }
 
-/// Watches one command per host: a line per host as it ends, and at the
-/// end an error naming every host that failed, with what its command said.
+/// A step of a [`Session`] that each host goes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostStep {
+    Connect,
+    Sync,
+}
+
+/// What a [`Session`] has to say about a host, as it happens.
+#[derive(Clone, Copy, Debug)]
+pub enum HostEvent<'a> {
+    /// The host finished the step; `after` counts from the step's start.
+    Done {
+        step: HostStep,
+        host: &'a str,
+        after: Duration,
+    },
+    /// The host's command for the step failed; `said` is the end of its output.
+    Failed {
+        step: HostStep,
+        host: &'a str,
+        end: End,
+        said: &'a str,
+    },
+}
+
+/// Why a [`Session`] could not do its part.
+#[derive(Debug)]
+pub enum SessionError {
+    /// A local command of the session (making the sockets' folder) failed.
+    Exec(ExecError),
+    /// Some hosts failed a step, each with how its command ended and the
+    /// end of what it said.
+    Hosts {
+        what: String,
+        total: usize,
+        failed: Vec<(String, End, String)>,
+    },
+    /// The step was stopped before every host was done (Ctrl-C, say).
+    Stopped { what: String, reason: StopReason },
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionError::Exec(err) => write!(f, "{err}"),
+            SessionError::Stopped { what, reason } => write!(f, "{what}: {reason}"),
+            SessionError::Hosts {
+                what,
+                total,
+                failed,
+            } => {
+                let names: Vec<&str> = failed.iter().map(|(host, _, _)| host.as_str()).collect();
+                write!(
+                    f,
+                    "{what}: failed on {} of {total} hosts: {}",
+                    names.len(),
+                    names.join(", ")
+                )?;
+                for (host, end, said) in failed {
+                    write!(f, "\n  {host} ({end}): {said}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for SessionError {}
+
+impl From<ExecError> for SessionError {
+    fn from(err: ExecError) -> SessionError {
+        SessionError::Exec(err)
+    }
+}
+
+/// Watches one command per host: an event per host as it ends, and at the
+/// end every host that failed, with what its command said.
 struct HostGroup<'a> {
-    ui: &'a Ui,
-    verb: &'a str,
+    report: &'a dyn Fn(HostEvent<'_>),
+    /// `None`: a step nobody needs to hear about (closing).
+    step: Option<HostStep>,
     labels: Vec<String>,
     last_lines: Vec<Vec<String>>,
     started: Instant,
@@ -302,17 +366,26 @@ impl Observer for HostGroup<'_> {
                 lines.push(line.to_string());
             }
             Event::Exited { job, end, .. } => {
-                let label = &self.labels[job];
-                let secs = self.started.elapsed().as_secs_f64();
-                if end.success() {
-                    if !self.verb.is_empty() {
-                        self.ui
-                            .say(&format!("e3: {} {label} ({secs:.2}s)", self.verb));
-                    }
-                } else {
-                    let said = self.last_lines[job].join(" / ");
-                    self.ui.say(&format!("e3: FAILED {label} ({end}): {said}"));
-                    self.failed.push((label.clone(), end, said));
+                let host = &self.labels[job];
+                let said = self.last_lines[job].join(" / ");
+                if let Some(step) = self.step {
+                    (self.report)(if end.success() {
+                        HostEvent::Done {
+                            step,
+                            host,
+                            after: self.started.elapsed(),
+                        }
+                    } else {
+                        HostEvent::Failed {
+                            step,
+                            host,
+                            end,
+                            said: &said,
+                        }
+                    });
+                }
+                if !end.success() {
+                    self.failed.push((host.clone(), end, said));
                 }
             }
             Event::Started { .. } => {}
@@ -321,20 +394,18 @@ impl Observer for HostGroup<'_> {
     }
 }
 
-/// Runs a [`Step::Together`] of per-host commands, `parallel` at a time.
+/// Runs one command per host, `parallel` at a time.
 fn run_host_group(
     root: &Utf8Path,
-    step: &Step,
+    group: &PerHost,
     parallel: usize,
-    verb: &str,
-    ui: &Ui,
-) -> Result<()> {
-    let Step::Together { what, jobs } = step else {
-        return Err(failure(format!("internal: not a group of hosts: {step:?}")));
-    };
+    host_step: Option<HostStep>,
+    report: &dyn Fn(HostEvent<'_>),
+) -> Result<(), SessionError> {
+    let PerHost { what, jobs } = group;
     let mut observer = HostGroup {
-        ui,
-        verb,
+        report,
+        step: host_step,
         labels: jobs.iter().map(|j| j.label.clone()).collect(),
         last_lines: vec![Vec::new(); jobs.len()],
         started: Instant::now(),
@@ -346,26 +417,19 @@ fn run_host_group(
     };
     let report = e3_exec::run_together(Some(root), jobs, &options, &mut observer)?;
     if let Some(reason) = report.stopped {
-        return Err(failure(format!("{what}: {reason}")));
+        return Err(SessionError::Stopped {
+            what: what.clone(),
+            reason,
+        });
     }
     if observer.failed.is_empty() {
         return Ok(());
     }
-    let names: Vec<&str> = observer
-        .failed
-        .iter()
-        .map(|(label, _, _)| label.as_str())
-        .collect();
-    let mut message = format!(
-        "{what}: failed on {} of {} hosts: {}",
-        names.len(),
-        jobs.len(),
-        names.join(", ")
-    );
-    for (label, end, said) in &observer.failed {
-        message.push_str(&format!("\n  {label} ({end}): {said}"));
-    }
-    Err(failure(message))
+    Err(SessionError::Hosts {
+        what: what.clone(),
+        total: jobs.len(),
+        failed: observer.failed,
+    })
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use jiff::tz::TimeZone;
 
 use crate::cli::{Bench, BenchArgs};
 use crate::error::{Context, Result, failure, usage};
-use crate::python::{self, Python};
 use crate::tools;
+use e3_run::python::{self, Python};
 
 const DOC: &str = "docs/benchmarks.md";
 
@@ -40,7 +40,7 @@ fn run_overhead(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
     let xtask = std::env::current_exe().context(|| "cannot find the xtask binary".to_string())?;
     let xtask = xtask.to_string_lossy().into_owned();
     let cargo = tools::require("cargo", "install Rust with rustup (https://rustup.rs)")?;
-    let python = python::resolve(root, None)?;
+    let python = super::run::resolve_python(root, None)?;
     let interpreter = python.interpreter();
     let e3_args = ["run", "secretsanta", "--parties", "6", "--", "3"];
     let mut contenders = vec![

@@ -25,12 +25,12 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &SyncArgs) -> Result<()> {
         "install rsync (Debian/Ubuntu: `apt-get install rsync`)",
     )?;
     let hosts = inventory.hosts;
-    let source = remote::SyncSource {
+    let source = e3_ssh::SyncSource {
         rsync: &rsync,
         local_dir: &dir,
         remote_dir: args.remote.remote_dir(),
     };
-    let session = remote::Session::new(&ssh, &hosts, args.remote.parallel(), Some(source));
+    let session = e3_ssh::Session::new(&ssh, &hosts, args.remote.parallel(), Some(source));
     if dry_run {
         print!("{}", session.to_plan(root, None).render());
         return Ok(());
@@ -43,7 +43,9 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &SyncArgs) -> Result<()> {
         hosts.len()
     ));
     let started = Instant::now();
-    session.run(root, &ui, || Ok(()))?;
+    session.run(root, &|e| ui.host_event(e), || {
+        Ok::<_, e3_ssh::SessionError>(())
+    })?;
     ui.say(&format!(
         "e3: synced to {} hosts in {:.2}s",
         hosts.len(),

@@ -254,7 +254,7 @@ fn up(root: &Utf8Path, dry_run: bool, testnet: &Testnet) -> Result<()> {
         "try:  cargo xtask run secretsanta --hosts {} --ssh-config {} --remote-python {}",
         rel(testnet.hosts_path()),
         rel(testnet.ssh_config_path()),
-        root.join(crate::python::VENV_DIR).join("bin/python")
+        root.join(e3_run::python::VENV_DIR).join("bin/python")
     );
     println!("down: cargo xtask testnet down --name {}", testnet.name);
     Ok(())

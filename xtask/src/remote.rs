@@ -1,0 +1,50 @@
+//! The flags that say how to reach hosts (shared by `run --hosts` and
+//! `sync`), checked and turned into an [`e3_ssh::Ssh`], with the hosts file.
+
+use camino::Utf8PathBuf;
+use e3_inventory::Inventory;
+use e3_ssh::Ssh;
+
+use crate::cli::RemoteArgs;
+use crate::error::{Result, usage};
+use crate::paths::{current_dir, given};
+use crate::tools;
+
+/// Checks the flags shared by `run --hosts` and `sync`, and reads the hosts.
+pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> {
+    let cwd = current_dir()?;
+    let config = given(&cwd, args.ssh_config.as_deref(), "--ssh-config", false)?;
+    if args.connect_timeout() == 0 {
+        return Err(usage("--connect-timeout must be at least 1 second"));
+    }
+    if args.parallel() == 0 {
+        return Err(usage("--parallel must be at least 1"));
+    }
+    if let Some(user) = &args.ssh_user
+        && (user.is_empty()
+            || !user
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)))
+    {
+        return Err(usage(format!("--ssh-user `{user}` is not a user name")));
+    }
+    let inventory = crate::tasks::hosts::read_inventory_file(&cwd.join(hosts_file), hosts_file)?;
+    if inventory.hosts.is_empty() {
+        return Err(usage(format!("hosts file `{hosts_file}` lists no hosts")));
+    }
+    let ssh = tools::require(
+        "ssh",
+        "install OpenSSH's client (Debian/Ubuntu: `apt-get install openssh-client`)",
+    )?;
+    let control_dir = Utf8PathBuf::from(format!("/tmp/e3-ssh-{}", std::process::id()));
+    Ok((
+        Ssh {
+            ssh,
+            config,
+            user: args.ssh_user.clone(),
+            connect_timeout: args.connect_timeout(),
+            control_dir,
+        },
+        inventory,
+    ))
+}

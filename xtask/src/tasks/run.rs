@@ -1,0 +1,362 @@
+//! `cargo xtask run PROGRAM`: N MPyC parties at once — local processes, or
+//! one per host over SSH with `--hosts FILE` — through the run engine
+//! (`e3-run`), which watches them and keeps their logs; this task reads the
+//! flags, words the errors and prints the outcome.
+
+use std::time::Duration;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use e3_inventory::Inventory;
+use e3_run::ports::{self, PortsError};
+use e3_run::python::{self, Python, PythonError};
+use e3_run::summary::Status;
+use e3_run::{Outcome, Program, ProgramError, RemotePlan, RemoteSettings, RunSpec};
+use e3_ssh::Ssh;
+use prun::{Layout, PartyCommand, Settings};
+
+use crate::cli::RunArgs;
+use crate::error::{Error, Result, failure, usage};
+use crate::paths::{count_files, current_dir, given, relative_to};
+use crate::ui::Ui;
+use crate::{remote, tools};
+
+pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
+    let cwd = current_dir()?;
+    let program = resolve_program(root, &cwd, &args.program, args.demos.as_deref())?;
+    if args.timeout == 0 {
+        return Err(usage("--timeout must be at least 1 second"));
+    }
+    if args.parties_per_host() == 0 {
+        return Err(usage("--parties-per-host must be at least 1"));
+    }
+    match args.hosts.as_deref() {
+        None => run_local(root, dry_run, args, &program),
+        Some(file) => run_remote(root, dry_run, args, &program, file),
+    }
+}
+
+/// PROGRAM (and `--demos DIR`) as a program to run.
+pub fn resolve_program(
+    root: &Utf8Path,
+    cwd: &Utf8Path,
+    spec: &str,
+    demos: Option<&str>,
+) -> Result<Program> {
+    let demos = given(cwd, demos, "--demos", true)?;
+    e3_run::resolve_program(root, cwd, spec, demos.as_deref()).map_err(|err| match &err {
+        ProgramError::Unknown { dir, available, .. } => {
+            let hint = if available.is_empty() {
+                format!(
+                    "{dir}/ has no .py programs; give a path to a .py file or another --demos DIR"
+                )
+            } else {
+                format!("available in {dir}/: {}", available.join(", "))
+            };
+            usage(err.to_string()).hint(hint)
+        }
+        ProgramError::NoSuchFile { .. } | ProgramError::NotAFile { .. } => usage(err.to_string()),
+        ProgramError::Io { .. } => failure(err.to_string()),
+    })
+}
+
+/// The interpreter for local parties: `--python PATH`, or e3's own
+/// environment made with `python3` from PATH.
+pub fn resolve_python(root: &Utf8Path, given: Option<&str>) -> Result<Python> {
+    let python = match given {
+        Some(given) => {
+            let path = tools::find(given).map_err(|_| {
+                usage(format!("python interpreter `{given}` (from --python) was not found"))
+                    .hint("give a path to an interpreter or a name on PATH, or drop --python to use e3's own environment")
+            })?;
+            python::given(path)
+        }
+        None => {
+            let base = tools::find("python3").map_err(|_| {
+                usage("`python3` was not found on PATH; e3 needs Python 3.10 or newer to run MPyC")
+                    .hint("install it (Debian/Ubuntu: `apt-get install python3 python3-venv`), or pass --python PATH")
+            })?;
+            python::managed(root, base)
+        }
+    };
+    python.map_err(|err| match &err {
+        PythonError::NoMpyc { python } => {
+            usage(format!("`{python}` (from --python) cannot import mpyc")).hint(format!(
+                "install it with `{python} -m pip install mpyc`, or drop --python to use e3's own environment"
+            ))
+        }
+        PythonError::TooOld { .. } => usage(err.to_string())
+            .hint("put a newer python3 first on PATH, or pass --python PATH"),
+        PythonError::NoVenv { .. } => usage(err.to_string()).hint(
+            "install its venv module (Debian/Ubuntu: `apt-get install python3-venv`), or pass --python PATH",
+        ),
+        PythonError::Requirements(_) => usage(err.to_string()),
+        PythonError::Probe { .. } => failure(err.to_string()),
+    })
+}
+
+fn check_parties(parties: usize, program_args: &[String]) -> Result<()> {
+    prun::check_party_count(parties).map_err(|e| usage(format!("--parties {parties}: {e}")))?;
+    prun::mpyc::check_program_args(program_args, parties).map_err(usage)
+}
+
+fn spec<'a>(root: &'a Utf8Path, program: &'a Program, args: &'a RunArgs) -> RunSpec<'a> {
+    RunSpec {
+        root,
+        program,
+        args: &args.args,
+        timeout: Duration::from_secs(args.timeout),
+    }
+}
+
+fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) -> Result<()> {
+    if let Some(flag) = args.remote_flags_given().first() {
+        return Err(usage(format!("{flag} is for runs on hosts"))
+            .hint("add --hosts FILE, or drop the flag"));
+    }
+    let parties = args.parties.unwrap_or(3);
+    check_parties(parties, &args.args)?;
+    let python = resolve_python(root, args.python.as_deref())?;
+    // Held until the run is over, so that no other e3 run takes these ports.
+    let ports = ports::reserve(args.base_port, parties).map_err(|err| match err {
+        PortsError::NoRoom { base, count } => usage(format!(
+            "--base-port {base} leaves no room for {count} ports below 65536"
+        ))
+        .hint("choose a lower --base-port"),
+        PortsError::NoneFree { .. } => failure(err.to_string()).hint("try another --base-port"),
+        PortsError::Lock(err) => Error::from(err),
+    })?;
+    let layout = Layout {
+        parties,
+        per_host: parties,
+        base_port: ports.first,
+    };
+    let table =
+        prun::party_table(&["127.0.0.1".to_string()], &layout).map_err(|e| usage(e.to_string()))?;
+    let plan = e3_run::plan_local(root, program, &args.args, &python, &table);
+    if dry_run {
+        print!("{}", plan.render());
+        return Ok(());
+    }
+    let ui = Ui::new(args.json);
+    let outcome = e3_run::run_local(&spec(root, program, args), &python, plan, table, &|e| {
+        ui.run_event(e)
+    })?;
+    report(root, &ui, &outcome)
+}
+
+fn run_remote(
+    root: &Utf8Path,
+    dry_run: bool,
+    args: &RunArgs,
+    program: &Program,
+    hosts_file: &str,
+) -> Result<()> {
+    if args.python.is_some() {
+        return Err(
+            usage("--python is for local runs").hint("with --hosts, use --remote-python CMD")
+        );
+    }
+    let (ssh, inventory) = remote::resolve(&args.remote, hosts_file)?;
+    let commands = party_commands(&inventory, hosts_file, program, args)?;
+    // Sync copies the program's whole folder to every host: not a home folder by mistake.
+    if !args.no_sync && count_files(&program.dir, MAX_SYNC_FILES) > MAX_SYNC_FILES {
+        return Err(usage(format!(
+            "the program's folder {} holds more than {MAX_SYNC_FILES} files, and a run copies all of it to every host",
+            program.dir
+        ))
+        .hint("put the program in a folder of its own (or use --demos DIR), or pass --no-sync"));
+    }
+    let rsync = match args.no_sync {
+        true => None,
+        false => Some(tools::require(
+            "rsync",
+            "install rsync (Debian/Ubuntu: `apt-get install rsync`), or pass --no-sync",
+        )?),
+    };
+    let plan = remote_plan(&ssh, rsync.as_deref(), program, &commands, args);
+    if dry_run {
+        print!("{}", plan.to_plan(root).render());
+        return Ok(());
+    }
+    let ui = Ui::new(args.json);
+    ui.say(&format!(
+        "e3: {} parties on {} hosts from {hosts_file}",
+        commands.len(),
+        plan.hosts.len()
+    ));
+    ui.say(
+        &prun::render_party_table(&commands)
+            .trim_end()
+            .lines()
+            .map(|l| format!("  {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let outcome = e3_run::run_remote(&spec(root, program, args), &plan, &ssh, &|e| {
+        ui.run_event(e)
+    })?;
+    report(root, &ui, &outcome)
+}
+
+/// More files than this in a program's folder is surely not what the user
+/// meant to copy to every host.
+const MAX_SYNC_FILES: usize = 2000;
+
+/// Every party's host and argv: `--parties` (default: every host's share)
+/// laid out `--parties-per-host` to a host over the hosts of `hosts_file`.
+fn party_commands(
+    inventory: &Inventory,
+    hosts_file: &str,
+    program: &Program,
+    args: &RunArgs,
+) -> Result<Vec<PartyCommand>> {
+    let per_host = args.parties_per_host();
+    let parties = args.parties.unwrap_or(inventory.hosts.len() * per_host);
+    check_parties(parties, &args.args)?;
+    let settings = Settings {
+        layout: Layout {
+            parties,
+            per_host,
+            base_port: args.base_port,
+        },
+        log_level: None,
+        program: std::iter::once(program.file.clone())
+            .chain(args.args.iter().cloned())
+            .collect(),
+    };
+    prun::plan_parties(inventory, &settings).map_err(|e| usage(format!("{hosts_file}: {e}")))
+}
+
+fn remote_plan(
+    ssh: &Ssh,
+    rsync: Option<&Utf8Path>,
+    program: &Program,
+    commands: &[PartyCommand],
+    args: &RunArgs,
+) -> RemotePlan {
+    let settings = RemoteSettings {
+        remote_dir: args.remote.remote_dir(),
+        remote_python: args.remote_python(),
+        parallel: args.remote.parallel(),
+    };
+    RemotePlan::new(ssh, rsync, program, commands, &settings)
+}
+
+/// The end of a run: the summary (a table, or JSON on stdout with
+/// `--json`), the last lines of every failed party, and one line saying how
+/// it went. A run in which not every party was ok is an error (exit 1).
+fn report(root: &Utf8Path, ui: &Ui, outcome: &Outcome) -> Result<()> {
+    let summary = &outcome.summary;
+    if ui.json {
+        println!("{}", outcome.json());
+    } else {
+        ui.say("");
+        ui.say(&summary.table());
+    }
+    let rel_dir: Utf8PathBuf = relative_to(root, &outcome.dir);
+    let (ok, total) = (summary.ok_count(), summary.parties.len());
+    if let Some(error) = summary.failure() {
+        for culprit in summary
+            .parties
+            .iter()
+            .filter(|p| p.status == Status::Failed)
+        {
+            ui.say(&format!("\n--- last lines of {} ---", culprit.log));
+            for line in &outcome.tails[culprit.index] {
+                ui.say(line);
+            }
+        }
+        ui.say(&format!(
+            "\ne3: {ok} of {total} parties ok; logs in {rel_dir}/ (logs/latest)"
+        ));
+        return Err(failure(error));
+    }
+    ui.say(&format!(
+        "e3: {ok} of {total} parties ok in {:.2}s; logs in {rel_dir}/ (logs/latest)",
+        summary.wall.as_secs_f64()
+    ));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Task};
+    use clap::Parser;
+
+    fn program() -> Program {
+        Program {
+            dir: "/e3/demos".into(),
+            file: "secretsanta.py".into(),
+        }
+    }
+
+    /// The plan of `cargo xtask run secretsanta --hosts six-regions.pssh EXTRA`.
+    fn remote_plan_for(extra: &[&str]) -> String {
+        let hosts = include_str!("../../../crates/prun/tests/fixtures/six-regions.pssh");
+        let inventory = Inventory::from_pssh(hosts, "six-regions.pssh").unwrap();
+        let mut argv = vec![
+            "cargo xtask",
+            "run",
+            "secretsanta",
+            "--hosts",
+            "six-regions.pssh",
+        ];
+        argv.extend(extra);
+        let Task::Run(args) = Cli::try_parse_from(argv).unwrap().task else {
+            unreachable!()
+        };
+        let ssh = Ssh {
+            ssh: "/usr/bin/ssh".into(),
+            config: None,
+            user: args.remote.ssh_user.clone(),
+            connect_timeout: args.remote.connect_timeout(),
+            control_dir: "/tmp/e3-ssh-1234".into(),
+        };
+        let commands = party_commands(&inventory, "six-regions.pssh", &program(), &args).unwrap();
+        let rsync = (!args.no_sync).then(|| Utf8PathBuf::from("/usr/bin/rsync"));
+        remote_plan(&ssh, rsync.as_deref(), &program(), &commands, &args)
+            .to_plan("/e3".into())
+            .render()
+    }
+
+    #[test]
+    fn six_hosts_sync_and_run() {
+        insta::assert_snapshot!(remote_plan_for(&["--", "3"]));
+    }
+
+    #[test]
+    fn six_hosts_two_parties_each_no_sync() {
+        insta::assert_snapshot!(remote_plan_for(&[
+            "--parties-per-host",
+            "2",
+            "--no-sync",
+            "--remote-python",
+            "/opt/mpyc/bin/python",
+            "--ssh-user",
+            "me",
+        ]));
+    }
+
+    #[test]
+    fn programs_resolve_by_name_or_path() {
+        let root = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let p = resolve_program(root, root, "secretsanta", None).unwrap();
+        assert_eq!(
+            (p.dir.as_path(), p.file.as_str()),
+            (root.join("demos").as_path(), "secretsanta.py")
+        );
+        let p = resolve_program(root, &root.join("xtask"), "../demos/helloworld.py", None).unwrap();
+        assert_eq!(p.file, "helloworld.py");
+        let err = resolve_program(root, root, "nosuch", None).unwrap_err();
+        assert_eq!(
+            err.message,
+            "unknown program `nosuch`: there is no nosuch.py in demos/"
+        );
+        assert_eq!(err.hints, ["available in demos/: helloworld, secretsanta"]);
+        let err = resolve_program(root, root, "x", Some("no/such/dir")).unwrap_err();
+        assert!(err.message.contains("--demos folder"), "{}", err.message);
+        let err = resolve_program(root, root, "demos/nosuch.py", None).unwrap_err();
+        assert_eq!(err.message, "program file `demos/nosuch.py` does not exist");
+    }
+}
