@@ -219,3 +219,86 @@ fn bad_inputs_exit_2_with_a_message() {
         assert!(!stderr.contains("panicked"));
     }
 }
+
+#[test]
+fn help_says_what_prun_does_and_every_flag() {
+    let out = prun(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stderr), "");
+    insta::assert_snapshot!(text(&out.stdout));
+}
+
+#[test]
+fn dash_h_prints_the_same_help() {
+    let out = prun(&["-h"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), text(&prun(&["--help"]).stdout));
+}
+
+#[test]
+fn after_the_double_dash_everything_is_the_programs() {
+    let file = hosts_file("flags.pssh", "a\nb\n");
+    let out = prun(&[
+        "--hosts",
+        file.to_str().unwrap(),
+        "--index",
+        "0",
+        "--",
+        "echo",
+        "--log-level",
+        "x",
+        "--bogus",
+        "-h",
+        "--",
+        "--index=3",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "--log-level x --bogus -h -- --index=3 -I 0 -P a:11599 -P b:11599\n"
+    );
+}
+
+#[test]
+fn flag_equals_value_works() {
+    let file = hosts_file("equals.pssh", "a\nb\n");
+    let hosts = format!("--hosts={}", file.to_str().unwrap());
+    let out = prun(&[&hosts, "--index=1", "--port=20000", "--", "echo"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "-I 1 -P a:20000 -P b:20000\n");
+}
+
+#[test]
+fn usage_errors_are_one_line_in_prun_words() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--port"], "--port needs a value"),
+        (
+            &["--index", "-1", "--", "echo"],
+            "--index takes a whole number, not `-1`",
+        ),
+        (
+            &["--parties=x", "--", "echo"],
+            "--parties takes a whole number, not `x`",
+        ),
+        (
+            &["--port", "65536", "--", "echo"],
+            "--port takes a port number, not `65536`",
+        ),
+        (&["-x"], "unknown option `-x` (the program goes after `--`)"),
+        (
+            &["echo"],
+            "unknown option `echo` (the program goes after `--`)",
+        ),
+        (&["--"], "no program given: put it after `--`"),
+    ];
+    for (args, expect) in cases {
+        let out = prun(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            text(&out.stderr),
+            format!("prun: error: {expect}\n"),
+            "{args:?}"
+        );
+        assert_eq!(text(&out.stdout), "", "{args:?}");
+    }
+}

@@ -4,97 +4,145 @@
 //! hostname's position in the hosts file, then replaces itself (exec) with
 //! `<program> [args...] -I <i> -P host0:port ... -P hostN-1:port`.
 
+use std::error::Error as _;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{ColorChoice, Parser};
 use e3_inventory::Inventory;
 use prun::{Layout, Settings, find_own_index, plan_parties};
 
-const USAGE: &str = "\
-usage: prun [--hosts FILE] [--port P] [--hostname NAME | --index I]
-            [--parties N] [--log-level L] -- <program> [args...]
-
-Runs this host's MPyC party: finds this host in FILE (one [user@]host[:port]
-a line, default hosts.pssh) by its hostname, then execs
-  <program> [args...] [--log-level L] -I <index> -P host0:P ... -P hostN-1:P
-
-  --hosts FILE     the hosts file (default: hosts.pssh)
-  --port P         the port every party listens on (default: 11599)
-  --hostname NAME  match NAME instead of this machine's hostname
-  --index I        be party I; do not look at hostnames
-  --parties N      run with the first N hosts only (default: all)
-  --log-level L    MPyC's log level for the party
-A host that is not in the file (or beyond the first N) does not participate:
-prun says so and exits 0.";
-
+/// Runs this host's MPyC party: finds this host in FILE (one [user@]host[:port]
+/// a line, default hosts.pssh) by its hostname, then execs
+///   <program> [args...] [--log-level L] -I <index> -P host0:P ... -P hostN-1:P
+//
+// One paragraph, so there is no long help: -h and --help print the same.
+// Every option takes the next argument as its value even when it starts with
+// `-` (allow_hyphen_values), as the hand-written parser did: `--index -1` is
+// a bad number, not an unknown option.
+#[derive(Parser, Debug)]
+#[command(
+    name = "prun",
+    verbatim_doc_comment,
+    after_help = "A host that is not in the file (or beyond the first N) does not participate:\n\
+                  prun says so and exits 0.",
+    // Runs over ssh, into logs: no escape codes.
+    color = ColorChoice::Never,
+    // As before clap: a flag given twice counts the last time.
+    args_override_self = true
+)]
 struct Args {
+    /// The hosts file
+    #[arg(
+        long,
+        value_name = "FILE",
+        allow_hyphen_values = true,
+        default_value = "hosts.pssh"
+    )]
     hosts: String,
+
+    /// The port every party listens on
+    #[arg(
+        long,
+        value_name = "P",
+        allow_hyphen_values = true,
+        value_parser = port_number,
+        default_value_t = prun::DEFAULT_PORT
+    )]
     port: u16,
+
+    /// Match NAME instead of this machine's hostname (not with --index)
+    #[arg(
+        long,
+        value_name = "NAME",
+        allow_hyphen_values = true,
+        conflicts_with = "index"
+    )]
     hostname: Option<String>,
+
+    /// Be party I; do not look at hostnames
+    #[arg(long, value_name = "I", allow_hyphen_values = true, value_parser = whole_number)]
     index: Option<usize>,
+
+    /// Run with the first N hosts only [default: all]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = whole_number)]
     parties: Option<usize>,
+
+    /// MPyC's log level for the party
+    #[arg(long, value_name = "L", allow_hyphen_values = true)]
     log_level: Option<String>,
+
+    /// The program to run, then its arguments: passed on as they are
+    #[arg(last = true, required = true, value_names = ["program", "args"])]
     program: Vec<String>,
 }
 
-fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut args = Args {
-        hosts: "hosts.pssh".into(),
-        port: prun::DEFAULT_PORT,
-        hostname: None,
-        index: None,
-        parties: None,
-        log_level: None,
-        program: Vec::new(),
+/// `--index` and `--parties`; the message follows the flag's name.
+fn whole_number(value: &str) -> Result<usize, String> {
+    value
+        .parse()
+        .map_err(|_| format!("takes a whole number, not `{value}`"))
+}
+
+/// `--port`: 1 to 65535; the message follows the flag's name.
+fn port_number(value: &str) -> Result<u16, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| format!("takes a port number, not `{value}`"))
+}
+
+/// What the command line asks for: a run, or the help (print it, exit 0).
+/// A usage error is `Err` with prun's one-line message.
+enum Parsed {
+    Args(Args),
+    Help(String),
+}
+
+fn parse_args(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parsed, String> {
+    match Args::try_parse_from(argv) {
+        Ok(args) => Ok(Parsed::Args(args)),
+        Err(err) if err.kind() == ErrorKind::DisplayHelp => Ok(Parsed::Help(err.to_string())),
+        Err(err) => Err(message(&err)),
+    }
+}
+
+/// clap's error in prun's words, on one line.
+fn message(err: &clap::Error) -> String {
+    let context = |kind| match err.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.as_str()),
+        Some(ContextValue::Strings(v)) => v.first().map(String::as_str),
+        _ => None,
     };
-    while let Some(arg) = argv.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| argv.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        let number = |name: &str, v: String| -> Result<usize, String> {
-            v.parse()
-                .map_err(|_| format!("{name} takes a whole number, not `{v}`"))
-        };
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--hosts" => args.hosts = value("--hosts")?,
-            "--port" => {
-                let v = value("--port")?;
-                args.port = v
-                    .parse()
-                    .ok()
-                    .filter(|p| *p > 0)
-                    .ok_or(format!("--port takes a port number, not `{v}`"))?
-            }
-            "--hostname" => args.hostname = Some(value("--hostname")?),
-            "--index" => args.index = Some(number("--index", value("--index")?)?),
-            "--parties" => args.parties = Some(number("--parties", value("--parties")?)?),
-            "--log-level" => args.log_level = Some(value("--log-level")?),
-            "--" => {
-                args.program = argv.by_ref().collect();
-                break;
-            }
-            other => {
-                return Err(format!(
-                    "unknown option `{other}` (the program goes after `--`)"
-                ));
-            }
+    // clap names an option with its value, as in `--index <I>`.
+    let flag =
+        context(ContextKind::InvalidArg).map(|arg| arg.split([' ', '=']).next().unwrap_or(arg));
+    match (err.kind(), flag) {
+        (ErrorKind::UnknownArgument, Some(arg)) => {
+            format!("unknown option `{arg}` (the program goes after `--`)")
+        }
+        (ErrorKind::ValueValidation, Some(flag)) => match err.source() {
+            Some(why) => format!("{flag} {why}"),
+            None => format!(
+                "{flag} does not take `{}`",
+                context(ContextKind::InvalidValue).unwrap_or("")
+            ),
+        },
+        (ErrorKind::InvalidValue, Some(flag)) => format!("{flag} needs a value"),
+        // The program is the only required argument.
+        (ErrorKind::MissingRequiredArgument, _) => "no program given: put it after `--`".into(),
+        (ErrorKind::ArgumentConflict, Some("--hostname" | "--index")) => {
+            "give --hostname or --index, not both".into()
+        }
+        _ => {
+            // Anything else: clap's own first line, without its `error: `.
+            let text = err.render().to_string();
+            let line = text.lines().next().unwrap_or("bad arguments");
+            line.strip_prefix("error: ").unwrap_or(line).to_string()
         }
     }
-    if args.program.is_empty() {
-        return Err("no program given: put it after `--`".into());
-    }
-    if args.index.is_some() && args.hostname.is_some() {
-        return Err("give --hostname or --index, not both".into());
-    }
-    Ok(Some(args))
 }
 
 fn this_hostname() -> Result<String, String> {
@@ -117,9 +165,12 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<ExitCode, String> {
-    let Some(args) = parse_args(std::env::args().skip(1))? else {
-        println!("{USAGE}");
-        return Ok(ExitCode::SUCCESS);
+    let args = match parse_args(std::env::args_os())? {
+        Parsed::Args(args) => args,
+        Parsed::Help(help) => {
+            print!("{help}");
+            return Ok(ExitCode::SUCCESS);
+        }
     };
     let text = std::fs::read_to_string(&args.hosts)
         .map_err(|e| format!("cannot read hosts file {}: {e}", args.hosts))?;
