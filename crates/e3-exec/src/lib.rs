@@ -1,7 +1,8 @@
 //! The executor: the only code in e3 that starts processes.
 //!
 //! Plans are built elsewhere, as values ([`e3_plan::Plan`]); this crate runs
-//! them. Sequential steps inherit the terminal. A [`Step::Together`] group is
+//! them. Sequential steps inherit the terminal; they and the captured
+//! one-shot commands run through `duct`. A [`Step::Together`] group is
 //! started at once, each member in its own process group with its output
 //! (stdout and stderr, merged) read line by line and handed to an
 //! [`Observer`], which decides when to stop. Stopping is always the same:
@@ -108,6 +109,39 @@ fn resolve_dir(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Option<Utf8PathBuf> {
     }
 }
 
+/// The duct expression for a one-shot command: argv, environment and working
+/// directory as `cmd` says, secrets exposed to the process only.
+///
+/// The directory is set in a `before_spawn` hook rather than with duct's
+/// `dir`: with `dir`, duct resolves a relative program path that has a slash
+/// (`.e3/venv/bin/python`) against e3's own working directory and
+/// canonicalizes it, which follows the venv's symlink to the base interpreter.
+/// Here, as with `std::process` and in the rendered script, it is relative to
+/// the command's directory and run as written.
+fn expression(workdir: Option<&Utf8Path>, cmd: &Cmd) -> duct::Expression {
+    let argv = cmd.argv();
+    let mut expr = duct::cmd(argv[0], &argv[1..]);
+    for (key, value) in &cmd.env {
+        expr = expr.env(key, value.expose());
+    }
+    if let Some(dir) = resolve_dir(workdir, cmd) {
+        expr = expr.before_spawn(move |command| {
+            command.current_dir(&dir);
+            Ok(())
+        });
+    }
+    expr
+}
+
+/// Runs `expr` to its end; a non-zero exit is a value, not an error.
+/// `what` names it in the error when it cannot start.
+fn finish(expr: duct::Expression, what: impl fmt::Display) -> Result<std::process::Output> {
+    expr.unchecked()
+        .run()
+        .map_err(|e| ExecError::io(format_args!("cannot start `{what}`"), e))
+}
+
+/// For [`run_together`] only: its members need what duct does not do.
 fn command(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Command {
     let argv = cmd.argv();
     let mut command = Command::new(argv[0]);
@@ -123,10 +157,8 @@ fn command(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Command {
 
 /// Runs a command to completion with e3's own stdin, stdout and stderr.
 pub fn run(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Result<()> {
-    let status = command(workdir, cmd)
-        .status()
-        .map_err(|e| ExecError::io(format_args!("cannot start `{cmd}`"), e))?;
-    let end = End::from_status(status);
+    let out = finish(expression(workdir, cmd), cmd)?;
+    let end = End::from_status(out.status);
     if end.success() {
         Ok(())
     } else {
@@ -149,10 +181,11 @@ pub fn capture(cmd: &Cmd) -> Result<Captured> {
 
 /// Like [`capture`], in the plan's working directory.
 pub fn capture_in(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Result<Captured> {
-    let out = command(workdir, cmd)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| ExecError::io(format_args!("cannot start `{cmd}`"), e))?;
+    let expr = expression(workdir, cmd)
+        .stdin_null()
+        .stdout_capture()
+        .stderr_capture();
+    let out = finish(expr, cmd)?;
     Ok(Captured {
         end: End::from_status(out.status),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -520,6 +553,11 @@ fn spawn_member(
     let writer2 = writer
         .try_clone()
         .map_err(|e| ExecError::io(format_args!("cannot make a pipe for {}", job.label), e))?;
+    // std::process here, not duct, by choice: a member leads its own process
+    // group, dies with e3 (PR_SET_PDEATHSIG) and is stopped by SIGTERM, then
+    // SIGKILL, to that group. duct manages no process groups or parent-death
+    // signals and its handles can only SIGKILL the one child; the loop in
+    // run_together works on the plain Child.
     let mut command = command(workdir, &job.cmd);
     command
         .stdin(Stdio::null())
@@ -739,6 +777,102 @@ mod tests {
         plan.push(Step::Run(Cmd::new("sh").arg("-c").arg("exit 4")));
         let err = run_plan(&plan, |_| {}).unwrap_err();
         assert_eq!(err.message, "`sh -c 'exit 4'` failed (exit code 4)");
+    }
+
+    fn shell(script: &str) -> Cmd {
+        Cmd::new("sh").arg("-c").arg(script)
+    }
+
+    #[test]
+    fn capture_keeps_a_non_zero_exit_and_both_outputs() {
+        let out = capture(&shell("echo out; echo err >&2; exit 3")).unwrap();
+        assert_eq!(out.end, End::Code(3));
+        assert_eq!(out.stdout, "out\n");
+        assert_eq!(out.stderr, "err\n");
+    }
+
+    #[test]
+    fn capture_of_a_killed_command_is_its_signal() {
+        let out = capture(&shell("kill -KILL $$")).unwrap();
+        assert_eq!(out.end, End::Signal(libc::SIGKILL));
+        assert!(!out.end.success());
+    }
+
+    #[test]
+    fn capture_gives_stdin_as_empty() {
+        let out = capture(&Cmd::new("cat")).unwrap();
+        assert_eq!((out.end, out.stdout.as_str()), (End::Code(0), ""));
+    }
+
+    /// A directory of its own for a test, removed when dropped.
+    struct Scratch(Utf8PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Scratch {
+            let dir = std::env::temp_dir().join(format!("e3-exec-{}-{name}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            Scratch(Utf8PathBuf::try_from(dir).unwrap())
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn env_and_cwd_reach_a_captured_command() {
+        // A relative program is found from the command's own directory and
+        // run as written, not through its symlink (a venv's bin/python is one).
+        let scratch = Scratch::new("cwd");
+        let sub = scratch.0.join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        let script = sub.join("show");
+        std::fs::write(
+            &script,
+            "#!/bin/sh\necho \"$0\"; pwd -P; echo \"$E3_TEST\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        std::os::unix::fs::symlink("show", sub.join("link")).unwrap();
+        let cmd = Cmd::new("./link")
+            .cwd("sub")
+            .env("E3_TEST", e3_plan::Value::secret("a secret"));
+        let out = capture_in(Some(&scratch.0), &cmd).unwrap();
+        let real = sub.canonicalize_utf8().unwrap();
+        assert_eq!(out.stdout, format!("./link\n{real}\na secret\n"));
+        assert_eq!(out.end, End::Code(0));
+    }
+
+    #[test]
+    fn a_missing_program_is_an_error_naming_it_but_no_secret() {
+        let cmd = Cmd::new("/nonexistent/prog").arg(e3_plan::Value::secret("hunter2"));
+        for err in [capture(&cmd).err().unwrap(), run(None, &cmd).unwrap_err()] {
+            assert!(
+                err.message
+                    .starts_with("cannot start `/nonexistent/prog ***`: "),
+                "{err}"
+            );
+            assert!(!err.message.contains("hunter2"), "{err}");
+        }
+    }
+
+    #[test]
+    fn output_of_a_failure_is_the_end_of_its_stderr() {
+        let ok = output_of(None, &shell("echo result")).unwrap();
+        assert_eq!(ok, "result\n");
+        let err = output_of(
+            None,
+            &shell("echo out; echo first >&2; echo last >&2; exit 2"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.message,
+            "`sh -c 'echo out; echo first >&2; echo last >&2; exit 2'` failed (exit code 2):\nfirst\nlast"
+        );
     }
 
     struct Bounded {
