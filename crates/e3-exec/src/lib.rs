@@ -1,8 +1,8 @@
 //! The executor: the only code in e3 that starts processes.
 //!
 //! Plans are built elsewhere, as values ([`e3_plan::Plan`]); this crate runs
-//! them. Sequential steps inherit the terminal; they and the captured
-//! one-shot commands run through `duct`. A [`Step::Together`] group is
+//! them. Sequential steps inherit the terminal; they, pipelines and the
+//! captured one-shot commands run through `duct`. A [`Step::Together`] group is
 //! started at once, each member in its own process group with its output
 //! (stdout and stderr, merged) read line by line and handed to an
 //! [`Observer`], which decides when to stop. Stopping is always the same:
@@ -17,12 +17,13 @@ use std::fmt;
 use std::io::{self, BufRead, BufReader};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
-use e3_plan::{Cmd, Job, Plan, Step};
+use e3_plan::{Cmd, Job, Pipeline, Plan, Step};
 
 pub use interrupt::{install_interrupt_handler, interrupted};
 pub use lock::FileLock;
@@ -158,11 +159,15 @@ fn command(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Command {
 /// Runs a command to completion with e3's own stdin, stdout and stderr.
 pub fn run(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Result<()> {
     let out = finish(expression(workdir, cmd), cmd)?;
-    let end = End::from_status(out.status);
+    succeeded(End::from_status(out.status), cmd)
+}
+
+/// `what` ended well, or the error naming it and how it ended.
+fn succeeded(end: End, what: impl fmt::Display) -> Result<()> {
     if end.success() {
         Ok(())
     } else {
-        Err(ExecError::new(format!("`{cmd}` failed ({end})")))
+        Err(ExecError::new(format!("`{what}` failed ({end})")))
     }
 }
 
@@ -171,6 +176,14 @@ pub struct Captured {
     pub end: End,
     pub stdout: String,
     pub stderr: String,
+}
+
+fn captured(out: std::process::Output) -> Captured {
+    Captured {
+        end: End::from_status(out.status),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 /// Runs a short, read-only command (a version check, say) and captures its
@@ -186,11 +199,7 @@ pub fn capture_in(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Result<Captured> {
         .stdout_capture()
         .stderr_capture();
     let out = finish(expr, cmd)?;
-    Ok(Captured {
-        end: End::from_status(out.status),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    })
+    Ok(captured(out))
 }
 
 /// Runs a command whose output is the result (`terraform output -json`);
@@ -213,6 +222,64 @@ pub fn output_of(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Result<String> {
     )))
 }
 
+/// A pipeline's members joined by duct's `pipe`, and which member was being
+/// started last (`usize::MAX`: none yet), to name it if it cannot start.
+fn pipe_expression(
+    workdir: Option<&Utf8Path>,
+    pipeline: &Pipeline,
+) -> (duct::Expression, Arc<AtomicUsize>) {
+    let starting = Arc::new(AtomicUsize::new(usize::MAX));
+    let mut members = pipeline.cmds().iter().enumerate().map(|(i, cmd)| {
+        let starting = Arc::clone(&starting);
+        expression(workdir, cmd).before_spawn(move |_| {
+            starting.store(i, Ordering::SeqCst);
+            Ok(())
+        })
+    });
+    let first = members.next().expect("a pipeline has a first member");
+    (
+        members.fold(first, |left, right| left.pipe(right)),
+        starting,
+    )
+}
+
+/// Runs a pipeline; a non-zero end is a value. Duct reports the end of the
+/// last member that failed (success only when all succeeded), as with
+/// `set -o pipefail`, and starts the members in order.
+fn finish_pipe(
+    workdir: Option<&Utf8Path>,
+    pipeline: &Pipeline,
+    io: impl FnOnce(duct::Expression) -> duct::Expression,
+) -> Result<std::process::Output> {
+    let (expr, starting) = pipe_expression(workdir, pipeline);
+    io(expr).unchecked().run().map_err(|e| {
+        match pipeline.cmds().get(starting.load(Ordering::SeqCst)) {
+            Some(cmd) if pipeline.cmds().len() > 1 => {
+                ExecError::io(format_args!("cannot start `{cmd}` in `{pipeline}`"), e)
+            }
+            _ => ExecError::io(format_args!("cannot start `{pipeline}`"), e),
+        }
+    })
+}
+
+/// Runs a pipeline to completion: its first member reads e3's stdin, its last
+/// writes to e3's stdout, all write to e3's stderr. It fails, naming the
+/// pipeline, when any member fails (see [`Pipeline`]).
+pub fn run_pipe(workdir: Option<&Utf8Path>, pipeline: &Pipeline) -> Result<()> {
+    let out = finish_pipe(workdir, pipeline, |expr| expr)?;
+    succeeded(End::from_status(out.status), pipeline)
+}
+
+/// Like [`capture_in`] for a pipeline: the first member's stdin is empty,
+/// `stdout` is the last member's, `stderr` all members' as they wrote it,
+/// and `end` is that of the last member that failed, if any did.
+pub fn capture_pipe(workdir: Option<&Utf8Path>, pipeline: &Pipeline) -> Result<Captured> {
+    let out = finish_pipe(workdir, pipeline, |expr| {
+        expr.stdin_null().stdout_capture().stderr_capture()
+    })?;
+    Ok(captured(out))
+}
+
 /// Runs the sequential steps of a plan. A [`Step::Together`] group needs an
 /// observer: use [`run_together`] for it; here it is an error.
 pub fn run_plan(plan: &Plan, mut announce: impl FnMut(&Step)) -> Result<()> {
@@ -221,6 +288,7 @@ pub fn run_plan(plan: &Plan, mut announce: impl FnMut(&Step)) -> Result<()> {
         announce(step);
         match step {
             Step::Run(cmd) => run(workdir, cmd)?,
+            Step::Pipe(pipeline) => run_pipe(workdir, pipeline)?,
             Step::WriteFile { path, contents } => {
                 let path = match workdir {
                     Some(base) if path.is_relative() => base.join(path),
@@ -873,6 +941,88 @@ mod tests {
             err.message,
             "`sh -c 'echo out; echo first >&2; echo last >&2; exit 2'` failed (exit code 2):\nfirst\nlast"
         );
+    }
+
+    #[test]
+    fn a_pipeline_runs_each_output_into_the_next() {
+        let pipeline = Cmd::new("printf").arg("b\\na\\n").pipe(Cmd::new("sort"));
+        let out = capture_pipe(None, &pipeline).unwrap();
+        assert_eq!((out.end, out.stdout.as_str()), (End::Code(0), "a\nb\n"));
+        // Three members, each reading the one before.
+        let out = capture_pipe(None, &pipeline.pipe(Cmd::new("tr").args(["ab", "AB"]))).unwrap();
+        assert_eq!(out.stdout, "A\nB\n");
+    }
+
+    #[test]
+    fn a_pipeline_whose_first_member_fails_is_an_error_naming_it() {
+        let pipeline = shell("exit 3").pipe(Cmd::new("cat"));
+        let mut plan = Plan::default();
+        plan.push(Step::Pipe(pipeline.clone()));
+        let err = run_plan(&plan, |_| {}).unwrap_err();
+        assert_eq!(err.message, "`sh -c 'exit 3' | cat` failed (exit code 3)");
+        assert_eq!(capture_pipe(None, &pipeline).unwrap().end, End::Code(3));
+    }
+
+    #[test]
+    fn a_pipeline_ends_as_its_last_failing_member() {
+        // As under `set -o pipefail`.
+        let pipeline = shell("exit 2")
+            .pipe(shell("cat; exit 5"))
+            .pipe(Cmd::new("cat"));
+        assert_eq!(capture_pipe(None, &pipeline).unwrap().end, End::Code(5));
+        // A writer whose reader stopped early dies of SIGPIPE: a failure.
+        let out = capture_pipe(
+            None,
+            &Cmd::new("yes").pipe(Cmd::new("head").args(["-n", "1"])),
+        )
+        .unwrap();
+        assert_eq!(out.stdout, "y\n");
+        assert_eq!(out.end, End::Signal(libc::SIGPIPE));
+    }
+
+    #[test]
+    fn a_pipeline_member_that_cannot_start_is_named() {
+        let secret = || e3_plan::Value::secret("hunter2");
+        let last = Cmd::new("printf")
+            .arg("x")
+            .pipe(Cmd::new("/nonexistent/prog").arg(secret()));
+        let err = capture_pipe(None, &last).err().unwrap();
+        assert!(
+            err.message.starts_with(
+                "cannot start `/nonexistent/prog ***` in `printf x | /nonexistent/prog ***`: "
+            ),
+            "{err}"
+        );
+        assert!(!err.message.contains("hunter2"), "{err}");
+        let first = Cmd::new("/nonexistent/prog")
+            .arg(secret())
+            .pipe(Cmd::new("cat"));
+        let err = run_pipe(None, &first).unwrap_err();
+        assert!(
+            err.message.starts_with(
+                "cannot start `/nonexistent/prog ***` in `/nonexistent/prog *** | cat`: "
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_pipeline_runs_as_its_rendering_reads() {
+        // Each member in its own directory with its own environment; what
+        // e3 runs and what the pasted script does print the same.
+        let scratch = Scratch::new("pipe");
+        std::fs::create_dir(scratch.0.join("sub")).unwrap();
+        let pipeline = shell("echo \"$E3_PIPE_X\"; pwd -P")
+            .cwd("sub")
+            .env("E3_PIPE_X", "first")
+            .pipe(shell("cat; echo \"${E3_PIPE_X-unset}\"; pwd -P"));
+        let mut plan = Plan::new(&scratch.0);
+        plan.push(Step::Pipe(pipeline.clone()));
+        let ran = capture_pipe(Some(&scratch.0), &pipeline).unwrap();
+        let pasted = capture(&shell(&plan.render())).unwrap();
+        let real = scratch.0.canonicalize_utf8().unwrap();
+        assert_eq!(ran.stdout, format!("first\n{real}/sub\nunset\n{real}\n"));
+        assert_eq!((pasted.end, pasted.stdout), (ran.end, ran.stdout));
     }
 
     struct Bounded {

@@ -2,7 +2,8 @@
 //!
 //! Every e3 task turns what the user asked for into a [`Plan`]: an ordered
 //! list of [`Step`]s, each a command (program, arguments, environment, working
-//! directory) or a group of commands started together. Building a plan starts
+//! directory), a [`Pipeline`] of commands or a group of commands started
+//! together. Building a plan starts
 //! no process; `e3-exec` runs plans, `--dry-run` prints [`Plan::render`], and
 //! the snapshot tests check that same text.
 //!
@@ -168,9 +169,78 @@ impl Cmd {
             .chain(self.args.iter().map(Value::expose))
             .collect()
     }
+
+    /// This command's stdout into `next`'s stdin: `self | next`.
+    pub fn pipe(self, next: Cmd) -> Pipeline {
+        Pipeline::new(self).pipe(next)
+    }
+
+    /// Like [`Cmd::render`], in a subshell when the command has its own
+    /// directory, so that its `cd` reaches nothing else on the line.
+    fn render_alone(&self) -> String {
+        if self.cwd.is_some() {
+            format!("({})", self.render())
+        } else {
+            self.render()
+        }
+    }
 }
 
 impl fmt::Display for Cmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+/// Commands started together, each one's stdout feeding the next one's stdin,
+/// as `a | b | c` in the shell: `zstdcat disk.img.zst | dd of=/dev/sdX`.
+///
+/// Stdin goes to the first member, stdout comes from the last, every member's
+/// stderr is shared. Each member keeps its own environment and working
+/// directory. The pipeline fails when any member fails, as under `set -o
+/// pipefail`; the end it reports is that of the last member that failed. So
+/// a member that stops reading early (`head -n 1`) makes a writer before it
+/// die of SIGPIPE, and that is a failure too.
+///
+/// A pipeline has at least one member: it is built from a first command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pipeline {
+    cmds: Vec<Cmd>,
+}
+
+impl Pipeline {
+    /// A pipeline of one command; add more with [`Pipeline::pipe`].
+    pub fn new(first: Cmd) -> Pipeline {
+        Pipeline { cmds: vec![first] }
+    }
+
+    /// Adds `next` at the end: its stdin is the current last member's stdout.
+    pub fn pipe(mut self, next: Cmd) -> Pipeline {
+        self.cmds.push(next);
+        self
+    }
+
+    /// The members in order, never empty.
+    pub fn cmds(&self) -> &[Cmd] {
+        &self.cmds
+    }
+
+    /// One line of shell: `a | b | c`, each member with its own `K=V`
+    /// prefix, and a member with its own directory as `(cd DIR && ...)` so
+    /// that its `cd` reaches no other member.
+    pub fn render(&self) -> String {
+        let members: Vec<String> = self.cmds.iter().map(Cmd::render_alone).collect();
+        members.join(" | ")
+    }
+}
+
+impl From<Cmd> for Pipeline {
+    fn from(cmd: Cmd) -> Pipeline {
+        Pipeline::new(cmd)
+    }
+}
+
+impl fmt::Display for Pipeline {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render())
     }
@@ -188,6 +258,8 @@ pub struct Job {
 pub enum Step {
     /// Run a command to completion; a failure stops the plan.
     Run(Cmd),
+    /// Run a pipeline to completion; a failure of any member stops the plan.
+    Pipe(Pipeline),
     /// Write a file (the executor does it itself, no process).
     WriteFile { path: Utf8PathBuf, contents: String },
     /// Start every job at once and watch them together.
@@ -225,11 +297,11 @@ impl Plan {
         for step in &self.steps {
             match step {
                 // A subshell keeps a `cd` from leaking into later lines.
-                Step::Run(cmd) if cmd.cwd.is_some() => {
-                    let _ = writeln!(out, "({})", cmd.render());
-                }
                 Step::Run(cmd) => {
-                    let _ = writeln!(out, "{}", cmd.render());
+                    let _ = writeln!(out, "{}", cmd.render_alone());
+                }
+                Step::Pipe(pipeline) => {
+                    let _ = writeln!(out, "{}", pipeline.render());
                 }
                 Step::WriteFile { path, contents } => {
                     let marker = heredoc_marker(contents);
@@ -357,5 +429,37 @@ mod tests {
         cd demos && X=1 python -c 'print('\''hi'\'')' &  # party 1
         wait
         "#);
+    }
+
+    #[test]
+    fn pipeline_renders_as_one_line() {
+        let mut plan = Plan::new("/work/e3");
+        plan.push(Step::Pipe(
+            Cmd::new("zstdcat").arg("disk image.zst").pipe(
+                Cmd::new("dd")
+                    .args(["of=/dev/sdX", "bs=4M"])
+                    .env("LC_ALL", "C"),
+            ),
+        ));
+        plan.push(Step::Pipe(
+            Cmd::new("nix")
+                .args(["eval", "--json", ".#hosts"])
+                .cwd("infra")
+                .env("NIX_TOKEN", Value::secret("tok-123"))
+                .pipe(Cmd::new("jq").arg(".[] | .name"))
+                .pipe(Cmd::new("sort").cwd("/tmp")),
+        ));
+        plan.push(Step::Pipe(Pipeline::new(Cmd::new("true"))));
+        let text = plan.render();
+        assert!(!text.contains("tok-123"));
+        // Pasted after the `cd`, each member runs where it would under e3:
+        // `infra` is /work/e3/infra, and no member's `cd` or `K=V` reaches
+        // another.
+        insta::assert_snapshot!(text, @r"
+        cd /work/e3
+        zstdcat 'disk image.zst' | LC_ALL=C dd of=/dev/sdX bs=4M
+        (cd infra && NIX_TOKEN=*** nix eval --json '.#hosts') | jq '.[] | .name' | (cd /tmp && sort)
+        true
+        ");
     }
 }
