@@ -14,6 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use xshell::cmd;
 
 /// Whether this machine can make testbeds; `false` (after saying why) when
 /// it cannot and this is not CI.
@@ -119,13 +120,12 @@ impl Testbed {
 
     /// Command lines of the python processes on the testbed's hosts.
     fn pythons(&self) -> Vec<String> {
+        let sh = shell();
         let mut found = Vec::new();
         for i in 1..=self.hosts {
-            let out = Command::new("ip")
-                .args(["netns", "pids", &self.host(i)])
-                .output()
-                .unwrap();
-            for pid in text(&out.stdout).split_whitespace() {
+            let host = self.host(i);
+            let pids = cmd!(sh, "ip netns pids {host}").quiet().read().unwrap();
+            for pid in pids.split_whitespace() {
                 let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))
                     .map(|b| text(&b).replace('\0', " "));
                 if let Ok(cmdline) = cmdline
@@ -251,11 +251,9 @@ fn prun_on_every_host_at_once() {
         text(&out.stdout)
     );
     // The host-side binary, built as the images will carry it.
-    let built = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "prun"])
-        .current_dir(root())
-        .status();
-    assert!(built.unwrap().success());
+    let sh = shell();
+    let cargo = env!("CARGO");
+    cmd!(sh, "{cargo} build --quiet -p prun").run().unwrap();
     let prun = Path::new(env!("CARGO_BIN_EXE_xtask")).with_file_name("prun");
     let command = format!(
         "cd e3 && {} --hosts {hosts} -- {} helloworld.py",
@@ -264,8 +262,8 @@ fn prun_on_every_host_at_once() {
     );
     let children: Vec<_> = (1..=3)
         .map(|i| {
-            Command::new("ssh")
-                .args(["-F", &config, &bed.host(i), &command])
+            let host = bed.host(i);
+            Command::from(cmd!(sh, "ssh -F {config} {host} {command}"))
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -306,13 +304,8 @@ fn a_host_without_sshd_fails_before_any_party_starts() {
     let bed = Testbed::up("e3rd", 104, 3);
     let pid =
         std::fs::read_to_string(bed.dir.join("hosts").join(bed.host(2)).join("sshd.pid")).unwrap();
-    assert!(
-        Command::new("kill")
-            .arg(pid.trim())
-            .status()
-            .unwrap()
-            .success()
-    );
+    let (sh, pid) = (shell(), pid.trim());
+    cmd!(sh, "kill {pid}").run().unwrap();
     std::thread::sleep(Duration::from_millis(200));
     // Building the command may make the shared Python env first (on a fresh
     // clone, while other tests wait for it): not part of what is timed.
@@ -360,13 +353,8 @@ fn a_party_killed_mid_run_stops_every_host() {
         .find(|p| p.starts_with(&format!("{}: ", bed.host(2))))
         .expect("a python on host 2");
     let pid = victim.split_whitespace().nth(1).unwrap();
-    assert!(
-        Command::new("kill")
-            .args(["-KILL", pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    let sh = shell();
+    cmd!(sh, "kill -KILL {pid}").run().unwrap();
     let start = Instant::now();
     let status = child.wait().unwrap();
     let mut stderr = String::new();

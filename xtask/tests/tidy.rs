@@ -1,7 +1,8 @@
 //! Checks of the tree itself, run with every `cargo test`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use xshell::{Shell, cmd};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -102,9 +103,12 @@ fn libraries_know_no_flags_and_print_nothing() {
 
 #[test]
 fn formatting() {
-    let out = Command::new(env!("CARGO"))
-        .args(["fmt", "--all", "--", "--check"])
-        .current_dir(root())
+    let sh = Shell::new().unwrap();
+    sh.change_dir(root());
+    let cargo = env!("CARGO");
+    let out = cmd!(sh, "{cargo} fmt --all -- --check")
+        .ignore_status()
+        .quiet()
         .output()
         .unwrap();
     assert!(

@@ -1,7 +1,9 @@
 //! The host-side `prun` binary, really exec'd, with `echo` as the program.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use xshell::{Shell, cmd};
 
 /// A hosts file in the temp folder, removed when dropped.
 struct HostsFile(PathBuf);
@@ -28,8 +30,11 @@ fn hosts_file(name: &str, contents: &str) -> HostsFile {
 }
 
 fn prun(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prun"))
-        .args(args)
+    let sh = Shell::new().unwrap();
+    let prun = env!("CARGO_BIN_EXE_prun");
+    cmd!(sh, "{prun} {args...}")
+        .ignore_status()
+        .quiet()
         .output()
         .unwrap()
 }

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use xshell::{Shell, cmd};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -17,15 +18,32 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The built xtask binary, run from the workspace root with no input.
-pub fn xtask(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.args(args).current_dir(root()).stdin(Stdio::null());
-    cmd
+/// A shell at the workspace root, for the commands a test runs.
+pub fn shell() -> Shell {
+    let sh = Shell::new().expect("a shell in the current directory");
+    sh.change_dir(root());
+    sh
 }
 
+/// The built xtask binary, run from the workspace root with no input: a
+/// process to start, for tests that read its output as it comes.
+pub fn xtask(args: &[&str]) -> Command {
+    let sh = shell();
+    let xtask = env!("CARGO_BIN_EXE_xtask");
+    let mut command = Command::from(cmd!(sh, "{xtask} {args...}"));
+    command.stdin(Stdio::null());
+    command
+}
+
+/// Runs the built xtask binary to its end, whatever its exit status.
 pub fn run(args: &[&str]) -> Output {
-    xtask(args).output().expect("xtask starts")
+    let sh = shell();
+    let xtask = env!("CARGO_BIN_EXE_xtask");
+    cmd!(sh, "{xtask} {args...}")
+        .ignore_status()
+        .quiet()
+        .output()
+        .expect("xtask starts")
 }
 
 pub fn text(bytes: &[u8]) -> String {
