@@ -1,37 +1,51 @@
 //! `cargo xtask bench ...`: performance figures, measured against the
 //! baseline each one names, written to `docs/benchmarks.md`.
+//!
+//! A benchmark times whole commands as a person would at a shell, so it runs
+//! them with xshell (one [`Shell`] at the workspace root, passed to each
+//! benchmark), not as plans: the one task that starts processes itself.
 
 use std::fmt::Write as _;
 use std::time::Instant;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use e3_plan::Cmd;
+use e3_run::python::{self, Python};
 use jiff::tz::TimeZone;
+use xshell::{Cmd, Shell, cmd};
 
 use crate::cli::{Bench, BenchArgs};
 use crate::error::{Context, Result, failure, usage};
 use crate::tools;
-use e3_run::python::{self, Python};
 
 const DOC: &str = "docs/benchmarks.md";
 
 pub fn run(root: &Utf8Path, dry_run: bool, args: &BenchArgs) -> Result<()> {
+    let sh = Shell::new().map_err(|e| failure(format!("cannot make a shell: {e}")))?;
+    sh.change_dir(root);
     match args.which {
-        Bench::RunOverhead { runs } => run_overhead(root, dry_run, runs),
-        Bench::ColdBuild => cold_build(root, dry_run),
-        Bench::Remote { hosts, runs } => remote(root, dry_run, hosts, runs),
+        Bench::RunOverhead { runs } => run_overhead(&sh, root, dry_run, runs),
+        Bench::ColdBuild => cold_build(&sh, root, dry_run),
+        Bench::Remote { hosts, runs } => remote(&sh, root, dry_run, hosts, runs),
     }
 }
 
-/// A command to time, and what it stands for.
-struct Contender {
+/// A command to time (in `dir`, when not at the root), and what it stands for.
+struct Contender<'a> {
     name: &'static str,
-    cmd: Cmd,
+    cmd: Cmd<'a>,
+    dir: Option<Utf8PathBuf>,
     target: Option<f64>,
     times: Vec<f64>,
 }
 
-fn run_overhead(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
+impl Contender<'_> {
+    fn time(&self, sh: &Shell) -> Result<f64> {
+        let _dir = self.dir.as_ref().map(|dir| sh.push_dir(dir));
+        time_once(&self.cmd)
+    }
+}
+
+fn run_overhead(sh: &Shell, root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
     if runs < 5 {
         return Err(usage(
             "--runs must be at least 5 for a median worth reporting",
@@ -46,28 +60,34 @@ fn run_overhead(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
     let mut contenders = vec![
         Contender {
             name: "MPyC's own launcher: `python secretsanta.py 3 -M6` (baseline)",
-            cmd: Cmd::new(&interpreter)
-                .args(["secretsanta.py", "3", "-M6"])
-                .cwd(root.join("demos")),
+            cmd: cmd!(sh, "{interpreter} secretsanta.py 3 -M6").ignore_status(),
+            dir: Some(root.join("demos")),
             target: None,
             times: vec![],
         },
         Contender {
             name: "e3, the built xtask binary: `xtask run secretsanta --parties 6 -- 3`",
-            cmd: Cmd::new(&xtask).args(e3_args),
+            cmd: cmd!(sh, "{xtask} {e3_args...}").ignore_status(),
+            dir: None,
             target: Some(1.05),
             times: vec![],
         },
         Contender {
             name: "e3 through cargo: `cargo xtask run secretsanta --parties 6 -- 3`",
-            cmd: Cmd::new(&cargo).arg("xtask").args(e3_args).cwd(root),
+            cmd: cmd!(sh, "{cargo} xtask {e3_args...}").ignore_status(),
+            dir: None,
             target: Some(1.10),
             times: vec![],
         },
     ];
     if dry_run {
         for c in &contenders {
-            println!("{}  # {}", c.cmd, c.name);
+            let dir = c
+                .dir
+                .as_ref()
+                .map(|d| format!("cd {d} && "))
+                .unwrap_or_default();
+            println!("{dir}{}  # {}", c.cmd, c.name);
         }
         return Ok(());
     }
@@ -78,11 +98,12 @@ fn run_overhead(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
     }
     // One untimed run of each: builds the environment, warms the caches.
     for c in &contenders {
-        time_once(&c.cmd)?;
+        c.time(sh)?;
     }
     for round in 1..=runs {
         for c in &mut contenders {
-            c.times.push(time_once(&c.cmd)?);
+            let secs = c.time(sh)?;
+            c.times.push(secs);
         }
         eprintln!(
             "bench: round {round}/{runs}: {}",
@@ -142,23 +163,23 @@ fn run_overhead(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
     Ok(())
 }
 
-fn cold_build(root: &Utf8Path, dry_run: bool) -> Result<()> {
+fn cold_build(sh: &Shell, root: &Utf8Path, dry_run: bool) -> Result<()> {
     let git = tools::require("git", "install git (Debian/Ubuntu: `apt-get install git`)")?;
     let cargo = tools::require("cargo", "install Rust with rustup (https://rustup.rs)")?;
     let tmp = std::env::temp_dir().join(format!("e3-cold-build-{}", std::process::id()));
     let tmp = camino::Utf8PathBuf::from_path_buf(tmp)
         .map_err(|_| failure("the temp folder is not UTF-8"))?;
-    let clone = Cmd::new(&git).args(["clone", "--quiet", root.as_str(), tmp.as_str()]);
-    let build = Cmd::new(&cargo)
-        .args(["xtask", "--help"])
-        .cwd(&tmp)
-        .env("CARGO_TARGET_DIR", tmp.join("target"));
+    let clone = cmd!(sh, "{git} clone --quiet {root} {tmp}").ignore_status();
+    let build = cmd!(sh, "{cargo} xtask --help")
+        .env("CARGO_TARGET_DIR", tmp.join("target"))
+        .ignore_status();
     if dry_run {
-        println!("{clone}\n{build}\nrm -rf {tmp}");
+        println!("{clone}\ncd {tmp} && CARGO_TARGET_DIR={tmp}/target {build}\nrm -rf {tmp}");
         return Ok(());
     }
     let result = (|| {
         time_once(&clone)?;
+        let _clone = sh.push_dir(&tmp);
         time_once(&build)
     })();
     let _ = std::fs::remove_dir_all(&tmp);
@@ -180,7 +201,7 @@ fn cold_build(root: &Utf8Path, dry_run: bool) -> Result<()> {
 /// e3's `run --hosts` (with its sync) against the original way: parallel-rsync
 /// (4 at a time), then parallel-ssh running a prun.sh-style script on every
 /// host. Both on a fresh testbed of `hosts` network namespaces.
-fn remote(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<()> {
+fn remote(sh: &Shell, root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<()> {
     if runs < 5 {
         return Err(usage(
             "--runs must be at least 5 for a median worth reporting",
@@ -207,43 +228,34 @@ fn remote(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<(
     let out_dir = tmp.join("e3-bench-pssh-out");
     let (hosts_file, ssh_config) = (bed.join("hosts.pssh"), bed.join("ssh_config"));
     let python = root.join(python::VENV_DIR).join("bin/python");
-    let up = Cmd::new(&xtask)
-        .args([
-            "testnet",
-            "up",
-            &hosts.to_string(),
-            "--name",
-            "e3bench",
-            "--subnet",
-            "10.213.250",
-            "--dir",
-        ])
-        .arg(&bed);
-    let down = Cmd::new(&xtask)
-        .args(["testnet", "down", "--name", "e3bench", "--dir"])
-        .arg(&bed);
-    let e3 = Cmd::new(&xtask)
-        .args([
-            "run",
-            "helloworld",
-            "--hosts",
-            hosts_file.as_str(),
-            "--ssh-config",
-            ssh_config.as_str(),
-        ])
-        .args(["--remote-python", python.as_str(), "--json"]);
-    let baseline_sync = Cmd::new(&prsync)
-        .args(["-h", hosts_file.as_str(), "-p", "4", "-z", "-a", "-r", "-S"])
-        .arg(format!("-F {ssh_config}"))
-        .arg(format!("{staging}/"))
-        .arg("/root/e3-baseline");
-    let baseline_run = Cmd::new(&pssh)
-        .args(["-h", hosts_file.as_str(), "-t", "0", "-x"])
-        .arg(format!("-F {ssh_config}"))
-        .args(["-o", out_dir.as_str()])
-        .arg(format!(
-            "cd /root/e3-baseline && PYTHON={python} ./prun-baseline.sh helloworld.py"
-        ));
+    let n = hosts.to_string();
+    let up = cmd!(
+        sh,
+        "{xtask} testnet up {n} --name e3bench --subnet 10.213.250 --dir {bed}"
+    )
+    .ignore_status();
+    let down = cmd!(sh, "{xtask} testnet down --name e3bench --dir {bed}")
+        .ignore_status()
+        .quiet();
+    let e3 = cmd!(
+        sh,
+        "{xtask} run helloworld --hosts {hosts_file} --ssh-config {ssh_config} --remote-python {python} --json"
+    )
+    .ignore_status();
+    let (ssh_option, run_there) = (
+        format!("-F {ssh_config}"),
+        format!("cd /root/e3-baseline && PYTHON={python} ./prun-baseline.sh helloworld.py"),
+    );
+    let baseline_sync = cmd!(
+        sh,
+        "{prsync} -h {hosts_file} -p 4 -z -a -r -S {ssh_option} {staging}/ /root/e3-baseline"
+    )
+    .ignore_status();
+    let baseline_run = cmd!(
+        sh,
+        "{pssh} -h {hosts_file} -t 0 -x {ssh_option} -o {out_dir} {run_there}"
+    )
+    .ignore_status();
     if dry_run {
         for cmd in [&up, &e3, &baseline_sync, &baseline_run, &down] {
             println!("{cmd}");
@@ -251,8 +263,8 @@ fn remote(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<(
         return Ok(());
     }
     // Make the Python environment the hosts will use (a local run does it).
-    time_once(&Cmd::new(&xtask).args(["run", "helloworld", "--parties", "1"]))?;
-    let _ = e3_exec::capture(&down);
+    time_once(&cmd!(sh, "{xtask} run helloworld --parties 1").ignore_status())?;
+    let _ = down.output();
     time_once(&up)?;
     let result = (|| {
         // The baseline's folder: the demos, its prun script and the hosts file.
@@ -285,15 +297,16 @@ fn remote(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<(
         for round in 0..=runs {
             let started = now_secs();
             let t = Instant::now();
-            let out = e3_exec::capture(&e3)?;
+            let out = e3.output().map_err(|e| failure(e.to_string()))?;
             let wall = t.elapsed().as_secs_f64();
-            if !out.end.success() {
+            if !out.status.success() {
                 return Err(failure(format!(
                     "e3's run failed ({}):\n{}",
-                    out.end, out.stderr
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
                 )));
             }
-            let summary: serde_json::Value = serde_json::from_str(&out.stdout)
+            let summary: serde_json::Value = serde_json::from_slice(&out.stdout)
                 .map_err(|e| failure(format!("e3 printed no summary: {e}")))?;
             let logs: Vec<String> = summary["parties"]
                 .as_array()
@@ -356,7 +369,7 @@ fn remote(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<(
         eprintln!("bench: wrote {DOC}");
         Ok(())
     })();
-    let _ = e3_exec::capture(&down);
+    let _ = down.output();
     let _ = std::fs::remove_dir_all(&staging);
     let _ = std::fs::remove_dir_all(&out_dir);
     result
@@ -401,16 +414,20 @@ fn now_utc() -> String {
 }
 
 /// Wall time of one run; a failed run is an error (it would skew the figures).
-fn time_once(cmd: &Cmd) -> Result<f64> {
+/// `cmd` is made with `ignore_status`, so that a failure can show its stderr.
+fn time_once(cmd: &Cmd<'_>) -> Result<f64> {
     let start = Instant::now();
-    let out = e3_exec::capture(cmd)?;
+    let out = cmd
+        .output()
+        .map_err(|e| failure(format!("`{cmd}` failed: {e}")))?;
     let secs = start.elapsed().as_secs_f64();
-    if !out.end.success() {
-        let tail: Vec<&str> = out.stderr.lines().rev().take(10).collect();
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
         return Err(failure(format!(
             "`{cmd}` failed ({}):\n{}",
-            out.end,
+            out.status,
             tail.join("\n")
         )));
     }
