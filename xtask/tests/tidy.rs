@@ -119,3 +119,55 @@ fn formatting() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// The layers of docs/design.md: a crate depends only on crates in lower
+/// layers, so the arrows between them point one way.
+#[test]
+fn crates_depend_only_on_lower_layers() {
+    let layers: &[(&str, u32)] = &[
+        ("e3-plan", 0),
+        ("e3-inventory", 1),
+        ("e3-exec", 1),
+        ("e3-ssh", 2),
+        ("prun", 2),
+        ("e3-run", 3),
+        ("xtask", 4),
+    ];
+    let layer = |name: &str| layers.iter().find(|(n, _)| *n == name).map(|(_, l)| *l);
+    let root = root();
+    let mut manifests: Vec<PathBuf> = std::fs::read_dir(root.join("crates"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("Cargo.toml"))
+        .collect();
+    manifests.push(root.join("xtask/Cargo.toml"));
+    let mut wrong = Vec::new();
+    for manifest in manifests {
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let name = text
+            .lines()
+            .find_map(|l| l.strip_prefix("name = "))
+            .unwrap()
+            .trim_matches('"');
+        let Some(own) = layer(name) else {
+            wrong.push(format!("{name}: not in docs/design.md's layers"));
+            continue;
+        };
+        // The [dependencies] section only: tests may use anything.
+        let deps = text
+            .split("[dependencies]")
+            .nth(1)
+            .unwrap_or("")
+            .split("\n[")
+            .next()
+            .unwrap();
+        for dep in deps.lines().filter_map(|l| l.split('.').next()) {
+            if let Some(theirs) = layer(dep.trim())
+                && theirs >= own
+            {
+                wrong.push(format!("{name} (layer {own}) uses {dep} (layer {theirs})"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
