@@ -1,5 +1,6 @@
-//! `cargo xtask testnet up N` / `down`: real hosts on this machine, for tests
-//! and for rehearsing a multi-host run before paying for droplets.
+//! A local testbed: real hosts on this machine, for tests and for
+//! rehearsing a multi-host run before paying for droplets (`cargo xtask
+//! testnet up N` / `down`).
 //!
 //! Each host is a network namespace on a private bridge with its own
 //! address, its own hostname (UTS namespace), its own `/root` (mount
@@ -7,19 +8,19 @@
 //! test host, and its own sshd. The testbed's folder holds the client key,
 //! an ssh config and `hosts.pssh`. Every address is in one private /24 that
 //! the bridge owns; nothing is routed anywhere else.
+//!
+//! Making and removing one needs root; [`plan_up`] and [`plan_down`] say
+//! what [`up`] and [`down`] do, as plans.
 
+use std::fmt;
 use std::net::{Ipv4Addr, SocketAddrV4, TcpStream};
 use std::os::unix::fs::MetadataExt;
 use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
+use e3_exec::ExecError;
 use e3_plan::{Cmd, Plan, Step, quote};
 use serde_json::json;
-
-use crate::cli::{TestnetAction, TestnetArgs};
-use crate::error::{Result, failure, usage};
-use crate::paths::{current_dir, relative_to};
-use crate::tools;
 
 /// A testbed's names and addresses.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,7 +38,8 @@ impl Testnet {
         format!("{}-h{i}", self.name)
     }
 
-    fn bridge(&self) -> String {
+    /// The bridge every host's link is on.
+    pub fn bridge(&self) -> String {
         format!("{}-br", self.name)
     }
 
@@ -72,45 +74,78 @@ pub struct Tools {
     pub unshare: Utf8PathBuf,
 }
 
-pub fn run(root: &Utf8Path, dry_run: bool, args: &TestnetArgs) -> Result<()> {
-    match &args.action {
-        TestnetAction::Up {
-            hosts,
-            name,
-            subnet,
-            dir,
-        } => {
-            let testnet = Testnet {
-                name: check_name(name)?,
-                subnet: parse_subnet(subnet)?,
-                hosts: *hosts,
-                dir: testnet_dir(root, name, dir.as_deref())?,
-            };
-            if !(1..=250).contains(hosts) {
-                return Err(usage(format!("a testbed has 1 to 250 hosts, not {hosts}")));
+/// Why a testbed could not be made or removed.
+#[derive(Debug)]
+pub enum TestnetError {
+    /// Not a testbed name: 1 to 8 of a-z and 0-9, starting with a letter.
+    BadName { name: String },
+    /// Not the first three octets of a private /24.
+    BadSubnet { text: String },
+    /// Another interface of this machine has an address in the /24.
+    SubnetInUse { subnet: [u8; 3], iface: String },
+    /// A testbed of this name exists.
+    AlreadyUp { name: String },
+    /// A step of making it failed; `sshd_said` is the first host's sshd log.
+    Making {
+        name: String,
+        message: String,
+        sshd_said: Option<String>,
+    },
+    /// A host's sshd did not listen in time.
+    SshdDidNotStart {
+        host: String,
+        addr: SocketAddrV4,
+        sshd_said: Option<String>,
+    },
+    /// Taking it down left these things behind.
+    LeftBehind { name: String, failed: Vec<String> },
+    /// A look at this machine's state (`ip ...`) failed.
+    Exec(ExecError),
+}
+
+impl fmt::Display for TestnetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TestnetError::BadName { name } => write!(
+                f,
+                "testbed name `{name}`: use 1 to 8 of a-z and 0-9, starting with a letter"
+            ),
+            TestnetError::BadSubnet { text } => write!(
+                f,
+                "`{text}` is not the first three octets of a private /24, like 10.213.7"
+            ),
+            TestnetError::SubnetInUse {
+                subnet: [a, b, c],
+                iface,
+            } => write!(f, "subnet {a}.{b}.{c}.0/24 is already in use (on {iface})"),
+            TestnetError::AlreadyUp { name } => write!(f, "a testbed named `{name}` is already up"),
+            TestnetError::Making { name, message, .. } => {
+                write!(f, "making testbed `{name}` failed: {message}")
             }
-            up(root, dry_run, &testnet)
-        }
-        TestnetAction::Down { name, dir } => {
-            let name = check_name(name)?;
-            down(
-                root,
-                dry_run,
-                &name,
-                &testnet_dir(root, &name, dir.as_deref())?,
-            )
+            TestnetError::SshdDidNotStart { host, addr, .. } => {
+                write!(f, "sshd on {host} ({addr}) did not start")
+            }
+            TestnetError::LeftBehind { name, failed } => write!(
+                f,
+                "taking testbed `{name}` down left things behind:\n  {}",
+                failed.join("\n  ")
+            ),
+            TestnetError::Exec(err) => write!(f, "{err}"),
         }
     }
 }
 
-fn testnet_dir(root: &Utf8Path, name: &str, dir: Option<&str>) -> Result<Utf8PathBuf> {
-    Ok(match dir {
-        Some(dir) => current_dir()?.join(dir),
-        None => root.join(".e3/testnet").join(name),
-    })
+impl std::error::Error for TestnetError {}
+
+impl From<ExecError> for TestnetError {
+    fn from(err: ExecError) -> TestnetError {
+        TestnetError::Exec(err)
+    }
 }
 
-fn check_name(name: &str) -> Result<String> {
+/// A testbed's name: 1 to 8 of a-z and 0-9, starting with a letter (it
+/// prefixes namespaces and links, whose names are short).
+pub fn check_name(name: &str) -> Result<String, TestnetError> {
     let ok = (1..=8).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
@@ -119,22 +154,21 @@ fn check_name(name: &str) -> Result<String> {
     if ok {
         Ok(name.to_string())
     } else {
-        Err(usage(format!(
-            "testbed name `{name}`: use 1 to 8 of a-z and 0-9, starting with a letter"
-        )))
+        Err(TestnetError::BadName {
+            name: name.to_string(),
+        })
     }
 }
 
-fn parse_subnet(text: &str) -> Result<[u8; 3]> {
-    let bad = || {
-        usage(format!(
-            "--subnet `{text}`: give the first three octets of a private /24, like 10.213.7"
-        ))
+/// `10.213.7`: the first three octets of a private /24.
+pub fn parse_subnet(text: &str) -> Result<[u8; 3], TestnetError> {
+    let bad = || TestnetError::BadSubnet {
+        text: text.to_string(),
     };
     let parts: Vec<u8> = text
         .split('.')
         .map(|p| p.parse().map_err(|_| bad()))
-        .collect::<Result<_>>()?;
+        .collect::<Result<_, _>>()?;
     let [a, b, c] = parts[..] else {
         return Err(bad());
     };
@@ -145,53 +179,15 @@ fn parse_subnet(text: &str) -> Result<[u8; 3]> {
     Ok([a, b, c])
 }
 
-fn require_root(what: &str) -> Result<()> {
-    let uid = std::fs::metadata("/proc/self")
-        .map(|m| m.uid())
-        .unwrap_or(u32::MAX);
-    if uid == 0 {
-        Ok(())
-    } else {
-        Err(usage(format!(
-            "`testnet {what}` needs root: it creates network namespaces"
-        ))
-        .hint("run it with sudo"))
-    }
+/// Whether e3 runs as root, as making network namespaces needs.
+pub fn is_root() -> bool {
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
-fn find_tools() -> Result<Tools> {
-    Ok(Tools {
-        ip: tools::require(
-            "ip",
-            "install iproute2 (Debian/Ubuntu: `apt-get install iproute2`)",
-        )?,
-        sshd: tools::find("sshd")
-            .or_else(|_| tools::find("/usr/sbin/sshd"))
-            .map_err(|_| {
-                usage("`sshd` was not found").hint(
-                    "install OpenSSH's server (Debian/Ubuntu: `apt-get install openssh-server`)",
-                )
-            })?,
-        ssh_keygen: tools::require(
-            "ssh-keygen",
-            "install OpenSSH (Debian/Ubuntu: `apt-get install openssh-client`)",
-        )?,
-        unshare: tools::require(
-            "unshare",
-            "install util-linux (Debian/Ubuntu: `apt-get install util-linux`)",
-        )?,
-    })
-}
-
-fn up(root: &Utf8Path, dry_run: bool, testnet: &Testnet) -> Result<()> {
-    let tools = find_tools()?;
-    let keep_pyenv = Utf8Path::new("/root/.pyenv").is_dir();
-    let plan = plan_up(testnet, &tools, keep_pyenv);
-    if dry_run {
-        print!("{}", plan.render());
-        return Ok(());
-    }
-    require_root("up")?;
+/// Makes the testbed of [`plan_up`] and waits until every host's sshd
+/// listens. On failure the caller takes down what was made ([`down`]); the
+/// error carries what sshd logged, which goes with the testbed's folder.
+pub fn up(testnet: &Testnet, tools: &Tools, keep_pyenv: bool) -> Result<(), TestnetError> {
     let [a, b, c] = testnet.subnet;
     let in_use = e3_exec::output_of(
         None,
@@ -202,74 +198,50 @@ fn up(root: &Utf8Path, dry_run: bool, testnet: &Testnet) -> Result<()> {
         .find(|l| l.contains(&format!(" {a}.{b}.{c}.")))
     {
         let iface = line.split_whitespace().nth(1).unwrap_or("?");
-        return Err(usage(format!(
-            "subnet {a}.{b}.{c}.0/24 is already in use (on {iface})"
-        ))
-        .hint("choose another --subnet, or `cargo xtask testnet down` the testbed that has it"));
+        return Err(TestnetError::SubnetInUse {
+            subnet: testnet.subnet,
+            iface: iface.to_string(),
+        });
     }
     let namespaces = e3_exec::output_of(None, &Cmd::new(&tools.ip).args(["netns", "list"]))?;
     if namespaces
         .lines()
         .any(|l| l.split_whitespace().next() == Some(&testnet.host(1)))
     {
-        return Err(
-            usage(format!("a testbed named `{}` is already up", testnet.name)).hint(format!(
-                "`cargo xtask testnet down --name {}` first, or choose another --name",
-                testnet.name
-            )),
-        );
-    }
-    let made = e3_exec::run_plan(&plan, |_| {})
-        .map_err(|err| {
-            failure(format!(
-                "making testbed `{}` failed: {}",
-                testnet.name, err.message
-            ))
-        })
-        .and_then(|()| wait_for_sshd(testnet));
-    if let Err(err) = made {
-        // Leave nothing half-made behind; the sshd log goes with it, so say what it said.
-        let log = (1..=testnet.hosts)
-            .filter_map(|i| std::fs::read_to_string(testnet.host_dir(i).join("sshd.log")).ok())
-            .find(|log| !log.trim().is_empty());
-        let _ = down(root, false, &testnet.name, &testnet.dir);
-        return Err(match log {
-            Some(log) => err.hint(format!("sshd said: {}", log.trim())),
-            None => err,
+        return Err(TestnetError::AlreadyUp {
+            name: testnet.name.clone(),
         });
     }
-    let rel = |p: Utf8PathBuf| relative_to(root, &p);
-    println!(
-        "testnet {}: {} hosts ({}-h1 .. {}) on {}.0/24, bridge {}",
-        testnet.name,
-        testnet.hosts,
-        testnet.name,
-        testnet.host(testnet.hosts),
-        format_args!("{a}.{b}.{c}"),
-        testnet.bridge()
-    );
-    println!("  hosts file: {}", rel(testnet.hosts_path()));
-    println!("  ssh config: {}", rel(testnet.ssh_config_path()));
-    println!(
-        "try:  cargo xtask run secretsanta --hosts {} --ssh-config {} --remote-python {}",
-        rel(testnet.hosts_path()),
-        rel(testnet.ssh_config_path()),
-        root.join(e3_run::python::VENV_DIR).join("bin/python")
-    );
-    println!("down: cargo xtask testnet down --name {}", testnet.name);
-    Ok(())
+    let sshd_said = || {
+        (1..=testnet.hosts)
+            .filter_map(|i| std::fs::read_to_string(testnet.host_dir(i).join("sshd.log")).ok())
+            .map(|log| log.trim().to_string())
+            .find(|log| !log.is_empty())
+    };
+    let plan = plan_up(testnet, tools, keep_pyenv);
+    if let Err(err) = e3_exec::run_plan(&plan, |_| {}) {
+        return Err(TestnetError::Making {
+            name: testnet.name.clone(),
+            message: err.message,
+            sshd_said: sshd_said(),
+        });
+    }
+    wait_for_sshd(testnet).map_err(|(host, addr)| TestnetError::SshdDidNotStart {
+        host,
+        addr,
+        sshd_said: sshd_said(),
+    })
 }
 
-fn wait_for_sshd(testnet: &Testnet) -> Result<()> {
+/// Waits up to 10 s for every host's sshd to listen; the first that does
+/// not, with its address.
+fn wait_for_sshd(testnet: &Testnet) -> Result<(), (String, SocketAddrV4)> {
     let deadline = Instant::now() + Duration::from_secs(10);
     for i in 1..=testnet.hosts {
         let addr = SocketAddrV4::new(testnet.address(i), 22);
         while TcpStream::connect_timeout(&addr.into(), Duration::from_millis(200)).is_err() {
             if Instant::now() > deadline {
-                return Err(failure(format!(
-                    "sshd on {} ({addr}) did not start",
-                    testnet.host(i)
-                )));
+                return Err((testnet.host(i), addr));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -425,20 +397,20 @@ fn sshd_config(t: &Testnet, i: usize) -> String {
     )
 }
 
-/// Removes everything `up` made: processes in the hosts' namespaces, the
-/// namespaces (and with them their links), the bridge, the folder. Goes on
-/// past what is already gone.
-fn down(root: &Utf8Path, dry_run: bool, name: &str, dir: &Utf8Path) -> Result<()> {
-    let ip = tools::require(
-        "ip",
-        "install iproute2 (Debian/Ubuntu: `apt-get install iproute2`)",
-    )?;
-    if !dry_run {
-        require_root("down")?;
-    }
+/// What a testbed has on this machine now: its namespaces, the processes
+/// in them, and whether its bridge exists. Nothing found is an empty survey.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Survey {
+    pub namespaces: Vec<String>,
+    pub pids: Vec<String>,
+    pub bridge_exists: bool,
+}
+
+/// Looks for what testbed `name` has on this machine.
+pub fn survey(ip: &Utf8Path, name: &str) -> Survey {
     let prefix = format!("{name}-h");
     let listed =
-        e3_exec::output_of(None, &Cmd::new(&ip).args(["netns", "list"])).unwrap_or_default();
+        e3_exec::output_of(None, &Cmd::new(ip).args(["netns", "list"])).unwrap_or_default();
     let namespaces: Vec<String> = listed
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -450,18 +422,25 @@ fn down(root: &Utf8Path, dry_run: bool, name: &str, dir: &Utf8Path) -> Result<()
         .collect();
     let mut pids = Vec::new();
     for ns in &namespaces {
-        let out = e3_exec::output_of(None, &Cmd::new(&ip).args(["netns", "pids", ns]))
-            .unwrap_or_default();
+        let out =
+            e3_exec::output_of(None, &Cmd::new(ip).args(["netns", "pids", ns])).unwrap_or_default();
         pids.extend(out.split_whitespace().map(str::to_string));
     }
     let bridge_exists = Utf8Path::new("/sys/class/net")
         .join(format!("{name}-br"))
         .exists();
-    let plan = plan_down(&ip, name, &namespaces, &pids, bridge_exists, dir);
-    if dry_run {
-        print!("{}", plan.render());
-        return Ok(());
+    Survey {
+        namespaces,
+        pids,
+        bridge_exists,
     }
+}
+
+/// Removes everything `up` made, by running [`plan_down`]'s plan: processes
+/// in the hosts' namespaces, the namespaces (and with them their links), the
+/// bridge, the folder. Goes on past what is already gone, and says at the
+/// end what it could not remove.
+pub fn down(name: &str, plan: &Plan) -> Result<(), TestnetError> {
     let mut failed = Vec::new();
     for step in &plan.steps {
         if let Step::Run(cmd) = step
@@ -471,37 +450,25 @@ fn down(root: &Utf8Path, dry_run: bool, name: &str, dir: &Utf8Path) -> Result<()
         }
     }
     if failed.is_empty() {
-        println!(
-            "testnet {name}: down ({} namespaces, {} processes removed; {} deleted)",
-            namespaces.len(),
-            pids.len(),
-            relative_to(root, dir)
-        );
         Ok(())
     } else {
-        Err(failure(format!(
-            "taking testbed `{name}` down left things behind:\n  {}",
-            failed.join("\n  ")
-        )))
+        Err(TestnetError::LeftBehind {
+            name: name.to_string(),
+            failed,
+        })
     }
 }
 
-pub fn plan_down(
-    ip: &Utf8Path,
-    name: &str,
-    namespaces: &[String],
-    pids: &[String],
-    bridge_exists: bool,
-    dir: &Utf8Path,
-) -> Plan {
+/// What [`down`] runs for a testbed of which `survey` found what is left.
+pub fn plan_down(ip: &Utf8Path, name: &str, survey: &Survey, dir: &Utf8Path) -> Plan {
     let mut plan = Plan::default();
-    if !pids.is_empty() {
-        plan.push(Step::Run(Cmd::new("kill").arg("-KILL").args(pids)));
+    if !survey.pids.is_empty() {
+        plan.push(Step::Run(Cmd::new("kill").arg("-KILL").args(&survey.pids)));
     }
-    for ns in namespaces {
+    for ns in &survey.namespaces {
         plan.push(Step::Run(Cmd::new(ip).args(["netns", "del", ns])));
     }
-    if bridge_exists {
+    if survey.bridge_exists {
         plan.push(Step::Run(Cmd::new(ip).args([
             "link",
             "del",
@@ -538,14 +505,15 @@ mod tests {
 
     #[test]
     fn down_plan() {
-        let pids = ["101".to_string(), "102".into()];
-        let namespaces = ["e3t-h1".to_string(), "e3t-h2".into()];
+        let survey = Survey {
+            namespaces: vec!["e3t-h1".to_string(), "e3t-h2".into()],
+            pids: vec!["101".to_string(), "102".into()],
+            bridge_exists: true,
+        };
         let plan = plan_down(
             "/usr/sbin/ip".into(),
             "e3t",
-            &namespaces,
-            &pids,
-            true,
+            &survey,
             "/e3/.e3/testnet/e3t".into(),
         );
         insta::assert_snapshot!(plan.render(), @r"
