@@ -7,7 +7,9 @@ use std::process::Output;
 
 use common::{root, text};
 
-const FIXTURES: &str = "xtask/tests/fixtures/hosts";
+/// e3-inventory's fixtures: a Terraform output, extra hosts, and the files
+/// e3 makes from them.
+const FIXTURES: &str = "crates/e3-inventory/tests/fixtures/hosts";
 
 fn xtask(args: &[&str]) -> Output {
     common::run(args)

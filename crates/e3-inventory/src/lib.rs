@@ -7,7 +7,10 @@
 //!   `hosts-pssh` and `hosts-colmena` hold the two above.
 //!
 //! Everything here is pure: text in, values or text out. Errors name the
-//! file and the line.
+//! file and the line. [`files`] makes the two files e3 writes from
+//! Terraform's output.
+
+pub mod files;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -103,7 +106,11 @@ pub struct InventoryError {
 }
 
 impl InventoryError {
-    fn new(source: &str, line: Option<usize>, message: impl Into<String>) -> InventoryError {
+    pub(crate) fn new(
+        source: &str,
+        line: Option<usize>,
+        message: impl Into<String>,
+    ) -> InventoryError {
         InventoryError {
             source: source.to_string(),
             line,

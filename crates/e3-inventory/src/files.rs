@@ -1,0 +1,116 @@
+//! The two host files of a testbed, as e3 writes them at the workspace
+//! root: `hosts.pssh` (party order) and Colmena's `hosts.json`, made from
+//! Terraform's output and any hosts Terraform does not manage.
+
+use crate::{Inventory, InventoryError};
+
+pub const HOSTS_JSON: &str = "hosts.json";
+pub const HOSTS_PSSH: &str = "hosts.pssh";
+
+/// The two files' contents and the inventory they describe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostFiles {
+    pub inventory: Inventory,
+    pub json: String,
+    pub pssh: String,
+}
+
+/// Terraform's `output -json` document (named `source` in errors) and the
+/// extra hosts (with the name their errors give them) to the files'
+/// contents. No IO.
+pub fn host_files(
+    document: &str,
+    source: &str,
+    extra: Option<(Inventory, &str)>,
+) -> Result<HostFiles, InventoryError> {
+    let provisioned = Inventory::from_terraform_output(document, source)?;
+    let inventory = match extra {
+        Some((extra, extra_source)) => provisioned.merge(extra, extra_source)?,
+        None => provisioned,
+    };
+    if inventory.hosts.is_empty() {
+        return Err(InventoryError::new(
+            source,
+            None,
+            "no hosts (are the node counts all zero?)",
+        ));
+    }
+    let pssh = format!(
+        "# Written by `cargo xtask hosts` from Terraform's output; party i is the i-th host.\n\
+         # Edit the extra hosts file (--extra) instead of this one.\n{}",
+        inventory.to_pssh()
+    );
+    Ok(HostFiles {
+        json: inventory.to_colmena_json(),
+        pssh,
+        inventory,
+    })
+}
+
+/// index, host, user, port, region, platform: one line per host.
+pub fn host_table(inventory: &Inventory) -> String {
+    let header = ["#", "host", "user", "ssh port", "region", "platform"];
+    let dash = || "-".to_string();
+    let rows: Vec<[String; 6]> = inventory
+        .hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            [
+                i.to_string(),
+                h.name.clone(),
+                h.user.clone().unwrap_or_else(dash),
+                h.port.map_or_else(dash, |p| p.to_string()),
+                h.region.clone().unwrap_or_else(dash),
+                h.platform.clone().unwrap_or_else(dash),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    let line = |cells: &[String]| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        parts.join("  ").trim_end().to_string()
+    };
+    let mut out = line(&header.map(String::from));
+    for row in &rows {
+        out.push('\n');
+        out.push_str(&line(row));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = include_str!("../tests/fixtures/hosts/terraform-output.json");
+    const EXTRA: &str = include_str!("../tests/fixtures/hosts/extra.pssh");
+
+    #[test]
+    fn files_from_a_realistic_terraform_output() {
+        let extra = Inventory::from_pssh(EXTRA, "extra.pssh").unwrap();
+        let files = host_files(DOC, "terraform-output.json", Some((extra, "--extra"))).unwrap();
+        insta::assert_snapshot!("hosts.pssh", files.pssh);
+        insta::assert_snapshot!("hosts.json", files.json);
+        insta::assert_snapshot!("host_table", host_table(&files.inventory));
+    }
+
+    #[test]
+    fn no_hosts_is_an_error() {
+        let doc = r#"{"hosts-pssh": {"sensitive": false, "type": "string", "value": ""}}"#;
+        let err = host_files(doc, "out.json", None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "out.json: no hosts (are the node counts all zero?)"
+        );
+    }
+}
