@@ -26,30 +26,41 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The Rust files under `dir`, each with its path relative to the
+/// workspace root and its code before any `#[cfg(test)]` (unit tests at the
+/// end of a file may do what the code may not).
+fn code_under(dir: &Path) -> Vec<(String, String)> {
+    let root = root();
+    let mut files = Vec::new();
+    rust_files(dir, &mut files);
+    files
+        .into_iter()
+        .map(|file| {
+            let rel = file
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let text = std::fs::read_to_string(&file).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap().to_string();
+            (rel, code)
+        })
+        .collect()
+}
+
 /// Planning is pure: only the executor (crates/e3-exec) starts processes.
 /// Tests and the host-side `prun` binary (which execs its program) may too,
 /// and the bench task, which times whole commands with xshell (and only so).
 #[test]
 fn only_the_executor_starts_processes() {
-    let root = root();
-    let mut files = Vec::new();
-    rust_files(&root, &mut files);
     let mut offenders = Vec::new();
-    for file in files {
-        let rel = file
-            .strip_prefix(&root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+    for (rel, code) in code_under(&root()) {
         let allowed = rel.starts_with("crates/e3-exec/")
             || rel.contains("/tests/")
             || rel.starts_with("crates/prun/src/bin/");
         if allowed {
             continue;
         }
-        let text = std::fs::read_to_string(&file).unwrap();
-        // Unit tests at the end of a file may start processes.
-        let code = text.split("#[cfg(test)]").next().unwrap();
         for needle in ["process::Command", "Command::new(", "duct::", "xshell::"] {
             let bench_shell = rel == "xtask/src/tasks/bench.rs" && needle == "xshell::";
             if code.contains(needle) && !bench_shell {
@@ -68,21 +79,11 @@ fn only_the_executor_starts_processes() {
 /// `prun` binary is a command-line program of its own.
 #[test]
 fn libraries_know_no_flags_and_print_nothing() {
-    let root = root();
-    let mut files = Vec::new();
-    rust_files(&root.join("crates"), &mut files);
     let mut offenders = Vec::new();
-    for file in files {
-        let rel = file
-            .strip_prefix(&root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+    for (rel, code) in code_under(&root().join("crates")) {
         if rel.contains("/tests/") || rel.contains("/src/bin/") {
             continue;
         }
-        let text = std::fs::read_to_string(&file).unwrap();
-        let code = text.split("#[cfg(test)]").next().unwrap();
         for needle in [
             "clap::",
             "println!",
