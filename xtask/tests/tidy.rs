@@ -129,6 +129,7 @@ fn crates_depend_only_on_lower_layers() {
         ("e3-plan", 0),
         ("e3-inventory", 1),
         ("e3-exec", 1),
+        ("e3-nix", 1),
         ("e3-testnet", 2),
         ("e3-ssh", 2),
         ("prun", 2),
