@@ -131,6 +131,7 @@ fn crates_depend_only_on_lower_layers() {
         ("e3-exec", 1),
         ("e3-nix", 1),
         ("e3-testnet", 2),
+        ("e3-doctor", 2),
         ("e3-ssh", 2),
         ("prun", 2),
         ("e3-run", 3),

@@ -1,0 +1,453 @@
+//! What e3 needs on this machine, checked: every tool it drives (found or
+//! not, and its version), aarch64 emulation for the Raspberry Pi image,
+//! e3's Python environment, and which secrets are set (by name only: a
+//! value is never read into the report). For each missing piece: which
+//! tasks it blocks and how to get it.
+//!
+//! [`examine`] is pure over a [`Probe`] (which finds tools, asks their
+//! versions and looks at the environment), so tests feed it fakes.
+
+use camino::{Utf8Path, Utf8PathBuf};
+use e3_nix::binfmt::Verdict;
+use serde_json::json;
+
+/// How the doctor learns about this machine.
+pub trait Probe {
+    /// The tool's path on PATH.
+    fn find(&self, name: &str) -> Option<Utf8PathBuf>;
+    /// The first line the program printed for `args` (stdout, else stderr).
+    fn version(&self, program: &Utf8Path, args: &[&str]) -> Option<String>;
+    /// Whether the environment variable is set and not empty.
+    fn is_set(&self, name: &str) -> bool;
+}
+
+/// e3's own Python environment (`.e3/venv`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PythonEnv {
+    UpToDate,
+    /// Made (again) by the next local run: the pins or the interpreter changed.
+    WillBeMade,
+    /// It cannot be made: python3 is missing or unfit.
+    CannotBeMade,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Tool,
+    Setting,
+    Secret,
+}
+
+/// One line of the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    pub name: String,
+    pub kind: Kind,
+    pub ok: bool,
+    /// The version, the state, or what is wrong.
+    pub detail: String,
+    /// The tasks that cannot work without it.
+    pub blocks: Vec<&'static str>,
+    /// How to get it, when it is missing.
+    pub fix: Option<String>,
+    /// Local runs (`cargo xtask run`) need it.
+    pub local: bool,
+}
+
+/// A tool e3 drives: its names on PATH (the first found counts), how to
+/// ask its version, what it blocks and how to get it.
+struct Tool {
+    name: &'static str,
+    commands: &'static [&'static str],
+    version_args: &'static [&'static str],
+    blocks: &'static [&'static str],
+    local: bool,
+    install: &'static str,
+}
+
+const TOOLS: &[Tool] = &[
+    Tool {
+        name: "python3",
+        commands: &["python3"],
+        version_args: &["--version"],
+        blocks: &["run", "bench"],
+        local: true,
+        install: "install Python 3.10 or newer with its venv module (Debian/Ubuntu: `apt-get install python3 python3-venv`)",
+    },
+    Tool {
+        name: "nix",
+        commands: &["nix"],
+        version_args: &["--version"],
+        blocks: &["image", "deploy"],
+        local: false,
+        install: "install Nix (https://nixos.org/download; Debian/Ubuntu: `apt-get install nix-bin`)",
+    },
+    Tool {
+        name: "terraform or tofu",
+        commands: &["terraform", "tofu"],
+        version_args: &["version"],
+        blocks: &["hosts", "deploy", "destroy"],
+        local: false,
+        install: "`nix develop` (terraform with e3's providers), or https://developer.hashicorp.com/terraform/install",
+    },
+    Tool {
+        name: "colmena",
+        commands: &["colmena"],
+        version_args: &["--version"],
+        blocks: &["deploy"],
+        local: false,
+        install: "`nix develop` (nixpkgs' colmena; the crates.io crate of that name is another project)",
+    },
+    Tool {
+        name: "ssh",
+        commands: &["ssh"],
+        version_args: &["-V"],
+        blocks: &["run --hosts", "sync", "deploy"],
+        local: false,
+        install: "install OpenSSH's client (Debian/Ubuntu: `apt-get install openssh-client`)",
+    },
+    Tool {
+        name: "rsync",
+        commands: &["rsync"],
+        version_args: &["--version"],
+        blocks: &["run --hosts", "sync"],
+        local: false,
+        install: "install rsync (Debian/Ubuntu: `apt-get install rsync`)",
+    },
+];
+
+/// The secrets e3 reads, by the variables that hold them: the first name
+/// is the one to set, the others are also read.
+const SECRETS: &[(&[&str], &[&str], &str)] = &[
+    (
+        &["DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN"],
+        &["deploy", "destroy"],
+        "a DigitalOcean API token with write scope (cloud.digitalocean.com > API)",
+    ),
+    (
+        &["SPACES_ACCESS_KEY_ID"],
+        &["deploy"],
+        "a DigitalOcean Spaces access key, to upload the image",
+    ),
+    (
+        &["SPACES_SECRET_ACCESS_KEY"],
+        &["deploy"],
+        "the Spaces access key's secret",
+    ),
+    (
+        &["TAILSCALE_API_KEY"],
+        &["deploy", "destroy", "tailnet"],
+        "a Tailscale API key (admin console > Settings > Keys)",
+    ),
+];
+
+/// The commands the doctor runs to ask versions: what `--dry-run` shows.
+pub fn version_commands(probe: &dyn Probe) -> Vec<String> {
+    TOOLS
+        .iter()
+        .filter_map(|tool| {
+            let (_, path) = find_first(probe, tool.commands)?;
+            Some(format!("{path} {}", tool.version_args.join(" ")))
+        })
+        .collect()
+}
+
+/// The first of `commands` found on PATH, with its path.
+fn find_first(
+    probe: &dyn Probe,
+    commands: &'static [&'static str],
+) -> Option<(&'static str, Utf8PathBuf)> {
+    commands
+        .iter()
+        .find_map(|c| probe.find(c).map(|path| (*c, path)))
+}
+
+/// Every check, in a fixed order: tools, settings, secrets.
+pub fn examine(probe: &dyn Probe, aarch64: &Verdict, python_env: PythonEnv) -> Vec<Check> {
+    let mut checks = Vec::new();
+    for tool in TOOLS {
+        let found = find_first(probe, tool.commands);
+        let (ok, detail) = match &found {
+            Some((command, path)) => {
+                let version = probe
+                    .version(path, tool.version_args)
+                    .unwrap_or_else(|| "version unknown".into());
+                let which = if tool.commands.len() > 1 {
+                    format!("{command}: ")
+                } else {
+                    String::new()
+                };
+                (true, format!("{which}{version}"))
+            }
+            None => (false, "not found on PATH".into()),
+        };
+        checks.push(Check {
+            name: tool.name.into(),
+            kind: Kind::Tool,
+            ok,
+            detail,
+            blocks: tool.blocks.to_vec(),
+            fix: (!ok).then(|| tool.install.to_string()),
+            local: tool.local,
+        });
+    }
+    let (ok, detail, fix) = match python_env {
+        PythonEnv::UpToDate => (true, "up to date with python/requirements.txt", None),
+        PythonEnv::WillBeMade => (true, "made on the next local run (about a minute)", None),
+        PythonEnv::CannotBeMade => (
+            false,
+            "cannot be made without a fit python3",
+            Some("get python3 (above); the next `cargo xtask run` makes it".to_string()),
+        ),
+    };
+    checks.push(Check {
+        name: "python env .e3/venv".into(),
+        kind: Kind::Setting,
+        ok,
+        detail: detail.into(),
+        blocks: vec!["run"],
+        fix,
+        local: true,
+    });
+    checks.push(Check {
+        name: "aarch64 emulation".into(),
+        kind: Kind::Setting,
+        ok: aarch64.ok(),
+        detail: aarch64.summary(),
+        blocks: vec!["image --pi4"],
+        fix: (!aarch64.ok()).then(|| {
+            aarch64
+                .problems
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}: NixOS: {}; Debian/Ubuntu: {}",
+                        p.what, p.nixos, p.debian
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+        local: false,
+    });
+    for (names, blocks, what) in SECRETS {
+        let set = names.iter().find(|n| probe.is_set(n));
+        checks.push(Check {
+            name: names[0].into(),
+            kind: Kind::Secret,
+            ok: set.is_some(),
+            detail: match set {
+                Some(name) if *name != names[0] => format!("set (as {name})"),
+                Some(_) => "set".into(),
+                None => "not set".into(),
+            },
+            blocks: blocks.to_vec(),
+            fix: set
+                .is_none()
+                .then(|| format!("export {}=... : {what}", names[0])),
+            local: false,
+        });
+    }
+    checks
+}
+
+/// Everything local runs need is there.
+pub fn ready_for_local_runs(checks: &[Check]) -> bool {
+    checks.iter().filter(|c| c.local).all(|c| c.ok)
+}
+
+/// The table people read, then how to get each missing piece.
+pub fn table(checks: &[Check]) -> String {
+    let rows: Vec<[String; 4]> = checks
+        .iter()
+        .map(|c| {
+            [
+                c.name.clone(),
+                if c.ok { "ok" } else { "MISSING" }.to_string(),
+                c.detail.clone(),
+                c.blocks.join(", "),
+            ]
+        })
+        .collect();
+    let header = ["check", "state", "version / detail", "needed by"].map(String::from);
+    let mut widths = header.clone().map(|h| h.len());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String; 4]| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        parts.join("  ").trim_end().to_string()
+    };
+    let mut out = line(&header);
+    for row in &rows {
+        out.push('\n');
+        out.push_str(&line(row));
+    }
+    let missing: Vec<&Check> = checks.iter().filter(|c| !c.ok).collect();
+    if !missing.is_empty() {
+        out.push_str("\n\nto get what is missing:");
+        for c in missing {
+            let fix = c.fix.as_deref().unwrap_or("-");
+            out.push_str(&format!(
+                "\n- {} (blocks {}): {}",
+                c.name,
+                c.blocks.join(", "),
+                fix.replace('\n', "\n    ")
+            ));
+        }
+    }
+    out
+}
+
+/// The checks for CI pipelines: the same facts, never a secret's value.
+pub fn to_json(checks: &[Check]) -> serde_json::Value {
+    let list: Vec<serde_json::Value> = checks
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "kind": match c.kind {
+                    Kind::Tool => "tool",
+                    Kind::Setting => "setting",
+                    Kind::Secret => "secret",
+                },
+                "ok": c.ok,
+                "detail": c.detail,
+                "blocks": c.blocks,
+                "fix": c.fix,
+                "needed_for_local_runs": c.local,
+            })
+        })
+        .collect();
+    json!({
+        "ready_for_local_runs": ready_for_local_runs(checks),
+        "checks": list,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use e3_nix::binfmt::check_aarch64;
+    use e3_nix::settings::NixSettings;
+
+    /// A machine with these tools (name, version) and variables set.
+    struct Fake {
+        tools: Vec<(&'static str, &'static str)>,
+        set: Vec<&'static str>,
+    }
+
+    impl Probe for Fake {
+        fn find(&self, name: &str) -> Option<Utf8PathBuf> {
+            self.tools
+                .iter()
+                .any(|(n, _)| *n == name)
+                .then(|| Utf8PathBuf::from(format!("/usr/bin/{name}")))
+        }
+        fn version(&self, program: &Utf8Path, _args: &[&str]) -> Option<String> {
+            let name = program.file_name()?;
+            self.tools
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
+        fn is_set(&self, name: &str) -> bool {
+            self.set.contains(&name)
+        }
+    }
+
+    fn verdict(case: &str) -> Verdict {
+        let root = Utf8Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../e3-nix/tests/fixtures/binfmt")
+            .join(case);
+        check_aarch64(&root, "x86_64", &NixSettings::read(&root, &[], None))
+    }
+
+    #[test]
+    fn everything_there() {
+        let fake = Fake {
+            tools: vec![
+                ("python3", "Python 3.11.7"),
+                ("nix", "nix (Nix) 2.8.0"),
+                ("tofu", "OpenTofu v1.9.0"),
+                ("colmena", "colmena 0.4.0"),
+                (
+                    "ssh",
+                    "OpenSSH_9.2p1 Debian-2+deb12u7, OpenSSL 3.0.17 1 Jul 2025",
+                ),
+                ("rsync", "rsync  version 3.2.7  protocol version 31"),
+            ],
+            set: vec![
+                "DIGITALOCEAN_ACCESS_TOKEN",
+                "SPACES_ACCESS_KEY_ID",
+                "SPACES_SECRET_ACCESS_KEY",
+                "TAILSCALE_API_KEY",
+            ],
+        };
+        let checks = examine(&fake, &verdict("debian-pof"), PythonEnv::UpToDate);
+        assert!(ready_for_local_runs(&checks));
+        assert!(checks.iter().all(|c| c.ok));
+        insta::assert_snapshot!(table(&checks));
+        assert_eq!(
+            version_commands(&fake),
+            [
+                "/usr/bin/python3 --version",
+                "/usr/bin/nix --version",
+                "/usr/bin/tofu version",
+                "/usr/bin/colmena --version",
+                "/usr/bin/ssh -V",
+                "/usr/bin/rsync --version",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_fresh_laptop() {
+        let fake = Fake {
+            tools: vec![("python3", "Python 3.12.3"), ("ssh", "OpenSSH_9.6p1")],
+            set: vec!["TAILSCALE_API_KEY"],
+        };
+        let checks = examine(&fake, &verdict("not-mounted"), PythonEnv::WillBeMade);
+        // Local runs need python3 and the env it makes: they are ready.
+        assert!(ready_for_local_runs(&checks));
+        insta::assert_snapshot!(table(&checks));
+        let json = to_json(&checks);
+        assert_eq!(json["ready_for_local_runs"], true);
+        insta::assert_snapshot!(serde_json::to_string_pretty(&json["checks"][1]).unwrap(), @r#"
+        {
+          "blocks": [
+            "image",
+            "deploy"
+          ],
+          "detail": "not found on PATH",
+          "fix": "install Nix (https://nixos.org/download; Debian/Ubuntu: `apt-get install nix-bin`)",
+          "kind": "tool",
+          "name": "nix",
+          "needed_for_local_runs": false,
+          "ok": false
+        }
+        "#);
+    }
+
+    #[test]
+    fn no_python_means_no_local_runs() {
+        let fake = Fake {
+            tools: vec![],
+            set: vec![],
+        };
+        let checks = examine(&fake, &verdict("debian-pof"), PythonEnv::CannotBeMade);
+        assert!(!ready_for_local_runs(&checks));
+        let missing: Vec<&str> = checks
+            .iter()
+            .filter(|c| c.local && !c.ok)
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(missing, ["python3", "python env .e3/venv"]);
+    }
+}
