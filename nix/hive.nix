@@ -1,0 +1,51 @@
+# The Colmena hive: one node per host in hosts.json, the file `cargo xtask
+# hosts` writes from Terraform's output (an object keyed by host name whose
+# values may hold `targetUser`, `targetPort`, `region` and `platform`).
+# `colmena apply` pushes e3's host configuration to every node;
+# `colmena apply --on @ams3` to the nodes of one region.
+#
+# nixpkgs' colmena (0.4) reads this as the flake's `colmena` output.
+{ nixpkgs, hosts }:
+
+let
+  inherit (nixpkgs) lib;
+
+  platformOf = host: host.platform or "x86_64-linux";
+
+  # The same modules the images are built from, so a deployment changes
+  # nothing that the image did not already have: a droplet's hardware is
+  # DigitalOcean's, an aarch64 host is a Raspberry Pi 4 booted from e3's SD
+  # image. Both import node.nix.
+  platformModules = {
+    x86_64-linux = ./digitalocean.nix;
+    aarch64-linux = ./raspberry-pi-4.nix;
+  };
+
+  node = name: host:
+    let
+      platform = platformOf host;
+      platformModule = platformModules."${platform}" or (throw
+        "hosts.json: host `${name}` has platform `${platform}`; e3's hosts are x86_64-linux (DigitalOcean droplets) or aarch64-linux (Raspberry Pi 4)");
+    in
+    {
+      imports = [ platformModule ];
+      nixpkgs.hostPlatform = platform;
+      deployment = {
+        targetHost = name;
+        # Tags select nodes: `colmena apply --on @<region>`.
+        tags = lib.optional (host ? region) host.region;
+      }
+      // lib.optionalAttrs (host ? targetUser) { inherit (host) targetUser; }
+      // lib.optionalAttrs (host ? targetPort) { inherit (host) targetPort; };
+    };
+in
+lib.mapAttrs node hosts // {
+  meta = {
+    # Colmena needs the pinned nixpkgs spelled out when it reads a flake: an
+    # instantiated package set, as its manual asks. Nodes of another
+    # platform get their own.
+    nixpkgs = nixpkgs.legacyPackages.x86_64-linux;
+    nodeNixpkgs = lib.mapAttrs (_: host: nixpkgs.legacyPackages."${platformOf host}")
+      (lib.filterAttrs (_: host: platformOf host != "x86_64-linux") hosts);
+  };
+}
