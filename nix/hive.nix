@@ -10,8 +10,6 @@
 let
   inherit (nixpkgs) lib;
 
-  platformOf = host: host.platform or "x86_64-linux";
-
   # The same modules the images are built from, so a deployment changes
   # nothing that the image did not already have: a droplet's hardware is
   # DigitalOcean's, an aarch64 host is a Raspberry Pi 4 booted from e3's SD
@@ -21,14 +19,16 @@ let
     aarch64-linux = ./raspberry-pi-4.nix;
   };
 
+  # A host's platform: one e3 has an image for.
+  platformOf = name: host:
+    let platform = host.platform or "x86_64-linux"; in
+    if platformModules ? "${platform}" then platform
+    else throw "hosts.json: host `${name}` has platform `${platform}`; e3's hosts are x86_64-linux (DigitalOcean droplets) or aarch64-linux (Raspberry Pi 4)";
+
   node = name: host:
-    let
-      platform = platformOf host;
-      platformModule = platformModules."${platform}" or (throw
-        "hosts.json: host `${name}` has platform `${platform}`; e3's hosts are x86_64-linux (DigitalOcean droplets) or aarch64-linux (Raspberry Pi 4)");
-    in
+    let platform = platformOf name host; in
     {
-      imports = [ platformModule ];
+      imports = [ platformModules."${platform}" ];
       nixpkgs.hostPlatform = platform;
       deployment = {
         targetHost = name;
@@ -45,7 +45,7 @@ lib.mapAttrs node hosts // {
     # instantiated package set, as its manual asks. Nodes of another
     # platform get their own.
     nixpkgs = nixpkgs.legacyPackages.x86_64-linux;
-    nodeNixpkgs = lib.mapAttrs (_: host: nixpkgs.legacyPackages."${platformOf host}")
-      (lib.filterAttrs (_: host: platformOf host != "x86_64-linux") hosts);
+    nodeNixpkgs = lib.mapAttrs (name: host: nixpkgs.legacyPackages."${platformOf name host}")
+      (lib.filterAttrs (name: host: platformOf name host != "x86_64-linux") hosts);
   };
 }
