@@ -90,7 +90,7 @@ let
           value =
             if isOption sub then mergeOption sub subDefs
             else if isAbove sub && builtins.all builtins.isAttrs subDefs then mergeDefinitions sub subDefs
-            else throw "stub eval-config: `${showPath sub}` is not an option e3 is known to use; check it against nixpkgs, then list it in ${toString ./eval-config.nix}";
+            else throw "stub eval-config: `${showPath sub}` is not an option e3 is known to use; check it against nixpkgs, then list it in xtask/tests/nix/stub-nixpkgs/nixos/lib/eval-config.nix";
         })
       names);
 
