@@ -615,6 +615,33 @@ fn configurations_hold_no_secret_and_no_local_path() {
 }
 
 #[test]
+fn roots_keys_come_from_nix_authorized_keys() {
+    if !have(&["nix"]) {
+        return;
+    }
+    let nix = Nix::new("keys");
+    let flake = nix.flake(None);
+    let keys = [
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEe3TestKeyNotARealOne0000000000000000000 alice@laptop",
+        "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCe3TestKeyNotARealOne bob@desk",
+    ];
+    let file = format!(
+        "# comment\n\n{}\r\n   # indented comment\n  \n{}\n",
+        keys[0], keys[1]
+    );
+    std::fs::write(flake.join("nix/authorized_keys"), file).unwrap();
+    let config = nix
+        .eval(
+            &flake,
+            "nixosConfigurations.digitalocean.config",
+            "c: { keys = c.users.users.root.openssh.authorizedKeys.keys; inherit (c) warnings; }",
+        )
+        .unwrap_or_else(|e| panic!("evaluating the configuration failed:\n{e}"));
+    assert_eq!(config["keys"], json!(keys));
+    assert_eq!(config["warnings"], json!([]));
+}
+
+#[test]
 fn flake_lock_pins_nixos_26_05() {
     let path = root().join("flake.lock");
     let bytes = std::fs::read_to_string(&path).unwrap();
