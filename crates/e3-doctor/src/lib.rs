@@ -63,6 +63,10 @@ struct Tool {
     blocks: &'static [&'static str],
     local: bool,
     install: &'static str,
+    /// A found tool may still be unfit: what is wrong, from its version line.
+    unfit: Option<fn(&str) -> Option<String>>,
+    /// How to get a fit one.
+    upgrade: &'static str,
 }
 
 const TOOLS: &[Tool] = &[
@@ -73,6 +77,8 @@ const TOOLS: &[Tool] = &[
         blocks: &["run", "bench"],
         local: true,
         install: "install Python 3.10 or newer with its venv module (Debian/Ubuntu: `apt-get install python3 python3-venv`)",
+        unfit: None,
+        upgrade: "",
     },
     Tool {
         name: "nix",
@@ -80,7 +86,9 @@ const TOOLS: &[Tool] = &[
         version_args: &["--version"],
         blocks: &["image", "deploy"],
         local: false,
-        install: "install Nix (https://nixos.org/download; Debian/Ubuntu: `apt-get install nix-bin`)",
+        install: e3_nix::INSTALL_NIX,
+        unfit: Some(e3_nix::nix_too_old),
+        upgrade: e3_nix::UPGRADE_NIX,
     },
     Tool {
         name: "terraform or tofu",
@@ -89,6 +97,8 @@ const TOOLS: &[Tool] = &[
         blocks: &["hosts", "deploy", "destroy"],
         local: false,
         install: "`nix develop` (terraform with e3's providers), or https://developer.hashicorp.com/terraform/install",
+        unfit: None,
+        upgrade: "",
     },
     Tool {
         name: "colmena",
@@ -97,6 +107,8 @@ const TOOLS: &[Tool] = &[
         blocks: &["deploy"],
         local: false,
         install: "`nix develop` (nixpkgs' colmena; the crates.io crate of that name is another project)",
+        unfit: None,
+        upgrade: "",
     },
     Tool {
         name: "ssh",
@@ -105,6 +117,8 @@ const TOOLS: &[Tool] = &[
         blocks: &["run --hosts", "sync", "deploy"],
         local: false,
         install: "install OpenSSH's client (Debian/Ubuntu: `apt-get install openssh-client`)",
+        unfit: None,
+        upgrade: "",
     },
     Tool {
         name: "rsync",
@@ -113,6 +127,8 @@ const TOOLS: &[Tool] = &[
         blocks: &["run --hosts", "sync"],
         local: false,
         install: "install rsync (Debian/Ubuntu: `apt-get install rsync`)",
+        unfit: None,
+        upgrade: "",
     },
 ];
 
@@ -167,7 +183,7 @@ pub fn examine(probe: &dyn Probe, aarch64: &Verdict, python_env: PythonEnv) -> V
     let mut checks = Vec::new();
     for tool in TOOLS {
         let found = find_first(probe, tool.commands);
-        let (ok, detail) = match &found {
+        let (ok, detail, fix) = match &found {
             Some((command, path)) => {
                 let version = probe
                     .version(path, tool.version_args)
@@ -177,9 +193,20 @@ pub fn examine(probe: &dyn Probe, aarch64: &Verdict, python_env: PythonEnv) -> V
                 } else {
                     String::new()
                 };
-                (true, format!("{which}{version}"))
+                match tool.unfit.and_then(|unfit| unfit(&version)) {
+                    Some(why) => (
+                        false,
+                        format!("{which}{why}"),
+                        Some(tool.upgrade.to_string()),
+                    ),
+                    None => (true, format!("{which}{version}"), None),
+                }
             }
-            None => (false, "not found on PATH".into()),
+            None => (
+                false,
+                "not found on PATH".into(),
+                Some(tool.install.to_string()),
+            ),
         };
         checks.push(Check {
             name: tool.name.into(),
@@ -187,7 +214,7 @@ pub fn examine(probe: &dyn Probe, aarch64: &Verdict, python_env: PythonEnv) -> V
             ok,
             detail,
             blocks: tool.blocks.to_vec(),
-            fix: (!ok).then(|| tool.install.to_string()),
+            fix,
             local: tool.local,
         });
     }
@@ -374,7 +401,7 @@ mod tests {
         let fake = Fake {
             tools: vec![
                 ("python3", "Python 3.11.7"),
-                ("nix", "nix (Nix) 2.8.0"),
+                ("nix", "nix (Nix) 2.24.9"),
                 ("tofu", "OpenTofu v1.9.0"),
                 ("colmena", "colmena 0.4.0"),
                 (
@@ -414,6 +441,18 @@ mod tests {
             set: vec!["TAILSCALE_API_KEY"],
         };
         let checks = examine(&fake, &verdict("not-mounted"), PythonEnv::WillBeMade);
+        // A Nix too old for the pinned nixpkgs is found, and still missing.
+        let old = Fake {
+            tools: vec![("nix", "nix (Nix) 2.8.0")],
+            set: vec![],
+        };
+        let nix = &examine(&old, &verdict("not-mounted"), PythonEnv::WillBeMade)[1];
+        assert!(!nix.ok);
+        assert_eq!(
+            nix.detail,
+            "Nix 2.8.0 is too old for the pinned nixpkgs, which needs 2.18 or newer"
+        );
+        assert_eq!(nix.fix.as_deref(), Some(e3_nix::UPGRADE_NIX));
         // Local runs need python3 and the env it makes: they are ready.
         assert!(ready_for_local_runs(&checks));
         insta::assert_snapshot!(table(&checks));
