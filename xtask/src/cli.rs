@@ -29,6 +29,10 @@ pub enum Task {
     Testnet(TestnetArgs),
     /// Write hosts.json and hosts.pssh from Terraform's output (and extra hosts)
     Hosts(HostsArgs),
+    /// Build a NixOS image: x86_64 for DigitalOcean (--do) or aarch64 for a Raspberry Pi 4 (--pi4)
+    Image(ImageArgs),
+    /// Check every tool, setting and secret e3 uses, and say what each missing one blocks
+    Doctor(DoctorArgs),
     /// Measure e3 against a baseline and write the figures to docs/benchmarks.md
     Bench(BenchArgs),
 }
@@ -228,6 +232,33 @@ pub struct HostsArgs {
     /// Write nothing; fail if the files on disk differ from what would be written
     #[arg(long)]
     pub check: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["digital_ocean", "pi4"])))]
+pub struct ImageArgs {
+    /// The x86_64 qcow2 image for DigitalOcean droplets
+    #[arg(long = "do")]
+    pub digital_ocean: bool,
+
+    /// The aarch64 SD-card image for a Raspberry Pi 4 (on x86_64: through binfmt/qemu emulation)
+    #[arg(long)]
+    pub pi4: bool,
+
+    /// Folder for the result link and the image record [default: .e3/images]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<String>,
+
+    /// Show nix's build logs
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    /// Print the checks as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

@@ -14,7 +14,7 @@ use camino::Utf8PathBuf;
 use clap::Parser;
 
 use crate::cli::{Cli, Task};
-use crate::tasks::{bench, hosts, run, sync, testnet};
+use crate::tasks::{bench, doctor, hosts, image, run, sync, testnet};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -24,6 +24,8 @@ fn main() -> ExitCode {
         Task::Sync(args) => sync::run(&root, cli.dry_run, args),
         Task::Testnet(args) => testnet::run(&root, cli.dry_run, args),
         Task::Hosts(args) => hosts::run(&root, cli.dry_run, args),
+        Task::Image(args) => image::run(&root, cli.dry_run, args),
+        Task::Doctor(args) => doctor::run(&root, cli.dry_run, args),
         Task::Bench(args) => bench::run(&root, cli.dry_run, args),
     };
     match result {

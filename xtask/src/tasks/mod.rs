@@ -2,7 +2,9 @@
 //! Each reads its flags (from `crate::cli`), calls the libraries and prints.
 
 pub mod bench;
+pub mod doctor;
 pub mod hosts;
+pub mod image;
 pub mod run;
 pub mod sync;
 pub mod testnet;
