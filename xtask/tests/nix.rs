@@ -62,7 +62,7 @@ fn have(tools: &[&str]) -> bool {
         "{reason}; .ci/run installs them"
     );
     eprintln!(
-        "skipped: {reason} (apt-get install nix-bin; cargo install --locked deadnix nixpkgs-fmt)"
+        "skipped: {reason} (apt-get install nix-bin; cargo install --locked deadnix@1.3.1 nixpkgs-fmt@1.3.0)"
     );
     false
 }
