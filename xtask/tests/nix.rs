@@ -69,23 +69,8 @@ fn have(tools: &[&str]) -> bool {
 
 /// Every `.nix` file in the repository, relative to its root.
 fn nix_files() -> Vec<String> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            let name = entry.file_name();
-            if name == "target" || name.to_string_lossy().starts_with('.') {
-                continue;
-            }
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "nix") {
-                out.push(path);
-            }
-        }
-    }
     let root = root();
-    let mut files = Vec::new();
-    walk(&root, &mut files);
+    let files = common::files_ending(&root, "nix");
     let mut files: Vec<String> = files
         .iter()
         .map(|f| {
@@ -318,43 +303,42 @@ fn every_nix_file_parses() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-#[test]
-fn nix_files_pass_deadnix() {
-    if !have(&["deadnix"]) {
+/// Runs `tool ARGS... FILES...` over every `.nix` file; a failure shows
+/// what the tool said after `what`.
+fn check_nix_files(tool: &str, args: &[&str], what: &str) {
+    if !have(&[tool]) {
         return;
     }
     let sh = common::shell();
     let files = nix_files();
-    let out = cmd!(sh, "deadnix --fail {files...}")
+    let out = cmd!(sh, "{tool} {args...} {files...}")
         .ignore_status()
         .quiet()
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "deadnix found unused code (`deadnix --edit FILE` removes it):\n{}{}",
+        "{what}:\n{}{}",
         text(&out.stdout),
         text(&out.stderr)
     );
 }
 
 #[test]
+fn nix_files_pass_deadnix() {
+    check_nix_files(
+        "deadnix",
+        &["--fail"],
+        "deadnix found unused code (`deadnix --edit FILE` removes it)",
+    );
+}
+
+#[test]
 fn nix_files_are_formatted() {
-    if !have(&["nixpkgs-fmt"]) {
-        return;
-    }
-    let sh = common::shell();
-    let files = nix_files();
-    let out = cmd!(sh, "nixpkgs-fmt --check {files...}")
-        .ignore_status()
-        .quiet()
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "Nix files are not formatted; run `nixpkgs-fmt FILE`:\n{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
+    check_nix_files(
+        "nixpkgs-fmt",
+        &["--check"],
+        "Nix files are not formatted; run `nixpkgs-fmt FILE`",
     );
 }
 

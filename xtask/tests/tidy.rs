@@ -1,39 +1,18 @@
 //! Checks of the tree itself, run with every `cargo test`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use xshell::{Shell, cmd};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        if name == "target" || name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
+use common::{root, shell};
+use xshell::cmd;
 
 /// The Rust files under `dir`, each with its path relative to the
 /// workspace root and its code before any `#[cfg(test)]` (unit tests at the
 /// end of a file may do what the code may not).
 fn code_under(dir: &Path) -> Vec<(String, String)> {
     let root = root();
-    let mut files = Vec::new();
-    rust_files(dir, &mut files);
-    files
+    common::files_ending(dir, "rs")
         .into_iter()
         .map(|file| {
             let rel = file
@@ -106,8 +85,7 @@ fn libraries_know_no_flags_and_print_nothing() {
 
 #[test]
 fn formatting() {
-    let sh = Shell::new().unwrap();
-    sh.change_dir(root());
+    let sh = shell();
     let cargo = env!("CARGO");
     let out = cmd!(sh, "{cargo} fmt --all -- --check")
         .ignore_status()

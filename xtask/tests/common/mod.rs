@@ -18,6 +18,29 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The files under `dir` whose names end in `.{extension}`, skipping
+/// `target` and hidden folders, sorted.
+pub fn files_ending(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if name == "target" || name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                walk(&path, extension, out);
+            } else if path.extension().is_some_and(|e| e == extension) {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, extension, &mut files);
+    files.sort();
+    files
+}
+
 /// A shell at the workspace root, for the commands a test runs.
 pub fn shell() -> Shell {
     let sh = Shell::new().expect("a shell in the current directory");
