@@ -1,0 +1,417 @@
+//! Provisioning e3's testbed with Terraform (`terraform/`): what the
+//! researcher asked for ([`Settings`]), the variables e3 hands Terraform
+//! ([`Settings::tfvars`]), where Terraform keeps its state ([`State`]), and
+//! the plans of `deploy` and `destroy` ([`deploy_plan`], [`destroy_plan`]).
+//! Pure: nothing here runs or prints; secrets stay [`Value::secret`]s.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use e3_plan::{Cmd, Plan, Step, Value};
+use serde_json::json;
+
+/// Where e3's Terraform module lives, relative to the workspace root.
+pub const TERRAFORM_DIR: &str = "terraform";
+/// Where deploy keeps what it hands Terraform, relative to the root.
+pub const DEPLOY_DIR: &str = ".e3/deploy";
+/// The variables file, in [`DEPLOY_DIR`]; destroy reuses it.
+pub const TFVARS: &str = "e3.tfvars.json";
+/// The backend file e3 writes into `terraform/` for remote state.
+pub const BACKEND_FILE: &str = "e3_backend.tf";
+
+/// E3's own experiment: the documented example of `--nodes`.
+pub const EXAMPLE_NODES: &str = "ams3=3,sfo3=1,nyc3=1,sgp1=1";
+
+/// What the researcher asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Droplets per region slug.
+    pub nodes: BTreeMap<String, u32>,
+    pub size: String,
+    /// Starts every node's name: `e3--ams3-0-15e53f39`.
+    pub prefix: String,
+    pub image_file: Utf8PathBuf,
+    pub bucket: String,
+    pub spaces_region: String,
+    pub ssh_public_keys: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+/// A `--nodes` value that is not `REGION=COUNT,...`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodesError(pub String);
+
+impl fmt::Display for NodesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `ams3=3,sfo3=1` to a map; a region given twice, a bad slug or count is
+/// an error naming it.
+pub fn parse_nodes(text: &str) -> Result<BTreeMap<String, u32>, NodesError> {
+    let mut nodes = BTreeMap::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let Some((region, count)) = item.split_once('=') else {
+            return Err(NodesError(format!("`{item}` is not REGION=COUNT")));
+        };
+        let region = region.trim();
+        let slug_ok = region.len() == 4
+            && region[..3].bytes().all(|b| b.is_ascii_lowercase())
+            && region[3..].bytes().all(|b| b.is_ascii_digit());
+        if !slug_ok {
+            return Err(NodesError(format!(
+                "`{region}` is not a DigitalOcean region slug (like ams3)"
+            )));
+        }
+        let count: u32 = count
+            .trim()
+            .parse()
+            .map_err(|_| NodesError(format!("`{item}`: the count must be a whole number")))?;
+        if count > 50 {
+            return Err(NodesError(format!("`{item}`: at most 50 nodes per region")));
+        }
+        if nodes.insert(region.to_string(), count).is_some() {
+            return Err(NodesError(format!("region `{region}` is given twice")));
+        }
+    }
+    Ok(nodes)
+}
+
+/// The public keys in `nix/authorized_keys` (the one list both the images
+/// and new droplets use): one a line, `#` comments and blank lines skipped.
+pub fn authorized_keys(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+impl Settings {
+    /// Every node in every region.
+    pub fn node_count(&self) -> u32 {
+        self.nodes.values().sum()
+    }
+
+    /// The regions that have nodes.
+    pub fn regions_in_use(&self) -> Vec<&str> {
+        self.nodes
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(r, _)| r.as_str())
+            .collect()
+    }
+
+    /// The variables of `terraform/variables.tf`, as a `-var-file` JSON.
+    pub fn tfvars(&self) -> serde_json::Value {
+        json!({
+            "nodes": self.nodes,
+            "droplet_size": self.size,
+            "name_prefix": self.prefix,
+            "image_file": self.image_file.as_str(),
+            "spaces_bucket": self.bucket,
+            "spaces_region": self.spaces_region,
+            "ssh_public_keys": self.ssh_public_keys,
+            "tags": self.tags,
+        })
+    }
+
+    /// The same settings with no node anywhere: what `destroy` applies, so
+    /// the bucket and the image stay.
+    pub fn without_nodes(&self) -> Settings {
+        Settings {
+            nodes: self.nodes.keys().map(|r| (r.clone(), 0)).collect(),
+            ..self.clone()
+        }
+    }
+}
+
+/// Where Terraform keeps its state (which holds the tailnet key).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    /// `terraform/terraform.tfstate` on this machine.
+    Local,
+    /// A private Spaces bucket, through Terraform's s3 backend.
+    Spaces {
+        bucket: String,
+        region: String,
+        key: String,
+    },
+}
+
+impl State {
+    /// The backend configuration e3 writes for `terraform init
+    /// -backend-config=FILE` (no secret in it: the keys come from the
+    /// environment as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+    pub fn backend_config(&self) -> Option<String> {
+        let State::Spaces {
+            bucket,
+            region,
+            key,
+        } = self
+        else {
+            return None;
+        };
+        Some(format!(
+            "# Written by `cargo xtask deploy`: Terraform's state on DigitalOcean Spaces.\n\
+             bucket = \"{bucket}\"\n\
+             key = \"{key}\"\n\
+             # Spaces ignores the region; the s3 backend wants one.\n\
+             region = \"us-east-1\"\n\
+             endpoints = {{ s3 = \"https://{region}.digitaloceanspaces.com\" }}\n\
+             skip_credentials_validation = true\n\
+             skip_requesting_account_id = true\n\
+             skip_metadata_api_check = true\n\
+             skip_region_validation = true\n\
+             skip_s3_checksum = true\n"
+        ))
+    }
+}
+
+/// The secrets a plan hands on, by value: rendered as `***`.
+#[derive(Clone, Debug, Default)]
+pub struct Secrets {
+    pub spaces_access_key_id: Option<String>,
+    pub spaces_secret_access_key: Option<String>,
+}
+
+/// Tools the plans run.
+#[derive(Clone, Debug)]
+pub struct Tools {
+    /// terraform or tofu.
+    pub terraform: Utf8PathBuf,
+    pub colmena: Option<Utf8PathBuf>,
+    pub git: Utf8PathBuf,
+}
+
+/// What deploy does, and what destroy does.
+#[derive(Clone, Debug)]
+pub struct PlanInputs<'a> {
+    pub root: &'a Utf8Path,
+    pub settings: &'a Settings,
+    pub state: &'a State,
+    pub secrets: &'a Secrets,
+    pub tools: &'a Tools,
+    /// `terraform init` has not run yet (no `terraform/.terraform`), or
+    /// the backend changed.
+    pub needs_init: bool,
+}
+
+fn terraform(inputs: &PlanInputs<'_>) -> Cmd {
+    let mut cmd = Cmd::new(&inputs.tools.terraform).arg(format!("-chdir={TERRAFORM_DIR}"));
+    // The s3 backend reads Spaces' keys under AWS's names.
+    if let State::Spaces { .. } = inputs.state {
+        if let Some(id) = &inputs.secrets.spaces_access_key_id {
+            cmd = cmd.env("AWS_ACCESS_KEY_ID", Value::secret(id));
+        }
+        if let Some(secret) = &inputs.secrets.spaces_secret_access_key {
+            cmd = cmd.env("AWS_SECRET_ACCESS_KEY", Value::secret(secret));
+        }
+    }
+    cmd
+}
+
+/// The steps both plans start with: the variables file, the backend, init.
+fn prepare(plan: &mut Plan, inputs: &PlanInputs<'_>, settings: &Settings) -> Utf8PathBuf {
+    let deploy_dir = inputs.root.join(DEPLOY_DIR);
+    let tfvars = deploy_dir.join(TFVARS);
+    plan.push(Step::Run(Cmd::new("mkdir").arg("-p").arg(&deploy_dir)));
+    plan.push(Step::WriteFile {
+        path: tfvars.clone(),
+        contents: format!(
+            "{}\n",
+            serde_json::to_string_pretty(&settings.tfvars()).expect("json serialises")
+        ),
+    });
+    let backend_file = inputs.root.join(TERRAFORM_DIR).join(BACKEND_FILE);
+    let mut init = terraform(inputs).args(["init", "-input=false"]);
+    if let Some(config) = inputs.state.backend_config() {
+        let config_path = deploy_dir.join("backend.hcl");
+        plan.push(Step::WriteFile {
+            path: backend_file,
+            contents: "# Written by `cargo xtask deploy` for remote state; the values are in .e3/deploy/backend.hcl.\nterraform {\n  backend \"s3\" {}\n}\n".into(),
+        });
+        plan.push(Step::WriteFile {
+            path: config_path.clone(),
+            contents: config,
+        });
+        init = init.arg(format!("-backend-config={config_path}"));
+    }
+    if inputs.needs_init {
+        plan.push(Step::Run(init));
+    } else {
+        plan.push(Step::Note(
+            "terraform/.terraform exists: no `terraform init` needed".into(),
+        ));
+    }
+    tfvars
+}
+
+/// `deploy`: Terraform applies the settings; then the host files come from
+/// its output, and Colmena pushes the NixOS configuration (unless it is
+/// left out).
+pub fn deploy_plan(inputs: &PlanInputs<'_>) -> Plan {
+    let mut plan = Plan::new(inputs.root);
+    let tfvars = prepare(&mut plan, inputs, inputs.settings);
+    plan.push(Step::Run(
+        terraform(inputs)
+            .args(["apply", "-input=false", "-auto-approve"])
+            .arg(format!("-var-file={tfvars}")),
+    ));
+    plan.push(Step::Note(
+        "then write hosts.json and hosts.pssh from `terraform output -json` (as `cargo xtask hosts`)".into(),
+    ));
+    if let Some(colmena) = &inputs.tools.colmena {
+        // A flake sees only files git tracks.
+        plan.push(Step::Run(Cmd::new(&inputs.tools.git).args([
+            "add",
+            "--intent-to-add",
+            "hosts.json",
+        ])));
+        plan.push(Step::Run(Cmd::new(colmena).arg("apply")));
+    }
+    plan.push(Step::Note(
+        "then wait until every node answers ssh and imports mpyc".into(),
+    ));
+    plan
+}
+
+/// `destroy`: every node to zero (the bucket and the image stay), then the
+/// host files emptied and the tailnet's devices of the prefix removed.
+pub fn destroy_plan(inputs: &PlanInputs<'_>) -> Plan {
+    let mut plan = Plan::new(inputs.root);
+    let none = inputs.settings.without_nodes();
+    let tfvars = prepare(&mut plan, inputs, &none);
+    plan.push(Step::Run(
+        terraform(inputs)
+            .args(["apply", "-input=false", "-auto-approve"])
+            .arg(format!("-var-file={tfvars}")),
+    ));
+    plan.push(Step::Note(
+        "then write empty hosts.json and hosts.pssh, and delete the tailnet devices whose hostname starts with the prefix".into(),
+    ));
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            nodes: parse_nodes(EXAMPLE_NODES).unwrap(),
+            size: "s-1vcpu-1gb".into(),
+            prefix: "e3".into(),
+            image_file: "/e3/.e3/images/digitalocean/nixos-image-digital-ocean.qcow2.gz".into(),
+            bucket: "e3-images".into(),
+            spaces_region: "ams3".into(),
+            ssh_public_keys: vec!["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE3 me@laptop".into()],
+            tags: vec!["e3".into()],
+        }
+    }
+
+    fn tools(colmena: bool) -> Tools {
+        Tools {
+            terraform: "/usr/bin/terraform".into(),
+            colmena: colmena.then(|| "/usr/bin/colmena".into()),
+            git: "/usr/bin/git".into(),
+        }
+    }
+
+    fn inputs<'a>(
+        settings: &'a Settings,
+        state: &'a State,
+        secrets: &'a Secrets,
+        tools: &'a Tools,
+    ) -> PlanInputs<'a> {
+        PlanInputs {
+            root: "/e3".into(),
+            settings,
+            state,
+            secrets,
+            tools,
+            needs_init: true,
+        }
+    }
+
+    #[test]
+    fn nodes_parse() {
+        let nodes = parse_nodes(EXAMPLE_NODES).unwrap();
+        assert_eq!(nodes.values().sum::<u32>(), 6);
+        assert_eq!(nodes["ams3"], 3);
+        for (bad, why) in [
+            ("ams3", "`ams3` is not REGION=COUNT"),
+            (
+                "amsterdam=3",
+                "`amsterdam` is not a DigitalOcean region slug (like ams3)",
+            ),
+            ("ams3=x", "`ams3=x`: the count must be a whole number"),
+            ("ams3=-1", "`ams3=-1`: the count must be a whole number"),
+            ("ams3=51", "`ams3=51`: at most 50 nodes per region"),
+            ("ams3=1,ams3=2", "region `ams3` is given twice"),
+        ] {
+            assert_eq!(parse_nodes(bad).unwrap_err().0, why, "{bad}");
+        }
+        assert!(parse_nodes("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn keys_from_the_one_list() {
+        let text = "# comment\n\nssh-ed25519 AAAA a@b\n  ssh-rsa BBBB c@d  \n";
+        assert_eq!(
+            authorized_keys(text),
+            ["ssh-ed25519 AAAA a@b", "ssh-rsa BBBB c@d"]
+        );
+    }
+
+    #[test]
+    fn the_tfvars_e3_writes() {
+        let s = settings();
+        insta::assert_snapshot!(serde_json::to_string_pretty(&s.tfvars()).unwrap());
+        assert_eq!(s.regions_in_use(), ["ams3", "nyc3", "sfo3", "sgp1"]);
+        let none = s.without_nodes();
+        assert_eq!(none.node_count(), 0);
+        assert!(none.regions_in_use().is_empty());
+    }
+
+    #[test]
+    fn deploy_plans() {
+        let (s, secrets) = (
+            settings(),
+            Secrets {
+                spaces_access_key_id: Some("DO00FAKEKEYID".into()),
+                spaces_secret_access_key: Some("fake-secret-value".into()),
+            },
+        );
+        let local = deploy_plan(&inputs(&s, &State::Local, &secrets, &tools(true))).render();
+        insta::assert_snapshot!("deploy_local_state", local);
+        let spaces = State::Spaces {
+            bucket: "e3-state".into(),
+            region: "ams3".into(),
+            key: "e3/terraform.tfstate".into(),
+        };
+        let remote = deploy_plan(&inputs(&s, &spaces, &secrets, &tools(false))).render();
+        insta::assert_snapshot!("deploy_remote_state_no_colmena", remote);
+        for text in [&local, &remote] {
+            assert!(!text.contains("fake-secret-value") && !text.contains("DO00FAKEKEYID"));
+        }
+        let with_colmena = tools(true);
+        let mut warm = inputs(&s, &State::Local, &secrets, &with_colmena);
+        warm.needs_init = false;
+        assert!(!deploy_plan(&warm).render().contains(" init "));
+    }
+
+    #[test]
+    fn destroy_plans_keep_the_bucket_and_image() {
+        let s = settings();
+        let plan = destroy_plan(&inputs(
+            &s,
+            &State::Local,
+            &Secrets::default(),
+            &tools(true),
+        ));
+        insta::assert_snapshot!("destroy_local_state", plan.render());
+    }
+}
