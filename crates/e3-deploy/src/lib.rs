@@ -249,21 +249,43 @@ fn prepare(plan: &mut Plan, inputs: &PlanInputs<'_>, settings: &Settings) -> Utf
     tfvars
 }
 
-/// `deploy`: Terraform applies the settings; then the host files come from
-/// its output, and Colmena pushes the NixOS configuration (unless it is
-/// left out).
-pub fn deploy_plan(inputs: &PlanInputs<'_>) -> Plan {
-    let mut plan = Plan::new(inputs.root);
-    let tfvars = prepare(&mut plan, inputs, inputs.settings);
-    plan.push(Step::Run(
+/// `deploy`, in the order it runs: Terraform provisions; e3 writes the host
+/// files from its output (as `cargo xtask hosts`); Colmena configures the
+/// nodes (unless left out); e3 waits until every node can run parties.
+#[derive(Clone, Debug)]
+pub struct DeployPlan {
+    pub provision: Plan,
+    /// `None` with `--no-colmena`.
+    pub configure: Option<Plan>,
+}
+
+impl DeployPlan {
+    /// The whole plan, as `--dry-run` prints it.
+    pub fn to_plan(&self) -> Plan {
+        let mut plan = self.provision.clone();
+        plan.push(Step::Note(
+            "then write hosts.json and hosts.pssh from `terraform output -json` (as `cargo xtask hosts`)".into(),
+        ));
+        if let Some(configure) = &self.configure {
+            plan.steps.extend(configure.steps.iter().cloned());
+        }
+        plan.push(Step::Note(
+            "then wait until every node answers ssh and imports mpyc".into(),
+        ));
+        plan
+    }
+}
+
+pub fn deploy_plan(inputs: &PlanInputs<'_>) -> DeployPlan {
+    let mut provision = Plan::new(inputs.root);
+    let tfvars = prepare(&mut provision, inputs, inputs.settings);
+    provision.push(Step::Run(
         terraform(inputs)
             .args(["apply", "-input=false", "-auto-approve"])
             .arg(format!("-var-file={tfvars}")),
     ));
-    plan.push(Step::Note(
-        "then write hosts.json and hosts.pssh from `terraform output -json` (as `cargo xtask hosts`)".into(),
-    ));
-    if let Some(colmena) = &inputs.tools.colmena {
+    let configure = inputs.tools.colmena.as_ref().map(|colmena| {
+        let mut plan = Plan::new(inputs.root);
         // A flake sees only files git tracks.
         plan.push(Step::Run(Cmd::new(&inputs.tools.git).args([
             "add",
@@ -271,15 +293,16 @@ pub fn deploy_plan(inputs: &PlanInputs<'_>) -> Plan {
             "hosts.json",
         ])));
         plan.push(Step::Run(Cmd::new(colmena).arg("apply")));
+        plan
+    });
+    DeployPlan {
+        provision,
+        configure,
     }
-    plan.push(Step::Note(
-        "then wait until every node answers ssh and imports mpyc".into(),
-    ));
-    plan
 }
 
-/// `destroy`: every node to zero (the bucket and the image stay), then the
-/// host files emptied and the tailnet's devices of the prefix removed.
+/// `destroy`: every node to zero (the bucket and the image stay); then e3
+/// empties the host files and deletes the tailnet's devices of the prefix.
 pub fn destroy_plan(inputs: &PlanInputs<'_>) -> Plan {
     let mut plan = Plan::new(inputs.root);
     let none = inputs.settings.without_nodes();
@@ -289,11 +312,11 @@ pub fn destroy_plan(inputs: &PlanInputs<'_>) -> Plan {
             .args(["apply", "-input=false", "-auto-approve"])
             .arg(format!("-var-file={tfvars}")),
     ));
-    plan.push(Step::Note(
-        "then write empty hosts.json and hosts.pssh, and delete the tailnet devices whose hostname starts with the prefix".into(),
-    ));
     plan
 }
+
+/// What destroy does after Terraform, as `--dry-run` shows it.
+pub const DESTROY_AFTER: &str = "then write empty hosts.json and hosts.pssh, and delete the tailnet devices whose hostname starts with the prefix";
 
 #[cfg(test)]
 mod tests {
@@ -385,14 +408,18 @@ mod tests {
                 spaces_secret_access_key: Some("fake-secret-value".into()),
             },
         );
-        let local = deploy_plan(&inputs(&s, &State::Local, &secrets, &tools(true))).render();
+        let local = deploy_plan(&inputs(&s, &State::Local, &secrets, &tools(true)))
+            .to_plan()
+            .render();
         insta::assert_snapshot!("deploy_local_state", local);
         let spaces = State::Spaces {
             bucket: "e3-state".into(),
             region: "ams3".into(),
             key: "e3/terraform.tfstate".into(),
         };
-        let remote = deploy_plan(&inputs(&s, &spaces, &secrets, &tools(false))).render();
+        let remote = deploy_plan(&inputs(&s, &spaces, &secrets, &tools(false)))
+            .to_plan()
+            .render();
         insta::assert_snapshot!("deploy_remote_state_no_colmena", remote);
         for text in [&local, &remote] {
             assert!(!text.contains("fake-secret-value") && !text.contains("DO00FAKEKEYID"));
@@ -400,18 +427,19 @@ mod tests {
         let with_colmena = tools(true);
         let mut warm = inputs(&s, &State::Local, &secrets, &with_colmena);
         warm.needs_init = false;
-        assert!(!deploy_plan(&warm).render().contains(" init "));
+        assert!(!deploy_plan(&warm).to_plan().render().contains(" init "));
     }
 
     #[test]
     fn destroy_plans_keep_the_bucket_and_image() {
         let s = settings();
-        let plan = destroy_plan(&inputs(
+        let mut plan = destroy_plan(&inputs(
             &s,
             &State::Local,
             &Secrets::default(),
             &tools(true),
         ));
+        plan.push(Step::Note(DESTROY_AFTER.into()));
         insta::assert_snapshot!("destroy_local_state", plan.render());
     }
 }
