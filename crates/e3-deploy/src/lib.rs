@@ -4,6 +4,8 @@
 //! the plans of `deploy` and `destroy` ([`deploy_plan`], [`destroy_plan`]).
 //! Pure: nothing here runs or prints; secrets stay [`Value::secret`]s.
 
+pub mod preflight;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
