@@ -1,0 +1,222 @@
+//! The Terraform side of e3 (terraform/), checked offline: every file is
+//! formatted as `terraform fmt` formats it, and the topology module (names,
+//! party order, the host files e3 reads) passes its `terraform test` runs,
+//! every one of them.
+//!
+//! The root module itself cannot be initialised or validated here: its
+//! providers come from a registry these machines do not reach. The topology
+//! module has no providers, so `terraform init` and `terraform test` work
+//! on it with no network.
+//!
+//! Needs `terraform` on PATH. Outside CI a machine without it skips these
+//! tests with a printed reason; in CI (CI=true) that is a failure.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use xshell::{Shell, cmd};
+
+use common::{root, text};
+
+const TOPOLOGY: &str = "terraform/modules/topology";
+
+/// Whether terraform is there; `false` (after saying why) when it is not
+/// and this is not CI.
+fn have_terraform() -> bool {
+    if which::which("terraform").is_ok() {
+        return true;
+    }
+    let reason = "the Terraform tests need `terraform` on PATH";
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{reason} (CI must run them: install Terraform >= 1.6)"
+    );
+    eprintln!("skipped: {reason} (install Terraform >= 1.6, or use `nix develop`)");
+    false
+}
+
+/// A shell at the workspace root that keeps Terraform off the network (no
+/// version check) and out of interactive prompts.
+fn terraform_shell() -> Shell {
+    let sh = common::shell();
+    sh.set_var("CHECKPOINT_DISABLE", "1");
+    sh.set_var("TF_IN_AUTOMATION", "1");
+    sh.set_var("TF_INPUT", "0");
+    sh
+}
+
+/// A folder of a test's own in the temp folder, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let dir =
+            std::env::temp_dir().join(format!("e3-terraform-{name}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Copies the files of `from` into `to`, leaving out hidden entries (such
+/// as a `.terraform` folder left by someone's own `terraform init`).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(&name));
+        } else {
+            std::fs::copy(&path, to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// The names of the `run` blocks in the module's test files
+/// (`*.tftest.hcl` in the module and in its `tests/`), in file order.
+fn run_names(module: &Path) -> Vec<String> {
+    let mut files: Vec<PathBuf> = [module.to_path_buf(), module.join("tests")]
+        .iter()
+        .filter(|dir| dir.is_dir())
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap().flatten())
+        .map(|entry| entry.path())
+        .filter(|path| path.to_string_lossy().ends_with(".tftest.hcl"))
+        .collect();
+    files.sort();
+    let mut names = Vec::new();
+    for file in files {
+        for line in std::fs::read_to_string(&file).unwrap().lines() {
+            // `run "name" {`, at the start of a line as terraform fmt puts it.
+            if let Some(rest) = line.strip_prefix("run \"")
+                && let Some((name, _)) = rest.split_once('"')
+            {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// The counts in terraform test's summary line, e.g. "Success! 10 passed,
+/// 0 failed." or "Failure! 5 passed, 2 failed, 3 skipped.".
+fn summary(output: &str) -> Option<(usize, usize, usize)> {
+    let line = output.lines().rev().find(|l| l.contains(" passed, "))?;
+    let count = |word: &str| -> usize {
+        line.split(',')
+            .find(|part| part.contains(word))
+            .and_then(|part| part.split_whitespace().rev().nth(1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    Some((count("passed"), count("failed"), count("skipped")))
+}
+
+#[test]
+fn terraform_files_are_formatted() {
+    if !have_terraform() {
+        return;
+    }
+    let sh = terraform_shell();
+    let out = cmd!(
+        sh,
+        "terraform fmt -check -recursive -diff -no-color terraform"
+    )
+    .ignore_status()
+    .quiet()
+    .output()
+    .expect("terraform starts");
+    assert!(
+        out.status.success(),
+        "`terraform fmt -recursive terraform` would change these files:\n{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn topology_module_passes_its_terraform_tests() {
+    if !have_terraform() {
+        return;
+    }
+    let module = root().join(TOPOLOGY);
+    let expected = run_names(&module);
+    assert!(
+        !expected.is_empty(),
+        "no `run` blocks in {TOPOLOGY}'s test files"
+    );
+
+    // A copy, so that init's .terraform folder lands in the scratch folder
+    // and not in the work tree.
+    let scratch = Scratch::new("topology");
+    let dir = scratch.0.join("topology");
+    copy_tree(&module, &dir);
+    let sh = terraform_shell();
+
+    let init = cmd!(
+        sh,
+        "terraform -chdir={dir} init -backend=false -input=false -no-color"
+    )
+    .ignore_status()
+    .quiet()
+    .output()
+    .expect("terraform starts");
+    assert!(
+        init.status.success(),
+        "terraform init (no providers, so offline) failed:\n{}\n{}",
+        text(&init.stdout),
+        text(&init.stderr)
+    );
+
+    let test = cmd!(sh, "terraform -chdir={dir} test -no-color")
+        .ignore_status()
+        .quiet()
+        .output()
+        .expect("terraform starts");
+    let stdout = text(&test.stdout);
+    let report = format!("{stdout}\n{}", text(&test.stderr));
+    assert!(test.status.success(), "terraform test failed:\n{report}");
+
+    // Every run must have run and passed: a test file terraform did not
+    // pick up, or a run it skipped, would otherwise go unnoticed.
+    let (passed, failed, skipped) =
+        summary(&stdout).unwrap_or_else(|| panic!("no summary line in:\n{report}"));
+    assert_eq!(
+        (passed, failed, skipped),
+        (expected.len(), 0, 0),
+        "expected {} passing runs ({expected:?}):\n{report}",
+        expected.len()
+    );
+    for name in &expected {
+        assert!(
+            stdout.contains(&format!("run \"{name}\"... pass")),
+            "run `{name}` did not pass:\n{report}"
+        );
+    }
+}
+
+#[test]
+fn summary_line_is_read() {
+    assert_eq!(
+        summary("x\nSuccess! 10 passed, 0 failed.\n"),
+        Some((10, 0, 0))
+    );
+    assert_eq!(
+        summary("Failure! 5 passed, 2 failed, 3 skipped.\n"),
+        Some((5, 2, 3))
+    );
+    assert_eq!(summary("Error: no tests\n"), None);
+}
