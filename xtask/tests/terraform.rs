@@ -1,7 +1,8 @@
 //! The Terraform side of e3 (terraform/), checked offline: every file is
-//! formatted as `terraform fmt` formats it, and the topology module (names,
+//! formatted as `terraform fmt` formats it; the topology module (names,
 //! party order, the host files e3 reads) passes its `terraform test` runs,
-//! every one of them.
+//! every one of them; and so do the root module's variables
+//! (terraform/variable-checks, run against a copy of variables.tf alone).
 //!
 //! The root module itself cannot be initialised or validated here: its
 //! providers come from a registry these machines do not reach. The topology
@@ -21,6 +22,7 @@ use xshell::{Shell, cmd};
 use common::{root, text};
 
 const TOPOLOGY: &str = "terraform/modules/topology";
+const VARIABLE_CHECKS: &str = "terraform/variable-checks";
 
 /// Whether terraform is there; `false` (after saying why) when it is not
 /// and this is not CI.
@@ -147,25 +149,18 @@ fn terraform_files_are_formatted() {
     );
 }
 
-#[test]
-fn topology_module_passes_its_terraform_tests() {
-    if !have_terraform() {
-        return;
-    }
-    let module = root().join(TOPOLOGY);
-    let expected = run_names(&module);
+/// Runs `terraform test` in `dir` (a scratch copy) and checks that every
+/// run in its test files ran and passed: a test file terraform did not pick
+/// up, or a run it skipped, would otherwise go unnoticed.
+fn terraform_test_passes(dir: &Path, what: &str) {
+    let expected = run_names(dir);
     assert!(
         !expected.is_empty(),
-        "no `run` blocks in {TOPOLOGY}'s test files"
+        "no `run` blocks in {what}'s test files"
     );
-
-    // A copy, so that init's .terraform folder lands in the scratch folder
-    // and not in the work tree.
-    let scratch = Scratch::new("topology");
-    let dir = scratch.0.join("topology");
-    copy_tree(&module, &dir);
     let sh = terraform_shell();
 
+    // No providers, so init needs no network.
     let init = cmd!(
         sh,
         "terraform -chdir={dir} init -backend=false -input=false -no-color"
@@ -176,7 +171,7 @@ fn topology_module_passes_its_terraform_tests() {
     .expect("terraform starts");
     assert!(
         init.status.success(),
-        "terraform init (no providers, so offline) failed:\n{}\n{}",
+        "terraform init of {what} failed:\n{}\n{}",
         text(&init.stdout),
         text(&init.stderr)
     );
@@ -188,24 +183,56 @@ fn topology_module_passes_its_terraform_tests() {
         .expect("terraform starts");
     let stdout = text(&test.stdout);
     let report = format!("{stdout}\n{}", text(&test.stderr));
-    assert!(test.status.success(), "terraform test failed:\n{report}");
+    assert!(
+        test.status.success(),
+        "terraform test of {what} failed:\n{report}"
+    );
 
-    // Every run must have run and passed: a test file terraform did not
-    // pick up, or a run it skipped, would otherwise go unnoticed.
     let (passed, failed, skipped) =
         summary(&stdout).unwrap_or_else(|| panic!("no summary line in:\n{report}"));
     assert_eq!(
         (passed, failed, skipped),
         (expected.len(), 0, 0),
-        "expected {} passing runs ({expected:?}):\n{report}",
+        "{what}: expected {} passing runs ({expected:?}):\n{report}",
         expected.len()
     );
     for name in &expected {
         assert!(
             stdout.contains(&format!("run \"{name}\"... pass")),
-            "run `{name}` did not pass:\n{report}"
+            "{what}: run `{name}` did not pass:\n{report}"
         );
     }
+}
+
+#[test]
+fn topology_module_passes_its_terraform_tests() {
+    if !have_terraform() {
+        return;
+    }
+    // A copy, so that init's .terraform folder lands in the scratch folder
+    // and not in the work tree.
+    let scratch = Scratch::new("topology");
+    let dir = scratch.0.join("topology");
+    copy_tree(&root().join(TOPOLOGY), &dir);
+    terraform_test_passes(&dir, TOPOLOGY);
+}
+
+/// The root module's variables and their validations, on their own (the
+/// root module needs providers to plan; its variables do not).
+#[test]
+fn root_variables_pass_their_checks() {
+    if !have_terraform() {
+        return;
+    }
+    let scratch = Scratch::new("variables");
+    let dir = scratch.0.join("variables");
+    copy_tree(&root().join(VARIABLE_CHECKS), &dir);
+    std::fs::copy(
+        root().join("terraform/variables.tf"),
+        dir.join("variables.tf"),
+    )
+    .unwrap();
+    terraform_test_passes(&dir, VARIABLE_CHECKS);
 }
 
 #[test]
