@@ -1,5 +1,6 @@
 //! e3's cloud APIs over HTTPS: the Tailscale device list and its pruning
-//! ([`tailscale`]).
+//! ([`tailscale`]), DigitalOcean's sizes, prices and regions
+//! ([`digitalocean`]).
 //!
 //! The API is blocking for its callers: each client owns a current-thread
 //! tokio runtime and runs its requests on it. Every request has a timeout
@@ -10,6 +11,7 @@ mod error;
 mod http;
 mod secret;
 
+pub mod digitalocean;
 pub mod tailscale;
 
 pub use error::Error;
