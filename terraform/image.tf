@@ -2,10 +2,14 @@
 # custom image in every region that has nodes.
 
 locals {
-  # Regions with at least one node, sorted. With none, nothing below but the
-  # bucket exists: applying with no nodes tears the rest down.
+  # Regions with at least one node, sorted.
   regions_in_use = sort([for region, count in var.nodes : region if count > 0])
   any_nodes      = length(local.regions_in_use) > 0
+  # With no node left (`cargo xtask destroy`), the image stays in the regions
+  # still named, as E3's DESTROY_NODES did, unless keep_image is false
+  # (`destroy --all`): then nothing below but the bucket exists.
+  image_regions = local.any_nodes ? local.regions_in_use : sort(keys(var.nodes))
+  has_image     = local.any_nodes || (var.keep_image && length(local.image_regions) > 0)
 }
 
 resource "digitalocean_spaces_bucket" "images" {
@@ -22,7 +26,7 @@ resource "digitalocean_spaces_bucket" "images" {
 }
 
 resource "digitalocean_spaces_bucket_object" "image" {
-  count = local.any_nodes ? 1 : 0
+  count = local.has_image ? 1 : 0
 
   region = digitalocean_spaces_bucket.images.region
   bucket = digitalocean_spaces_bucket.images.name
@@ -39,7 +43,7 @@ resource "digitalocean_spaces_bucket_object" "image" {
 }
 
 resource "digitalocean_custom_image" "nixos" {
-  count = local.any_nodes ? 1 : 0
+  count = local.has_image ? 1 : 0
 
   # Named after the file's md5 too, so the console shows which build it is.
   name = "${var.name_prefix}-nixos-${filemd5(var.image_file)}"
@@ -49,5 +53,5 @@ resource "digitalocean_custom_image" "nixos" {
   # Imported in one region, then transferred to the others. A region can be
   # added in place, but removing one replaces the image (and so the
   # droplets): the provider cannot remove an image from a region.
-  regions = local.regions_in_use
+  regions = local.image_regions
 }

@@ -118,3 +118,9 @@ variable "tailnet_key_expiry_seconds" {
     error_message = "tailnet_key_expiry_seconds must be a whole number from 300 to 7776000 (90 days)."
   }
 }
+
+variable "keep_image" {
+  type        = bool
+  default     = true
+  description = "Keep the uploaded image and the custom image when no node is left (what `cargo xtask destroy` does); false removes them too (`destroy --all`). The bucket always stays."
+}

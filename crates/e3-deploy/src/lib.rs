@@ -120,6 +120,52 @@ impl Settings {
         })
     }
 
+    /// Settings back from the variables file a deploy wrote (what
+    /// `destroy`, and `deploy` without `--nodes`, start from).
+    pub fn from_tfvars(text: &str) -> Result<Settings, String> {
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let string = |key: &str| {
+            v[key]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("`{key}` is missing or not a string"))
+        };
+        let strings = |key: &str| -> Result<Vec<String>, String> {
+            v[key]
+                .as_array()
+                .ok_or_else(|| format!("`{key}` is missing or not a list"))?
+                .iter()
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("`{key}` holds a non-string"))
+                })
+                .collect()
+        };
+        let nodes = v["nodes"]
+            .as_object()
+            .ok_or("`nodes` is missing or not an object")?
+            .iter()
+            .map(|(region, n)| {
+                n.as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .map(|n| (region.clone(), n))
+                    .ok_or_else(|| format!("`nodes.{region}` is not a count"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Settings {
+            nodes,
+            size: string("droplet_size")?,
+            prefix: string("name_prefix")?,
+            image_file: string("image_file")?.into(),
+            bucket: string("spaces_bucket")?,
+            spaces_region: string("spaces_region")?,
+            ssh_public_keys: strings("ssh_public_keys")?,
+            tags: strings("tags")?,
+        })
+    }
+
     /// The same settings with no node anywhere: what `destroy` applies, so
     /// the bucket and the image stay.
     pub fn without_nodes(&self) -> Settings {
@@ -216,7 +262,11 @@ fn terraform(inputs: &PlanInputs<'_>) -> Cmd {
 }
 
 /// The steps both plans start with: the variables file, the backend, init.
-fn prepare(plan: &mut Plan, inputs: &PlanInputs<'_>, settings: &Settings) -> Utf8PathBuf {
+fn prepare(
+    plan: &mut Plan,
+    inputs: &PlanInputs<'_>,
+    tfvars_json: serde_json::Value,
+) -> Utf8PathBuf {
     let deploy_dir = inputs.root.join(DEPLOY_DIR);
     let tfvars = deploy_dir.join(TFVARS);
     plan.push(Step::Run(Cmd::new("mkdir").arg("-p").arg(&deploy_dir)));
@@ -224,7 +274,7 @@ fn prepare(plan: &mut Plan, inputs: &PlanInputs<'_>, settings: &Settings) -> Utf
         path: tfvars.clone(),
         contents: format!(
             "{}\n",
-            serde_json::to_string_pretty(&settings.tfvars()).expect("json serialises")
+            serde_json::to_string_pretty(&tfvars_json).expect("json serialises")
         ),
     });
     let backend_file = inputs.root.join(TERRAFORM_DIR).join(BACKEND_FILE);
@@ -280,7 +330,7 @@ impl DeployPlan {
 
 pub fn deploy_plan(inputs: &PlanInputs<'_>) -> DeployPlan {
     let mut provision = Plan::new(inputs.root);
-    let tfvars = prepare(&mut provision, inputs, inputs.settings);
+    let tfvars = prepare(&mut provision, inputs, inputs.settings.tfvars());
     provision.push(Step::Run(
         terraform(inputs)
             .args(["apply", "-input=false", "-auto-approve"])
@@ -303,12 +353,16 @@ pub fn deploy_plan(inputs: &PlanInputs<'_>) -> DeployPlan {
     }
 }
 
-/// `destroy`: every node to zero (the bucket and the image stay); then e3
-/// empties the host files and deletes the tailnet's devices of the prefix.
-pub fn destroy_plan(inputs: &PlanInputs<'_>) -> Plan {
+/// `destroy`: every node to zero; the bucket stays, and so does the image
+/// unless `keep_image` is false (`--all`). Then e3 empties the host files and
+/// deletes the tailnet's devices of the prefix.
+pub fn destroy_plan(inputs: &PlanInputs<'_>, keep_image: bool) -> Plan {
     let mut plan = Plan::new(inputs.root);
-    let none = inputs.settings.without_nodes();
-    let tfvars = prepare(&mut plan, inputs, &none);
+    let mut tfvars_json = inputs.settings.without_nodes().tfvars();
+    if !keep_image {
+        tfvars_json["keep_image"] = json!(false);
+    }
+    let tfvars = prepare(&mut plan, inputs, tfvars_json);
     plan.push(Step::Run(
         terraform(inputs)
             .args(["apply", "-input=false", "-auto-approve"])
@@ -396,6 +450,12 @@ mod tests {
         let s = settings();
         insta::assert_snapshot!(serde_json::to_string_pretty(&s.tfvars()).unwrap());
         assert_eq!(s.regions_in_use(), ["ams3", "nyc3", "sfo3", "sgp1"]);
+        let text = serde_json::to_string_pretty(&s.tfvars()).unwrap();
+        assert_eq!(Settings::from_tfvars(&text).unwrap(), s);
+        assert_eq!(
+            Settings::from_tfvars(r#"{"nodes": {"ams3": -1}}"#).unwrap_err(),
+            "`nodes.ams3` is not a count"
+        );
         let none = s.without_nodes();
         assert_eq!(none.node_count(), 0);
         assert!(none.regions_in_use().is_empty());
@@ -433,15 +493,15 @@ mod tests {
     }
 
     #[test]
-    fn destroy_plans_keep_the_bucket_and_image() {
+    fn destroy_plans_keep_the_bucket_and_the_image_unless_all() {
         let s = settings();
-        let mut plan = destroy_plan(&inputs(
-            &s,
-            &State::Local,
-            &Secrets::default(),
-            &tools(true),
-        ));
+        let (secrets, tools) = (Secrets::default(), tools(true));
+        let inputs = inputs(&s, &State::Local, &secrets, &tools);
+        let mut plan = destroy_plan(&inputs, true);
         plan.push(Step::Note(DESTROY_AFTER.into()));
         insta::assert_snapshot!("destroy_local_state", plan.render());
+        let all = destroy_plan(&inputs, false).render();
+        assert!(all.contains("\"keep_image\": false"), "{all}");
+        assert!(!plan.render().contains("keep_image"));
     }
 }

@@ -163,7 +163,7 @@ pub fn check_settings(settings: &Settings, catalogue: &Catalogue) -> Vec<Problem
             if !catalogue.regions.contains(region) {
                 problem(
                     format!(
-                        "region `{region}` is not one DigitalOcean offers ({})",
+                        "region `{region}` is not one DigitalOcean offers, according to {}",
                         catalogue.source
                     ),
                     &format!("choose among {}", catalogue.regions.join(", ")),
@@ -177,7 +177,7 @@ pub fn check_settings(settings: &Settings, catalogue: &Catalogue) -> Vec<Problem
                 let slugs: Vec<&str> = catalogue.sizes.iter().map(|s| s.slug.as_str()).collect();
                 problem(
                     format!(
-                        "droplet size `{}` is not one DigitalOcean offers ({})",
+                        "droplet size `{}` is not one DigitalOcean offers, according to {}",
                         settings.size, catalogue.source
                     ),
                     &format!("choose among {}", slugs.join(", ")),
@@ -239,7 +239,7 @@ impl Cost {
     /// `6 droplets of s-1vcpu-1gb: $0.054 an hour ($36.00 a month), prices from ...`
     pub fn describe(&self) -> String {
         format!(
-            "{} droplet{} of {}: ${:.3} an hour (${:.2} a month), prices {}",
+            "{} droplet{} of {}: ${:.3} an hour (${:.2} a month), prices from {}",
             self.nodes,
             if self.nodes == 1 { "" } else { "s" },
             self.size,
@@ -294,7 +294,7 @@ mod tests {
 
     fn catalogue() -> Catalogue {
         Catalogue {
-            source: "from e3's table of 2026-11".into(),
+            source: "e3's table of 2026-11".into(),
             regions: ["ams3", "nyc3", "sfo3", "sgp1", "fra1"]
                 .map(String::from)
                 .to_vec(),
