@@ -33,6 +33,12 @@ pub enum Task {
     Image(ImageArgs),
     /// Check every tool, setting and secret e3 uses, and say what each missing one blocks
     Doctor(DoctorArgs),
+    /// Create droplets per region on your tailnet (Terraform), write the host files, configure them (Colmena)
+    Deploy(DeployArgs),
+    /// Take every droplet down (the bucket and image stay), empty the host files, remove their tailnet devices
+    Destroy(DestroyArgs),
+    /// The tailnet's devices: list them, or delete those whose hostname starts with a prefix
+    Tailnet(TailnetArgs),
     /// Measure e3 against a baseline and write the figures to docs/benchmarks.md
     Bench(BenchArgs),
 }
@@ -259,6 +265,88 @@ pub struct DoctorArgs {
     /// Print the checks as JSON on stdout
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DeployArgs {
+    /// Droplets per region, e.g. ams3=3,sfo3=1,nyc3=1,sgp1=1 [default: the last deploy's]
+    #[arg(long, value_name = "REGION=N,...")]
+    pub nodes: Option<String>,
+
+    /// Droplet size [default: the last deploy's, else s-1vcpu-1gb]
+    #[arg(long, value_name = "SLUG")]
+    pub size: Option<String>,
+
+    /// The image file to boot [default: the one `cargo xtask image --do` recorded]
+    #[arg(long, value_name = "FILE")]
+    pub image: Option<String>,
+
+    /// Starts every node's name (and tailnet hostname) [default: the last deploy's, else e3]
+    #[arg(long, value_name = "NAME")]
+    pub prefix: Option<String>,
+
+    /// The Spaces bucket for the image (kept by destroy) [default: $E3_SPACES_BUCKET, else the last deploy's]
+    #[arg(long, value_name = "NAME")]
+    pub bucket: Option<String>,
+
+    /// The Spaces region of the bucket [default: the last deploy's, else ams3]
+    #[arg(long, value_name = "SLUG")]
+    pub spaces_region: Option<String>,
+
+    /// Keep Terraform's state in this private Spaces bucket [default: $E3_STATE_BUCKET; unset: local state]
+    #[arg(long, value_name = "NAME")]
+    pub state_bucket: Option<String>,
+
+    /// Do not push the NixOS configuration with Colmena
+    #[arg(long)]
+    pub no_colmena: bool,
+
+    /// Create the droplets without asking (needed when no one is at a terminal)
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DestroyArgs {
+    /// Remove the image too (the bucket always stays)
+    #[arg(long)]
+    pub all: bool,
+
+    /// Keep Terraform's state in this private Spaces bucket [default: $E3_STATE_BUCKET; unset: local state]
+    #[arg(long, value_name = "NAME")]
+    pub state_bucket: Option<String>,
+
+    /// Destroy without asking (needed when no one is at a terminal)
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct TailnetArgs {
+    #[command(subcommand)]
+    pub action: TailnetAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TailnetAction {
+    /// List the tailnet's devices: name, hostname, addresses, last seen, tags
+    Devices {
+        /// Only devices whose hostname starts with this
+        #[arg(long, value_name = "P")]
+        prefix: Option<String>,
+        /// Print them as JSON on stdout
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete the devices whose hostname starts with a prefix, then check none is left
+    Prune {
+        /// The hostname prefix (an empty one is refused)
+        #[arg(long, value_name = "P")]
+        prefix: String,
+        /// Delete without asking (needed when no one is at a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -1,6 +1,7 @@
 //! `cargo xtask`: e3's tasks. One module per task; this file only dispatches.
 
 mod cli;
+mod cloud;
 mod error;
 mod paths;
 mod remote;
@@ -14,7 +15,7 @@ use camino::Utf8PathBuf;
 use clap::Parser;
 
 use crate::cli::{Cli, Task};
-use crate::tasks::{bench, doctor, hosts, image, run, sync, testnet};
+use crate::tasks::{bench, deploy, destroy, doctor, hosts, image, run, sync, tailnet, testnet};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -26,6 +27,9 @@ fn main() -> ExitCode {
         Task::Hosts(args) => hosts::run(&root, cli.dry_run, args),
         Task::Image(args) => image::run(&root, cli.dry_run, args),
         Task::Doctor(args) => doctor::run(&root, cli.dry_run, args),
+        Task::Deploy(args) => deploy::run(&root, cli.dry_run, args),
+        Task::Destroy(args) => destroy::run(&root, cli.dry_run, args),
+        Task::Tailnet(args) => tailnet::run(cli.dry_run, args),
         Task::Bench(args) => bench::run(&root, cli.dry_run, args),
     };
     match result {

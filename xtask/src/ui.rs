@@ -2,7 +2,7 @@
 //! The libraries report events; this module words them.
 
 use std::collections::BTreeSet;
-use std::io::Write as _;
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use e3_run::RunEvent;
 use e3_run::python::{REQUIREMENTS, VENV_DIR};
@@ -92,6 +92,27 @@ impl Ui {
             } => self.say(&format!("e3: FAILED {host} ({end}): {said}")),
         }
     }
+}
+
+/// Asks the person at the terminal `question` (yes or no). With `yes` (the
+/// task's `--yes`) the answer is yes; with no one at a terminal (or in CI)
+/// there is no one to ask, which is a usage error naming the flag.
+pub fn confirm(question: &str, yes: bool) -> crate::error::Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+    if ci || !std::io::stdin().is_terminal() {
+        return Err(crate::error::usage(format!(
+            "{question} needs a yes, and no one is at a terminal to give it"
+        ))
+        .hint("pass --yes"));
+    }
+    print!("{question} [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
 /// `127.0.0.1:11599-11604`, or `4 hosts` for a remote run.

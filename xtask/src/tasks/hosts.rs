@@ -86,7 +86,7 @@ pub fn read_inventory_file(path: &Utf8Path, shown: &str) -> Result<Inventory> {
     Inventory::from_pssh(&text, shown).map_err(|e| usage(e.to_string()))
 }
 
-fn write_plan(out_dir: &Utf8Path, files: &HostFiles) -> Plan {
+pub fn write_plan(out_dir: &Utf8Path, files: &HostFiles) -> Plan {
     let mut plan = Plan::new(out_dir);
     plan.push(Step::WriteFile {
         path: HOSTS_JSON.into(),

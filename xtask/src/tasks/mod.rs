@@ -2,9 +2,12 @@
 //! Each reads its flags (from `crate::cli`), calls the libraries and prints.
 
 pub mod bench;
+pub mod deploy;
+pub mod destroy;
 pub mod doctor;
 pub mod hosts;
 pub mod image;
 pub mod run;
 pub mod sync;
+pub mod tailnet;
 pub mod testnet;

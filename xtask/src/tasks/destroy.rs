@@ -1,0 +1,95 @@
+//! `cargo xtask destroy`: every droplet of the last deploy to zero (the
+//! bucket and the image stay, as E3's DESTROY_NODES did; `--all` removes
+//! the image too), the host files emptied, and the nodes' tailnet devices
+//! deleted, with a check that none is left.
+
+use camino::Utf8Path;
+use e3_deploy::preflight::{self, Env, Problem};
+use e3_deploy::{PlanInputs, Tools};
+use e3_inventory::files::{HOSTS_JSON, HOSTS_PSSH};
+use e3_plan::Step;
+
+use crate::cli::DestroyArgs;
+use crate::error::{Result, failure, usage};
+use crate::tasks::deploy::{
+    Machine, last_settings, needs_init, refuse, run_steps, secrets, state, warn,
+};
+use crate::ui::{Ui, confirm};
+
+pub fn run(root: &Utf8Path, dry_run: bool, args: &DestroyArgs) -> Result<()> {
+    let settings = last_settings(root)?.ok_or_else(|| {
+        usage("nothing to destroy from here: no deploy was made from this checkout (.e3/deploy/e3.tfvars.json is missing)")
+            .hint("destroy a testbed where it was deployed; stale tailnet devices: `cargo xtask tailnet prune --prefix P`")
+    })?;
+    let mut problems = preflight::missing_secrets(&Machine);
+    let terraform = ["terraform", "tofu"].iter().find_map(|t| Machine.find(t));
+    if terraform.is_none() {
+        problems.push(Problem {
+            what: "`terraform` or `tofu` was not found on PATH".into(),
+            fix: "`nix develop`, or https://developer.hashicorp.com/terraform/install".into(),
+        });
+    }
+    let state = state(args.state_bucket.as_deref(), &settings.spaces_region);
+    let (needs_init, state_problem) = needs_init(root, &state);
+    problems.extend(state_problem);
+    let secrets = secrets();
+    let tools = Tools {
+        terraform: terraform.unwrap_or_else(|| "terraform".into()),
+        colmena: None,
+        git: "git".into(),
+    };
+    let plan = e3_deploy::destroy_plan(
+        &PlanInputs {
+            root,
+            settings: &settings,
+            state: &state,
+            secrets: &secrets,
+            tools: &tools,
+            needs_init,
+        },
+        !args.all,
+    );
+    if dry_run {
+        warn(&problems);
+        let mut shown = plan.clone();
+        shown.push(Step::Note(e3_deploy::DESTROY_AFTER.into()));
+        print!("{}", shown.render());
+        return Ok(());
+    }
+    if !problems.is_empty() {
+        return Err(refuse("destroy", &problems));
+    }
+    let ui = Ui::new(false);
+    let question = format!(
+        "Destroy the {} droplets named `{}--...`{} (the bucket `{}` stays)?",
+        settings.node_count(),
+        settings.prefix,
+        if args.all {
+            " and the image"
+        } else {
+            ", keeping the image"
+        },
+        settings.bucket
+    );
+    if !confirm(&question, args.yes)? {
+        return Err(failure("not confirmed: nothing was destroyed"));
+    }
+    run_steps(&ui, &plan)?;
+    write_empty_host_files(root)?;
+    ui.say(&format!("e3: emptied {HOSTS_JSON} and {HOSTS_PSSH}"));
+    let client = crate::cloud::tailscale()?;
+    crate::tasks::tailnet::prune(&client, &format!("{}--", settings.prefix), &ui)
+}
+
+/// No nodes: hosts.json `{}`, hosts.pssh only its header.
+fn write_empty_host_files(root: &Utf8Path) -> Result<()> {
+    let write = |name: &str, text: &str| {
+        std::fs::write(root.join(name), text)
+            .map_err(|e| failure(format!("cannot write {name}: {e}")))
+    };
+    write(HOSTS_JSON, "{}\n")?;
+    write(
+        HOSTS_PSSH,
+        "# Written by `cargo xtask destroy`: the testbed has no hosts now.\n",
+    )
+}
