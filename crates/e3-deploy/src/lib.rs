@@ -500,6 +500,18 @@ mod tests {
         let mut plan = destroy_plan(&inputs, true);
         plan.push(Step::Note(DESTROY_AFTER.into()));
         insta::assert_snapshot!("destroy_local_state", plan.render());
+        let secrets = Secrets {
+            spaces_access_key_id: Some("DO00FAKEKEYID".into()),
+            spaces_secret_access_key: Some("fake-secret-value".into()),
+        };
+        let spaces = State::Spaces {
+            bucket: "e3-state".into(),
+            region: "ams3".into(),
+            key: "e3/terraform.tfstate".into(),
+        };
+        let remote = destroy_plan(&self::inputs(&s, &spaces, &secrets, &tools), true).render();
+        assert!(remote.contains("AWS_SECRET_ACCESS_KEY=***"), "{remote}");
+        assert!(!remote.contains("fake-secret-value") && !remote.contains("DO00FAKEKEYID"));
         let all = destroy_plan(&inputs, false).render();
         assert!(all.contains("\"keep_image\": false"), "{all}");
         assert!(!plan.render().contains("keep_image"));
