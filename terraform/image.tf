@@ -17,12 +17,11 @@ resource "digitalocean_spaces_bucket" "images" {
   region = var.spaces_region
   acl    = "private"
 
-  # The bucket outlives the droplets. Note that this makes a plain
-  # `terraform destroy` fail on purpose: tear the nodes down by applying with
-  # no nodes, or `terraform state rm` the bucket first.
-  lifecycle {
-    prevent_destroy = true
-  }
+  # The bucket outlives the droplets: e3 tears nodes down by applying with no
+  # nodes (`cargo xtask destroy`, `--all`), which keeps it. Only
+  # `cargo xtask destroy --all --bucket`, confirmed twice, runs `terraform
+  # destroy` and removes it. Renaming it or moving its region would make
+  # Terraform replace it: `cargo xtask deploy` refuses such a change.
 }
 
 resource "digitalocean_spaces_bucket_object" "image" {

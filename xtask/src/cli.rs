@@ -308,9 +308,13 @@ pub struct DeployArgs {
 
 #[derive(Args, Debug)]
 pub struct DestroyArgs {
-    /// Remove the image too (the bucket always stays)
+    /// Remove the image too (the bucket stays unless --bucket)
     #[arg(long)]
     pub all: bool,
+
+    /// With --all: remove the image bucket too (`terraform destroy`; asked twice)
+    #[arg(long, requires = "all")]
+    pub bucket: bool,
 
     /// Keep Terraform's state in this private Spaces bucket [default: $E3_STATE_BUCKET; unset: local state]
     #[arg(long, value_name = "NAME")]

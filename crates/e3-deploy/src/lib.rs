@@ -371,6 +371,34 @@ pub fn destroy_plan(inputs: &PlanInputs<'_>, keep_image: bool) -> Plan {
     plan
 }
 
+/// `destroy --all --bucket`: everything Terraform made, the bucket too.
+pub fn destroy_everything_plan(inputs: &PlanInputs<'_>) -> Plan {
+    let mut plan = Plan::new(inputs.root);
+    let mut tfvars_json = inputs.settings.without_nodes().tfvars();
+    tfvars_json["keep_image"] = json!(false);
+    let tfvars = prepare(&mut plan, inputs, tfvars_json);
+    plan.push(Step::Run(
+        terraform(inputs)
+            .args(["destroy", "-input=false", "-auto-approve"])
+            .arg(format!("-var-file={tfvars}")),
+    ));
+    plan
+}
+
+/// A change of the bucket's name or region from the last deploy's: Terraform
+/// would replace the bucket, deleting the old one and the image in it.
+pub fn bucket_change(last: &Settings, next: &Settings) -> Option<preflight::Problem> {
+    (last.bucket != next.bucket || last.spaces_region != next.spaces_region).then(|| {
+        preflight::Problem {
+            what: format!(
+                "the image bucket would change from `{}` ({}) to `{}` ({}), and Terraform would replace it, deleting the old one with the image in it",
+                last.bucket, last.spaces_region, next.bucket, next.spaces_region
+            ),
+            fix: "keep the bucket and its region as before (--bucket, --spaces-region), or remove the old one first with `cargo xtask destroy --all --bucket`".into(),
+        }
+    })
+}
+
 /// What destroy does after Terraform, as `--dry-run` shows it.
 pub const DESTROY_AFTER: &str = "then write empty hosts.json and hosts.pssh, and delete the tailnet devices whose hostname starts with the prefix";
 
@@ -512,6 +540,19 @@ mod tests {
         let remote = destroy_plan(&self::inputs(&s, &spaces, &secrets, &tools), true).render();
         assert!(remote.contains("AWS_SECRET_ACCESS_KEY=***"), "{remote}");
         assert!(!remote.contains("fake-secret-value") && !remote.contains("DO00FAKEKEYID"));
+        let everything = destroy_everything_plan(&inputs).render();
+        assert!(
+            everything.contains("terraform -chdir=terraform destroy -input=false -auto-approve")
+        );
+        assert!(everything.contains("\"keep_image\": false"));
+        let moved = Settings {
+            spaces_region: "fra1".into(),
+            ..s.clone()
+        };
+        assert!(bucket_change(&s, &s).is_none());
+        assert!(bucket_change(&s, &moved).unwrap().what.starts_with(
+            "the image bucket would change from `e3-images` (ams3) to `e3-images` (fra1)"
+        ));
         let all = destroy_plan(&inputs, false).render();
         assert!(all.contains("\"keep_image\": false"), "{all}");
         assert!(!plan.render().contains("keep_image"));

@@ -177,6 +177,10 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DeployArgs) -> Result<()> {
     let settings = settings(root, args, last.as_ref())?;
     let catalogue = crate::cloud::catalogue();
     let (found, mut problems) = preflight::check(&Machine, &settings, &catalogue, !args.no_colmena);
+    problems.extend(
+        last.as_ref()
+            .and_then(|last| e3_deploy::bucket_change(last, &settings)),
+    );
     let state = state(args.state_bucket.as_deref(), &settings.spaces_region);
     let (needs_init, state_problem) = needs_init(root, &state);
     problems.extend(state_problem);

@@ -1,7 +1,8 @@
 //! `cargo xtask destroy`: every droplet of the last deploy to zero (the
 //! bucket and the image stay, as E3's DESTROY_NODES did; `--all` removes
-//! the image too), the host files emptied, and the nodes' tailnet devices
-//! deleted, with a check that none is left.
+//! the image too; `--all --bucket`, asked twice, the bucket as well), the
+//! host files emptied, and the nodes' tailnet devices deleted, with a check
+//! that none is left.
 
 use camino::Utf8Path;
 use e3_deploy::preflight::{self, Env, Problem};
@@ -38,17 +39,19 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DestroyArgs) -> Result<()> {
         colmena: None,
         git: "git".into(),
     };
-    let plan = e3_deploy::destroy_plan(
-        &PlanInputs {
-            root,
-            settings: &settings,
-            state: &state,
-            secrets: &secrets,
-            tools: &tools,
-            needs_init,
-        },
-        !args.all,
-    );
+    let inputs = PlanInputs {
+        root,
+        settings: &settings,
+        state: &state,
+        secrets: &secrets,
+        tools: &tools,
+        needs_init,
+    };
+    let plan = if args.bucket {
+        e3_deploy::destroy_everything_plan(&inputs)
+    } else {
+        e3_deploy::destroy_plan(&inputs, !args.all)
+    };
     if dry_run {
         warn(&problems);
         let mut shown = plan.clone();
@@ -60,18 +63,30 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DestroyArgs) -> Result<()> {
         return Err(refuse("destroy", &problems));
     }
     let ui = Ui::new(false);
+    let bucket = if args.bucket {
+        format!("the bucket `{}` too", settings.bucket)
+    } else {
+        format!("the bucket `{}` stays", settings.bucket)
+    };
+    let image = if args.all {
+        " and the image"
+    } else {
+        ", keeping the image"
+    };
     let question = format!(
-        "Destroy the {} droplets named `{}--...`{} (the bucket `{}` stays)?",
+        "Destroy the {} droplets named `{}--...`{image} ({bucket})?",
         settings.node_count(),
         settings.prefix,
-        if args.all {
-            " and the image"
-        } else {
-            ", keeping the image"
-        },
-        settings.bucket
     );
     if !confirm(&question, args.yes)? {
+        return Err(failure("not confirmed: nothing was destroyed"));
+    }
+    // The bucket holds the image every future deploy boots: asked again.
+    let again = format!(
+        "Delete the bucket `{}` ({}) and everything in it? This cannot be undone.",
+        settings.bucket, settings.spaces_region
+    );
+    if args.bucket && !confirm(&again, args.yes)? {
         return Err(failure("not confirmed: nothing was destroyed"));
     }
     run_steps(&ui, &plan)?;
