@@ -269,9 +269,13 @@ pub struct DoctorArgs {
 
 #[derive(Args, Debug)]
 pub struct DeployArgs {
-    /// Droplets per region, e.g. ams3=3,sfo3=1,nyc3=1,sgp1=1 [default: the last deploy's]
+    /// Droplets per region, e.g. ams3=3,sfo3=1,nyc3=1,sgp1=1 [default: the settings file's, else the last deploy's]
     #[arg(long, value_name = "REGION=N,...")]
     pub nodes: Option<String>,
+
+    /// Settings from a JSON file with the keys of .e3/deploy/e3.tfvars.json (nodes, droplet_size, name_prefix, image_file, spaces_bucket, spaces_region, tags); flags win
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<String>,
 
     /// Droplet size [default: the last deploy's, else s-1vcpu-1gb]
     #[arg(long, value_name = "SLUG")]

@@ -91,6 +91,47 @@ fn deploy_dry_run_shows_every_command_and_no_secret() {
 }
 
 #[test]
+fn a_settings_file_with_flags_over_it() {
+    let scratch = Scratch::new("settings");
+    let file = scratch.0.join("testbed.json");
+    std::fs::write(
+        &file,
+        r#"{"nodes": {"fra1": 2, "sgp1": 1}, "droplet_size": "s-1vcpu-1gb", "name_prefix": "lab", "spaces_bucket": "lab-images"}"#,
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let out = xtask(&[
+        "--dry-run",
+        "deploy",
+        "--settings",
+        file,
+        "--prefix",
+        "lab2",
+    ])
+    .env("DIGITALOCEAN_BASE_URL", "http://127.0.0.1:9")
+    .output()
+    .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for expect in [
+        "\"fra1\": 2",
+        "\"sgp1\": 1",
+        "\"name_prefix\": \"lab2\"",
+        "\"spaces_bucket\": \"lab-images\"",
+    ] {
+        assert!(stdout.contains(expect), "missing {expect:?} in:\n{stdout}");
+    }
+    std::fs::write(scratch.0.join("bad.json"), r#"{"regions": {"ams3": 1}}"#).unwrap();
+    let bad = scratch.0.join("bad.json");
+    let out = xtask(&["--dry-run", "deploy", "--settings", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("unknown key `regions`"), "{stderr}");
+}
+
+#[test]
 fn deploy_names_everything_missing_before_anything_runs() {
     let empty = Scratch::new("nothing");
     let mut cmd = xtask(&[

@@ -176,6 +176,90 @@ impl Settings {
     }
 }
 
+/// A settings file: the keys of the variables file e3 writes (so a past
+/// deploy's `.e3/deploy/e3.tfvars.json` will do), every one optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SettingsFile {
+    pub nodes: Option<BTreeMap<String, u32>>,
+    pub size: Option<String>,
+    pub prefix: Option<String>,
+    pub image_file: Option<Utf8PathBuf>,
+    pub bucket: Option<String>,
+    pub spaces_region: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// The keys a settings file may hold.
+pub const SETTINGS_KEYS: [&str; 9] = [
+    "nodes",
+    "droplet_size",
+    "name_prefix",
+    "image_file",
+    "spaces_bucket",
+    "spaces_region",
+    "tags",
+    // Written by e3 itself; read, not used: the keys come from
+    // nix/authorized_keys, and keep_image is destroy's.
+    "ssh_public_keys",
+    "keep_image",
+];
+
+impl SettingsFile {
+    /// Reads one; an unknown key or a wrong type is an error naming it.
+    pub fn parse(text: &str) -> Result<SettingsFile, String> {
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let object = v.as_object().ok_or("expected a JSON object")?;
+        if let Some(key) = object.keys().find(|k| !SETTINGS_KEYS.contains(&k.as_str())) {
+            return Err(format!(
+                "unknown key `{key}` (known: {})",
+                SETTINGS_KEYS[..7].join(", ")
+            ));
+        }
+        let string = |key: &str| -> Result<Option<String>, String> {
+            match &v[key] {
+                serde_json::Value::Null => Ok(None),
+                serde_json::Value::String(s) => Ok(Some(s.clone())),
+                _ => Err(format!("`{key}` must be a string")),
+            }
+        };
+        let nodes = match &v["nodes"] {
+            serde_json::Value::Null => None,
+            serde_json::Value::Object(map) => {
+                let pairs: Vec<String> = map
+                    .iter()
+                    .map(|(region, n)| format!("{region}={n}"))
+                    .collect();
+                Some(parse_nodes(&pairs.join(",")).map_err(|e| format!("`nodes`: {e}"))?)
+            }
+            _ => return Err("`nodes` must be an object of region: count".into()),
+        };
+        let tags = match &v["tags"] {
+            serde_json::Value::Null => None,
+            serde_json::Value::Array(items) => Some(
+                items
+                    .iter()
+                    .map(|t| {
+                        t.as_str()
+                            .map(str::to_string)
+                            .ok_or("`tags` must hold strings")
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            _ => return Err("`tags` must be a list of strings".into()),
+        };
+        Ok(SettingsFile {
+            nodes,
+            size: string("droplet_size")?,
+            prefix: string("name_prefix")?,
+            image_file: string("image_file")?.map(Utf8PathBuf::from),
+            bucket: string("spaces_bucket")?,
+            spaces_region: string("spaces_region")?,
+            tags,
+        })
+    }
+}
+
 /// Where Terraform keeps its state (which holds the tailnet key).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum State {
@@ -462,6 +546,36 @@ mod tests {
             assert_eq!(parse_nodes(bad).unwrap_err().0, why, "{bad}");
         }
         assert!(parse_nodes("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn settings_files() {
+        let file = SettingsFile::parse(
+            r#"{"nodes": {"ams3": 3, "sgp1": 1}, "droplet_size": "s-1vcpu-2gb", "tags": ["e3", "lab"]}"#,
+        )
+        .unwrap();
+        assert_eq!(file.nodes.unwrap()["ams3"], 3);
+        assert_eq!(file.size.as_deref(), Some("s-1vcpu-2gb"));
+        assert_eq!(file.prefix, None);
+        // What a deploy wrote is a settings file too.
+        let written = serde_json::to_string(&settings().tfvars()).unwrap();
+        assert_eq!(
+            SettingsFile::parse(&written).unwrap().bucket.as_deref(),
+            Some("e3-images")
+        );
+        for (bad, why) in [
+            (r#"{"node": {}}"#, "unknown key `node`"),
+            (
+                r#"{"nodes": {"amsterdam": 1}}"#,
+                "`nodes`: `amsterdam` is not a DigitalOcean region slug",
+            ),
+            (r#"{"droplet_size": 2}"#, "`droplet_size` must be a string"),
+            (r#"{"tags": "e3"}"#, "`tags` must be a list of strings"),
+            ("[]", "expected a JSON object"),
+        ] {
+            let err = SettingsFile::parse(bad).unwrap_err();
+            assert!(err.starts_with(why), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
 use e3_deploy::preflight::{self, Env, Problem};
-use e3_deploy::{DEPLOY_DIR, PlanInputs, Secrets, Settings, State, TERRAFORM_DIR, TFVARS, Tools};
+use e3_deploy::{
+    DEPLOY_DIR, PlanInputs, Secrets, Settings, SettingsFile, State, TERRAFORM_DIR, TFVARS, Tools,
+};
 use e3_inventory::Inventory;
 use e3_inventory::files::{HOSTS_PSSH, host_files, host_table};
 use e3_plan::{Cmd, Plan, Step, relative_to};
@@ -114,26 +116,41 @@ pub fn warn(problems: &[Problem]) {
     }
 }
 
+/// The settings: each from its flag, else the settings file, else the last
+/// deploy's, else e3's default.
 fn settings(root: &Utf8Path, args: &DeployArgs, last: Option<&Settings>) -> Result<Settings> {
-    let nodes = match (&args.nodes, last) {
-        (Some(text), _) => e3_deploy::parse_nodes(text).map_err(|e| {
+    let cwd = current_dir()?;
+    let file = match &args.settings {
+        Some(path) => {
+            let text = std::fs::read_to_string(cwd.join(path))
+                .map_err(|e| usage(format!("cannot read --settings file `{path}`: {e}")))?;
+            SettingsFile::parse(&text)
+                .map_err(|e| usage(format!("--settings file `{path}`: {e}")))?
+        }
+        None => SettingsFile::default(),
+    };
+    let nodes = match (&args.nodes, &file.nodes, last) {
+        (Some(text), _, _) => e3_deploy::parse_nodes(text).map_err(|e| {
             usage(format!("--nodes: {e}")).hint(format!(
                 "give REGION=COUNT pairs, e.g. --nodes {}",
                 e3_deploy::EXAMPLE_NODES
             ))
         })?,
-        (None, Some(last)) => last.nodes.clone(),
-        (None, None) => {
-            return Err(usage("--nodes is needed for a first deploy").hint(format!(
-                "e.g. --nodes {} (E3's own experiment)",
-                e3_deploy::EXAMPLE_NODES
-            )));
+        (None, Some(nodes), _) => nodes.clone(),
+        (None, None, Some(last)) => last.nodes.clone(),
+        (None, None, None) => {
+            return Err(
+                usage("--nodes (or --settings FILE) is needed for a first deploy").hint(format!(
+                    "e.g. --nodes {} (E3's own experiment)",
+                    e3_deploy::EXAMPLE_NODES
+                )),
+            );
         }
     };
-    let cwd = current_dir()?;
-    let image_file = match (&args.image, last) {
-        (Some(file), _) => cwd.join(file),
-        _ => recorded_image(root)
+    let image_file = match (&args.image, &file.image_file) {
+        (Some(path), _) => cwd.join(path),
+        (None, Some(path)) => cwd.join(path),
+        (None, None) => recorded_image(root)
             .or_else(|| last.map(|l| l.image_file.clone()))
             .unwrap_or_else(|| {
                 root.join(crate::tasks::image::IMAGES_DIR)
@@ -141,25 +158,38 @@ fn settings(root: &Utf8Path, args: &DeployArgs, last: Option<&Settings>) -> Resu
             }),
     };
     let keys_text = std::fs::read_to_string(root.join("nix/authorized_keys")).unwrap_or_default();
-    let pick = |flag: &Option<String>, from_last: Option<&String>, default: &str| {
+    let pick = |flag: &Option<String>,
+                from_file: &Option<String>,
+                from_last: Option<&String>,
+                default: &str| {
         flag.clone()
+            .or_else(|| from_file.clone())
             .or_else(|| from_last.cloned())
             .unwrap_or_else(|| default.to_string())
     };
     Ok(Settings {
         nodes,
-        size: pick(&args.size, last.map(|l| &l.size), "s-1vcpu-1gb"),
-        prefix: pick(&args.prefix, last.map(|l| &l.prefix), "e3"),
+        size: pick(&args.size, &file.size, last.map(|l| &l.size), "s-1vcpu-1gb"),
+        prefix: pick(&args.prefix, &file.prefix, last.map(|l| &l.prefix), "e3"),
         image_file,
-        bucket: args
-            .bucket
-            .clone()
-            .or_else(|| env_var("E3_SPACES_BUCKET"))
-            .or_else(|| last.map(|l| l.bucket.clone()))
-            .unwrap_or_default(),
-        spaces_region: pick(&args.spaces_region, last.map(|l| &l.spaces_region), "ams3"),
+        bucket: pick(
+            &args.bucket.clone().or_else(|| env_var("E3_SPACES_BUCKET")),
+            &file.bucket,
+            last.map(|l| &l.bucket),
+            "",
+        ),
+        spaces_region: pick(
+            &args.spaces_region,
+            &file.spaces_region,
+            last.map(|l| &l.spaces_region),
+            "ams3",
+        ),
         ssh_public_keys: e3_deploy::authorized_keys(&keys_text),
-        tags: last.map_or_else(|| vec!["e3".to_string()], |l| l.tags.clone()),
+        tags: file
+            .tags
+            .clone()
+            .or_else(|| last.map(|l| l.tags.clone()))
+            .unwrap_or_else(|| vec!["e3".to_string()]),
     })
 }
 
