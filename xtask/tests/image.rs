@@ -6,35 +6,12 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
 
 use camino::Utf8Path;
 use common::*;
 use e3_nix::binfmt::check_aarch64;
 use e3_nix::settings::NixSettings;
 use serde_json::Value;
-
-/// A folder of its own for a test, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("e3-image-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, rel: &str) -> String {
-        self.0.join(rel).to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A folder with a fake `nix`: `build ATTR --out-link LINK` makes LINK point
 /// at a "store" folder holding an image named as nixpkgs names it, and logs

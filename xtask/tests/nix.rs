@@ -19,8 +19,9 @@
 
 mod common;
 
+use common::Scratch;
+
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Value, json};
 use xshell::{Shell, cmd};
@@ -93,40 +94,6 @@ fn nix_files() -> Vec<String> {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A folder of a test's own in the temp folder, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("e3-nix-{name}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        // Nix makes store paths read-only: make them writable to remove them.
-        fn writable(path: &Path) {
-            use std::os::unix::fs::PermissionsExt;
-            let Ok(meta) = std::fs::symlink_metadata(path) else {
-                return;
-            };
-            if meta.is_dir() {
-                let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
-                for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
-                    writable(&entry.path());
-                }
-            }
-        }
-        writable(&self.0);
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Nix, run the one way every test here runs it: in a chroot store of the

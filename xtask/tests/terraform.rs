@@ -14,8 +14,9 @@
 
 mod common;
 
+use common::Scratch;
+
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use xshell::{Shell, cmd};
 
@@ -47,27 +48,6 @@ fn terraform_shell() -> Shell {
     sh.set_var("TF_IN_AUTOMATION", "1");
     sh.set_var("TF_INPUT", "0");
     sh
-}
-
-/// A folder of a test's own in the temp folder, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let dir =
-            std::env::temp_dir().join(format!("e3-terraform-{name}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Copies the files of `from` into `to`, leaving out hidden entries (such

@@ -285,10 +285,10 @@ pub fn ready_for_local_runs(checks: &[Check]) -> bool {
 
 /// The table people read, then how to get each missing piece.
 pub fn table(checks: &[Check]) -> String {
-    let rows: Vec<[String; 4]> = checks
+    let rows: Vec<Vec<String>> = checks
         .iter()
         .map(|c| {
-            [
+            vec![
                 c.name.clone(),
                 if c.ok { "ok" } else { "MISSING" }.to_string(),
                 c.detail.clone(),
@@ -296,26 +296,11 @@ pub fn table(checks: &[Check]) -> String {
             ]
         })
         .collect();
-    let header = ["check", "state", "version / detail", "needed by"].map(String::from);
-    let mut widths = header.clone().map(|h| h.len());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[String; 4]| {
-        let parts: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        parts.join("  ").trim_end().to_string()
-    };
-    let mut out = line(&header);
-    for row in &rows {
-        out.push('\n');
-        out.push_str(&line(row));
-    }
+    let mut out = e3_plan::columns(
+        &["check", "state", "version / detail", "needed by"],
+        &rows,
+        &[],
+    );
     let missing: Vec<&Check> = checks.iter().filter(|c| !c.ok).collect();
     if !missing.is_empty() {
         out.push_str("\n\nto get what is missing:");

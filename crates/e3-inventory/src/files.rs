@@ -51,12 +51,12 @@ pub fn host_files(
 pub fn host_table(inventory: &Inventory) -> String {
     let header = ["#", "host", "user", "ssh port", "region", "platform"];
     let dash = || "-".to_string();
-    let rows: Vec<[String; 6]> = inventory
+    let rows: Vec<Vec<String>> = inventory
         .hosts
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            [
+            vec![
                 i.to_string(),
                 h.name.clone(),
                 h.user.clone().unwrap_or_else(dash),
@@ -66,26 +66,7 @@ pub fn host_table(inventory: &Inventory) -> String {
             ]
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.len());
-        }
-    }
-    let line = |cells: &[String]| {
-        let parts: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        parts.join("  ").trim_end().to_string()
-    };
-    let mut out = line(&header.map(String::from));
-    for row in &rows {
-        out.push('\n');
-        out.push_str(&line(row));
-    }
-    out
+    e3_plan::columns(&header, &rows, &[])
 }
 
 #[cfg(test)]

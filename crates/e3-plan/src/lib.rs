@@ -348,6 +348,38 @@ pub fn quote(s: &str) -> String {
     }
 }
 
+/// Rows as aligned text columns, two spaces apart, the header first: how
+/// e3 prints its tables. `right` says which columns align right (missing:
+/// left); trailing spaces are trimmed.
+pub fn columns(header: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let parts: Vec<String> = cells
+            .enumerate()
+            .map(|(i, c)| {
+                let w = widths.get(i).copied().unwrap_or(0);
+                if right.get(i).copied().unwrap_or(false) {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
+            .collect();
+        parts.join("  ").trim_end().to_string()
+    };
+    let mut out = line(&mut header.iter().copied());
+    for row in rows {
+        out.push('\n');
+        out.push_str(&line(&mut row.iter().map(String::as_str)));
+    }
+    out
+}
+
 /// `path` relative to `root` when it is inside it (`.` for `root` itself),
 /// else `path` as it is: how plans and messages show paths.
 pub fn relative_to(root: &Utf8Path, path: &Utf8Path) -> Utf8PathBuf {
@@ -390,6 +422,19 @@ mod tests {
         assert_eq!(text, "TOKEN=*** tailscale up ***");
         assert!(!format!("{cmd:?}").contains("tskey"));
         assert_eq!(cmd.argv(), ["tailscale", "up", "tskey-auth-123"]);
+    }
+
+    #[test]
+    fn tables() {
+        let rows = vec![
+            vec!["0".to_string(), "node-a".into(), "ok".into()],
+            vec!["10".to_string(), "b".into(), "".into()],
+        ];
+        insta::assert_snapshot!(columns(&["#", "host", "state"], &rows, &[true]), @r"
+         #  host    state
+         0  node-a  ok
+        10  b
+        ");
     }
 
     #[test]

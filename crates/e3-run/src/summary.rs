@@ -195,33 +195,7 @@ impl Summary {
                 row
             })
             .collect();
-        let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-        for row in &rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.len());
-            }
-        }
-        let line = |cells: &[String]| {
-            let parts: Vec<String> = cells
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    if right[i] {
-                        format!("{c:>w$}", w = widths[i])
-                    } else {
-                        format!("{c:<w$}", w = widths[i])
-                    }
-                })
-                .collect();
-            parts.join("  ").trim_end().to_string()
-        };
-        let header: Vec<String> = header.into_iter().map(String::from).collect();
-        let mut out = line(&header);
-        for row in &rows {
-            out.push('\n');
-            out.push_str(&line(row));
-        }
-        out
+        e3_plan::columns(&header, &rows, &right)
     }
 }
 

@@ -113,11 +113,10 @@ fn devices(dry_run: bool, prefix: Option<&str>, as_json: bool) -> Result<()> {
 
 /// name, hostname, addresses, last seen, tags: one line per device.
 fn table(devices: &[&Device]) -> String {
-    let header = ["hostname", "name", "addresses", "last seen", "tags"].map(String::from);
-    let rows: Vec<[String; 5]> = devices
+    let rows: Vec<Vec<String>> = devices
         .iter()
         .map(|d| {
-            [
+            vec![
                 d.hostname.clone(),
                 d.name.clone(),
                 d.addresses.join(" "),
@@ -126,24 +125,9 @@ fn table(devices: &[&Device]) -> String {
             ]
         })
         .collect();
-    let mut widths = header.clone().map(|h| h.len());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.len());
-        }
-    }
-    let line = |cells: &[String; 5]| {
-        let parts: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        parts.join("  ").trim_end().to_string()
-    };
-    let mut out = line(&header);
-    for row in &rows {
-        out.push('\n');
-        out.push_str(&line(row));
-    }
-    out
+    e3_plan::columns(
+        &["hostname", "name", "addresses", "last seen", "tags"],
+        &rows,
+        &[],
+    )
 }

@@ -41,6 +41,45 @@ pub fn files_ending(dir: &Path, extension: &str) -> Vec<PathBuf> {
     files
 }
 
+/// A folder of a test's own in the temp folder, removed when dropped (also
+/// when the test fails); read-only folders in it (a Nix store's) included.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("e3-test-{name}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    /// A path inside it, as a string for a command line.
+    pub fn path(&self, rel: &str) -> String {
+        self.0.join(rel).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        fn writable(path: &Path) {
+            use std::os::unix::fs::PermissionsExt;
+            let Ok(meta) = std::fs::symlink_metadata(path) else {
+                return;
+            };
+            if meta.is_dir() {
+                let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
+                for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+                    writable(&entry.path());
+                }
+            }
+        }
+        writable(&self.0);
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A shell at the workspace root, for the commands a test runs.
 pub fn shell() -> Shell {
     let sh = Shell::new().expect("a shell in the current directory");
