@@ -651,7 +651,8 @@ mod tests {
             region: "ams3".into(),
             key: "e3/terraform.tfstate".into(),
         };
-        let remote = destroy_plan(&self::inputs(&s, &spaces, &secrets, &tools), true).render();
+        let remote = destroy_plan(&self::inputs(&s, &spaces, &secrets, &tools), false).render();
+        insta::assert_snapshot!("destroy_all_remote_state", remote);
         assert!(remote.contains("AWS_SECRET_ACCESS_KEY=***"), "{remote}");
         assert!(!remote.contains("fake-secret-value") && !remote.contains("DO00FAKEKEYID"));
         let everything = destroy_everything_plan(&inputs).render();
