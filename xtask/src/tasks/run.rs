@@ -94,7 +94,7 @@ pub fn resolve_python(root: &Utf8Path, given: Option<&str>) -> Result<Python> {
     })
 }
 
-fn check_parties(parties: usize, program_args: &[String]) -> Result<()> {
+pub fn check_parties(parties: usize, program_args: &[String]) -> Result<()> {
     prun::check_party_count(parties).map_err(|e| usage(format!("--parties {parties}: {e}")))?;
     prun::mpyc::check_program_args(program_args, parties).map_err(usage)
 }
@@ -114,10 +114,46 @@ fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) 
             .hint("add --hosts FILE, or drop the flag"));
     }
     let parties = args.parties.unwrap_or(3);
+    // The flags before the interpreter, as always: the first error is theirs.
     check_parties(parties, &args.args)?;
     let python = resolve_python(root, args.python.as_deref())?;
-    // Held until the run is over, so that no other e3 run takes these ports.
-    let ports = ports::reserve(args.base_port, parties).map_err(|err| match err {
+    let local = prepare_local(root, program, &args.args, parties, &python, args.base_port)?;
+    if dry_run {
+        print!("{}", local.plan.render());
+        return Ok(());
+    }
+    let ui = Ui::new(args.json);
+    let LocalRun {
+        ports: _held,
+        table,
+        plan,
+    } = local;
+    let outcome = e3_run::run_local(&spec(root, program, args), &python, plan, table, &|e| {
+        ui.run_event(e)
+    })?;
+    report(root, &ui, &outcome)
+}
+
+/// A local run ready to start: its ports are held until it is dropped, so
+/// that no other e3 run takes them.
+pub struct LocalRun {
+    pub ports: ports::Reservation,
+    pub table: Vec<prun::Party>,
+    pub plan: e3_plan::Plan,
+}
+
+/// Checks the party count and the program's arguments, reserves ports from
+/// `base_port`, and plans `parties` local parties of `program`.
+pub fn prepare_local(
+    root: &Utf8Path,
+    program: &Program,
+    program_args: &[String],
+    parties: usize,
+    python: &Python,
+    base_port: u16,
+) -> Result<LocalRun> {
+    check_parties(parties, program_args)?;
+    let ports = ports::reserve(base_port, parties).map_err(|err| match err {
         PortsError::NoRoom { base, count } => usage(format!(
             "--base-port {base} leaves no room for {count} ports below 65536"
         ))
@@ -132,16 +168,8 @@ fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) 
     };
     let table =
         prun::party_table(&["127.0.0.1".to_string()], &layout).map_err(|e| usage(e.to_string()))?;
-    let plan = e3_run::plan_local(root, program, &args.args, &python, &table);
-    if dry_run {
-        print!("{}", plan.render());
-        return Ok(());
-    }
-    let ui = Ui::new(args.json);
-    let outcome = e3_run::run_local(&spec(root, program, args), &python, plan, table, &|e| {
-        ui.run_event(e)
-    })?;
-    report(root, &ui, &outcome)
+    let plan = e3_run::plan_local(root, program, program_args, python, &table);
+    Ok(LocalRun { ports, table, plan })
 }
 
 fn run_remote(
@@ -157,7 +185,15 @@ fn run_remote(
         );
     }
     let (ssh, inventory) = remote::resolve(&args.remote, hosts_file)?;
-    let commands = party_commands(&inventory, hosts_file, program, args)?;
+    let commands = party_commands(
+        &inventory,
+        hosts_file,
+        program,
+        args.parties,
+        args.parties_per_host(),
+        args.base_port,
+        &args.args,
+    )?;
     // Sync copies the program's whole folder to every host: not a home folder by mistake.
     if !args.no_sync && count_files(&program.dir, MAX_SYNC_FILES) > MAX_SYNC_FILES {
         return Err(usage(format!(
@@ -173,7 +209,14 @@ fn run_remote(
             "install rsync (Debian/Ubuntu: `apt-get install rsync`), or pass --no-sync",
         )?),
     };
-    let plan = remote_plan(&ssh, rsync.as_deref(), program, &commands, args);
+    let plan = remote_plan(
+        &ssh,
+        rsync.as_deref(),
+        program,
+        &commands,
+        &args.remote,
+        args.remote_python(),
+    );
     if dry_run {
         print!("{}", plan.to_plan(root).render());
         return Ok(());
@@ -204,40 +247,43 @@ const MAX_SYNC_FILES: usize = 2000;
 
 /// Every party's host and argv: `--parties` (default: every host's share)
 /// laid out `--parties-per-host` to a host over the hosts of `hosts_file`.
-fn party_commands(
+pub fn party_commands(
     inventory: &Inventory,
     hosts_file: &str,
     program: &Program,
-    args: &RunArgs,
+    parties: Option<usize>,
+    per_host: usize,
+    base_port: u16,
+    program_args: &[String],
 ) -> Result<Vec<PartyCommand>> {
-    let per_host = args.parties_per_host();
-    let parties = args.parties.unwrap_or(inventory.hosts.len() * per_host);
-    check_parties(parties, &args.args)?;
+    let parties = parties.unwrap_or(inventory.hosts.len() * per_host);
+    check_parties(parties, program_args)?;
     let settings = Settings {
         layout: Layout {
             parties,
             per_host,
-            base_port: args.base_port,
+            base_port,
         },
         log_level: None,
         program: std::iter::once(program.file.clone())
-            .chain(args.args.iter().cloned())
+            .chain(program_args.iter().cloned())
             .collect(),
     };
     prun::plan_parties(inventory, &settings).map_err(|e| usage(format!("{hosts_file}: {e}")))
 }
 
-fn remote_plan(
+pub fn remote_plan(
     ssh: &Ssh,
     rsync: Option<&Utf8Path>,
     program: &Program,
     commands: &[PartyCommand],
-    args: &RunArgs,
+    remote: &crate::cli::RemoteArgs,
+    remote_python: &str,
 ) -> RemotePlan {
     let settings = RemoteSettings {
-        remote_dir: args.remote.remote_dir(),
-        remote_python: args.remote_python(),
-        parallel: args.remote.parallel(),
+        remote_dir: remote.remote_dir(),
+        remote_python,
+        parallel: remote.parallel(),
     };
     RemotePlan::new(ssh, rsync, program, commands, &settings)
 }
@@ -313,11 +359,27 @@ mod tests {
             connect_timeout: args.remote.connect_timeout(),
             control_dir: "/tmp/e3-ssh-1234".into(),
         };
-        let commands = party_commands(&inventory, "six-regions.pssh", &program(), &args).unwrap();
+        let commands = party_commands(
+            &inventory,
+            "six-regions.pssh",
+            &program(),
+            args.parties,
+            args.parties_per_host(),
+            args.base_port,
+            &args.args,
+        )
+        .unwrap();
         let rsync = (!args.no_sync).then(|| Utf8PathBuf::from("/usr/bin/rsync"));
-        remote_plan(&ssh, rsync.as_deref(), &program(), &commands, &args)
-            .to_plan("/e3".into())
-            .render()
+        remote_plan(
+            &ssh,
+            rsync.as_deref(),
+            &program(),
+            &commands,
+            &args.remote,
+            args.remote_python(),
+        )
+        .to_plan("/e3".into())
+        .render()
     }
 
     #[test]
