@@ -115,6 +115,7 @@ fn crates_depend_only_on_lower_layers() {
         ("e3-ssh", 2),
         ("prun", 2),
         ("e3-run", 3),
+        ("e3-experiment", 4),
         ("xtask", 4),
     ];
     let layer = |name: &str| layers.iter().find(|(n, _)| *n == name).map(|(_, l)| *l);
