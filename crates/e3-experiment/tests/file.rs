@@ -1,0 +1,322 @@
+//! The experiment file: the examples in experiments/, the sweep's order,
+//! and every mistake worded with its line and key.
+
+use std::path::Path;
+
+use e3_experiment::file::{self, Cell, Experiment, Hosts};
+
+fn example(name: &str) -> Experiment {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../experiments")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    file::parse(&text, name).unwrap_or_else(|err| panic!("{err}"))
+}
+
+#[test]
+fn examples_parse() {
+    assert_eq!(
+        example("local-secretsanta.toml"),
+        Experiment {
+            program: "secretsanta".into(),
+            demos: None,
+            parties: vec![3, 6],
+            args: vec![vec!["4".into()], vec!["8".into()]],
+            repeat: 3,
+            threshold: None,
+            timeout_secs: 600,
+            hosts: None,
+        }
+    );
+    assert_eq!(
+        example("e3-regions.toml"),
+        Experiment {
+            program: "secretsanta".into(),
+            demos: None,
+            parties: vec![6],
+            args: vec![vec!["8".into()], vec!["16".into()], vec!["32".into()]],
+            repeat: 5,
+            threshold: Some(1),
+            timeout_secs: 600,
+            hosts: Some(Hosts {
+                file: "hosts.pssh".into(),
+                parties_per_host: 1,
+            }),
+        }
+    );
+}
+
+#[test]
+fn every_key() {
+    let text = r#"
+program = "demos/helloworld.py"
+demos = "elsewhere"
+parties = [1, 0x3, 5]
+args = [[], ["--no-log", "x"]]
+repeat = 2
+threshold = 0
+timeout = 1_000
+[hosts]
+file = "h.pssh"
+parties_per_host = 2
+"#;
+    let exp = file::parse(text, "all.toml").unwrap();
+    assert_eq!(exp.program, "demos/helloworld.py");
+    assert_eq!(exp.demos.as_deref(), Some("elsewhere"));
+    assert_eq!(exp.parties, [1, 3, 5]);
+    assert_eq!(exp.args, [vec![], vec!["--no-log".to_string(), "x".into()]]);
+    assert_eq!(
+        (exp.repeat, exp.threshold, exp.timeout_secs),
+        (2, Some(0), 1000)
+    );
+    assert_eq!(
+        exp.hosts,
+        Some(Hosts {
+            file: "h.pssh".into(),
+            parties_per_host: 2
+        })
+    );
+}
+
+#[test]
+fn cells_run_parties_outer_args_inner() {
+    let exp = file::parse(
+        "program = \"p\"\nparties = [6, 3]\nargs = [[\"8\"], [\"16\"], []]\nrepeat = 1\n",
+        "x.toml",
+    )
+    .unwrap();
+    let cell = |parties: usize, args: &[&str]| Cell {
+        parties,
+        args: args.iter().map(|s| s.to_string()).collect(),
+    };
+    assert_eq!(
+        exp.cells(),
+        [
+            cell(6, &["8"]),
+            cell(6, &["16"]),
+            cell(6, &[]),
+            cell(3, &["8"]),
+            cell(3, &["16"]),
+            cell(3, &[]),
+        ]
+    );
+    // Without `args`, one cell per party count, with no arguments.
+    let exp = file::parse("program = \"p\"\nparties = [2, 4]\nrepeat = 1\n", "x.toml").unwrap();
+    assert_eq!(exp.args, [Vec::<String>::new()]);
+    assert_eq!(exp.cells(), [cell(2, &[]), cell(4, &[])]);
+}
+
+/// `body`, read as `e.toml`, fails with exactly `expect`.
+fn check(body: &str, expect: &str) {
+    let err = match file::parse(body, "e.toml") {
+        Ok(exp) => panic!("parsed, expected an error:\n{body}\n{exp:?}"),
+        Err(err) => err,
+    };
+    assert_eq!(err.to_string(), expect, "\n{body}");
+}
+
+/// A valid file's keys, for mistakes added after them (line 4 on).
+const OK: &str = "program = \"secretsanta\"\nparties = [3, 6]\nrepeat = 3\n";
+
+#[test]
+fn mistakes() {
+    // Syntax: toml's own words, with the line.
+    check(
+        "program = \"secretsanta\nparties = [3]\nrepeat = 1\n",
+        "e.toml:1: invalid basic string, expected `\"`",
+    );
+    check(
+        &format!("{OK}repeat = 4\n"),
+        "e.toml:4: `repeat`: duplicate key",
+    );
+    // Unknown keys, with the nearest known one.
+    check(
+        &format!("{OK}repeats = 4\n"),
+        "e.toml:4: `repeats`: unknown key; did you mean `repeat`?",
+    );
+    check(
+        &format!("{OK}colour = \"red\"\n"),
+        "e.toml:4: `colour`: unknown key; the keys are `program`, `demos`, `parties`, `args`, `repeat`, `threshold`, `timeout`, `hosts`",
+    );
+    check(
+        &format!("{OK}parties_per_host = 2\n"),
+        "e.toml:4: `parties_per_host`: unknown key; `parties_per_host` belongs in the [hosts] table",
+    );
+    check(
+        &format!("{OK}[hosts]\nfile = \"h\"\nper_host = 2\n"),
+        "e.toml:6: `hosts.per_host`: unknown key; did you mean `parties_per_host`?",
+    );
+    check(
+        &format!("{OK}[hosts]\nfile = \"h\"\ntimeout = 60\n"),
+        "e.toml:6: `hosts.timeout`: unknown key in [hosts]; every key after a [hosts] header belongs to it: move `timeout` above it",
+    );
+    // Missing keys.
+    check(
+        "parties = [3]\nrepeat = 1\n",
+        "e.toml: `program`: missing; name the program to run, e.g. `program = \"secretsanta\"`",
+    );
+    check(
+        "program = \"p\"\nrepeat = 1\n",
+        "e.toml: `parties`: missing; list the party counts to sweep, e.g. `parties = [3, 6]`",
+    );
+    check(
+        "program = \"p\"\nparties = [3]\n",
+        "e.toml: `repeat`: missing; say how many runs each cell gets, e.g. `repeat = 3`",
+    );
+    check(
+        &format!("{OK}[hosts]\nparties_per_host = 2\n"),
+        "e.toml: `hosts.file`: missing; name the hosts file, e.g. `file = \"hosts.pssh\"`",
+    );
+    // Wrong types.
+    check(
+        "program = \"p\"\nparties = 3\nrepeat = 1\n",
+        "e.toml:2: `parties`: expected a list of party counts, e.g. `[3, 6]`, found an integer",
+    );
+    check(
+        "program = \"p\"\nparties = [3, \"6\"]\nrepeat = 1\n",
+        "e.toml:2: `parties`: expected a party count (a whole number), found a string",
+    );
+    check(
+        "program = \"p\"\nparties = [\n  3,\n  6.0,\n]\nrepeat = 1\n",
+        "e.toml:4: `parties`: expected a party count (a whole number), found a float",
+    );
+    check(
+        &format!("{OK}args = [\"8\", \"16\"]\n"),
+        "e.toml:4: `args`: expected a list of program arguments, found a string; `args` is a list of lists, e.g. `[[\"8\"], [\"16\"]]`",
+    );
+    check(
+        &format!("{OK}args = [[8]]\n"),
+        "e.toml:4: `args`: expected a string (program arguments are quoted, e.g. `\"8\"`), found an integer",
+    );
+    check(
+        &format!("{OK}args = \"8\"\n"),
+        "e.toml:4: `args`: expected a list of program argument lists, e.g. `[[\"8\"], [\"16\"]]`, found a string",
+    );
+    check(
+        "program = \"p\"\nparties = [3]\nrepeat = \"3\"\n",
+        "e.toml:3: `repeat`: expected a whole number, found a string",
+    );
+    check(
+        "program = 7\nparties = [3]\nrepeat = 1\n",
+        "e.toml:1: `program`: expected a string, found an integer",
+    );
+    check(
+        &format!("{OK}hosts = \"hosts.pssh\"\n"),
+        "e.toml:4: `hosts`: expected a table (a [hosts] header with `file = \"hosts.pssh\"` below it), found a string",
+    );
+    check(
+        &format!("{OK}threshold = 1.5\n"),
+        "e.toml:4: `threshold`: expected a whole number, found a float",
+    );
+    // Empty sweeps and zeros.
+    check(
+        "program = \"p\"\nparties = []\nrepeat = 1\n",
+        "e.toml:2: `parties`: empty; list at least one party count",
+    );
+    check(
+        &format!("{OK}args = []\n"),
+        "e.toml:4: `args`: empty; leave `args` out to run the program without arguments, or write `args = [[]]`",
+    );
+    check(
+        "program = \"p\"\nparties = [3]\nrepeat = 0\n",
+        "e.toml:3: `repeat`: must be at least 1 (found 0)",
+    );
+    check(
+        &format!("{OK}timeout = 0\n"),
+        "e.toml:4: `timeout`: must be at least 1 second (found 0)",
+    );
+    check(
+        &format!("{OK}[hosts]\nfile = \"h\"\nparties_per_host = 0\n"),
+        "e.toml:6: `hosts.parties_per_host`: parties per host must be at least 1 (found 0)",
+    );
+    check(
+        "program = \"\"\nparties = [3]\nrepeat = 1\n",
+        "e.toml:1: `program`: empty; give a value",
+    );
+    // Party counts: duplicates, MPyC's range.
+    check(
+        "program = \"p\"\nparties = [3, 6, 3]\nrepeat = 1\n",
+        "e.toml:2: `parties`: 3 is listed twice; each party count is one cell",
+    );
+    check(
+        "program = \"p\"\nparties = [3,\n 0]\nrepeat = 1\n",
+        "e.toml:3: `parties`: the number of parties must be at least 1 (found 0)",
+    );
+    check(
+        "program = \"p\"\nparties = [-2]\nrepeat = 1\n",
+        "e.toml:2: `parties`: the number of parties must be at least 1 (found -2)",
+    );
+    check(
+        "program = \"p\"\nparties = [3, 300]\nrepeat = 1\n",
+        "e.toml:2: `parties`: 300 parties is more than MPyC supports (at most 256)",
+    );
+    // Threshold: below half of every party count, the smallest named.
+    check(
+        "program = \"p\"\nparties = [6, 2, 4]\nrepeat = 1\nthreshold = 1\n",
+        "e.toml:4: `threshold`: MPyC threshold 1 is too high for 2 parties: it must be below half the parties (at most 0)",
+    );
+    check(
+        &format!("{OK}threshold = -1\n"),
+        "e.toml:4: `threshold`: must be 0 or more (found -1)",
+    );
+    // Arguments e3 sets itself, or that contradict the file.
+    check(
+        &format!("{OK}args = [\n  [\"8\"],\n  [\"8\", \"-I\", \"0\"],\n]\n"),
+        "e.toml:6: `args`: program argument `-I` sets MPyC's -I/--index, which e3 sets for every party; remove it",
+    );
+    check(
+        &format!("{OK}args = [[\"-M3\"]]\n"),
+        "e.toml:4: `args`: program argument `-M3` sets MPyC's -M, which e3 sets for every party; remove it",
+    );
+    check(
+        &format!("{OK}args = [[\"-T\", \"2\"]]\n"),
+        "e.toml:4: `args`: MPyC threshold 2 is too high for 3 parties: it must be below half the parties (at most 1)",
+    );
+    check(
+        &format!("{OK}threshold = 1\nargs = [[\"-T1\"]]\n"),
+        "e.toml:5: `args`: sets MPyC's -T/--threshold, and so does `threshold`; keep one",
+    );
+    // Very large numbers are errors, not panics.
+    check(
+        &format!("{OK}timeout = 99999999999999999999\n"),
+        "e.toml:4: `timeout`: 99999999999999999999 is too large",
+    );
+    check(
+        "",
+        "e.toml: `program`: missing; name the program to run, e.g. `program = \"secretsanta\"`",
+    );
+    check(
+        &format!("{OK}[[hosts]]\nfile = \"h\"\n"),
+        "e.toml:4: `hosts`: expected a table (a [hosts] header with `file = \"hosts.pssh\"` below it), found a list",
+    );
+}
+
+#[test]
+fn hosts_as_inline_or_dotted_tables() {
+    for hosts in ["hosts = { file = \"h\" }", "hosts.file = \"h\""] {
+        let exp = file::parse(&format!("{OK}{hosts}\n"), "x.toml").unwrap();
+        assert_eq!(
+            exp.hosts,
+            Some(Hosts {
+                file: "h".into(),
+                parties_per_host: 1
+            }),
+            "{hosts}"
+        );
+    }
+}
+
+/// Every prefix of the examples (cut at each character) is parsed or
+/// refused, never a panic.
+#[test]
+fn cut_files_do_not_panic() {
+    for name in ["local-secretsanta.toml", "e3-regions.toml"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../experiments")
+            .join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        for end in (0..=text.len()).filter(|&end| text.is_char_boundary(end)) {
+            let _ = file::parse(&text[..end], name);
+        }
+    }
+}
