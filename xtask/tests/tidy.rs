@@ -110,6 +110,7 @@ fn crates_depend_only_on_lower_layers() {
         ("e3-nix", 1),
         ("e3-deploy", 1),
         ("e3-cloud", 1),
+        ("e3-report", 1),
         ("e3-testnet", 2),
         ("e3-doctor", 2),
         ("e3-ssh", 2),

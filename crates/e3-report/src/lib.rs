@@ -1,0 +1,595 @@
+//! Reports of experiments and runs, as file contents the caller writes.
+//!
+//! - An experiment's results folder (`results/<id>/`: `runs.jsonl`,
+//!   `experiment.toml`, `environment.json`) becomes `report.md` with a table
+//!   of its cells (parties × args; a cell's runs are its reps), two SVG
+//!   plots against parties (`time.svg`, `bytes.svg`) and the per-run
+//!   figures as CSV (`runs.csv`); given a second experiment, the same cells
+//!   side by side with the ratio of their medians, and both on each plot.
+//! - A single run's `summary.json` becomes a small `report.md` with a bar
+//!   chart per party of MPyC time and of bytes sent.
+//!
+//! Everything here is pure: text in, text out, warnings as values.
+
+mod markdown;
+mod plot;
+mod runs;
+mod stats;
+
+use std::fmt;
+
+use serde_json::Value;
+
+pub use runs::{CSV_HEADER, PartyRun, Run, csv, read_runs};
+pub use stats::{CellStats, Stats, cells};
+
+use markdown::{Table, cell_text, float};
+use plot::{Line, Unit};
+
+/// A report: `report.md` and the files it links to, to be written beside
+/// it, and what was skipped on the way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    /// The contents of `report.md`.
+    pub markdown: String,
+    /// Other files: (file name, contents).
+    pub files: Vec<(String, String)>,
+    /// Lines of the input that were skipped, and why.
+    pub warnings: Vec<String>,
+}
+
+/// What stops a report.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Error {
+    /// The experiment's `runs.jsonl` holds no run (yet).
+    NoRuns { name: String },
+    /// A `summary.json` that is not one.
+    BadSummary(String),
+    /// plotters could not draw a plot.
+    Plot(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NoRuns { name } => write!(f, "{name}: runs.jsonl holds no run"),
+            Error::BadSummary(why) => write!(f, "not a run's summary.json: {why}"),
+            Error::Plot(why) => write!(f, "could not draw a plot: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The file names of an experiment report's files.
+pub const TIME_SVG: &str = "time.svg";
+pub const BYTES_SVG: &str = "bytes.svg";
+pub const RUNS_CSV: &str = "runs.csv";
+
+/// The report of the experiment in the results folder named `dir_name`,
+/// from its files' contents (`experiment.toml` and `environment.json` when
+/// there). `vs` is a second experiment's (name, `runs.jsonl`) to compare
+/// with. Files: [`TIME_SVG`], [`BYTES_SVG`], [`RUNS_CSV`].
+pub fn experiment_report(
+    dir_name: &str,
+    experiment_toml: Option<&str>,
+    environment_json: Option<&str>,
+    runs_jsonl: &str,
+    vs: Option<(&str, &str)>,
+) -> Result<Report, Error> {
+    let (runs, mut warnings) = read_runs(runs_jsonl);
+    if runs.is_empty() {
+        return Err(Error::NoRuns {
+            name: dir_name.to_string(),
+        });
+    }
+    let these = cells(&runs);
+    let other = match vs {
+        Some((name, jsonl)) => {
+            let (other_runs, other_warnings) = read_runs(jsonl);
+            warnings.extend(other_warnings.into_iter().map(|w| format!("{name}: {w}")));
+            if other_runs.is_empty() {
+                return Err(Error::NoRuns {
+                    name: name.to_string(),
+                });
+            }
+            Some((name, cells(&other_runs)))
+        }
+        None => None,
+    };
+
+    let mut md = String::new();
+    let program = experiment_toml.and_then(program_of);
+    match &program {
+        Some(p) => md.push_str(&format!("# {p}: experiment {dir_name}\n\n")),
+        None => md.push_str(&format!("# Experiment {dir_name}\n\n")),
+    }
+    let ok = runs.iter().filter(|r| r.ok()).count();
+    let first = runs
+        .iter()
+        .map(|r| r.started_at.as_str())
+        .min()
+        .unwrap_or("");
+    let last = runs
+        .iter()
+        .map(|r| r.started_at.as_str())
+        .max()
+        .unwrap_or("");
+    md.push_str(&format!(
+        "{ok} of {} runs ok, in {} cells (parties × args), started from {first} to {last}.\n\n",
+        runs.len(),
+        these.len()
+    ));
+
+    md.push_str("## What was measured\n\n");
+    md.push_str(&environment(environment_json, &mut warnings));
+    md.push('\n');
+
+    md.push_str("## Results\n\n");
+    md.push_str(
+        "Each cell's figures are over its ok runs: median (min–max). A run's MPyC \
+         time is its slowest party's; bytes sent per party is the mean over a run's \
+         parties; run wall time is e3's, from start to end.\n\n",
+    );
+    md.push_str(&results_table(&these).render());
+    md.push('\n');
+
+    let failed: Vec<&Run> = runs.iter().filter(|r| !r.ok()).collect();
+    if !failed.is_empty() {
+        md.push_str("Failed runs:\n\n");
+        let mut failed = failed;
+        failed.sort_by_key(|r| r.run);
+        for r in failed {
+            md.push_str(&format!(
+                "- run {} ({} parties, {}): {} — `{}`\n",
+                r.run,
+                r.parties,
+                match r.args.as_slice() {
+                    [] => "no args".to_string(),
+                    args => format!("args `{}`", args.join(" ")),
+                },
+                cell_text(r.error.as_deref().unwrap_or(&r.status)),
+                r.log_dir
+            ));
+        }
+        md.push('\n');
+    }
+
+    if let Some((name, other)) = &other {
+        md.push_str(&format!("## Compared with {name}\n\n"));
+        md.push_str(&format!(
+            "Medians of {dir_name} vs {name}, and their ratio ({dir_name} / {name}).\n\n"
+        ));
+        md.push_str(&vs_table(&these, other, dir_name, name).render());
+        md.push('\n');
+    }
+
+    md.push_str("## Plots\n\n");
+    md.push_str(&format!(
+        "Medians, with a band from min to max.\n\n![MPyC time against parties]({TIME_SVG})\n\n\
+         ![bytes sent per party against parties]({BYTES_SVG})\n\n"
+    ));
+    md.push_str(&format!(
+        "Every run's figures, one line per run and party: [{RUNS_CSV}]({RUNS_CSV}).\n"
+    ));
+    if !warnings.is_empty() {
+        md.push_str("\n## Warnings\n\n");
+        for w in &warnings {
+            md.push_str(&format!("- {w}\n"));
+        }
+    }
+
+    let mut title_name = program.as_deref().unwrap_or(dir_name).to_string();
+    if let Some((name, _)) = &other {
+        title_name = format!("{title_name}, {dir_name} vs {name}");
+    }
+    let other_ref = other.as_ref().map(|(n, c)| (*n, c.as_slice()));
+    let time = plot::lines_plot(
+        &format!("{title_name}: MPyC time"),
+        "MPyC time (s)",
+        Unit::Seconds,
+        &plot_lines(dir_name, &these, other_ref, |c| c.mpyc_secs),
+    )?;
+    let bytes = plot::lines_plot(
+        &format!("{title_name}: bytes sent per party"),
+        "bytes sent per party",
+        Unit::Bytes,
+        &plot_lines(dir_name, &these, other_ref, |c| c.bytes_per_party),
+    )?;
+    Ok(Report {
+        markdown: md,
+        files: vec![
+            (TIME_SVG.to_string(), time),
+            (BYTES_SVG.to_string(), bytes),
+            (RUNS_CSV.to_string(), csv(&runs)),
+        ],
+        warnings,
+    })
+}
+
+/// `program = "..."` from an experiment file, without a TOML parser: the
+/// first such line before any table header.
+fn program_of(toml: &str) -> Option<String> {
+    for line in toml.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            return None;
+        }
+        let Some(rest) = line.strip_prefix("program") else {
+            continue;
+        };
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim();
+        let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let inner = &value[1..];
+        return inner.find(quote).map(|end| inner[..end].to_string());
+    }
+    None
+}
+
+/// The list of what `environment.json` says, tolerant of whatever keys it
+/// has: hosts and cores first, then any other plain values.
+fn environment(json: Option<&str>, warnings: &mut Vec<String>) -> String {
+    let Some(json) = json else {
+        return "No environment.json.\n".to_string();
+    };
+    let value: Value = match serde_json::from_str(json) {
+        Ok(v) => v,
+        Err(e) => {
+            warnings.push(format!("environment.json is not JSON ({e}); left out"));
+            return "environment.json could not be read.\n".to_string();
+        }
+    };
+    let Some(map) = value.as_object() else {
+        return "environment.json holds no object.\n".to_string();
+    };
+    let mut out = String::new();
+    let mut used = Vec::new();
+    for key in ["hosts", "machines"] {
+        if let Some(hosts) = map.get(key).and_then(Value::as_array) {
+            let names: Vec<String> = hosts.iter().map(host_text).collect();
+            out.push_str(&format!("- {key}: {}\n", names.join(", ")));
+            used.push(key);
+        }
+    }
+    for key in ["hostname", "host", "cores", "cpus", "nproc", "cpu_count"] {
+        if let Some(v) = map.get(key).and_then(plain) {
+            out.push_str(&format!("- {key}: {v}\n"));
+            used.push(key);
+        }
+    }
+    for (key, v) in map {
+        if used.contains(&key.as_str()) {
+            continue;
+        }
+        if let Some(text) = plain(v).or_else(|| flat(v)) {
+            out.push_str(&format!("- {key}: {text}\n"));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("environment.json says nothing this report knows how to show.\n");
+    }
+    out
+}
+
+fn plain(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(cell_text(s)),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// An array of plain values or an object of them, on one line.
+fn flat(v: &Value) -> Option<String> {
+    match v {
+        Value::Array(a) => a
+            .iter()
+            .map(plain)
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.join(", ")),
+        Value::Object(o) => o
+            .iter()
+            .map(|(k, v)| plain(v).map(|v| format!("{k} {v}")))
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.join(", ")),
+        _ => None,
+    }
+}
+
+/// A host of `hosts`: a name, or an object with a name and maybe cores.
+fn host_text(v: &Value) -> String {
+    if let Some(s) = plain(v) {
+        return s;
+    }
+    let name = ["name", "hostname", "host", "address"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(plain))
+        .unwrap_or_else(|| "?".to_string());
+    let cores = ["cores", "cpus", "nproc"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(plain));
+    match cores {
+        Some(c) => format!("{name} ({c} cores)"),
+        None => name,
+    }
+}
+
+fn stat_text(s: Option<Stats>, f: impl Fn(f64) -> String) -> String {
+    match s {
+        Some(s) => format!("{} ({}–{})", f(s.median), f(s.min), f(s.max)),
+        None => "—".to_string(),
+    }
+}
+
+fn secs(x: f64) -> String {
+    float(x, 3)
+}
+
+fn bytes(x: f64) -> String {
+    format!("{:.0}", x)
+}
+
+fn results_table(cells: &[CellStats]) -> Table {
+    let mut t = Table::new(&[
+        ("parties", true),
+        ("args", false),
+        ("runs ok", true),
+        ("MPyC time (s)", true),
+        ("run wall time (s)", true),
+        ("bytes sent per party", true),
+    ]);
+    for c in cells {
+        t.row(vec![
+            c.parties.to_string(),
+            cell_text(&c.args_label()),
+            format!("{}/{}", c.ok, c.runs),
+            stat_text(c.mpyc_secs, secs),
+            stat_text(c.wall_secs, secs),
+            stat_text(c.bytes_per_party, bytes),
+        ]);
+    }
+    t
+}
+
+/// The ratio of two medians, `this / other`, as text.
+fn ratio(this: Option<Stats>, other: Option<Stats>) -> String {
+    match (this, other) {
+        (Some(a), Some(b)) if b.median != 0.0 => format!("{:.2}", a.median / b.median),
+        _ => "—".to_string(),
+    }
+}
+
+fn vs_table(these: &[CellStats], others: &[CellStats], this: &str, other: &str) -> Table {
+    let mut keys: Vec<(usize, &[String])> = these
+        .iter()
+        .chain(others)
+        .map(|c| (c.parties, c.args.as_slice()))
+        .collect();
+    keys.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| stats::cmp_args(a.1, b.1)));
+    keys.dedup();
+    let mut t = Table::new(&[
+        ("parties", true),
+        ("args", false),
+        ("runs ok", true),
+        ("MPyC time (s)", true),
+        ("ratio", true),
+        ("run wall time (s)", true),
+        ("ratio", true),
+        ("bytes sent per party", true),
+        ("ratio", true),
+    ]);
+    let find = |cells: &[CellStats], (p, a): (usize, &[String])| {
+        cells
+            .iter()
+            .find(|c| c.parties == p && c.args == a)
+            .cloned()
+    };
+    for key in keys {
+        let a = find(these, key);
+        let b = find(others, key);
+        let median =
+            |c: &Option<CellStats>, f: fn(&CellStats) -> Option<Stats>, t: fn(f64) -> String| {
+                c.as_ref()
+                    .and_then(f)
+                    .map_or("—".to_string(), |s| t(s.median))
+            };
+        let pair = |f: fn(&CellStats) -> Option<Stats>, t: fn(f64) -> String| {
+            format!("{} vs {}", median(&a, f, t), median(&b, f, t))
+        };
+        let only = match (&a, &b) {
+            (Some(_), None) => Some(format!("only in {this}")),
+            (None, Some(_)) => Some(format!("only in {other}")),
+            _ => None,
+        };
+        let r = |f: fn(&CellStats) -> Option<Stats>| {
+            only.clone()
+                .unwrap_or_else(|| ratio(a.as_ref().and_then(f), b.as_ref().and_then(f)))
+        };
+        let runs = |c: &Option<CellStats>| {
+            c.as_ref()
+                .map_or("—".to_string(), |c| format!("{}/{}", c.ok, c.runs))
+        };
+        t.row(vec![
+            key.0.to_string(),
+            cell_text(&stats::args_label(key.1)),
+            format!("{} vs {}", runs(&a), runs(&b)),
+            pair(|c| c.mpyc_secs, secs),
+            r(|c| c.mpyc_secs),
+            pair(|c| c.wall_secs, secs),
+            r(|c| c.wall_secs),
+            pair(|c| c.bytes_per_party, bytes),
+            r(|c| c.bytes_per_party),
+        ]);
+    }
+    t
+}
+
+/// One line per args value (and per experiment with `other`), its points
+/// the cells that have the figure.
+fn plot_lines(
+    this: &str,
+    these: &[CellStats],
+    other: Option<(&str, &[CellStats])>,
+    figure: fn(&CellStats) -> Option<Stats>,
+) -> Vec<Line> {
+    let mut args: Vec<&[String]> = these
+        .iter()
+        .chain(other.map_or(&[][..], |(_, c)| c))
+        .map(|c| c.args.as_slice())
+        .collect();
+    args.sort_by(|a, b| stats::cmp_args(a, b));
+    args.dedup();
+    let line = |cells: &[CellStats], a: &[String], colour: usize, label: String, dashed| {
+        let points: Vec<(f64, Stats)> = cells
+            .iter()
+            .filter(|c| c.args == a)
+            .filter_map(|c| figure(c).map(|s| (c.parties as f64, s)))
+            .collect();
+        (!points.is_empty()).then_some(Line {
+            label,
+            points,
+            colour,
+            dashed,
+        })
+    };
+    let mut lines = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        let label = stats::args_label(a);
+        match other {
+            None => lines.extend(line(these, a, i, label, false)),
+            Some((name, cells)) => {
+                lines.extend(line(these, a, i, format!("{this}: {label}"), false));
+                lines.extend(line(cells, a, i, format!("{name}: {label}"), true));
+            }
+        }
+    }
+    lines
+}
+
+/// The report of one run, from its `logs/<run-id>/summary.json`: a table
+/// of its parties and a bar chart per party of MPyC time ([`TIME_SVG`])
+/// and of bytes sent ([`BYTES_SVG`]).
+pub fn run_report(summary_json: &str) -> Result<Report, Error> {
+    let v: Value =
+        serde_json::from_str(summary_json).map_err(|e| Error::BadSummary(e.to_string()))?;
+    let run_id = v["run_id"]
+        .as_str()
+        .ok_or_else(|| Error::BadSummary("no `run_id`".to_string()))?;
+    let parties = v["parties"]
+        .as_array()
+        .ok_or_else(|| Error::BadSummary("no `parties`".to_string()))?;
+    let program = v["program"].as_str().unwrap_or("?");
+    let args: Vec<String> = v["args"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut md = format!("# Run {run_id}\n\n");
+    md.push_str(&format!(
+        "`{program}` {}, {} parties ({}), started {}; ",
+        if args.is_empty() {
+            "with no args".to_string()
+        } else {
+            format!("with args `{}`", args.join(" "))
+        },
+        parties.len(),
+        v["mode"].as_str().unwrap_or("?"),
+        v["started_at"].as_str().unwrap_or("?"),
+    ));
+    let wall = v["wall_secs"].as_f64().map_or("?".to_string(), secs);
+    match v["error"].as_str() {
+        None => md.push_str(&format!("ok in {wall} s.\n\n")),
+        Some(e) => md.push_str(&format!("{} after {wall} s.\n\n", cell_text(e))),
+    }
+    let mut t = Table::new(&[
+        ("party", true),
+        ("host", false),
+        ("status", false),
+        ("MPyC time (s)", true),
+        ("bytes sent", true),
+        ("wall (s)", true),
+    ]);
+    let mut time_bars = Vec::new();
+    let mut byte_bars = Vec::new();
+    for (i, p) in parties.iter().enumerate() {
+        let index = p["index"].as_u64().map_or(i, |x| x as usize);
+        let host = ["ran_on", "ssh", "address"]
+            .iter()
+            .find_map(|k| p[*k].as_str())
+            .unwrap_or("");
+        let time = p["mpyc_elapsed_secs"].as_f64();
+        let sent = p["bytes_sent"].as_u64();
+        t.row(vec![
+            index.to_string(),
+            cell_text(host),
+            cell_text(p["status"].as_str().unwrap_or("?")),
+            time.map_or("—".to_string(), secs),
+            sent.map_or("—".to_string(), |b| b.to_string()),
+            p["wall_secs"].as_f64().map_or("—".to_string(), secs),
+        ]);
+        time_bars.push((index, time));
+        byte_bars.push((index, sent.map(|b| b as f64)));
+    }
+    md.push_str(&t.render());
+    md.push_str(&format!(
+        "\n![MPyC time per party]({TIME_SVG})\n\n![bytes sent per party]({BYTES_SVG})\n"
+    ));
+    let time = plot::bars_plot(
+        &format!("MPyC time per party, run {run_id}"),
+        "MPyC time (s)",
+        Unit::Seconds,
+        &time_bars,
+        0,
+    )?;
+    let bytes = plot::bars_plot(
+        &format!("bytes sent per party, run {run_id}"),
+        "bytes sent",
+        Unit::Bytes,
+        &byte_bars,
+        1,
+    )?;
+    Ok(Report {
+        markdown: md,
+        files: vec![(TIME_SVG.to_string(), time), (BYTES_SVG.to_string(), bytes)],
+        warnings: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn program_from_the_experiment_file() {
+        assert_eq!(
+            program_of("# sweep\nprogram = \"secretsanta\"\nparties = [3]\n").as_deref(),
+            Some("secretsanta")
+        );
+        assert_eq!(program_of("program='a.py'").as_deref(), Some("a.py"));
+        assert_eq!(program_of("[sweep]\nprogram = \"x\"\n"), None);
+        assert_eq!(program_of("programs = 3\n"), None);
+    }
+
+    #[test]
+    fn environment_is_read_tolerantly() {
+        let mut w = Vec::new();
+        let env = environment(
+            Some(
+                r#"{"hosts": ["a", {"name": "b", "cores": 4}], "cores": 2, "os": "Linux", "nested": {"x": [1]}}"#,
+            ),
+            &mut w,
+        );
+        assert_eq!(env, "- hosts: a, b (4 cores)\n- cores: 2\n- os: Linux\n");
+        assert!(w.is_empty());
+        assert_eq!(environment(None, &mut w), "No environment.json.\n");
+        environment(Some("{"), &mut w);
+        assert_eq!(w.len(), 1);
+    }
+}
