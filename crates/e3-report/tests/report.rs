@@ -1,0 +1,216 @@
+//! Reports of the committed fixtures: two experiments (`scale` on one
+//! machine, `scale-pi` on a Raspberry Pi) and one run's summary.json.
+
+use e3_report::{CSV_HEADER, Report, cells, experiment_report, read_runs, run_report};
+
+const SCALE: &str = include_str!("fixtures/scale/runs.jsonl");
+const SCALE_TOML: &str = include_str!("fixtures/scale/experiment.toml");
+const SCALE_ENV: &str = include_str!("fixtures/scale/environment.json");
+const PI: &str = include_str!("fixtures/scale-pi/runs.jsonl");
+const SUMMARY: &str = include_str!("fixtures/summary.json");
+
+fn file<'a>(report: &'a Report, name: &str) -> &'a str {
+    &report
+        .files
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no {name}"))
+        .1
+}
+
+/// The SVG parses as XML; its text nodes, in order.
+fn svg_texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("well-formed SVG");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    doc.descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "text")
+        .map(|n| n.text().unwrap_or("").trim().to_string())
+        .collect()
+}
+
+fn assert_texts(svg: &str, expected: &[&str]) {
+    let texts = svg_texts(svg);
+    for e in expected {
+        assert!(texts.iter().any(|t| t == e), "no text {e:?} in {texts:?}");
+    }
+}
+
+#[test]
+fn the_experiment_report() {
+    let report =
+        experiment_report("scale", Some(SCALE_TOML), Some(SCALE_ENV), SCALE, None).unwrap();
+    assert_eq!(
+        report.warnings,
+        ["runs.jsonl line 18 is cut short (its writer stopped mid-line); skipped"]
+    );
+    insta::assert_snapshot!("scale_report_md", report.markdown);
+    let names: Vec<&str> = report.files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["time.svg", "bytes.svg", "runs.csv"]);
+    assert_texts(
+        file(&report, "time.svg"),
+        &[
+            "secretsanta: MPyC time",
+            "parties",
+            "MPyC time (s)",
+            "8",
+            "16",
+            "3",
+            "6",
+            "12",
+        ],
+    );
+    assert_texts(
+        file(&report, "bytes.svg"),
+        &[
+            "secretsanta: bytes sent per party",
+            "parties",
+            "bytes sent per party",
+            "8",
+            "16",
+        ],
+    );
+}
+
+#[test]
+fn the_csv_has_a_line_per_run_and_party() {
+    let (runs, warnings) = read_runs(SCALE);
+    assert_eq!((runs.len(), warnings.len()), (17, 1));
+    let csv = e3_report::csv(&runs);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], CSV_HEADER);
+    let party_lines: usize = runs.iter().map(|r| r.party.len().max(1)).sum();
+    assert_eq!(lines.len(), 1 + party_lines);
+    assert_eq!(party_lines, 3 * 6 + 6 * 6 + 12 * 5);
+    // Sorted by run; the failed run's figures are empty.
+    assert!(lines[1].starts_with("1,1,3,8,20261124-"));
+    let failed: Vec<&&str> = lines.iter().filter(|l| l.contains(",failed,")).collect();
+    assert_eq!(failed.len(), 6);
+    assert!(failed[0].contains(",stopped,,,"), "{}", failed[0]);
+    let columns = CSV_HEADER.split(',').count();
+    for line in &lines {
+        assert_eq!(line.split(',').count(), columns, "{line}");
+    }
+}
+
+#[test]
+fn cells_count_reps_and_failures() {
+    let (runs, _) = read_runs(SCALE);
+    let cells = cells(&runs);
+    let summary: Vec<(usize, String, usize, usize)> = cells
+        .iter()
+        .map(|c| (c.parties, c.args_label(), c.ok, c.runs))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (3, "8".into(), 3, 3),
+            (3, "16".into(), 3, 3),
+            (6, "8".into(), 2, 3),
+            (6, "16".into(), 3, 3),
+            (12, "8".into(), 3, 3),
+            (12, "16".into(), 2, 2),
+        ]
+    );
+    // A run's MPyC time is its slowest party's.
+    let run = runs.iter().find(|r| r.run == 1).unwrap();
+    let slowest = run
+        .party
+        .iter()
+        .filter_map(|p| p.mpyc_elapsed_secs)
+        .fold(0.0, f64::max);
+    assert_eq!(run.mpyc_secs(), Some(slowest));
+}
+
+#[test]
+fn versus_another_experiment() {
+    let report = experiment_report(
+        "scale",
+        Some(SCALE_TOML),
+        None,
+        SCALE,
+        Some(("scale-pi", PI)),
+    )
+    .unwrap();
+    let md = &report.markdown;
+    let section = md.split("## Compared with scale-pi").nth(1).unwrap();
+    let table = section.split("\n\n").nth(2).unwrap();
+    insta::assert_snapshot!("scale_vs_pi", table);
+
+    // The ratio is of the medians, this / other.
+    let (a, _) = read_runs(SCALE);
+    let (b, _) = read_runs(PI);
+    let median = |runs: &[e3_report::Run]| {
+        cells(runs)
+            .into_iter()
+            .find(|c| c.parties == 6 && c.args == ["8"])
+            .unwrap()
+            .mpyc_secs
+            .unwrap()
+            .median
+    };
+    let ratio = format!("{:.2}", median(&a) / median(&b));
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .map(|l| l.split('|').map(str::trim).collect())
+        .collect();
+    let row = rows.iter().find(|r| r[1] == "6" && r[2] == "8").unwrap();
+    assert_eq!(row[5], ratio);
+    let only = |p: &str, a: &str| rows.iter().find(|r| r[1] == p && r[2] == a).unwrap()[5];
+    assert_eq!(only("12", "16"), "only in scale");
+    assert_eq!(only("24", "8"), "only in scale-pi");
+
+    for svg in ["time.svg", "bytes.svg"] {
+        assert_texts(
+            file(&report, svg),
+            &[
+                "scale: 8",
+                "scale: 16",
+                "scale-pi: 8",
+                "scale-pi: 16",
+                "parties",
+            ],
+        );
+    }
+}
+
+#[test]
+fn an_experiment_without_runs_is_an_error() {
+    let err = experiment_report("empty", None, None, "{\"run\"", None).unwrap_err();
+    assert_eq!(err.to_string(), "empty: runs.jsonl holds no run");
+}
+
+#[test]
+fn a_folder_without_experiment_toml_is_named_by_the_folder() {
+    let report = experiment_report("scale", None, Some("not json"), SCALE, None).unwrap();
+    assert!(report.markdown.starts_with("# Experiment scale\n"));
+    assert!(
+        report.warnings[1].starts_with("environment.json is not JSON"),
+        "{:?}",
+        report.warnings
+    );
+    assert_texts(file(&report, "time.svg"), &["scale: MPyC time"]);
+}
+
+#[test]
+fn the_run_report() {
+    let report = run_report(SUMMARY).unwrap();
+    insta::assert_snapshot!("run_report_md", report.markdown);
+    assert_texts(
+        file(&report, "time.svg"),
+        &[
+            "MPyC time per party, run 20261123-200033-secretsanta",
+            "party",
+            "MPyC time (s)",
+            "0",
+            "5",
+        ],
+    );
+    assert_texts(
+        file(&report, "bytes.svg"),
+        &[
+            "bytes sent per party, run 20261123-200033-secretsanta",
+            "bytes sent",
+        ],
+    );
+    assert!(run_report("{}").is_err());
+}
