@@ -68,12 +68,13 @@ impl Table {
     }
 }
 
-/// Text safe inside a table cell: one line, `|` escaped.
+/// Text safe inside a table cell: one line, `|` and `<` (HTML) escaped.
 pub(crate) fn cell_text(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .replace('|', "\\|")
+        .replace('<', "\\<")
 }
 
 /// `x` with `digits` decimals.
@@ -88,10 +89,10 @@ mod tests {
     #[test]
     fn a_table() {
         let mut t = Table::new(&[("n", true), ("name", false)]);
-        t.row(vec!["10".into(), cell_text("a|b\nc")]);
+        t.row(vec!["10".into(), cell_text("a|b\n<c>")]);
         assert_eq!(
             t.render(),
-            "|   n | name   |\n| --: | ------ |\n|  10 | a\\|b c |\n"
+            "|   n | name      |\n| --: | --------- |\n|  10 | a\\|b \\<c> |\n"
         );
     }
 }

@@ -214,3 +214,29 @@ fn the_run_report() {
     );
     assert!(run_report("{}").is_err());
 }
+
+#[test]
+fn odd_args_and_failed_cells_still_plot() {
+    let ok = r#"{"run": 1, "rep": 1, "parties": 2, "args": ["a<b", "&"], "run_id": "r1", "status": "ok", "error": null, "started_at": "2026-11-24T07:15:00Z", "wall_secs": 1.0, "log_dir": "logs/r1", "party": [{"index": 0, "status": "ok", "mpyc_elapsed_secs": 0.5, "bytes_sent": 10, "wall_secs": 0.9, "connected_after_secs": 0.1}, {"index": 1, "status": "ok", "mpyc_elapsed_secs": 0.6, "bytes_sent": 30, "wall_secs": 0.9, "connected_after_secs": 0.1}]}"#;
+    let failed = r#"{"run": 2, "rep": 1, "parties": 3, "args": [], "run_id": "r2", "status": "failed", "error": "timed out", "started_at": "2026-11-24T07:16:00Z", "wall_secs": 5.0, "log_dir": "logs/r2", "party": null}"#;
+    let report = experiment_report("odd", None, None, &format!("{ok}\n{failed}\n"), None).unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert_texts(file(&report, "time.svg"), &["a<b &", "odd: MPyC time"]);
+    assert!(report.markdown.contains(" 0/1 |"), "{}", report.markdown);
+    assert!(
+        report.markdown.contains(r"| a\<b & "),
+        "{}",
+        report.markdown
+    );
+    assert!(
+        report
+            .markdown
+            .contains("- run 2 (3 parties, no args): timed out")
+    );
+    // Only failed runs: no lines, still a plot.
+    let report = experiment_report("odd", None, None, failed, None).unwrap();
+    assert_texts(
+        file(&report, "bytes.svg"),
+        &["parties", "bytes sent per party"],
+    );
+}
