@@ -229,8 +229,9 @@ fn program_of(toml: &str) -> Option<String> {
     None
 }
 
-/// The list of what `environment.json` says, tolerant of whatever keys it
-/// has: hosts and cores first, then any other plain values.
+/// What `environment.json` says, as `cargo xtask experiment` writes it: e3's
+/// commit, this machine, the parties' Python and MPyC wherever they ran,
+/// and the hosts. Missing parts are left out.
 fn environment(json: Option<&str>, warnings: &mut Vec<String>) -> String {
     let Some(json) = json else {
         return "No environment.json.\n".to_string();
@@ -242,31 +243,61 @@ fn environment(json: Option<&str>, warnings: &mut Vec<String>) -> String {
             return "environment.json could not be read.\n".to_string();
         }
     };
-    let Some(map) = value.as_object() else {
-        return "environment.json holds no object.\n".to_string();
-    };
+    let text = |v: &Value| plain(v).unwrap_or_else(|| "?".to_string());
     let mut out = String::new();
-    let mut used = Vec::new();
-    for key in ["hosts", "machines"] {
-        if let Some(hosts) = map.get(key).and_then(Value::as_array) {
-            let names: Vec<String> = hosts.iter().map(host_text).collect();
-            out.push_str(&format!("- {key}: {}\n", names.join(", ")));
-            used.push(key);
-        }
+    let e3 = &value["e3"];
+    if let Some(commit) = e3["commit"].as_str() {
+        let short: String = commit.chars().take(12).collect();
+        let dirty = match e3["dirty"].as_bool() {
+            Some(true) => " (with uncommitted changes)",
+            Some(false) => "",
+            None => " (clean or not: unknown)",
+        };
+        out.push_str(&format!("- e3: commit {}{dirty}\n", cell_text(&short)));
     }
-    for key in ["hostname", "host", "cores", "cpus", "nproc", "cpu_count"] {
-        if let Some(v) = map.get(key).and_then(plain) {
-            out.push_str(&format!("- {key}: {v}\n"));
-            used.push(key);
-        }
+    let machine = &value["machine"];
+    if machine.is_object() {
+        out.push_str(&format!(
+            "- this machine: {} cores, {} {}\n",
+            text(&machine["cores"]),
+            text(&machine["os"]),
+            text(&machine["arch"])
+        ));
     }
-    for (key, v) in map {
-        if used.contains(&key.as_str()) {
+    for place in value["parties"].as_array().into_iter().flatten() {
+        let v = &place["versions"];
+        if v.is_null() {
+            out.push_str(&format!(
+                "- parties on {}: versions unknown\n",
+                text(&place["where"])
+            ));
             continue;
         }
-        if let Some(text) = plain(v).or_else(|| flat(v)) {
-            out.push_str(&format!("- {key}: {text}\n"));
+        out.push_str(&format!(
+            "- parties on {}: Python {}, MPyC {}, numpy {}, gmpy2 {}\n",
+            text(&place["where"]),
+            text(&v["python"]),
+            text(&v["mpyc"]),
+            text(&v["numpy"]),
+            text(&v["gmpy2"])
+        ));
+    }
+    if let Some(hosts) = value["hosts"].as_array() {
+        if hosts.is_empty() {
+            out.push_str("- hosts: none (local runs)\n");
+        } else {
+            let names: Vec<String> = hosts
+                .iter()
+                .map(|h| match h["region"].as_str() {
+                    Some(region) => format!("{} ({})", text(&h["host"]), cell_text(region)),
+                    None => text(&h["host"]),
+                })
+                .collect();
+            out.push_str(&format!("- hosts: {}\n", names.join(", ")));
         }
+    }
+    if let Some(at) = value["recorded_at"].as_str() {
+        out.push_str(&format!("- recorded: {}\n", cell_text(at)));
     }
     if out.is_empty() {
         out.push_str("environment.json says nothing this report knows how to show.\n");
@@ -280,41 +311,6 @@ fn plain(v: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
-    }
-}
-
-/// An array of plain values or an object of them, on one line.
-fn flat(v: &Value) -> Option<String> {
-    match v {
-        Value::Array(a) => a
-            .iter()
-            .map(plain)
-            .collect::<Option<Vec<_>>>()
-            .map(|v| v.join(", ")),
-        Value::Object(o) => o
-            .iter()
-            .map(|(k, v)| plain(v).map(|v| format!("{k} {v}")))
-            .collect::<Option<Vec<_>>>()
-            .map(|v| v.join(", ")),
-        _ => None,
-    }
-}
-
-/// A host of `hosts`: a name, or an object with a name and maybe cores.
-fn host_text(v: &Value) -> String {
-    if let Some(s) = plain(v) {
-        return s;
-    }
-    let name = ["name", "hostname", "host", "address"]
-        .iter()
-        .find_map(|k| v.get(*k).and_then(plain))
-        .unwrap_or_else(|| "?".to_string());
-    let cores = ["cores", "cpus", "nproc"]
-        .iter()
-        .find_map(|k| v.get(*k).and_then(plain));
-    match cores {
-        Some(c) => format!("{name} ({c} cores)"),
-        None => name,
     }
 }
 
@@ -458,7 +454,12 @@ fn plot_lines(
     };
     let mut lines = Vec::new();
     for (i, a) in args.iter().enumerate() {
-        let label = stats::args_label(a);
+        // A legend entry says what it is: `args 8`, or `no args`.
+        let label = if a.is_empty() {
+            stats::args_label(a)
+        } else {
+            format!("args {}", stats::args_label(a))
+        };
         match other {
             None => lines.extend(line(these, a, i, label, false)),
             Some((name, cells)) => {
@@ -578,15 +579,27 @@ mod tests {
     }
 
     #[test]
-    fn environment_is_read_tolerantly() {
+    fn environment_as_e3_writes_it() {
         let mut w = Vec::new();
         let env = environment(
             Some(
-                r#"{"hosts": ["a", {"name": "b", "cores": 4}], "cores": 2, "os": "Linux", "nested": {"x": [1]}}"#,
+                r#"{"recorded_at": "2026-11-24T07:25:23Z", "e3": {"commit": "42d126ee34b525c008ec", "dirty": true},
+                    "machine": {"cores": 2, "os": "linux", "arch": "x86_64"},
+                    "parties": [{"where": "e3--ams3-0", "versions": {"python": "3.13.5", "mpyc": "0.11", "numpy": "2.3.1", "gmpy2": null}},
+                                {"where": "pi4-lab", "versions": null}],
+                    "hosts": [{"host": "e3--ams3-0", "region": "ams3"}, {"host": "pi4-lab", "region": null}]}"#,
             ),
             &mut w,
         );
-        assert_eq!(env, "- hosts: a, b (4 cores)\n- cores: 2\n- os: Linux\n");
+        assert_eq!(
+            env,
+            "- e3: commit 42d126ee34b5 (with uncommitted changes)\n\
+             - this machine: 2 cores, linux x86_64\n\
+             - parties on e3--ams3-0: Python 3.13.5, MPyC 0.11, numpy 2.3.1, gmpy2 ?\n\
+             - parties on pi4-lab: versions unknown\n\
+             - hosts: e3--ams3-0 (ams3), pi4-lab\n\
+             - recorded: 2026-11-24T07:25:23Z\n"
+        );
         assert!(w.is_empty());
         assert_eq!(environment(None, &mut w), "No environment.json.\n");
         environment(Some("{"), &mut w);

@@ -52,8 +52,8 @@ fn the_experiment_report() {
             "secretsanta: MPyC time",
             "parties",
             "MPyC time (s)",
-            "8",
-            "16",
+            "args 8",
+            "args 16",
             "3",
             "6",
             "12",
@@ -65,8 +65,8 @@ fn the_experiment_report() {
             "secretsanta: bytes sent per party",
             "parties",
             "bytes sent per party",
-            "8",
-            "16",
+            "args 8",
+            "args 16",
         ],
     );
 }
@@ -163,10 +163,10 @@ fn versus_another_experiment() {
         assert_texts(
             file(&report, svg),
             &[
-                "scale: 8",
-                "scale: 16",
-                "scale-pi: 8",
-                "scale-pi: 16",
+                "scale: args 8",
+                "scale: args 16",
+                "scale-pi: args 8",
+                "scale-pi: args 16",
                 "parties",
             ],
         );
@@ -221,7 +221,7 @@ fn odd_args_and_failed_cells_still_plot() {
     let failed = r#"{"run": 2, "rep": 1, "parties": 3, "args": [], "run_id": "r2", "status": "failed", "error": "timed out", "started_at": "2026-11-24T07:16:00Z", "wall_secs": 5.0, "log_dir": "logs/r2", "party": null}"#;
     let report = experiment_report("odd", None, None, &format!("{ok}\n{failed}\n"), None).unwrap();
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
-    assert_texts(file(&report, "time.svg"), &["a<b &", "odd: MPyC time"]);
+    assert_texts(file(&report, "time.svg"), &["args a<b &", "odd: MPyC time"]);
     assert!(report.markdown.contains(" 0/1 |"), "{}", report.markdown);
     assert!(
         report.markdown.contains(r"| a\<b & "),
