@@ -39,6 +39,10 @@ pub enum Task {
     Destroy(DestroyArgs),
     /// The tailnet's devices: list them, or delete those whose hostname starts with a prefix
     Tailnet(TailnetArgs),
+    /// Run a sweep of party runs from an experiment file, keeping every result as it comes
+    Experiment(ExperimentArgs),
+    /// Write report.md and SVG plots from an experiment's results (or one run's logs)
+    Report(ReportArgs),
     /// Measure e3 against a baseline and write the figures to docs/benchmarks.md
     Bench(BenchArgs),
 }
@@ -355,6 +359,44 @@ pub enum TailnetAction {
         #[arg(long)]
         yes: bool,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct ExperimentArgs {
+    /// The experiment file (TOML; see experiments/); with --resume, optional
+    #[arg(value_name = "FILE", required_unless_present = "resume")]
+    pub file: Option<String>,
+
+    /// Continue an interrupted experiment in this results folder, skipping what is done
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<String>,
+
+    /// Stop at the first failed run (default: record it and go on)
+    #[arg(long)]
+    pub fail_fast: bool,
+
+    /// Show party 0's output of every run
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// An experiment's results folder (results/<id>), or one run's logs folder (logs/<run-id>)
+    #[arg(value_name = "DIR")]
+    pub dir: String,
+
+    /// Another experiment's results folder, side by side with this one
+    #[arg(long, value_name = "OTHER_DIR")]
+    pub vs: Option<String>,
+
+    /// Write the per-run table as CSV too (runs.csv)
+    #[arg(long)]
+    pub csv: bool,
+
+    /// Open report.md with the system's viewer afterwards
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Args, Debug)]

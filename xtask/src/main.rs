@@ -15,7 +15,9 @@ use camino::Utf8PathBuf;
 use clap::Parser;
 
 use crate::cli::{Cli, Task};
-use crate::tasks::{bench, deploy, destroy, doctor, hosts, image, run, sync, tailnet, testnet};
+use crate::tasks::{
+    bench, deploy, destroy, doctor, experiment, hosts, image, report, run, sync, tailnet, testnet,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -30,6 +32,8 @@ fn main() -> ExitCode {
         Task::Deploy(args) => deploy::run(&root, cli.dry_run, args),
         Task::Destroy(args) => destroy::run(&root, cli.dry_run, args),
         Task::Tailnet(args) => tailnet::run(cli.dry_run, args),
+        Task::Experiment(args) => experiment::run(&root, cli.dry_run, args),
+        Task::Report(args) => report::run(&root, cli.dry_run, args),
         Task::Bench(args) => bench::run(&root, cli.dry_run, args),
     };
     match result {

@@ -117,7 +117,7 @@ fn crates_depend_only_on_lower_layers() {
         ("prun", 2),
         ("e3-run", 3),
         ("e3-experiment", 4),
-        ("xtask", 4),
+        ("xtask", 5),
     ];
     let layer = |name: &str| layers.iter().find(|(n, _)| *n == name).map(|(_, l)| *l);
     let root = root();

@@ -1,0 +1,206 @@
+//! `cargo xtask experiment` for real: sweeps of real MPyC parties on this
+//! machine, results appended run by run, an interrupted experiment resumed.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::BufReader;
+use std::process::Stdio;
+
+use common::*;
+use serde_json::Value;
+
+/// A 2 × 2 sweep with 2 repetitions of a quick program (8 runs).
+const SWEEP: &str = r#"
+program = "helloworld"
+parties = [2, 3]
+args = [["a"], ["b"]]
+repeat = 2
+timeout = 120
+"#;
+
+/// The results folder an experiment's output names, removed when dropped.
+struct Results(std::path::PathBuf);
+
+impl Results {
+    fn from_output(text: &str) -> Results {
+        let at = text
+            .find("results in results/")
+            .expect("the output names its results folder");
+        let rest = &text[at + "results in ".len()..];
+        let dir = rest.split('/').take(2).collect::<Vec<_>>().join("/");
+        Results(root().join(dir))
+    }
+
+    fn lines(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.0.join("runs.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("every line is whole JSON"))
+            .collect()
+    }
+}
+
+impl Drop for Results {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn key(line: &Value) -> (u64, String, u64) {
+    (
+        line["parties"].as_u64().unwrap(),
+        line["args"].to_string(),
+        line["rep"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn a_sweep_records_every_run_with_its_figures() {
+    python_env();
+    let scratch = Scratch::new("sweep");
+    std::fs::write(scratch.0.join("sweep.toml"), SWEEP).unwrap();
+    let out = run(&["experiment", &scratch.path("sweep.toml")]);
+    let stdout = text(&out.stdout);
+    let results = Results::from_output(&stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let lines = results.lines();
+    assert_eq!(lines.len(), 8, "{lines:#?}");
+    // Interleaved: repetition 1 of every cell before any repetition 2.
+    let reps: Vec<u64> = lines.iter().map(|l| l["rep"].as_u64().unwrap()).collect();
+    assert_eq!(reps, [1, 1, 1, 1, 2, 2, 2, 2]);
+    let keys: BTreeSet<_> = lines.iter().map(key).collect();
+    assert_eq!(keys.len(), 8, "a run twice: {lines:#?}");
+    for line in &lines {
+        assert_eq!(line["status"], "ok", "{line:#}");
+        let parties = line["party"].as_array().unwrap();
+        assert_eq!(parties.len() as u64, line["parties"].as_u64().unwrap());
+        for p in parties {
+            for figure in ["mpyc_elapsed_secs", "wall_secs", "connected_after_secs"] {
+                assert!(p[figure].as_f64().is_some(), "no {figure}: {line:#}");
+            }
+            assert!(p["bytes_sent"].as_u64().unwrap() > 0, "{line:#}");
+        }
+        assert!(root().join(line["log_dir"].as_str().unwrap()).is_dir());
+    }
+    assert!(
+        stdout.contains("run 8/8 parties=3 args=b rep 2/2 ok"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("e3: 8 of 8 runs ok"), "{stdout}");
+    let env: Value =
+        serde_json::from_str(&std::fs::read_to_string(results.0.join("environment.json")).unwrap())
+            .unwrap();
+    assert_eq!(env["parties"][0]["versions"]["mpyc"], "0.11");
+    assert!(env["machine"]["cores"].as_u64().unwrap() > 0);
+    assert_eq!(
+        std::fs::read_to_string(results.0.join("experiment.toml")).unwrap(),
+        SWEEP
+    );
+
+    // The report of what was just measured, and of one of its runs.
+    let dir = results.0.to_string_lossy().into_owned();
+    let out = run(&["report", &dir, "--csv"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = std::fs::read_to_string(results.0.join("report.md")).unwrap();
+    assert!(report.contains("8 of 8 runs ok, in 4 cells"), "{report}");
+    assert!(report.contains("MPyC 0.11"), "{report}");
+    for file in ["time.svg", "bytes.svg", "runs.csv"] {
+        assert!(results.0.join(file).is_file(), "no {file}");
+    }
+    let csv = std::fs::read_to_string(results.0.join("runs.csv")).unwrap();
+    // A header, then a line per run and party: 2 runs × (2 + 3) parties × 2 args.
+    assert_eq!(csv.lines().count(), 1 + 20, "{csv}");
+    let one_run = root().join(lines[0]["log_dir"].as_str().unwrap());
+    let out = run(&["report", one_run.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(one_run.join("time.svg").is_file() && one_run.join("report.md").is_file());
+}
+
+#[test]
+fn an_interrupted_experiment_resumes_without_running_anything_twice() {
+    python_env();
+    let scratch = Scratch::new("resume");
+    let file = scratch.path("resume.toml");
+    std::fs::write(&file, SWEEP).unwrap();
+    let mut child = xtask(&["experiment", &file])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let seen = read_until(&mut stdout, "run 3/8");
+    let results = Results::from_output(&seen);
+    // SAFETY: kill(2) of our own child, as a terminal's Ctrl-C would.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    let before = results.lines();
+    // The run in flight when Ctrl-C came is not kept; every ended one is.
+    assert!(before.len() >= 3 && before.len() < 8, "{before:#?}");
+
+    // A changed experiment file is refused.
+    let changed = scratch.path("changed.toml");
+    std::fs::write(&changed, SWEEP.replace("repeat = 2", "repeat = 3")).unwrap();
+    let dir = results.0.to_string_lossy().into_owned();
+    let out = run(&["experiment", &changed, "--resume", &dir]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("is not the experiment"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(&["experiment", &file, "--resume", &dir]);
+    let text_out = text(&out.stdout);
+    assert!(out.status.success(), "{text_out}{}", text(&out.stderr));
+    assert!(
+        text_out.contains(&format!("{} done before", before.len())),
+        "{text_out}"
+    );
+    let after = results.lines();
+    assert_eq!(after.len(), 8, "{after:#?}");
+    assert_eq!(&after[..before.len()], &before[..], "earlier lines changed");
+    let keys: BTreeSet<_> = after.iter().map(key).collect();
+    assert_eq!(keys.len(), 8, "a run twice, or one lost: {after:#?}");
+    let run_ids: BTreeSet<_> = after.iter().map(|l| l["run_id"].to_string()).collect();
+    assert_eq!(run_ids.len(), 8);
+}
+
+#[test]
+fn bad_experiment_files_are_usage_errors_naming_key_and_line() {
+    let scratch = Scratch::new("bad");
+    let cases = [
+        (
+            "program = \"helloworld\"\nparties = [2]\nrepeat = 1\nrepat = 2\n",
+            ":4:",
+            "repat",
+        ),
+        (
+            "program = \"helloworld\"\nparties = []\nrepeat = 1\n",
+            ":2:",
+            "parties",
+        ),
+        (
+            "program = \"helloworld\"\nparties = [300]\nrepeat = 1\n",
+            ":2:",
+            "parties",
+        ),
+        (
+            "program = \"helloworld\"\nparties = [2, 6]\nrepeat = 1\nthreshold = 1\n",
+            ":4:",
+            "threshold",
+        ),
+    ];
+    for (i, (contents, line, key)) in cases.iter().enumerate() {
+        let path = scratch.path(&format!("bad{i}.toml"));
+        std::fs::write(&path, contents).unwrap();
+        let out = run(&["experiment", &path]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{contents}: {stderr}");
+        assert!(
+            stderr.contains(line) && stderr.contains(key),
+            "{contents}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
