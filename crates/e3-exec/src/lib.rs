@@ -280,6 +280,130 @@ pub fn capture_pipe(workdir: Option<&Utf8Path>, pipeline: &Pipeline) -> Result<C
     Ok(captured(out))
 }
 
+/// Runs a command to its end with stdin from /dev/null, stdout discarded
+/// and stderr kept, calling `watch` with its pid about every `every` while
+/// it runs (to sample what its process tree uses, say).
+pub fn run_watched(
+    workdir: Option<&Utf8Path>,
+    cmd: &Cmd,
+    every: Duration,
+    watch: &mut dyn FnMut(u32),
+) -> Result<Captured> {
+    let mut child = command(workdir, cmd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| ExecError::io(format_args!("cannot start `{cmd}`"), e))?;
+    // Read stderr aside, so a chatty command cannot block on a full pipe.
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let reader = thread::spawn(move || {
+        let mut text = String::new();
+        let _ = io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+    let status = loop {
+        watch(child.id());
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => thread::sleep(every),
+            Err(e) => return Err(ExecError::io(format_args!("cannot wait for `{cmd}`"), e)),
+        }
+    };
+    Ok(Captured {
+        end: End::from_status(status),
+        stdout: String::new(),
+        stderr: reader.join().unwrap_or_default(),
+    })
+}
+
+/// A helper process that serves a group while it runs (the warm start's
+/// Python, say): in a process group of its own, dead with e3, its stdout
+/// read line by line, and killed with its group when dropped.
+pub struct Background {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    label: String,
+}
+
+impl Background {
+    /// Starts `cmd` with stdin from /dev/null, stdout to read, stderr to
+    /// e3's own (a helper's complaints reach the person).
+    pub fn start(workdir: Option<&Utf8Path>, label: &str, cmd: &Cmd) -> Result<Background> {
+        let mut command = command(workdir, cmd);
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .process_group(0);
+        // SAFETY: prctl is async-signal-safe; nothing is allocated.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut child = command
+            .spawn()
+            .map_err(|e| ExecError::io(format_args!("cannot start {label} (`{cmd}`)"), e))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Background {
+            child,
+            lines,
+            label: label.to_string(),
+        })
+    }
+
+    /// Waits for a line that starts with `prefix` and returns it; an error
+    /// when the helper ends first or `limit` passes.
+    pub fn wait_for(&mut self, prefix: &str, limit: Duration) -> Result<String> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.starts_with(prefix) => return Ok(line),
+                Ok(_) => continue,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    return Err(ExecError::new(format!(
+                        "{} did not say `{prefix}` within {}s",
+                        self.label,
+                        limit.as_secs()
+                    )));
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let end = self.child.wait().map(End::from_status);
+                    return Err(ExecError::new(format!(
+                        "{} ended before it was ready ({})",
+                        self.label,
+                        end.map_or_else(|e| e.to_string(), |e| e.to_string())
+                    )));
+                }
+            }
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        signal_group(&self.child, libc::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
 /// Runs the sequential steps of a plan. A [`Step::Together`] group needs an
 /// observer: use [`run_together`] for it; here it is an error.
 pub fn run_plan(plan: &Plan, mut announce: impl FnMut(&Step)) -> Result<()> {
@@ -298,9 +422,9 @@ pub fn run_plan(plan: &Plan, mut announce: impl FnMut(&Step)) -> Result<()> {
                     .map_err(|e| ExecError::io(format_args!("cannot write {path}"), e))?;
             }
             Step::Note(_) => {}
-            Step::Together { what, .. } => {
+            Step::Together { what, .. } | Step::Background { what, .. } => {
                 return Err(ExecError::new(format!(
-                    "internal: `{what}` needs run_together"
+                    "internal: `{what}` needs the group it serves (run_together)"
                 )));
             }
         }
@@ -837,6 +961,58 @@ mod tests {
             run_together(None, &jobs, &GroupOptions::default(), &mut recorder(false)).unwrap_err();
         assert!(err.message.contains("party 1"), "{err}");
         assert!(err.message.contains("/nonexistent/python"), "{err}");
+    }
+
+    #[test]
+    fn a_watched_command_is_watched_until_it_ends() {
+        let mut seen = Vec::new();
+        let out = run_watched(
+            None,
+            &Cmd::new("sh")
+                .arg("-c")
+                .arg("echo oops >&2; sleep 0.2; exit 3"),
+            Duration::from_millis(20),
+            &mut |pid| seen.push(pid),
+        )
+        .unwrap();
+        assert_eq!(out.end, End::Code(3));
+        assert_eq!(out.stderr, "oops\n");
+        assert!(!seen.is_empty() && seen.iter().all(|p| *p == seen[0]));
+    }
+
+    #[test]
+    fn a_background_helper_says_it_is_ready_and_dies_with_its_group() {
+        let cmd = Cmd::new("sh")
+            .arg("-c")
+            .arg("sleep 30 & echo noise; echo ready $$ $!; wait");
+        let mut helper = Background::start(None, "helper", &cmd).unwrap();
+        let line = helper.wait_for("ready", Duration::from_secs(10)).unwrap();
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words[1], helper.pid().to_string());
+        let sleeper = words[2].to_string();
+        drop(helper);
+        // The helper's own child went with its group: gone, or a zombie
+        // until init reaps it (a moment later, not at once).
+        let state = || {
+            std::fs::read_to_string(format!("/proc/{sleeper}/stat"))
+                .ok()
+                .and_then(|s| s.rsplit(')').next().map(|r| r.trim().chars().next()))
+                .flatten()
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !matches!(state(), None | Some('Z')) {
+            assert!(Instant::now() < deadline, "still running: {:?}", state());
+            thread::sleep(Duration::from_millis(10));
+        }
+        let early = Cmd::new("sh").arg("-c").arg("exit 3");
+        let err = Background::start(None, "helper", &early)
+            .unwrap()
+            .wait_for("ready", Duration::from_secs(10))
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            "helper ended before it was ready (exit code 3)"
+        );
     }
 
     #[test]

@@ -264,6 +264,9 @@ pub enum Step {
     WriteFile { path: Utf8PathBuf, contents: String },
     /// Start every job at once and watch them together.
     Together { what: String, jobs: Vec<Job> },
+    /// Start a helper that serves the next steps (the warm start), and stop
+    /// it after them; rendered as `cmd &`.
+    Background { what: String, cmd: Cmd },
     /// Nothing to do, only said (for example: an environment is up to date).
     Note(String),
 }
@@ -311,6 +314,9 @@ impl Plan {
                         out.push('\n');
                     }
                     let _ = writeln!(out, "{marker}");
+                }
+                Step::Background { what, cmd } => {
+                    let _ = writeln!(out, "{} &  # {what}", cmd.render_alone());
                 }
                 Step::Together { what, jobs } => {
                     let _ = writeln!(out, "# {what}");
