@@ -45,6 +45,16 @@ pub enum Task {
     Report(ReportArgs),
     /// Measure e3 against a baseline and write the figures to docs/benchmarks.md
     Bench(BenchArgs),
+    /// A warm party's launcher (started by e3 itself, one per party of a --warm run)
+    #[command(hide = true)]
+    WarmParty {
+        /// The warm start's socket
+        #[arg(long)]
+        socket: String,
+        /// The party's argv as MPyC sees it
+        #[arg(last = true)]
+        argv: Vec<String>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -86,6 +96,10 @@ pub struct RunArgs {
     /// Python interpreter with MPyC installed, instead of e3's own environment (.e3/venv)
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
+
+    /// Start the parties warm: one Python loads numpy, gmpy2 and asyncio once, then forks every party (local runs)
+    #[arg(long)]
+    pub warm: bool,
 
     /// Stop every party and fail when the run takes longer than this
     #[arg(long, value_name = "SECS", default_value_t = 600)]
@@ -412,6 +426,15 @@ pub enum Bench {
         /// Runs of each contender, interleaved
         #[arg(long, default_value_t = 7)]
         runs: usize,
+    },
+    /// Many local parties of helloworld -T1: e3 warm and cold against MPyC's own -M launcher
+    ManyParties {
+        /// Runs of each contender at each party count, interleaved
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Party counts, comma-separated
+        #[arg(long, value_delimiter = ',', default_values_t = [16, 64, 128])]
+        parties: Vec<usize>,
     },
     /// Time a cold build of `cargo xtask --help` in a fresh clone
     ColdBuild,

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Task::Tailnet(args) => tailnet::run(cli.dry_run, args),
         Task::Experiment(args) => experiment::run(&root, cli.dry_run, args),
         Task::Report(args) => report::run(&root, cli.dry_run, args),
+        Task::WarmParty { socket, argv } => warm_party(socket, argv),
         Task::Bench(args) => bench::run(&root, cli.dry_run, args),
     };
     match result {
@@ -41,6 +42,18 @@ fn main() -> ExitCode {
         Err(err) => {
             eprintln!("{err}");
             ExitCode::from(err.exit_code() as u8)
+        }
+    }
+}
+
+/// A warm party's launcher: its end is the party's own.
+fn warm_party(socket: &str, argv: &[String]) -> ! {
+    match e3_run::warm::launch(socket.into(), argv) {
+        Ok(end) => e3_run::warm::end_as(end),
+        Err(err) => {
+            // This process's stderr is the party's: the message lands in its log.
+            eprintln!("e3: {err}");
+            std::process::exit(1)
         }
     }
 }

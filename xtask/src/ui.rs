@@ -40,6 +40,10 @@ impl Ui {
                 format!("e3: python env ready in {:.1}s", took.as_secs_f64())
             }
             RunEvent::Host(event) => return self.host_event(event),
+            RunEvent::WarmReady { took } => format!(
+                "e3: warm start ready in {:.2}s (numpy, gmpy2 and asyncio loaded once)",
+                took.as_secs_f64()
+            ),
             RunEvent::Starting {
                 parties,
                 program,

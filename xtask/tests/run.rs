@@ -33,6 +33,38 @@ fn assert_no_processes(fragment: &str) {
     assert_none_left("processes", || processes_mentioning(fragment));
 }
 
+/// A test body run twice: with parties started cold (a Python each) and
+/// warm (forked by one Python that loaded the heavy modules once).
+macro_rules! both_ways {
+    ($($name:ident),* $(,)?) => {
+        $(mod $name {
+            #[test]
+            fn cold() {
+                super::$name(&[]);
+            }
+            #[test]
+            fn warm() {
+                super::$name(&["--warm"]);
+            }
+        })*
+    };
+}
+
+both_ways!(
+    helloworld_three_parties,
+    secretsanta_six_parties_agree,
+    human_output_has_progress_and_a_table,
+    a_failing_party_stops_the_run,
+    timeout_stops_every_party,
+    ctrl_c_stops_every_party,
+    a_killed_e3_leaves_no_party,
+);
+
+/// `args` then `mode` (`--warm` or nothing), as a command line.
+fn with(args: &[&'static str], mode: &[&'static str]) -> Vec<&'static str> {
+    args.iter().chain(mode).copied().collect()
+}
+
 fn assert_all_figures(summary: &Value, parties: usize) {
     assert_eq!(summary["ok"], true, "{summary:#}");
     let list = summary["parties"].as_array().unwrap();
@@ -54,10 +86,12 @@ fn assert_all_figures(summary: &Value, parties: usize) {
     }
 }
 
-#[test]
-fn helloworld_three_parties() {
+fn helloworld_three_parties(mode: &[&'static str]) {
     python_env();
-    let out = run(&["run", "helloworld", "--parties", "3", "--json"]);
+    let out = run(&with(
+        &["run", "helloworld", "--parties", "3", "--json"],
+        mode,
+    ));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let summary = summary_of(&out);
     assert_all_figures(&summary, 3);
@@ -89,20 +123,19 @@ fn helloworld_three_parties() {
     assert!(root().join("logs").join(latest).is_dir());
 }
 
-#[test]
-fn secretsanta_six_parties_agree() {
+fn secretsanta_six_parties_agree(mode: &[&'static str]) {
     python_env();
-    let out = run(&["run", "secretsanta", "--parties", "6", "--json", "--", "5"]);
+    let args = with(&["run", "secretsanta", "--parties", "6", "--json"], mode);
+    let out = run(&with(&args, &["--", "5"]));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let summary = summary_of(&out);
     assert_all_figures(&summary, 6);
     assert_parties_agree(&summary);
 }
 
-#[test]
-fn human_output_has_progress_and_a_table() {
+fn human_output_has_progress_and_a_table(mode: &[&'static str]) {
     python_env();
-    let out = run(&["run", "helloworld", "--parties", "2"]);
+    let out = run(&with(&["run", "helloworld", "--parties", "2"], mode));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     for expect in [
@@ -117,12 +150,13 @@ fn human_output_has_progress_and_a_table() {
     }
 }
 
-#[test]
-fn a_failing_party_stops_the_run() {
+fn a_failing_party_stops_the_run(mode: &[&'static str]) {
     python_env();
     let prog = program("fail_in_party1.py");
     let start = Instant::now();
-    let out = run(&["run", &prog, "--parties", "3", "--json"]);
+    let mut args = vec!["run", prog.as_str(), "--parties", "3", "--json"];
+    args.extend(mode);
+    let out = run(&args);
     let took = start.elapsed();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     // "Quickly": well inside the default timeout of 600 s.
@@ -149,41 +183,37 @@ fn a_failing_party_stops_the_run() {
     assert_no_processes(&prog);
 }
 
-#[test]
-fn timeout_stops_every_party() {
+fn timeout_stops_every_party(mode: &[&'static str]) {
     python_env();
     let prog = program("sleeper.py");
-    let out = run(&[
-        "run",
-        &prog,
-        "--parties",
-        "2",
-        "--timeout",
-        "3",
-        "--",
-        "timeout-test",
-    ]);
+    // A marker of this test and mode: a warm party's command line is the
+    // warm start's, which carries the program's arguments.
+    let marker = format!("timeout-test{}", mode.join(""));
+    let mut args = vec!["run", prog.as_str(), "--parties", "2", "--timeout", "3"];
+    args.extend(mode);
+    args.extend(["--", marker.as_str()]);
+    let out = run(&args);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("error: the run was stopped: timed out after 3s"),
         "{}",
         text(&out.stderr)
     );
-    assert_no_processes("timeout-test -I");
+    assert_no_processes(&marker);
 }
 
-#[test]
-fn ctrl_c_stops_every_party() {
+fn ctrl_c_stops_every_party(mode: &[&'static str]) {
     python_env();
     let prog = program("sleeper.py");
-    let mut child = xtask(&["run", &prog, "--parties", "3", "--", "ctrl-c-test"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let marker = format!("ctrl-c-test{}", mode.join(""));
+    let mut args = vec!["run", prog.as_str(), "--parties", "3"];
+    args.extend(mode);
+    args.extend(["--", marker.as_str()]);
+    let mut child = xtask(&args).stdout(Stdio::piped()).spawn().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     read_until(&mut stdout, "all 3 parties connected");
     assert_eq!(
-        processes_mentioning("ctrl-c-test -I").len(),
+        processes_mentioning(&format!("{marker} -I")).len(),
         3,
         "three parties run before Ctrl-C"
     );
@@ -193,7 +223,48 @@ fn ctrl_c_stops_every_party() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
     assert!(start.elapsed() < Duration::from_secs(10));
-    assert_no_processes("ctrl-c-test -I");
+    assert_no_processes(&marker);
+}
+
+fn a_killed_e3_leaves_no_party(mode: &[&'static str]) {
+    python_env();
+    let prog = program("sleeper.py");
+    let marker = format!("killed-e3-test{}", mode.join(""));
+    let mut args = vec!["run", prog.as_str(), "--parties", "3"];
+    args.extend(mode);
+    args.extend(["--", marker.as_str()]);
+    let mut child = xtask(&args).stdout(Stdio::piped()).spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    read_until(&mut stdout, "all 3 parties connected");
+    // SAFETY: kill(2) of our own child: no handler, no clean-up of its own.
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    let _ = child.wait();
+    assert_no_processes(&marker);
+}
+
+/// helloworld is deterministic: every warm party prints what its cold twin
+/// prints.
+#[test]
+fn warm_parties_print_what_cold_parties_print() {
+    python_env();
+    let outcome = |mode: &[&'static str]| {
+        let out = run(&with(
+            &["run", "helloworld", "--parties", "4", "--json"],
+            mode,
+        ));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let summary = summary_of(&out);
+        (0..4)
+            .map(|i| results(&log_of(&summary, i)))
+            .collect::<Vec<_>>()
+    };
+    let (cold, warm) = (outcome(&[]), outcome(&["--warm"]));
+    assert!(
+        cold[0]
+            .iter()
+            .any(|l| l.contains("Hello world from party 0 of 4"))
+    );
+    assert_eq!(warm, cold);
 }
 
 #[test]

@@ -21,6 +21,7 @@ use crate::logs;
 use crate::program::Program;
 use crate::python::{self, Python};
 use crate::summary::{PartySummary, Status, Summary};
+use crate::warm::{self, Warm};
 
 /// What every party of a run shares.
 #[derive(Clone, Copy, Debug)]
@@ -53,6 +54,8 @@ pub enum RunEvent<'a> {
     EnvReady { took: Duration },
     /// A host connected or synced, or failed to (remote runs).
     Host(HostEvent<'a>),
+    /// The warm start has loaded what the parties import, after `took`.
+    WarmReady { took: Duration },
     /// The parties are about to start; `log_dir` is relative to the root.
     Starting {
         parties: &'a [Party],
@@ -153,33 +156,56 @@ impl From<SessionError> for RunError {
 
 /// The plan of a local run: make the Python environment if needed, then
 /// start party i as `python PROGRAM ARGS -I i -P 127.0.0.1:port_0 ...`.
+/// With `warm`, the parties are forked by one Python that loaded the heavy
+/// modules once ([`crate::warm`]): the plan writes its script, starts it in
+/// the background, and starts each party through a launcher.
 pub fn plan_local(
     root: &Utf8Path,
     program: &Program,
     args: &[String],
     python: &Python,
     table: &[Party],
+    warm: Option<&Warm>,
 ) -> Plan {
     let mut plan = Plan::new(root);
     plan.steps.extend(python.setup_steps());
     let interpreter = python.interpreter();
+    if let Some(warm) = warm {
+        plan.push(Step::WriteFile {
+            path: warm::SCRIPT_PATH.into(),
+            contents: warm::SCRIPT.to_string(),
+        });
+        plan.push(Step::Background {
+            what: "the warm start: loads numpy, gmpy2 and asyncio once, then forks every party"
+                .into(),
+            cmd: warm.zygote(&interpreter, &program.file, args),
+        });
+    }
     let jobs = table
         .iter()
-        .map(|party| Job {
-            label: format!("party {}", party.index),
-            cmd: Cmd::new(&interpreter)
-                .arg(&program.file)
-                .args(args)
-                .args(prun::mpyc_args(table, party.index))
-                .env("PYTHONUNBUFFERED", "1")
-                .cwd(relative_to(root, &program.dir)),
+        .map(|party| {
+            let argv: Vec<String> = std::iter::once(program.file.clone())
+                .chain(args.iter().cloned())
+                .chain(prun::mpyc_args(table, party.index))
+                .collect();
+            let cmd = match warm {
+                Some(warm) => warm.launcher(argv),
+                None => Cmd::new(&interpreter).args(argv),
+            };
+            Job {
+                label: format!("party {}", party.index),
+                cmd: cmd
+                    .env("PYTHONUNBUFFERED", "1")
+                    .cwd(relative_to(root, &program.dir)),
+            }
         })
         .collect();
     plan.push(Step::Together {
         what: format!(
-            "{} parties of {}, started together",
+            "{} parties of {}, started together{}",
             table.len(),
-            program.file
+            program.file,
+            if warm.is_some() { " (forked warm)" } else { "" }
         ),
         jobs,
     });
@@ -196,13 +222,23 @@ pub fn run_local(
     progress: &dyn Fn(RunEvent<'_>),
 ) -> Result<Outcome, RunError> {
     let mut jobs = Vec::new();
+    let mut helper = None;
     let mut setup = Plan {
+        workdir: plan.workdir.clone(),
+        steps: Vec::new(),
+    };
+    // The warm start's script: written every run, not only with the env.
+    let mut warm_script = Plan {
         workdir: plan.workdir.clone(),
         steps: Vec::new(),
     };
     for step in plan.steps {
         match step {
             Step::Together { jobs: group, .. } => jobs = group,
+            Step::Background { cmd, .. } => helper = Some(cmd),
+            Step::WriteFile { ref path, .. } if path == warm::SCRIPT_PATH => {
+                warm_script.steps.push(step)
+            }
             other => setup.steps.push(other),
         }
     }
@@ -214,6 +250,20 @@ pub fn run_local(
     if let Some(took) = made {
         progress(RunEvent::EnvReady { took });
     }
+    // The warm start's script, then the warm start itself, until the run ends.
+    e3_exec::run_plan(&warm_script, |_| {})?;
+    let _warm = match helper {
+        Some(cmd) => {
+            let started = Instant::now();
+            let mut zygote = e3_exec::Background::start(spec.root.into(), "the warm start", &cmd)?;
+            zygote.wait_for(warm::READY, Duration::from_secs(120))?;
+            progress(RunEvent::WarmReady {
+                took: started.elapsed(),
+            });
+            Some(zygote)
+        }
+        None => None,
+    };
     let parties: Vec<RunParty> = table
         .into_iter()
         .map(|party| RunParty { party, host: None })
@@ -612,6 +662,7 @@ mod tests {
             &["3".into()],
             &python,
             &six_parties(11599),
+            None,
         );
         insta::assert_snapshot!(plan.render());
     }
@@ -638,6 +689,7 @@ mod tests {
             &args,
             &Python::Given("/opt/py 3/bin/python".into()),
             &table,
+            None,
         );
         insta::assert_snapshot!(plan.render(), @r"
         cd /e3

@@ -23,6 +23,7 @@ pub mod ports;
 pub mod program;
 pub mod python;
 pub mod summary;
+pub mod warm;
 
 pub use engine::{
     Outcome, RemotePlan, RemoteSettings, RunError, RunEvent, RunParty, RunSpec, plan_local,

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use camino::{Utf8Path, Utf8PathBuf};
+use e3_plan::Cmd as PlanCmd;
 use e3_run::python::{self, Python};
 use jiff::tz::TimeZone;
 use xshell::{Cmd, Shell, cmd};
@@ -26,6 +27,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &BenchArgs) -> Result<()> {
         Bench::RunOverhead { runs } => run_overhead(&sh, root, dry_run, runs),
         Bench::ColdBuild => cold_build(&sh, root, dry_run),
         Bench::Remote { hosts, runs } => remote(&sh, root, dry_run, hosts, runs),
+        Bench::ManyParties { runs, ref parties } => many_parties(&sh, root, dry_run, runs, parties),
     }
 }
 
@@ -373,6 +375,204 @@ fn remote(sh: &Shell, root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize)
     let _ = std::fs::remove_dir_all(&staging);
     let _ = std::fs::remove_dir_all(&out_dir);
     result
+}
+
+/// Many local parties: e3 warm and cold against MPyC's own `-M m -T1`
+/// launcher, the same interpreter for all, interleaved; wall time and the
+/// peak memory of the whole run (PSS summed over its process tree).
+fn many_parties(
+    sh: &Shell,
+    root: &Utf8Path,
+    dry_run: bool,
+    runs: usize,
+    counts: &[usize],
+) -> Result<()> {
+    if runs < 3 {
+        return Err(usage("--runs must be at least 3 for a median"));
+    }
+    if counts.is_empty() || counts.iter().any(|m| !(2..=256).contains(m)) {
+        return Err(usage("--parties: counts from 2 to 256"));
+    }
+    let xtask = super::run::launcher()?;
+    let python = super::run::resolve_python(root, None)?;
+    let interpreter = python.interpreter();
+    // Sampled while they run, so these go through the executor (which
+    // starts them) rather than xshell.
+    let contenders = |m: usize| {
+        let m = m.to_string();
+        [
+            (
+                "MPyC's own launcher: `python helloworld.py -M m -T1` (baseline)",
+                PlanCmd::new(&interpreter)
+                    .args(["helloworld.py", &format!("-M{m}"), "-T1"])
+                    .cwd(root.join("demos")),
+            ),
+            (
+                "e3 warm: `xtask run helloworld --parties m --warm -- -T1`",
+                PlanCmd::new(&xtask).args([
+                    "run",
+                    "helloworld",
+                    "--parties",
+                    &m,
+                    "--warm",
+                    "--json",
+                    "--",
+                    "-T1",
+                ]),
+            ),
+            (
+                "e3 cold: `xtask run helloworld --parties m -- -T1`",
+                PlanCmd::new(&xtask).args([
+                    "run",
+                    "helloworld",
+                    "--parties",
+                    &m,
+                    "--json",
+                    "--",
+                    "-T1",
+                ]),
+            ),
+        ]
+    };
+    if dry_run {
+        for &m in counts {
+            for (name, cmd) in contenders(m) {
+                println!("{cmd}  # {name}");
+            }
+        }
+        return Ok(());
+    }
+    // One untimed run: makes the Python environment, warms the caches.
+    time_once(&cmd!(sh, "{xtask} run helloworld --parties 2").ignore_status())?;
+    let mut rows = Vec::new();
+    for &m in counts {
+        let list = contenders(m);
+        let mut times = vec![Vec::new(); list.len()];
+        let mut peaks = vec![0u64; list.len()];
+        for round in 1..=runs {
+            for (i, (_, cmd)) in list.iter().enumerate() {
+                let (secs, peak_kb) = time_with_memory(root, cmd)?;
+                times[i].push(secs);
+                peaks[i] = peaks[i].max(peak_kb);
+            }
+            eprintln!(
+                "bench: {m} parties, round {round}/{runs}: {}",
+                times
+                    .iter()
+                    .map(|t| format!("{:.2}s", t[round - 1]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        rows.push((m, times, peaks));
+    }
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "Measured {} on this machine ({} cores): local parties of e3's `demos/helloworld.py` with `-T1` \
+         (every party says hello, then they securely add up their indices: the work of MPyC's own \
+         helloworld, which its PyPI package does not ship), {runs} interleaved runs of each, the same \
+         interpreter (`{}`) for all. Peak memory is the most the whole run held at once: the PSS of \
+         every process in its tree, summed, sampled every 50 ms.\n",
+        now_utc(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        python::VENV_DIR
+    );
+    let _ = writeln!(
+        text,
+        "| parties | MPyC `-M m` (baseline) | e3 warm | ratio | e3 cold | ratio | peak memory: MPyC / warm / cold |"
+    );
+    let _ = writeln!(text, "|---|---|---|---|---|---|---|");
+    for (m, times, peaks) in &rows {
+        let base = median(&times[0]);
+        let (warm, cold) = (median(&times[1]), median(&times[2]));
+        let target = if *m == 64 { " (target ≤ 0.35)" } else { "" };
+        let _ = writeln!(
+            text,
+            "| {m} | {base:.2} s | {warm:.2} s | {:.2}{target} | {cold:.2} s | {:.2} | {} / {} / {} MB |",
+            warm / base,
+            cold / base,
+            peaks[0] / 1024,
+            peaks[1] / 1024,
+            peaks[2] / 1024,
+        );
+    }
+    let _ = writeln!(
+        text,
+        "\nReproduce: `cargo build -p xtask && cargo xtask bench many-parties --runs {runs}`."
+    );
+    print!("{text}");
+    write_section(
+        root,
+        "many-parties",
+        "Many parties on one machine: warm and cold starts against MPyC's own launcher",
+        &text,
+    )?;
+    eprintln!("bench: wrote {DOC}");
+    Ok(())
+}
+
+/// Wall time of one run and the most memory its process tree held at once
+/// (kB of PSS, summed); a failed run is an error.
+fn time_with_memory(root: &Utf8Path, cmd: &PlanCmd) -> Result<(f64, u64)> {
+    let start = Instant::now();
+    let mut peak = 0;
+    let out = e3_exec::run_watched(
+        Some(root),
+        cmd,
+        std::time::Duration::from_millis(50),
+        &mut |pid| peak = peak.max(tree_pss_kb(pid)),
+    )?;
+    let secs = start.elapsed().as_secs_f64();
+    if !out.end.success() {
+        return Err(failure(format!(
+            "`{cmd}` failed ({}):\n{}",
+            out.end, out.stderr
+        )));
+    }
+    Ok((secs, peak))
+}
+
+/// The PSS of `pid` and every process below it, in kB.
+fn tree_pss_kb(pid: u32) -> u64 {
+    let mut parent_of = std::collections::HashMap::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(p) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // The fields after the command name, which may hold spaces.
+        let ppid = stat
+            .rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parent_of.insert(p, ppid);
+        }
+    }
+    let in_tree = |mut p: u32| loop {
+        if p == pid {
+            return true;
+        }
+        match parent_of.get(&p) {
+            Some(&pp) if pp != 0 && pp != p => p = pp,
+            _ => return false,
+        }
+    };
+    parent_of
+        .keys()
+        .filter(|p| in_tree(**p))
+        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok())
+        .filter_map(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Pss:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .sum()
 }
 
 fn fmt_opt(x: Option<f64>) -> String {

@@ -307,6 +307,7 @@ fn one_run(
                 key.parties,
                 python,
                 prun::DEFAULT_PORT,
+                None,
             )?;
             Ok(e3_run::run_local(&spec, python, plan, table, &progress)?)
         }
@@ -377,6 +378,7 @@ fn print_plan(
                     cell.parties,
                     python,
                     prun::DEFAULT_PORT,
+                    None,
                 )?;
                 print!("{}", local.plan.render());
             }

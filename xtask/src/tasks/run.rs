@@ -117,7 +117,19 @@ fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) 
     // The flags before the interpreter, as always: the first error is theirs.
     check_parties(parties, &args.args)?;
     let python = resolve_python(root, args.python.as_deref())?;
-    let local = prepare_local(root, program, &args.args, parties, &python, args.base_port)?;
+    let warm = match args.warm {
+        true => Some(e3_run::warm::Warm::new(launcher()?)),
+        false => None,
+    };
+    let local = prepare_local(
+        root,
+        program,
+        &args.args,
+        parties,
+        &python,
+        args.base_port,
+        warm.as_ref(),
+    )?;
     if dry_run {
         print!("{}", local.plan.render());
         return Ok(());
@@ -130,8 +142,18 @@ fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) 
     } = local;
     let outcome = e3_run::run_local(&spec(root, program, args), &python, plan, table, &|e| {
         ui.run_event(e)
-    })?;
-    report(root, &ui, &outcome)
+    });
+    if let Some(warm) = &warm {
+        let _ = std::fs::remove_file(&warm.socket);
+    }
+    report(root, &ui, &outcome?)
+}
+
+/// This binary: it is the warm parties' launcher too.
+pub fn launcher() -> Result<Utf8PathBuf> {
+    let exe = std::env::current_exe()
+        .map_err(|e| failure(format!("cannot find the xtask binary: {e}")))?;
+    Utf8PathBuf::from_path_buf(exe).map_err(|_| failure("the xtask binary's path is not UTF-8"))
 }
 
 /// A local run ready to start: its ports are held until it is dropped, so
@@ -151,6 +173,7 @@ pub fn prepare_local(
     parties: usize,
     python: &Python,
     base_port: u16,
+    warm: Option<&e3_run::warm::Warm>,
 ) -> Result<LocalRun> {
     check_parties(parties, program_args)?;
     let ports = ports::reserve(base_port, parties).map_err(|err| match err {
@@ -168,7 +191,7 @@ pub fn prepare_local(
     };
     let table =
         prun::party_table(&["127.0.0.1".to_string()], &layout).map_err(|e| usage(e.to_string()))?;
-    let plan = e3_run::plan_local(root, program, program_args, python, &table);
+    let plan = e3_run::plan_local(root, program, program_args, python, &table, warm);
     Ok(LocalRun { ports, table, plan })
 }
 
@@ -182,6 +205,12 @@ fn run_remote(
     if args.python.is_some() {
         return Err(
             usage("--python is for local runs").hint("with --hosts, use --remote-python CMD")
+        );
+    }
+    if args.warm {
+        return Err(
+            usage("--warm is for local runs; on hosts every party starts cold for now")
+                .hint("drop --warm"),
         );
     }
     let (ssh, inventory) = remote::resolve(&args.remote, hosts_file)?;

@@ -1,0 +1,184 @@
+# e3's warm start (docs/warm-start.md): this Python loads, once, what every
+# MPyC party imports -- numpy, gmpy2, asyncio and the standard library --
+# then forks one party per request on a UNIX socket. Nothing of MPyC is
+# loaded here: importing the package `mpyc` reads the command line (log
+# level, --no-numpy, ...), so each party imports it after the fork, under
+# its own argv.
+#
+# A request is one JSON line from e3's launcher for a party: {"pid": its
+# pid, "cwd", "env", "argv"}. The party reopens the launcher's stdin,
+# stdout and stderr through /proc/<pid>/fd, so its output reaches e3 as if
+# the launcher had run it. The answers: "started <pid>", then "exit <code>"
+# or "signal <number>". A launcher that goes away takes its party with it,
+# and every party dies with this process (PR_SET_PDEATHSIG).
+#
+# Usage: python -u warm.py SOCKET [what it serves, for ps]
+import os
+import sys
+
+# numpy's BLAS must not start threads before a fork: a forked child gets
+# only the thread that forked, and a BLAS call would wait for the others.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import atexit
+import ctypes
+import json
+import runpy
+import selectors
+import signal
+import socket
+import traceback
+
+# What MPyC imports, minus MPyC itself (measured in docs/warm-start.md).
+import argparse  # noqa: F401
+import asyncio  # noqa: F401
+import datetime  # noqa: F401
+import decimal  # noqa: F401
+import fractions  # noqa: F401
+import functools  # noqa: F401
+import hashlib  # noqa: F401
+import importlib.util  # noqa: F401
+import itertools  # noqa: F401
+import logging  # noqa: F401
+import math  # noqa: F401
+import platform  # noqa: F401
+import secrets  # noqa: F401
+import ssl  # noqa: F401
+import struct  # noqa: F401
+import typing  # noqa: F401
+
+for _module in ("numpy", "gmpy2"):
+    try:
+        __import__(_module)
+    except ImportError:
+        pass
+
+PR_SET_PDEATHSIG = 1
+LIBC = ctypes.CDLL(None, use_errno=True)
+ZYGOTE = os.getpid()
+
+
+def party(request, listening):
+    """In the forked child: become the party the request describes."""
+    code = 1
+    try:
+        LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != ZYGOTE:
+            os._exit(137)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+            signal.signal(sig, signal.SIG_DFL)
+        for fd, mode in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY)):
+            new = os.open(f"/proc/{request['pid']}/fd/{fd}", mode)
+            os.dup2(new, fd)
+            os.close(new)
+        for sock in listening:
+            sock.close()
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = list(request["argv"])
+        sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
+        try:
+            runpy.run_path(sys.argv[0], run_name="__main__")
+            code = 0
+        except SystemExit as stop:
+            if stop.code is None:
+                code = 0
+            elif isinstance(stop.code, int):
+                code = stop.code
+            else:
+                print(stop.code, file=sys.stderr)
+                code = 1
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        atexit._run_exitfuncs()
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        os._exit(code)
+
+
+def serve(path):
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(512)
+    selector = selectors.DefaultSelector()
+    selector.register(server, selectors.EVENT_READ)
+    pending = {}  # connection -> bytes read, before its request
+    party_of = {}  # connection -> party pid
+    connection_of = {}  # party pid -> connection (None once it went away)
+    print(f"e3-warm ready {ZYGOTE}", flush=True)
+
+    def forget(conn):
+        selector.unregister(conn)
+        conn.close()
+        pending.pop(conn, None)
+        party_of.pop(conn, None)
+
+    while True:
+        for key, _ in selector.select(timeout=0.05):
+            if key.fileobj is server:
+                conn, _ = server.accept()
+                selector.register(conn, selectors.EVENT_READ)
+                pending[conn] = b""
+                continue
+            conn = key.fileobj
+            try:
+                data = conn.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                # The launcher went away: its party goes too.
+                pid = party_of.get(conn)
+                if pid is not None:
+                    connection_of[pid] = None
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                forget(conn)
+                continue
+            if conn in party_of:
+                continue
+            pending[conn] += data
+            if b"\n" not in pending[conn]:
+                continue
+            line = pending.pop(conn).split(b"\n", 1)[0]
+            request = json.loads(line)
+            listening = [server, *party_of.keys(), *pending.keys(), conn]
+            pid = os.fork()
+            if pid == 0:
+                party(request, listening)
+            party_of[conn] = pid
+            connection_of[pid] = conn
+            conn.sendall(f"started {pid}\n".encode())
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            conn = connection_of.pop(pid, None)
+            if conn is None:
+                continue
+            if os.WIFEXITED(status):
+                answer = f"exit {os.WEXITSTATUS(status)}\n"
+            else:
+                answer = f"signal {os.WTERMSIG(status)}\n"
+            try:
+                conn.sendall(answer.encode())
+            except OSError:
+                pass
+            forget(conn)
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])

@@ -1,0 +1,203 @@
+//! The warm start (docs/warm-start.md): one Python process, started before
+//! the parties, loads numpy, gmpy2, asyncio and the standard library once
+//! (`warm.py`), then forks every party. Each party still looks like a
+//! process of its own to the executor: e3 starts a tiny launcher per party
+//! (a hidden subcommand of the xtask binary), which asks the warm start for
+//! its party, lends it its stdin, stdout and stderr, forwards stop signals
+//! to it, and ends as it ends. So a party's output, exit status, stopping,
+//! timeout and Ctrl-C work as for a cold party.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use e3_plan::Cmd;
+use serde_json::json;
+
+/// The warm start's Python: written to [`SCRIPT_PATH`] before it starts.
+pub const SCRIPT: &str = include_str!("warm.py");
+/// Where the script goes, relative to the workspace root.
+pub const SCRIPT_PATH: &str = ".e3/warm.py";
+/// The line the warm start prints once it has loaded everything.
+pub const READY: &str = "e3-warm ready";
+/// The launcher's subcommand of the xtask binary.
+pub const LAUNCHER_SUBCOMMAND: &str = "warm-party";
+
+/// How a run starts its parties warm.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warm {
+    /// The program that runs [`launch`] as [`LAUNCHER_SUBCOMMAND`].
+    pub launcher: Utf8PathBuf,
+    /// Where the warm start listens.
+    pub socket: Utf8PathBuf,
+}
+
+impl Warm {
+    /// A socket path of its own for each run (short: such paths are
+    /// limited to about 100 bytes).
+    pub fn new(launcher: Utf8PathBuf) -> Warm {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let dir = Utf8PathBuf::from_path_buf(std::env::temp_dir())
+            .unwrap_or_else(|_| Utf8PathBuf::from("/tmp"));
+        Warm {
+            launcher,
+            socket: dir.join(format!("e3-warm-{}-{n}.sock", std::process::id())),
+        }
+    }
+
+    /// `python -u .e3/warm.py SOCKET PROGRAM ARGS`: the program and its
+    /// arguments are only there for `ps`, to say what the process serves.
+    pub fn zygote(&self, python: &Utf8Path, program: &str, args: &[String]) -> Cmd {
+        Cmd::new(python)
+            .args(["-u", SCRIPT_PATH])
+            .arg(&self.socket)
+            .arg(program)
+            .args(args)
+    }
+
+    /// A party's launcher: `xtask warm-party --socket SOCKET -- ARGV`.
+    pub fn launcher(&self, argv: Vec<String>) -> Cmd {
+        Cmd::new(&self.launcher)
+            .args([LAUNCHER_SUBCOMMAND, "--socket"])
+            .arg(&self.socket)
+            .arg("--")
+            .args(argv)
+    }
+}
+
+/// How a warm party ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LaunchEnd {
+    Exit(i32),
+    Signal(i32),
+}
+
+/// Why a launcher could not run its party.
+#[derive(Debug)]
+pub enum LaunchError {
+    Connect {
+        socket: Utf8PathBuf,
+        source: std::io::Error,
+    },
+    /// The warm start answered something else, or went away.
+    Protocol(String),
+}
+
+impl std::fmt::Display for LaunchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LaunchError::Connect { socket, source } => {
+                write!(f, "cannot reach the warm start at {socket}: {source}")
+            }
+            LaunchError::Protocol(what) => write!(f, "the warm start {what}"),
+        }
+    }
+}
+
+impl std::error::Error for LaunchError {}
+
+static PENDING: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn remember(sig: libc::c_int) {
+    PENDING.store(sig, Ordering::SeqCst);
+}
+
+/// What the launcher does: asks the warm start at `socket` for a party
+/// running `argv` in this process's directory and environment, with this
+/// process's stdin, stdout and stderr; forwards SIGTERM, SIGINT and SIGHUP
+/// to it; returns how it ended.
+pub fn launch(socket: &Utf8Path, argv: &[String]) -> Result<LaunchEnd, LaunchError> {
+    let connect = |source| LaunchError::Connect {
+        socket: socket.to_path_buf(),
+        source,
+    };
+    let mut stream = UnixStream::connect(socket).map_err(connect)?;
+    let cwd = std::env::current_dir().map_err(connect)?;
+    let env: serde_json::Map<String, serde_json::Value> = std::env::vars()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    let request = json!({
+        "pid": std::process::id(),
+        "cwd": cwd.to_string_lossy(),
+        "env": env,
+        "argv": argv,
+    });
+    // Signals first: a stop that comes while the party starts is not lost.
+    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        // SAFETY: the handler only stores to an atomic; the struct is zeroed
+        // and its mask emptied before use.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = remember as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(sig, &action, std::ptr::null_mut());
+        }
+    }
+    writeln!(stream, "{request}").map_err(connect)?;
+    stream
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .map_err(connect)?;
+    let mut reader = BufReader::new(stream);
+    let mut party: Option<i32> = None;
+    let mut line = String::new();
+    loop {
+        let sig = PENDING.swap(0, Ordering::SeqCst);
+        if sig != 0
+            && let Some(pid) = party
+        {
+            // SAFETY: kill(2) of the party the warm start forked for us.
+            unsafe { libc::kill(pid, sig) };
+        }
+        match reader.read_line(&mut line) {
+            Ok(0) => {
+                return Err(LaunchError::Protocol(
+                    "went away before the party ended".into(),
+                ));
+            }
+            Ok(_) if line.ends_with('\n') => {
+                let answer = std::mem::take(&mut line);
+                let mut words = answer.split_whitespace();
+                let (word, number) = (words.next(), words.next().and_then(|n| n.parse().ok()));
+                match (word, number) {
+                    (Some("started"), Some(pid)) => party = Some(pid),
+                    (Some("exit"), Some(code)) => return Ok(LaunchEnd::Exit(code)),
+                    (Some("signal"), Some(sig)) => return Ok(LaunchEnd::Signal(sig)),
+                    _ => {
+                        return Err(LaunchError::Protocol(format!(
+                            "answered `{}`",
+                            answer.trim()
+                        )));
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
+                ) => {}
+            Err(e) => return Err(LaunchError::Protocol(format!("could not be read: {e}"))),
+        }
+    }
+}
+
+/// Ends this process as the party ended: the same exit code, or the same
+/// signal (so the executor sees the party's own end).
+pub fn end_as(end: LaunchEnd) -> ! {
+    match end {
+        LaunchEnd::Exit(code) => std::process::exit(code),
+        LaunchEnd::Signal(sig) => {
+            // SAFETY: the default action, then the signal to ourselves.
+            unsafe {
+                libc::signal(sig, libc::SIG_DFL);
+                libc::kill(libc::getpid(), sig);
+            }
+            std::process::exit(128 + sig)
+        }
+    }
+}
