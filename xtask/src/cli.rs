@@ -97,9 +97,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
 
-    /// Start the parties warm: one Python loads numpy, gmpy2 and asyncio once, then forks every party (local runs)
-    #[arg(long)]
+    /// Start the parties warm: one Python loads numpy, gmpy2 and asyncio once, then forks every party [default from 16 local parties]
+    #[arg(long, conflicts_with = "cold")]
     pub warm: bool,
+
+    /// Start every party with a Python of its own, also for 16 parties or more
+    #[arg(long)]
+    pub cold: bool,
 
     /// Stop every party and fail when the run takes longer than this
     #[arg(long, value_name = "SECS", default_value_t = 600)]

@@ -408,6 +408,30 @@ fn bad_inputs_are_usage_errors() {
             &["testnet", "up", "2", "--name", "Bad-Name"],
             "testbed name `Bad-Name`",
         ),
+        (
+            &[
+                "run",
+                "secretsanta",
+                "--hosts",
+                "crates/prun/tests/fixtures/six-regions.pssh",
+                "--warm",
+            ],
+            "--warm is for local runs",
+        ),
+        (
+            &[
+                "run",
+                "secretsanta",
+                "--hosts",
+                "crates/prun/tests/fixtures/six-regions.pssh",
+                "--cold",
+            ],
+            "--cold is for local runs",
+        ),
+        (
+            &["run", "secretsanta", "--warm", "--cold"],
+            "the argument '--warm' cannot be used with '--cold'",
+        ),
         (&["launch"], "unrecognized subcommand 'launch'"),
     ];
     for (args, expect) in cases {

@@ -36,12 +36,24 @@ pub struct Warm {
 
 impl Warm {
     /// A socket path of its own for each run (short: such paths are
-    /// limited to about 100 bytes).
+    /// limited to about 100 bytes). Sockets left by e3 runs that were
+    /// killed (and so could not remove theirs) are removed.
     pub fn new(launcher: Utf8PathBuf) -> Warm {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::SeqCst);
         let dir = Utf8PathBuf::from_path_buf(std::env::temp_dir())
             .unwrap_or_else(|_| Utf8PathBuf::from("/tmp"));
+        for entry in dir.read_dir_utf8().into_iter().flatten().flatten() {
+            let stale = entry
+                .file_name()
+                .strip_prefix("e3-warm-")
+                .and_then(|rest| rest.split('-').next())
+                .and_then(|pid| pid.parse::<u32>().ok())
+                .is_some_and(|pid| !Utf8Path::new("/proc").join(pid.to_string()).exists());
+            if stale && entry.file_name().ends_with(".sock") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
         Warm {
             launcher,
             socket: dir.join(format!("e3-warm-{}-{n}.sock", std::process::id())),

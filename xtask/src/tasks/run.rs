@@ -117,7 +117,8 @@ fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) 
     // The flags before the interpreter, as always: the first error is theirs.
     check_parties(parties, &args.args)?;
     let python = resolve_python(root, args.python.as_deref())?;
-    let warm = match args.warm {
+    // Warm from WARM_FROM parties on: the benchmark says it pays there.
+    let warm = match args.warm || (!args.cold && parties >= WARM_FROM) {
         true => Some(e3_run::warm::Warm::new(launcher()?)),
         false => None,
     };
@@ -155,6 +156,11 @@ pub fn launcher() -> Result<Utf8PathBuf> {
         .map_err(|e| failure(format!("cannot find the xtask binary: {e}")))?;
     Utf8PathBuf::from_path_buf(exe).map_err(|_| failure("the xtask binary's path is not UTF-8"))
 }
+
+/// From this many local parties on, a run starts warm unless `--cold`:
+/// 16 warm parties of helloworld take a third of the time of 16 cold ones
+/// (docs/benchmarks.md), and the gap grows with the count.
+pub const WARM_FROM: usize = 16;
 
 /// A local run ready to start: its ports are held until it is dropped, so
 /// that no other e3 run takes them.
@@ -207,11 +213,12 @@ fn run_remote(
             usage("--python is for local runs").hint("with --hosts, use --remote-python CMD")
         );
     }
-    if args.warm {
-        return Err(
-            usage("--warm is for local runs; on hosts every party starts cold for now")
-                .hint("drop --warm"),
-        );
+    if args.warm || args.cold {
+        let flag = if args.warm { "--warm" } else { "--cold" };
+        return Err(usage(format!(
+            "{flag} is for local runs; on hosts every party starts cold for now"
+        ))
+        .hint(format!("drop {flag}")));
     }
     let (ssh, inventory) = remote::resolve(&args.remote, hosts_file)?;
     let commands = party_commands(
