@@ -202,16 +202,24 @@ fn timeout_stops_every_party(mode: &[&'static str]) {
     assert_no_processes(&marker);
 }
 
-fn ctrl_c_stops_every_party(mode: &[&'static str]) {
+/// Three sleeping parties, started in `mode`, once all are connected: the
+/// xtask child, and the marker their command lines (and a warm start's)
+/// carry, to find them by.
+fn three_sleepers(name: &str, mode: &[&'static str]) -> (std::process::Child, String) {
     python_env();
     let prog = program("sleeper.py");
-    let marker = format!("ctrl-c-test{}", mode.join(""));
+    let marker = format!("{name}{}", mode.join(""));
     let mut args = vec!["run", prog.as_str(), "--parties", "3"];
     args.extend(mode);
     args.extend(["--", marker.as_str()]);
     let mut child = xtask(&args).stdout(Stdio::piped()).spawn().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     read_until(&mut stdout, "all 3 parties connected");
+    (child, marker)
+}
+
+fn ctrl_c_stops_every_party(mode: &[&'static str]) {
+    let (mut child, marker) = three_sleepers("ctrl-c-test", mode);
     assert_eq!(
         processes_mentioning(&format!("{marker} -I")).len(),
         3,
@@ -227,15 +235,7 @@ fn ctrl_c_stops_every_party(mode: &[&'static str]) {
 }
 
 fn a_killed_e3_leaves_no_party(mode: &[&'static str]) {
-    python_env();
-    let prog = program("sleeper.py");
-    let marker = format!("killed-e3-test{}", mode.join(""));
-    let mut args = vec!["run", prog.as_str(), "--parties", "3"];
-    args.extend(mode);
-    args.extend(["--", marker.as_str()]);
-    let mut child = xtask(&args).stdout(Stdio::piped()).spawn().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    read_until(&mut stdout, "all 3 parties connected");
+    let (mut child, marker) = three_sleepers("killed-e3-test", mode);
     // SAFETY: kill(2) of our own child: no handler, no clean-up of its own.
     unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
     let _ = child.wait();

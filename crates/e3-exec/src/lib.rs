@@ -142,7 +142,22 @@ fn finish(expr: duct::Expression, what: impl fmt::Display) -> Result<std::proces
         .map_err(|e| ExecError::io(format_args!("cannot start `{what}`"), e))
 }
 
-/// For [`run_together`] only: its members need what duct does not do.
+/// The process leads a process group of its own (so e3 stops it and what
+/// it started together) and gets SIGKILL when e3 dies.
+fn own_group_dead_with_e3(command: &mut Command) {
+    command.process_group(0);
+    // SAFETY: prctl is async-signal-safe; nothing is allocated.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// For [`run_together`] and [`Background`]: what duct does not do.
 fn command(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Command {
     let argv = cmd.argv();
     let mut command = Command::new(argv[0]);
@@ -331,19 +346,8 @@ impl Background {
     /// e3's own (a helper's complaints reach the person).
     pub fn start(workdir: Option<&Utf8Path>, label: &str, cmd: &Cmd) -> Result<Background> {
         let mut command = command(workdir, cmd);
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .process_group(0);
-        // SAFETY: prctl is async-signal-safe; nothing is allocated.
-        unsafe {
-            command.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        command.stdin(Stdio::null()).stdout(Stdio::piped());
+        own_group_dead_with_e3(&mut command);
         let mut child = command
             .spawn()
             .map_err(|e| ExecError::io(format_args!("cannot start {label} (`{cmd}`)"), e))?;
@@ -751,20 +755,8 @@ fn spawn_member(
     // signals and its handles can only SIGKILL the one child; the loop in
     // run_together works on the plain Child.
     let mut command = command(workdir, &job.cmd);
-    command
-        .stdin(Stdio::null())
-        .stdout(writer)
-        .stderr(writer2)
-        .process_group(0);
-    // SAFETY: prctl and getppid are async-signal-safe; nothing is allocated.
-    unsafe {
-        command.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    command.stdin(Stdio::null()).stdout(writer).stderr(writer2);
+    own_group_dead_with_e3(&mut command);
     let child = command.spawn().map_err(|e| {
         ExecError::io(
             format_args!("cannot start {} (`{}`)", job.label, job.cmd),
