@@ -162,8 +162,10 @@ fn a_failing_party_stops_the_run(mode: &[&'static str]) {
     // "Quickly": well inside the default timeout of 600 s.
     assert!(took < Duration::from_secs(30), "took {took:?}");
     let stderr = text(&out.stderr);
+    // Party 2 may fail too, having lost party 1 mid-protocol, and be seen
+    // ending in the same poll; either way party 1 is named first.
     assert!(
-        stderr.contains("error: the run failed: party 1 (exit code 1) failed"),
+        stderr.contains("error: the run failed: party 1 (exit code 1)"),
         "{stderr}"
     );
     assert!(stderr.contains("--- last lines of logs/"), "{stderr}");
@@ -179,7 +181,12 @@ fn a_failing_party_stops_the_run(mode: &[&'static str]) {
         .iter()
         .map(|p| p["status"].clone())
         .collect();
-    assert_eq!(statuses, ["stopped", "failed", "stopped"]);
+    assert_eq!(statuses[..2], ["stopped", "failed"]);
+    assert!(
+        statuses[2] == "stopped" || statuses[2] == "failed",
+        "party 2: {}",
+        statuses[2]
+    );
     assert_no_processes(&prog);
 }
 
