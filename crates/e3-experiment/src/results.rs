@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
-use std::io::{self, ErrorKind, Write as _};
+use std::io::{self, Write as _};
 
 use camino::{Utf8Path, Utf8PathBuf};
 use e3_plan::relative_to;
@@ -26,33 +26,8 @@ pub fn new_results_dir(
     started: Timestamp,
     name: &str,
 ) -> io::Result<(String, Utf8PathBuf)> {
-    let results = root.join(RESULTS_DIR);
-    std::fs::create_dir_all(&results)?;
-    let stem: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let base = format!("{}-{stem}", started.strftime("%Y%m%d-%H%M%S"));
-    for n in 1.. {
-        let id = if n == 1 {
-            base.clone()
-        } else {
-            format!("{base}-{n}")
-        };
-        let dir = results.join(&id);
-        match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok((id, dir)),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    unreachable!("some results id is free")
+    e3_run::logs::new_dated_dir(&root.join(RESULTS_DIR), started, name)
+        .map_err(|(dir, e)| io::Error::new(e.kind(), format!("{dir}: {e}")))
 }
 
 /// Which run of the sweep a line is: its cell and repetition.

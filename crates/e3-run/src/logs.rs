@@ -14,9 +14,21 @@ pub fn new_run_dir(
     started: Timestamp,
     program: &str,
 ) -> Result<(String, Utf8PathBuf), RunError> {
-    let logs = root.join("logs");
-    std::fs::create_dir_all(&logs).map_err(|e| RunError::io(format!("cannot create {logs}"), e))?;
-    let stem: String = program
+    new_dated_dir(&root.join("logs"), started, program)
+        .map_err(|(dir, e)| RunError::io(format!("cannot create {dir}"), e))
+}
+
+/// A new, empty folder `<parent>/<UTC time>-<name>`, the name made safe
+/// for paths (with `-2`, `-3`, ... when two start in the same second), and
+/// `parent` made if need be. Returns its id and path, or the folder it could
+/// not make and why. UTC, so ids sort by time wherever they were made.
+pub fn new_dated_dir(
+    parent: &Utf8Path,
+    started: Timestamp,
+    name: &str,
+) -> Result<(String, Utf8PathBuf), (Utf8PathBuf, std::io::Error)> {
+    std::fs::create_dir_all(parent).map_err(|e| (parent.to_path_buf(), e))?;
+    let stem: String = name
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
@@ -26,7 +38,6 @@ pub fn new_run_dir(
             }
         })
         .collect();
-    // UTC, so ids sort by time wherever they were made.
     let base = format!("{}-{stem}", started.strftime("%Y%m%d-%H%M%S"));
     for n in 1.. {
         let id = if n == 1 {
@@ -34,14 +45,14 @@ pub fn new_run_dir(
         } else {
             format!("{base}-{n}")
         };
-        let dir = logs.join(&id);
+        let dir = parent.join(&id);
         match std::fs::create_dir(&dir) {
             Ok(()) => return Ok((id, dir)),
             Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(RunError::io(format!("cannot create {dir}"), e)),
+            Err(e) => return Err((dir, e)),
         }
     }
-    unreachable!("some run id is free")
+    unreachable!("some id is free")
 }
 
 /// Points `logs/latest` at the run, replacing the old link in one step.
