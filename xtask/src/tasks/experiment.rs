@@ -12,7 +12,7 @@ use e3_experiment::results::{self, ENVIRONMENT, EXPERIMENT_COPY, RUNS, RunKey, R
 use e3_experiment::sweep::{self, Eta, Planned};
 use e3_inventory::Inventory;
 use e3_run::python::Python;
-use e3_run::{Outcome, Program, RunEvent, RunSpec};
+use e3_run::{Outcome, Program, RemotePlan, RunEvent, RunSpec};
 use e3_ssh::Ssh;
 
 use crate::cli::{ExperimentArgs, RemoteArgs};
@@ -74,9 +74,9 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ExperimentArgs) -> Result<()> 
     }
     let program = resolve_program(root, &cwd, &exp.program, exp.demos.as_deref())?;
     let schedule = sweep::schedule(&exp);
-    let place = place(root, &exp)?;
+    let mut place = place(root, &exp)?;
     if dry_run {
-        return print_plan(root, &exp, &program, &place, &schedule);
+        return print_plan(root, &exp, &program, &mut place, &schedule);
     }
 
     let ui = Ui::new(false);
@@ -294,23 +294,51 @@ fn one_run(
             ui.run_event(event);
         }
     };
-    match place {
-        Place::Local(python) => {
+    match (
+        cell_run(root, program, place, key.parties, &program_args)?,
+        place,
+    ) {
+        (CellRun::Local(run), Place::Local(python)) => {
             let LocalRun {
                 ports: _held,
                 table,
                 plan,
-            } = prepare_local(
-                root,
-                program,
-                &program_args,
-                key.parties,
-                python,
-                prun::DEFAULT_PORT,
-                None,
-            )?;
+            } = run;
             Ok(e3_run::run_local(&spec, python, plan, table, &progress)?)
         }
+        (CellRun::Hosts(plan), Place::Hosts { ssh, rsync, .. }) => {
+            let outcome = e3_run::run_remote(&spec, &plan, ssh, &progress)?;
+            // The program's folder is on the hosts now: no sync for later runs.
+            *rsync = None;
+            Ok(outcome)
+        }
+        _ => unreachable!("cell_run makes a run of the place's kind"),
+    }
+}
+
+/// What one run of a cell is made of; `--dry-run` prints the very same.
+enum CellRun {
+    Local(LocalRun),
+    Hosts(Box<RemotePlan>),
+}
+
+fn cell_run(
+    root: &Utf8Path,
+    program: &Program,
+    place: &Place,
+    parties: usize,
+    program_args: &[String],
+) -> Result<CellRun> {
+    Ok(match place {
+        Place::Local(python) => CellRun::Local(prepare_local(
+            root,
+            program,
+            program_args,
+            parties,
+            python,
+            prun::DEFAULT_PORT,
+            None,
+        )?),
         Place::Hosts {
             file,
             per_host,
@@ -322,32 +350,28 @@ fn one_run(
                 inventory,
                 file,
                 program,
-                Some(key.parties),
+                Some(parties),
                 *per_host,
                 prun::DEFAULT_PORT,
-                &program_args,
+                program_args,
             )?;
-            let plan = remote_plan(
+            CellRun::Hosts(Box::new(remote_plan(
                 ssh,
                 rsync.as_deref(),
                 program,
                 &commands,
                 &no_remote_flags(),
                 "python3",
-            );
-            let outcome = e3_run::run_remote(&spec, &plan, ssh, &progress)?;
-            // The program's folder is on the hosts now: no sync for later runs.
-            *rsync = None;
-            Ok(outcome)
+            )))
         }
-    }
+    })
 }
 
 fn print_plan(
     root: &Utf8Path,
     exp: &Experiment,
     program: &Program,
-    place: &Place,
+    place: &mut Place,
     schedule: &[Planned],
 ) -> Result<()> {
     for planned in schedule {
@@ -369,45 +393,13 @@ fn print_plan(
             cell.parties,
             cell.args.join(" ")
         );
-        match place {
-            Place::Local(python) => {
-                let local = prepare_local(
-                    root,
-                    program,
-                    &program_args,
-                    cell.parties,
-                    python,
-                    prun::DEFAULT_PORT,
-                    None,
-                )?;
-                print!("{}", local.plan.render());
-            }
-            Place::Hosts {
-                file,
-                per_host,
-                ssh,
-                inventory,
-                rsync,
-            } => {
-                let commands = party_commands(
-                    inventory,
-                    file,
-                    program,
-                    Some(cell.parties),
-                    *per_host,
-                    prun::DEFAULT_PORT,
-                    &program_args,
-                )?;
-                let plan = remote_plan(
-                    ssh,
-                    rsync.as_deref(),
-                    program,
-                    &commands,
-                    &no_remote_flags(),
-                    "python3",
-                );
-                print!("{}", plan.to_plan(root).render());
-            }
+        match cell_run(root, program, place, cell.parties, &program_args)? {
+            CellRun::Local(local) => print!("{}", local.plan.render()),
+            CellRun::Hosts(plan) => print!("{}", plan.to_plan(root).render()),
+        }
+        // As in the real sweep: the program's folder is synced once, first.
+        if let Place::Hosts { rsync, .. } = place {
+            *rsync = None;
         }
     }
     Ok(())
