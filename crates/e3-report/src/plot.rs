@@ -3,7 +3,9 @@
 
 use std::ops::Range;
 
+use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::Error;
@@ -104,6 +106,53 @@ fn plot_error(e: impl std::fmt::Display) -> Error {
     Error::Plot(e.to_string())
 }
 
+/// What both plots draw first: the title, the axes with their labels and
+/// ticks, and light grid lines (across only, or both ways).
+struct Frame<'t> {
+    title: &'t str,
+    x_desc: &'t str,
+    y_desc: &'t str,
+    unit: Unit,
+    x_grid: bool,
+}
+
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<Ticks, RangedCoordf64>>;
+
+impl Frame<'_> {
+    fn draw<'a, 'b>(
+        &self,
+        root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+        x_range: Ticks,
+        y_top: f64,
+    ) -> Result<Chart<'a, 'b>, Error> {
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title, ("sans-serif", 26))
+            .margin(16)
+            .x_label_area_size(56)
+            .y_label_area_size(84)
+            .build_cartesian_2d(x_range, 0.0..y_top)
+            .map_err(plot_error)?;
+        let unit = self.unit;
+        let x_label = |x: &f64| format!("{x:.0}");
+        let y_label = |y: &f64| unit.tick(*y);
+        let mut mesh = chart.configure_mesh();
+        mesh.x_desc(self.x_desc)
+            .y_desc(self.y_desc)
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .axis_desc_style(("sans-serif", 19))
+            .label_style(("sans-serif", 16));
+        if !self.x_grid {
+            mesh.disable_x_mesh();
+        }
+        mesh.light_line_style(WHITE.mix(0.0))
+            .bold_line_style(BLACK.mix(0.12))
+            .draw()
+            .map_err(plot_error)?;
+        Ok(chart)
+    }
+}
+
 /// Medians against parties, one line per entry of `lines`, each with a
 /// translucent band from min to max.
 pub(crate) fn lines_plot(
@@ -138,25 +187,14 @@ pub(crate) fn lines_plot(
             range: (lo - pad)..(hi + pad),
             keys: xs.clone(),
         };
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 26))
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(84)
-            .build_cartesian_2d(x_range, 0.0..y_top)
-            .map_err(plot_error)?;
-        chart
-            .configure_mesh()
-            .x_desc("parties")
-            .y_desc(y_desc)
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| unit.tick(*y))
-            .axis_desc_style(("sans-serif", 19))
-            .label_style(("sans-serif", 16))
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.12))
-            .draw()
-            .map_err(plot_error)?;
+        let frame = Frame {
+            title,
+            x_desc: "parties",
+            y_desc,
+            unit,
+            x_grid: true,
+        };
+        let mut chart = frame.draw(&root, x_range, y_top)?;
 
         for line in lines {
             let c = colour(line.colour);
@@ -241,26 +279,14 @@ pub(crate) fn bars_plot(
             range: -0.6..(n as f64 - 0.4),
             keys,
         };
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 26))
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(84)
-            .build_cartesian_2d(x_range, 0.0..y_top)
-            .map_err(plot_error)?;
-        chart
-            .configure_mesh()
-            .x_desc("party")
-            .y_desc(y_desc)
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| unit.tick(*y))
-            .axis_desc_style(("sans-serif", 19))
-            .label_style(("sans-serif", 16))
-            .disable_x_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.12))
-            .draw()
-            .map_err(plot_error)?;
+        let frame = Frame {
+            title,
+            x_desc: "party",
+            y_desc,
+            unit,
+            x_grid: false,
+        };
+        let mut chart = frame.draw(&root, x_range, y_top)?;
         chart
             .draw_series(bars.iter().filter_map(|(i, v)| {
                 let x = *i as f64;
