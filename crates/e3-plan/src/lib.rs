@@ -264,9 +264,14 @@ pub enum Step {
     WriteFile { path: Utf8PathBuf, contents: String },
     /// Start every job at once and watch them together.
     Together { what: String, jobs: Vec<Job> },
-    /// Start a helper that serves the next steps (the warm start), and stop
-    /// it after them; rendered as `cmd &`.
-    Background { what: String, cmd: Cmd },
+    /// Start a helper that serves the next steps (the warm start), wait
+    /// until it prints `ready` (a line starting so), and stop it after them;
+    /// rendered as `cmd &` and the wait as a comment.
+    Background {
+        what: String,
+        cmd: Cmd,
+        ready: String,
+    },
     /// Nothing to do, only said (for example: an environment is up to date).
     Note(String),
 }
@@ -315,8 +320,9 @@ impl Plan {
                     }
                     let _ = writeln!(out, "{marker}");
                 }
-                Step::Background { what, cmd } => {
+                Step::Background { what, cmd, ready } => {
                     let _ = writeln!(out, "{} &  # {what}", cmd.render_alone());
+                    let _ = writeln!(out, "# wait until it prints `{ready}`");
                 }
                 Step::Together { what, jobs } => {
                     let _ = writeln!(out, "# {what}");

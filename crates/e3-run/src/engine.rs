@@ -179,6 +179,7 @@ pub fn plan_local(
             what: "the warm start: loads numpy, gmpy2 and asyncio once, then forks every party"
                 .into(),
             cmd: warm.zygote(&interpreter, &program.file, args),
+            ready: warm::READY.into(),
         });
     }
     let jobs = table
@@ -235,7 +236,7 @@ pub fn run_local(
     for step in plan.steps {
         match step {
             Step::Together { jobs: group, .. } => jobs = group,
-            Step::Background { cmd, .. } => helper = Some(cmd),
+            Step::Background { cmd, ready, .. } => helper = Some((cmd, ready)),
             Step::WriteFile { ref path, .. } if path == warm::SCRIPT_PATH => {
                 warm_script.steps.push(step)
             }
@@ -253,10 +254,10 @@ pub fn run_local(
     // The warm start's script, then the warm start itself, until the run ends.
     e3_exec::run_plan(&warm_script, |_| {})?;
     let _warm = match helper {
-        Some(cmd) => {
+        Some((cmd, ready)) => {
             let started = Instant::now();
             let mut zygote = e3_exec::Background::start(spec.root.into(), "the warm start", &cmd)?;
-            zygote.wait_for(warm::READY, Duration::from_secs(120))?;
+            zygote.wait_for(&ready, Duration::from_secs(120))?;
             progress(RunEvent::WarmReady {
                 took: started.elapsed(),
             });
@@ -665,6 +666,45 @@ mod tests {
             None,
         );
         insta::assert_snapshot!(plan.render());
+    }
+
+    #[test]
+    fn warm_plan_writes_and_starts_the_warm_start_then_launches_each_party() {
+        let warm = Warm {
+            launcher: "/e3/target/debug/xtask".into(),
+            socket: "/tmp/e3-warm-1-0.sock".into(),
+        };
+        let table = prun::party_table(
+            &["127.0.0.1".into()],
+            &Layout {
+                parties: 2,
+                per_host: 2,
+                base_port: 11599,
+            },
+        )
+        .unwrap();
+        let plan = plan_local(
+            "/e3".into(),
+            &program(),
+            &["3".into()],
+            &Python::Given("/usr/bin/python3".into()),
+            &table,
+            Some(&warm),
+        );
+        // The script itself is warm.py, word for word.
+        let rendered = plan.render().replace(warm::SCRIPT, "<warm.py>\n");
+        insta::assert_snapshot!(rendered, @r"
+        cd /e3
+        cat > .e3/warm.py <<'EOF'
+        <warm.py>
+        EOF
+        /usr/bin/python3 -u .e3/warm.py /tmp/e3-warm-1-0.sock secretsanta.py 3 &  # the warm start: loads numpy, gmpy2 and asyncio once, then forks every party
+        # wait until it prints `e3-warm ready`
+        # 2 parties of secretsanta.py, started together (forked warm)
+        cd demos && PYTHONUNBUFFERED=1 /e3/target/debug/xtask warm-party --socket /tmp/e3-warm-1-0.sock -- secretsanta.py 3 -I 0 -P 127.0.0.1:11599 -P 127.0.0.1:11600 &  # party 0
+        cd demos && PYTHONUNBUFFERED=1 /e3/target/debug/xtask warm-party --socket /tmp/e3-warm-1-0.sock -- secretsanta.py 3 -I 1 -P 127.0.0.1:11599 -P 127.0.0.1:11600 &  # party 1
+        wait
+        ");
     }
 
     #[test]
