@@ -222,25 +222,21 @@ pub fn run_local(
     table: Vec<Party>,
     progress: &dyn Fn(RunEvent<'_>),
 ) -> Result<Outcome, RunError> {
-    let mut jobs = Vec::new();
-    let mut helper = None;
-    let mut setup = Plan {
-        workdir: plan.workdir.clone(),
+    // The plan is the environment's steps (run only when it needs making,
+    // under a lock), then what every run does before the parties (writing
+    // the warm start's script), the warm start, and the parties.
+    let mut setup = plan;
+    let rest = setup.steps.split_off(python.setup_steps().len());
+    let mut every_run = Plan {
+        workdir: setup.workdir.clone(),
         steps: Vec::new(),
     };
-    // The warm start's script: written every run, not only with the env.
-    let mut warm_script = Plan {
-        workdir: plan.workdir.clone(),
-        steps: Vec::new(),
-    };
-    for step in plan.steps {
+    let (mut jobs, mut helper) = (Vec::new(), None);
+    for step in rest {
         match step {
             Step::Together { jobs: group, .. } => jobs = group,
             Step::Background { cmd, ready, .. } => helper = Some((cmd, ready)),
-            Step::WriteFile { ref path, .. } if path == warm::SCRIPT_PATH => {
-                warm_script.steps.push(step)
-            }
-            other => setup.steps.push(other),
+            other => every_run.steps.push(other),
         }
     }
     let made = python::prepare(spec.root, python, &setup, &|making| match making {
@@ -252,7 +248,7 @@ pub fn run_local(
         progress(RunEvent::EnvReady { took });
     }
     // The warm start's script, then the warm start itself, until the run ends.
-    e3_exec::run_plan(&warm_script, |_| {})?;
+    e3_exec::run_plan(&every_run, |_| {})?;
     let _warm = match helper {
         Some((cmd, ready)) => {
             let started = Instant::now();
