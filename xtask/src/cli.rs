@@ -97,11 +97,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
 
-    /// Start the parties warm: one Python loads numpy, gmpy2 and asyncio once, then forks every party [default from 16 local parties]
+    /// Start the parties warm: one Python (per host, with --hosts) loads numpy, gmpy2 and asyncio once, then forks every party [default from 16 parties on a machine]
     #[arg(long, conflicts_with = "cold")]
     pub warm: bool,
 
-    /// Start every party with a Python of its own, also for 16 parties or more
+    /// Start every party with a Python of its own, also for 16 parties or more on a machine
     #[arg(long)]
     pub cold: bool,
 

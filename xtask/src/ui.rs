@@ -40,8 +40,12 @@ impl Ui {
                 format!("e3: python env ready in {:.1}s", took.as_secs_f64())
             }
             RunEvent::Host(event) => return self.host_event(event),
-            RunEvent::WarmReady { took } => format!(
+            RunEvent::WarmReady { took, starts: 1 } => format!(
                 "e3: warm start ready in {:.2}s (numpy, gmpy2 and asyncio loaded once)",
+                took.as_secs_f64()
+            ),
+            RunEvent::WarmReady { took, starts } => format!(
+                "e3: warm starts ready on {starts} hosts in {:.2}s (numpy, gmpy2 and asyncio loaded once per host)",
                 took.as_secs_f64()
             ),
             RunEvent::Starting {

@@ -58,6 +58,16 @@ struct Testbed {
 }
 
 impl Testbed {
+    /// A testbed for a test that runs both ways (`mode`: `--warm` or
+    /// nothing): the warm one gets a name and subnet of its own, so both
+    /// can run at once.
+    fn up_for(mode: &[&str], name: &str, subnet: u8, hosts: usize) -> Testbed {
+        match mode.contains(&"--warm") {
+            true => Testbed::up(&format!("{name}w"), subnet + 50, hosts),
+            false => Testbed::up(name, subnet, hosts),
+        }
+    }
+
     fn up(name: &str, subnet: u8, hosts: usize) -> Testbed {
         let dir = std::env::temp_dir().join(format!("e3-testbed-{name}-{}", std::process::id()));
         let dir_s = dir.to_string_lossy().into_owned();
@@ -203,14 +213,22 @@ fn four_hosts_run_secretsanta() {
     bed.assert_no_pythons();
 }
 
-#[test]
-fn two_hosts_three_parties_each() {
+both_ways!(
+    two_hosts_three_parties_each,
+    a_party_killed_mid_run_stops_every_host,
+    a_timeout_stops_the_parties_on_their_hosts,
+);
+
+fn two_hosts_three_parties_each(mode: &[&str]) {
     if !can_make_testbeds() {
         return;
     }
-    let bed = Testbed::up("e3rb", 102, 2);
+    let bed = Testbed::up_for(mode, "e3rb", 102, 2);
     let out = bed
-        .run("helloworld", &["--parties-per-host", "3", "--json"])
+        .run(
+            "helloworld",
+            &[&["--parties-per-host", "3", "--json"], mode].concat(),
+        )
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -221,7 +239,19 @@ fn two_hosts_three_parties_each() {
         let host = bed.host(i / 3 + 1);
         assert_eq!(party["ran_on"], host.as_str(), "{party:#}");
         assert_eq!(party["address"], format!("{host}:{}", 11599 + i % 3));
-        assert!(log_of(&summary, i).contains("Sum of all party indices: 15 (expected 15)"));
+        let log = log_of(&summary, i);
+        assert!(
+            log.contains("Sum of all party indices: 15 (expected 15)"),
+            "{log}"
+        );
+        // Warm: the party ran through its host's warm start, copied there.
+        let warm = mode.contains(&"--warm");
+        assert_eq!(
+            log.contains("warm.py --launch /tmp/e3-warm-"),
+            warm,
+            "{log}"
+        );
+        assert_eq!(bed.home(i / 3 + 1).join(".e3/warm.py").is_file(), warm);
     }
     // Three parties per host shared one master connection: one login each.
     for i in 1..=2 {
@@ -331,15 +361,14 @@ fn a_host_without_sshd_fails_before_any_party_starts() {
     bed.assert_no_pythons();
 }
 
-#[test]
-fn a_party_killed_mid_run_stops_every_host() {
+fn a_party_killed_mid_run_stops_every_host(mode: &[&str]) {
     if !can_make_testbeds() {
         return;
     }
-    let bed = Testbed::up("e3re", 105, 4);
+    let bed = Testbed::up_for(mode, "e3re", 105, 4);
     let program = program("sleeper.py");
     let mut child = bed
-        .run(&program, &["--timeout", "60"])
+        .run(&program, &[&["--timeout", "60"], mode].concat())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -372,21 +401,23 @@ fn a_party_killed_mid_run_stops_every_host() {
     bed.assert_no_pythons();
 }
 
-#[test]
-fn a_timeout_stops_the_parties_on_their_hosts() {
+fn a_timeout_stops_the_parties_on_their_hosts(mode: &[&str]) {
     if !can_make_testbeds() {
         return;
     }
-    let bed = Testbed::up("e3rf", 106, 2);
+    let bed = Testbed::up_for(mode, "e3rf", 106, 2);
     let program = program("sleeper.py");
     // --no-sync copies nothing, so the program is not there and every party fails.
     let out = bed
-        .run(&program, &["--timeout", "4", "--no-sync"])
+        .run(&program, &[&["--timeout", "4", "--no-sync"], mode].concat())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(!bed.home(1).join("e3").exists());
-    let out = bed.run(&program, &["--timeout", "4"]).output().unwrap();
+    let out = bed
+        .run(&program, &[&["--timeout", "4"], mode].concat())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("the run was stopped: timed out after 4s"),

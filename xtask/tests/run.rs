@@ -33,23 +33,6 @@ fn assert_no_processes(fragment: &str) {
     assert_none_left("processes", || processes_mentioning(fragment));
 }
 
-/// A test body run twice: with parties started cold (a Python each) and
-/// warm (forked by one Python that loaded the heavy modules once).
-macro_rules! both_ways {
-    ($($name:ident),* $(,)?) => {
-        $(mod $name {
-            #[test]
-            fn cold() {
-                super::$name(&[]);
-            }
-            #[test]
-            fn warm() {
-                super::$name(&["--warm"]);
-            }
-        })*
-    };
-}
-
 both_ways!(
     helloworld_three_parties,
     secretsanta_six_parties_agree,
@@ -414,26 +397,6 @@ fn bad_inputs_are_usage_errors() {
         (
             &["testnet", "up", "2", "--name", "Bad-Name"],
             "testbed name `Bad-Name`",
-        ),
-        (
-            &[
-                "run",
-                "secretsanta",
-                "--hosts",
-                "crates/prun/tests/fixtures/six-regions.pssh",
-                "--warm",
-            ],
-            "--warm is for local runs",
-        ),
-        (
-            &[
-                "run",
-                "secretsanta",
-                "--hosts",
-                "crates/prun/tests/fixtures/six-regions.pssh",
-                "--cold",
-            ],
-            "--cold is for local runs",
         ),
         (
             &["run", "secretsanta", "--warm", "--cold"],

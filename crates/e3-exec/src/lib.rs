@@ -369,27 +369,43 @@ impl Background {
     }
 
     /// Waits for a line that starts with `prefix` and returns it; an error
-    /// when the helper ends first or `limit` passes.
+    /// when the helper ends first or `limit` passes, with the last lines it
+    /// said instead.
     pub fn wait_for(&mut self, prefix: &str, limit: Duration) -> Result<String> {
         let deadline = Instant::now() + limit;
+        let mut said: Vec<String> = Vec::new();
+        let said_text = |said: &[String]| match said.is_empty() {
+            true => String::new(),
+            false => format!(": {}", said.join(" / ")),
+        };
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
-                Ok(line) if line.starts_with(prefix) => return Ok(line),
-                Ok(_) => continue,
+                // A helper behind `ssh -tt` ends its lines with \r\n.
+                Ok(line) if line.trim_end().starts_with(prefix) => {
+                    return Ok(line.trim_end().to_string());
+                }
+                Ok(line) => {
+                    if said.len() == 3 {
+                        said.remove(0);
+                    }
+                    said.push(line.trim_end().to_string());
+                }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     return Err(ExecError::new(format!(
-                        "{} did not say `{prefix}` within {}s",
+                        "{} did not say `{prefix}` within {}s{}",
                         self.label,
-                        limit.as_secs()
+                        limit.as_secs(),
+                        said_text(&said)
                     )));
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     let end = self.child.wait().map(End::from_status);
                     return Err(ExecError::new(format!(
-                        "{} ended before it was ready ({})",
+                        "{} ended before it was ready ({}){}",
                         self.label,
-                        end.map_or_else(|e| e.to_string(), |e| e.to_string())
+                        end.map_or_else(|e| e.to_string(), |e| e.to_string()),
+                        said_text(&said)
                     )));
                 }
             }

@@ -21,7 +21,7 @@ use crate::logs;
 use crate::program::Program;
 use crate::python::{self, Python};
 use crate::summary::{PartySummary, Status, Summary};
-use crate::warm::{self, Warm};
+use crate::warm::{self, RemoteWarm, Warm};
 
 /// What every party of a run shares.
 #[derive(Clone, Copy, Debug)]
@@ -55,7 +55,7 @@ pub enum RunEvent<'a> {
     /// A host connected or synced, or failed to (remote runs).
     Host(HostEvent<'a>),
     /// The warm start has loaded what the parties import, after `took`.
-    WarmReady { took: Duration },
+    WarmReady { took: Duration, starts: usize },
     /// The parties are about to start; `log_dir` is relative to the root.
     Starting {
         parties: &'a [Party],
@@ -231,11 +231,14 @@ pub fn run_local(
         workdir: setup.workdir.clone(),
         steps: Vec::new(),
     };
-    let (mut jobs, mut helper) = (Vec::new(), None);
+    let (mut jobs, mut zygotes) = (Vec::new(), Vec::new());
     for step in rest {
         match step {
             Step::Together { jobs: group, .. } => jobs = group,
-            Step::Background { cmd, ready, .. } => helper = Some((cmd, ready)),
+            Step::Background { cmd, .. } => zygotes.push(Job {
+                label: "the warm start".into(),
+                cmd,
+            }),
             other => every_run.steps.push(other),
         }
     }
@@ -249,18 +252,7 @@ pub fn run_local(
     }
     // The warm start's script, then the warm start itself, until the run ends.
     e3_exec::run_plan(&every_run, |_| {})?;
-    let _warm = match helper {
-        Some((cmd, ready)) => {
-            let started = Instant::now();
-            let mut zygote = e3_exec::Background::start(spec.root.into(), "the warm start", &cmd)?;
-            zygote.wait_for(&ready, Duration::from_secs(120))?;
-            progress(RunEvent::WarmReady {
-                took: started.elapsed(),
-            });
-            Some(zygote)
-        }
-        None => None,
-    };
+    let _zygotes = start_warm(spec.root, &zygotes, progress)?;
     let parties: Vec<RunParty> = table
         .into_iter()
         .map(|party| RunParty { party, host: None })
@@ -289,6 +281,8 @@ pub struct RemoteSettings<'a> {
     pub remote_python: &'a str,
     /// Hosts connected and synced at a time.
     pub parallel: usize,
+    /// Start each host's parties warm: forked by one warm start per host.
+    pub warm: Option<&'a RemoteWarm>,
 }
 
 /// A run on hosts: a [`e3_ssh::Session`] (connect, sync, close) around the
@@ -296,7 +290,12 @@ pub struct RemoteSettings<'a> {
 pub struct RemotePlan {
     /// The hosts that run at least one party, in inventory order.
     pub hosts: Vec<Host>,
+    /// Warm runs: the warm start's script, written here before it is
+    /// copied to the hosts.
+    pub script: Option<Step>,
     pub session: e3_ssh::Session,
+    /// Warm runs: each host's warm start, in the order of `hosts`.
+    pub zygotes: Vec<Job>,
     /// Who runs where, in party order.
     pub runs: Vec<RunParty>,
     pub parties: Vec<Job>,
@@ -318,8 +317,31 @@ impl RemotePlan {
             local_dir: &program.dir,
             remote_dir,
         });
+        let host_of = |host: &Host| hosts.iter().position(|h| h.same_endpoint(host));
+        let copy = settings.warm.map(|warm| e3_ssh::FileCopy {
+            rsync: &warm.rsync,
+            local_file: Utf8Path::new(warm::SCRIPT_PATH),
+            remote_path: warm::REMOTE_SCRIPT,
+            what: "the warm start",
+        });
+        let python = settings.remote_python;
         RemotePlan {
-            session: e3_ssh::Session::new(ssh, &hosts, settings.parallel, source),
+            script: settings.warm.map(|_| Step::WriteFile {
+                path: warm::SCRIPT_PATH.into(),
+                contents: warm::SCRIPT.to_string(),
+            }),
+            session: e3_ssh::Session::new(ssh, &hosts, settings.parallel, source, copy),
+            zygotes: match settings.warm {
+                Some(warm) => hosts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, host)| Job {
+                        label: format!("the warm start on {}", ssh.target(host)),
+                        cmd: ssh.remote(host, true, warm.zygote(i, python, &program.file)),
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
             runs: commands
                 .iter()
                 .map(|c| RunParty {
@@ -329,13 +351,19 @@ impl RemotePlan {
                 .collect(),
             parties: commands
                 .iter()
-                .map(|c| Job {
-                    label: format!("party {}", c.party.index),
-                    cmd: ssh.remote(
-                        &c.host,
-                        true,
-                        e3_ssh::party_command(remote_dir, settings.remote_python, &c.argv),
-                    ),
+                .map(|c| {
+                    let runner = match (settings.warm, host_of(&c.host)) {
+                        (Some(warm), Some(i)) => warm.launcher(i, python),
+                        _ => python.to_string(),
+                    };
+                    Job {
+                        label: format!("party {}", c.party.index),
+                        cmd: ssh.remote(
+                            &c.host,
+                            true,
+                            e3_ssh::party_command(remote_dir, &runner, &c.argv),
+                        ),
+                    }
                 })
                 .collect(),
             hosts,
@@ -343,11 +371,27 @@ impl RemotePlan {
     }
 
     pub fn to_plan(&self, root: &Utf8Path) -> Plan {
-        let parties = Step::Together {
-            what: format!("{} parties, started together", self.parties.len()),
-            jobs: self.parties.clone(),
+        let mut work: Vec<Step> = self
+            .zygotes
+            .iter()
+            .map(|zygote| Step::Background {
+                what: zygote.label.clone(),
+                cmd: zygote.cmd.clone(),
+                ready: warm::READY.into(),
+            })
+            .collect();
+        let warm = if self.zygotes.is_empty() {
+            ""
+        } else {
+            " (forked warm)"
         };
-        self.session.to_plan(root, Some(parties))
+        work.push(Step::Together {
+            what: format!("{} parties, started together{warm}", self.parties.len()),
+            jobs: self.parties.clone(),
+        });
+        let mut plan = self.session.to_plan(root, work);
+        plan.steps.splice(0..0, self.script.clone());
+        plan
     }
 }
 
@@ -359,10 +403,46 @@ pub fn run_remote(
     ssh: &Ssh,
     progress: &dyn Fn(RunEvent<'_>),
 ) -> Result<Outcome, RunError> {
+    if let Some(script) = &plan.script {
+        e3_exec::run_plan(
+            &Plan {
+                workdir: Some(spec.root.to_path_buf()),
+                steps: vec![script.clone()],
+            },
+            |_| {},
+        )?;
+    }
     plan.session
         .run(spec.root, &|event| progress(RunEvent::Host(event)), || {
+            // Each host's warm start, until the parties have ended: dropping
+            // its ssh hangs it up, which ends it (and any party left).
+            let _zygotes = start_warm(spec.root, &plan.zygotes, progress)?;
             execute(spec, &plan.runs, &plan.parties, Some(ssh), progress)
         })
+}
+
+/// Starts every warm start at once and waits until each is ready.
+fn start_warm(
+    root: &Utf8Path,
+    zygotes: &[Job],
+    progress: &dyn Fn(RunEvent<'_>),
+) -> Result<Vec<e3_exec::Background>, RunError> {
+    if zygotes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let started = Instant::now();
+    let mut running = zygotes
+        .iter()
+        .map(|z| e3_exec::Background::start(Some(root), &z.label, &z.cmd))
+        .collect::<Result<Vec<_>, _>>()?;
+    for zygote in &mut running {
+        zygote.wait_for(warm::READY, Duration::from_secs(120))?;
+    }
+    progress(RunEvent::WarmReady {
+        took: started.elapsed(),
+        starts: running.len(),
+    });
+    Ok(running)
 }
 
 struct PartyState {

@@ -5,16 +5,84 @@
 # level, --no-numpy, ...), so each party imports it after the fork, under
 # its own argv.
 #
-# A request is one JSON line from e3's launcher for a party: {"pid": its
-# pid, "cwd", "env", "argv"}. The party reopens the launcher's stdin,
-# stdout and stderr through /proc/<pid>/fd, so its output reaches e3 as if
-# the launcher had run it. The answers: "started <pid>", then "exit <code>"
-# or "signal <number>". A launcher that goes away takes its party with it,
-# and every party dies with this process (PR_SET_PDEATHSIG).
+# A request is one JSON line from a launcher for a party: {"pid": its pid,
+# "cwd", "env", "argv"}. The party reopens the launcher's stdin, stdout and
+# stderr through /proc/<pid>/fd, so its output reaches e3 as if the
+# launcher had run it. The answers: "started <pid>", then "exit <code>" or
+# "signal <number>". A launcher that goes away takes its party with it,
+# and every party dies with this process (PR_SET_PDEATHSIG). A hangup or
+# SIGTERM ends this process (and so its parties) and removes its socket.
 #
-# Usage: python -u warm.py SOCKET [what it serves, for ps]
+# Usage:
+#   python -u warm.py SOCKET [what it serves, for ps]    the warm start
+#   python warm.py --launch SOCKET -- ARGV...             a party's launcher
+# Locally e3's own binary is the launcher (`xtask warm-party`); on hosts,
+# which have no e3 binary, this file is, in its light mode below: it loads
+# nothing heavy, asks for its party, forwards SIGTERM, SIGINT and SIGHUP to
+# it, and ends as it ended.
 import os
 import sys
+
+
+def launch(path, argv):
+    """A party's launcher: the party runs in the warm start, lent our fds."""
+    import json
+    import signal
+    import socket
+
+    party = []  # its pid, once started
+    pending = []  # signals that came before it started
+
+    def forward(sig, _frame):
+        if not party:
+            pending.append(sig)
+            return
+        try:
+            os.kill(party[0], sig)
+        except ProcessLookupError:
+            pass
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, forward)
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(path)
+    except OSError as err:
+        print(f"e3: cannot reach the warm start at {path}: {err}", file=sys.stderr)
+        return 1
+    request = {"pid": os.getpid(), "cwd": os.getcwd(), "env": dict(os.environ), "argv": argv}
+    conn.sendall(json.dumps(request).encode() + b"\n")
+    buffer = b""
+    while True:
+        data = conn.recv(4096)
+        if not data:
+            print("e3: the warm start went away before the party ended", file=sys.stderr)
+            return 1
+        buffer += data
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            word, _, number = line.decode().partition(" ")
+            if word == "started":
+                party.append(int(number))
+                for sig in pending:
+                    forward(sig, None)
+            elif word == "exit":
+                return int(number)
+            elif word == "signal":
+                sig = int(number)
+                signal.signal(sig, signal.SIG_DFL)
+                os.kill(os.getpid(), sig)
+                return 128 + sig
+            else:
+                print(f"e3: the warm start answered `{line.decode()}`", file=sys.stderr)
+                return 1
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--launch"]:
+    if len(sys.argv) < 5 or sys.argv[3] != "--":
+        sys.exit("usage: warm.py --launch SOCKET -- ARGV...")
+    sys.exit(launch(sys.argv[2], sys.argv[4:]))
+
 
 # numpy's BLAS must not start threads before a fork: a forked child gets
 # only the thread that forked, and a BLAS call would wait for the others.
@@ -180,5 +248,26 @@ def serve(path):
             forget(conn)
 
 
+def hang_up(sig, _frame):
+    # Once: a hangup may come twice (the tty's and sshd's), and a second
+    # SystemExit would cut short the socket's removal below.
+    for other in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(other, signal.SIG_IGN)
+    sys.exit(128 + sig)
+
+
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    for _sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(_sig, hang_up)
+    try:
+        os.unlink(sys.argv[1])
+    except FileNotFoundError:
+        pass
+    try:
+        serve(sys.argv[1])
+    finally:
+        if os.getpid() == ZYGOTE:
+            try:
+                os.unlink(sys.argv[1])
+            except FileNotFoundError:
+                pass

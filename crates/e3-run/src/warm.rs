@@ -80,6 +80,63 @@ impl Warm {
     }
 }
 
+/// Where the warm start's script goes on a host, relative to the ssh
+/// user's home (the same path as [`SCRIPT_PATH`] in the workspace).
+pub const REMOTE_SCRIPT: &str = SCRIPT_PATH;
+
+/// How a run on hosts starts its parties warm: one warm start per host
+/// (its script copied there first), and each party's launcher is that same
+/// script in its light mode (`--launch`), since hosts have no e3 binary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteWarm {
+    /// The rsync that copies the script to the hosts.
+    pub rsync: Utf8PathBuf,
+    /// The sockets' common start: host `i` listens at `{base}-{i}.sock`
+    /// (hosts may share a /tmp: several testbed hosts on one machine do).
+    pub base: String,
+}
+
+impl RemoteWarm {
+    /// A name of its own for each run: runs from two machines at one host
+    /// do not take each other's sockets.
+    pub fn new(rsync: Utf8PathBuf) -> RemoteWarm {
+        use std::hash::{BuildHasher, Hasher};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u32(std::process::id());
+        hasher.write_usize(NEXT.fetch_add(1, Ordering::SeqCst));
+        RemoteWarm {
+            rsync,
+            base: format!("/tmp/e3-warm-{:016x}", hasher.finish()),
+        }
+    }
+
+    /// Host `host`'s socket (`host`: its place among the run's hosts).
+    pub fn socket(&self, host: usize) -> String {
+        format!("{}-{host}.sock", self.base)
+    }
+
+    /// The warm start on host `host`, as a command for its login shell
+    /// (which starts in the ssh user's home, where the script is). The
+    /// program is only there for `ps`.
+    pub fn zygote(&self, host: usize, remote_python: &str, program: &str) -> String {
+        let words: Vec<String> = [REMOTE_SCRIPT, &self.socket(host), program]
+            .iter()
+            .map(|a| e3_plan::quote(a))
+            .collect();
+        format!("exec {remote_python} -u {}", words.join(" "))
+    }
+
+    /// What runs a party on host `host` instead of `remote_python`: the
+    /// script's launcher, from any folder (`~`: the shell expands it).
+    pub fn launcher(&self, host: usize, remote_python: &str) -> String {
+        format!(
+            "{remote_python} ~/{REMOTE_SCRIPT} --launch {} --",
+            e3_plan::quote(&self.socket(host))
+        )
+    }
+}
+
 /// How a warm party ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LaunchEnd {
@@ -211,5 +268,64 @@ pub fn end_as(end: LaunchEnd) -> ! {
             }
             std::process::exit(128 + sig)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The launcher's light mode loads nothing heavy (it runs once per
+    /// party on a host) and names the socket it could not reach.
+    #[test]
+    fn the_light_launcher_imports_nothing_heavy() {
+        let script = std::env::temp_dir().join(format!("e3-warm-light-{}.py", std::process::id()));
+        std::fs::write(&script, SCRIPT).unwrap();
+        let out = std::process::Command::new("python3")
+            .args(["-X", "importtime"])
+            .arg(&script)
+            .args(["--launch", "/nonexistent/e3.sock", "--", "x.py"])
+            .output()
+            .unwrap();
+        std::fs::remove_file(&script).unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("e3: cannot reach the warm start at /nonexistent/e3.sock"),
+            "{stderr}"
+        );
+        let imported: Vec<&str> = stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("import time:"))
+            .filter_map(|l| l.rsplit('|').next())
+            .map(str::trim)
+            .collect();
+        assert!(imported.contains(&"socket"), "{imported:?}");
+        for heavy in ["numpy", "gmpy2", "asyncio", "ssl", "mpyc"] {
+            assert!(!imported.contains(&heavy), "{heavy} imported: {imported:?}");
+        }
+    }
+
+    #[test]
+    fn remote_warm_commands() {
+        let warm = RemoteWarm {
+            rsync: "/usr/bin/rsync".into(),
+            base: "/tmp/e3-warm-00ff".into(),
+        };
+        assert_eq!(warm.socket(2), "/tmp/e3-warm-00ff-2.sock");
+        assert_eq!(
+            warm.zygote(1, "/opt/py/bin/python", "my demo.py"),
+            "exec /opt/py/bin/python -u .e3/warm.py /tmp/e3-warm-00ff-1.sock 'my demo.py'"
+        );
+        assert_eq!(
+            warm.launcher(0, "python3"),
+            "python3 ~/.e3/warm.py --launch /tmp/e3-warm-00ff-0.sock --"
+        );
+        // Two runs never share a socket.
+        let (a, b) = (
+            RemoteWarm::new("rsync".into()),
+            RemoteWarm::new("rsync".into()),
+        );
+        assert_ne!(a.base, b.base);
     }
 }

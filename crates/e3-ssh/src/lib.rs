@@ -105,25 +105,41 @@ impl Ssh {
         local_dir: &Utf8Path,
         remote_dir: &str,
     ) -> Cmd {
-        let mut shell: Vec<String> = vec![quote(self.ssh.as_str())];
-        shell.extend(self.options(host).iter().map(|o| quote(o)));
-        shell.extend(["-o".to_string(), "ControlMaster=no".to_string()]);
-        Cmd::new(rsync)
-            .args([
-                "-az",
-                "--mkpath",
-                "--exclude=__pycache__",
-                "--exclude=.git",
-                "--exclude=logs",
-                "-e",
-            ])
-            .arg(shell.join(" "))
+        Self::rsync_base(rsync)
+            .args(["--exclude=__pycache__", "--exclude=.git", "--exclude=logs"])
+            .args(["-e".to_string(), self.rsync_shell(host)])
             .arg(format!("{}/", local_dir.as_str().trim_end_matches('/')))
             .arg(format!(
                 "{}:{}/",
                 self.target(host),
                 remote_dir.trim_end_matches('/')
             ))
+    }
+
+    /// Copies one file to `remote_path` on the host (its folders made).
+    pub fn rsync_file(
+        &self,
+        rsync: &Utf8Path,
+        host: &Host,
+        local_file: &Utf8Path,
+        remote_path: &str,
+    ) -> Cmd {
+        Self::rsync_base(rsync)
+            .args(["-e".to_string(), self.rsync_shell(host)])
+            .arg(local_file)
+            .arg(format!("{}:{remote_path}", self.target(host)))
+    }
+
+    fn rsync_base(rsync: &Utf8Path) -> Cmd {
+        Cmd::new(rsync).args(["-az", "--mkpath"])
+    }
+
+    /// rsync's `-e`: this run's ssh, through the host's master connection.
+    fn rsync_shell(&self, host: &Host) -> String {
+        let mut shell: Vec<String> = vec![quote(self.ssh.as_str())];
+        shell.extend(self.options(host).iter().map(|o| quote(o)));
+        shell.extend(["-o".to_string(), "ControlMaster=no".to_string()]);
+        shell.join(" ")
     }
 }
 
@@ -132,12 +148,13 @@ impl Ssh {
 pub const PARTY_MARKER: &str = "e3-party ";
 
 /// What a party runs on its host (one string: ssh hands it to the login
-/// shell). It reports its pid, then becomes the program (same pid, which is
-/// also its process group: sshd starts every session in its own).
-pub fn party_command(remote_dir: &str, remote_python: &str, argv: &[String]) -> String {
+/// shell). It reports its pid, then becomes `runner` (shell words, as given:
+/// `python3`, say) with `argv` (same pid, which is also its process group:
+/// sshd starts every session in its own).
+pub fn party_command(remote_dir: &str, runner: &str, argv: &[String]) -> String {
     let words: Vec<String> = argv.iter().map(|a| quote(a)).collect();
     format!(
-        "echo \"{PARTY_MARKER}$$ $(uname -n)\"; cd {} && exec env PYTHONUNBUFFERED=1 {remote_python} {}",
+        "echo \"{PARTY_MARKER}$$ $(uname -n)\"; cd {} && exec env PYTHONUNBUFFERED=1 {runner} {}",
         quote(remote_dir),
         words.join(" ")
     )
@@ -158,14 +175,24 @@ pub struct SyncSource<'a> {
     pub remote_dir: &'a str,
 }
 
+/// One file to copy to every host before the work (`remote_path` relative
+/// to the ssh user's home), with `rsync`; `what` names it.
+pub struct FileCopy<'a> {
+    pub rsync: &'a Utf8Path,
+    pub local_file: &'a Utf8Path,
+    pub remote_path: &'a str,
+    pub what: &'a str,
+}
+
 /// A visit to a set of hosts, as `run --hosts` and `sync` make it: one master
-/// connection per host, an optional sync, the work, then the connections
-/// closed whatever happened.
+/// connection per host, an optional sync and file copy, the work, then the
+/// connections closed whatever happened.
 pub struct Session {
     parallel: usize,
     prepare: Cmd,
     connect: PerHost,
     sync: Option<PerHost>,
+    copy: Option<PerHost>,
     close: PerHost,
     cleanup: Cmd,
 }
@@ -193,6 +220,7 @@ impl Session {
         hosts: &[Host],
         parallel: usize,
         sync: Option<SyncSource<'_>>,
+        copy: Option<FileCopy<'_>>,
     ) -> Session {
         let per_host = |what: String, cmd: &dyn Fn(&Host) -> Cmd| PerHost {
             what,
@@ -220,6 +248,11 @@ impl Session {
                     &|h| ssh.rsync(s.rsync, h, s.local_dir, s.remote_dir),
                 )
             }),
+            copy: copy.map(|c| {
+                per_host(format!("copy {} to {n} hosts", c.what), &|h| {
+                    ssh.rsync_file(c.rsync, h, c.local_file, c.remote_path)
+                })
+            }),
             close: per_host(format!("close the connections to {n} hosts"), &|h| {
                 ssh.close_master(h)
             }),
@@ -227,19 +260,20 @@ impl Session {
         }
     }
 
-    /// The whole session as a plan, with `work` between the sync and the close.
-    pub fn to_plan(&self, root: &Utf8Path, work: Option<Step>) -> Plan {
+    /// The whole session as a plan, with `work` between the copies and the close.
+    pub fn to_plan(&self, root: &Utf8Path, work: Vec<Step>) -> Plan {
         let mut plan = Plan::new(root);
         plan.push(Step::Run(self.prepare.clone()));
         plan.push(self.connect.to_step());
         plan.steps.extend(self.sync.as_ref().map(PerHost::to_step));
+        plan.steps.extend(self.copy.as_ref().map(PerHost::to_step));
         plan.steps.extend(work);
         plan.push(self.close.to_step());
         plan.push(Step::Run(self.cleanup.clone()));
         plan
     }
 
-    /// Connects (and syncs); `work` runs only if every host did. The
+    /// Connects (and syncs, and copies); `work` runs only if every host did. The
     /// connections are closed afterwards, whatever happened.
     pub fn run<T, E: From<SessionError>>(
         &self,
@@ -257,6 +291,11 @@ impl Session {
         )
         .and_then(|()| match &self.sync {
             Some(sync) => run_host_group(root, sync, self.parallel, Some(HostStep::Sync), report),
+            None => Ok(()),
+        })
+        .and_then(|()| match &self.copy {
+            // A copy's failures are reported with the error, not one by one.
+            Some(copy) => run_host_group(root, copy, self.parallel, None, &|_| {}),
             None => Ok(()),
         })
         .map_err(E::from)

@@ -362,6 +362,9 @@ fn cell_run(
                 &commands,
                 &no_remote_flags(),
                 "python3",
+                // Cold on purpose: an experiment measures the program as
+                // its parties start on their own.
+                None,
             )))
         }
     })

@@ -213,13 +213,6 @@ fn run_remote(
             usage("--python is for local runs").hint("with --hosts, use --remote-python CMD")
         );
     }
-    if args.warm || args.cold {
-        let flag = if args.warm { "--warm" } else { "--cold" };
-        return Err(usage(format!(
-            "{flag} is for local runs; on hosts every party starts cold for now"
-        ))
-        .hint(format!("drop {flag}")));
-    }
     let (ssh, inventory) = remote::resolve(&args.remote, hosts_file)?;
     let commands = party_commands(
         &inventory,
@@ -238,20 +231,27 @@ fn run_remote(
         ))
         .hint("put the program in a folder of its own (or use --demos DIR), or pass --no-sync"));
     }
-    let rsync = match args.no_sync {
-        true => None,
-        false => Some(tools::require(
+    let warm = warm_on_hosts(args);
+    let rsync = match (args.no_sync, warm) {
+        (true, false) => None,
+        (true, true) => Some(tools::require(
+            "rsync",
+            "install rsync (Debian/Ubuntu: `apt-get install rsync`): a warm run copies its warm start to the hosts; or pass --cold",
+        )?),
+        (false, _) => Some(tools::require(
             "rsync",
             "install rsync (Debian/Ubuntu: `apt-get install rsync`), or pass --no-sync",
         )?),
     };
+    let warm = warm.then(|| e3_run::warm::RemoteWarm::new(rsync.clone().unwrap_or_default()));
     let plan = remote_plan(
         &ssh,
-        rsync.as_deref(),
+        rsync.as_deref().filter(|_| !args.no_sync),
         program,
         &commands,
         &args.remote,
         args.remote_python(),
+        warm.as_ref(),
     );
     if dry_run {
         print!("{}", plan.to_plan(root).render());
@@ -275,6 +275,12 @@ fn run_remote(
         ui.run_event(e)
     })?;
     report(root, &ui, &outcome)
+}
+
+/// Whether a run on hosts starts warm: when asked, or from [`WARM_FROM`]
+/// parties on a host unless `--cold`, as for local runs.
+fn warm_on_hosts(args: &RunArgs) -> bool {
+    args.warm || (!args.cold && args.parties_per_host() >= WARM_FROM)
 }
 
 /// More files than this in a program's folder is surely not what the user
@@ -315,11 +321,13 @@ pub fn remote_plan(
     commands: &[PartyCommand],
     remote: &crate::cli::RemoteArgs,
     remote_python: &str,
+    warm: Option<&e3_run::warm::RemoteWarm>,
 ) -> RemotePlan {
     let settings = RemoteSettings {
         remote_dir: remote.remote_dir(),
         remote_python,
         parallel: remote.parallel(),
+        warm,
     };
     RemotePlan::new(ssh, rsync, program, commands, &settings)
 }
@@ -406,6 +414,10 @@ mod tests {
         )
         .unwrap();
         let rsync = (!args.no_sync).then(|| Utf8PathBuf::from("/usr/bin/rsync"));
+        let warm = warm_on_hosts(&args).then(|| e3_run::warm::RemoteWarm {
+            rsync: "/usr/bin/rsync".into(),
+            base: "/tmp/e3-warm-0123456789abcdef".into(),
+        });
         remote_plan(
             &ssh,
             rsync.as_deref(),
@@ -413,6 +425,7 @@ mod tests {
             &commands,
             &args.remote,
             args.remote_python(),
+            warm.as_ref(),
         )
         .to_plan("/e3".into())
         .render()
@@ -434,6 +447,31 @@ mod tests {
             "--ssh-user",
             "me",
         ]));
+    }
+
+    /// Two warm starts (one per host of the first two), each waited for,
+    /// then three parties per host, each through its host's launcher.
+    #[test]
+    fn two_hosts_three_warm_parties_each() {
+        let plan = remote_plan_for(&["--parties", "6", "--parties-per-host", "3", "--warm"]);
+        let plan = plan.replace(e3_run::warm::SCRIPT, "<warm.py>\n");
+        insta::assert_snapshot!(plan);
+    }
+
+    /// From WARM_FROM parties on a host, warm unless --cold.
+    #[test]
+    fn many_parties_per_host_start_warm_unless_cold() {
+        let per_host = WARM_FROM.to_string();
+        let warm = remote_plan_for(&["--parties-per-host", &per_host, "--parties", &per_host]);
+        assert!(warm.contains("(forked warm)"), "{warm}");
+        let cold = remote_plan_for(&[
+            "--parties-per-host",
+            &per_host,
+            "--parties",
+            &per_host,
+            "--cold",
+        ]);
+        assert!(!cold.contains("warm"), "{cold}");
     }
 
     /// Resolving is the engine's (and tested there); the wording is this task's.

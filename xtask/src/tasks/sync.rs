@@ -30,9 +30,9 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &SyncArgs) -> Result<()> {
         local_dir: &dir,
         remote_dir: args.remote.remote_dir(),
     };
-    let session = e3_ssh::Session::new(&ssh, &hosts, args.remote.parallel(), Some(source));
+    let session = e3_ssh::Session::new(&ssh, &hosts, args.remote.parallel(), Some(source), None);
     if dry_run {
-        print!("{}", session.to_plan(root, None).render());
+        print!("{}", session.to_plan(root, Vec::new()).render());
         return Ok(());
     }
     let ui = Ui::new(false);

@@ -10,6 +10,24 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use xshell::{Shell, cmd};
 
+/// A test body run twice: with parties started cold (a Python each) and
+/// warm (forked by one Python that loaded the heavy modules once).
+#[macro_export]
+macro_rules! both_ways {
+    ($($name:ident),* $(,)?) => {
+        $(mod $name {
+            #[test]
+            fn cold() {
+                super::$name(&[]);
+            }
+            #[test]
+            fn warm() {
+                super::$name(&["--warm"]);
+            }
+        })*
+    };
+}
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
