@@ -49,9 +49,19 @@ pub fn host_files(
 
 /// index, host, user, port, region, platform: one line per host.
 pub fn host_table(inventory: &Inventory) -> String {
-    let header = ["#", "host", "user", "ssh port", "region", "platform"];
+    e3_plan::columns(&HOST_HEADER, &host_rows(inventory), &[])
+}
+
+/// The same table in Markdown, for a CI job's summary.
+pub fn host_markdown(inventory: &Inventory) -> String {
+    e3_plan::markdown_table(&HOST_HEADER, &host_rows(inventory), &[])
+}
+
+const HOST_HEADER: [&str; 6] = ["#", "host", "user", "ssh port", "region", "platform"];
+
+fn host_rows(inventory: &Inventory) -> Vec<Vec<String>> {
     let dash = || "-".to_string();
-    let rows: Vec<Vec<String>> = inventory
+    inventory
         .hosts
         .iter()
         .enumerate()
@@ -65,8 +75,7 @@ pub fn host_table(inventory: &Inventory) -> String {
                 h.platform.clone().unwrap_or_else(dash),
             ]
         })
-        .collect();
-    e3_plan::columns(&header, &rows, &[])
+        .collect()
 }
 
 #[cfg(test)]

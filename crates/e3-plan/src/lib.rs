@@ -360,6 +360,49 @@ pub fn quote(s: &str) -> String {
     }
 }
 
+/// A table in Markdown, padded so it reads as text too: the same header,
+/// rows and alignment as [`columns`]. Cells go in as they are: a `|` in one
+/// must be escaped by the caller.
+pub fn markdown_table(header: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count().max(3)).collect();
+    for row in rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let right = |i: usize| right.get(i).copied().unwrap_or(false);
+    let line = |cells: Vec<String>| format!("| {} |", cells.join(" | "));
+    let pad = |i: usize, c: &str| {
+        let w = widths.get(i).copied().unwrap_or(0);
+        if right(i) {
+            format!("{c:>w$}")
+        } else {
+            format!("{c:<w$}")
+        }
+    };
+    let mut out = line(header.iter().enumerate().map(|(i, h)| pad(i, h)).collect());
+    out.push('\n');
+    out.push_str(&line(
+        (0..header.len())
+            .map(|i| {
+                let dashes = "-".repeat(widths[i] - 1);
+                if right(i) {
+                    format!("{dashes}:")
+                } else {
+                    format!("{dashes}-")
+                }
+            })
+            .collect(),
+    ));
+    for row in rows {
+        out.push('\n');
+        out.push_str(&line(
+            row.iter().enumerate().map(|(i, c)| pad(i, c)).collect(),
+        ));
+    }
+    out
+}
+
 /// Rows as aligned text columns, two spaces apart, the header first: how
 /// e3 prints its tables. `right` says which columns align right (missing:
 /// left); trailing spaces are trimmed.
@@ -440,12 +483,18 @@ mod tests {
     fn tables() {
         let rows = vec![
             vec!["0".to_string(), "node-a".into(), "ok".into()],
-            vec!["10".to_string(), "b".into(), "".into()],
+            vec!["10".to_string(), "b|c".into(), "".into()],
         ];
+        insta::assert_snapshot!(markdown_table(&["#", "host", "state"], &rows, &[true]), @r"
+        |   # | host   | state |
+        | --: | ------ | ----- |
+        |   0 | node-a | ok    |
+        |  10 | b|c    |       |
+        ");
         insta::assert_snapshot!(columns(&["#", "host", "state"], &rows, &[true]), @r"
          #  host    state
          0  node-a  ok
-        10  b
+        10  b|c
         ");
     }
 

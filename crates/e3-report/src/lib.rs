@@ -329,6 +329,13 @@ fn bytes(x: f64) -> String {
     format!("{:.0}", x)
 }
 
+/// An experiment's results table, one row per cell (as in `report.md`),
+/// from its `runs.jsonl`: what a CI job's summary shows.
+pub fn results_markdown(runs_jsonl: &str) -> String {
+    let (runs, _) = runs::read_runs(runs_jsonl);
+    results_table(&stats::cells(&runs)).render()
+}
+
 fn results_table(cells: &[CellStats]) -> Table {
     let mut t = Table::new(&[
         ("parties", true),

@@ -19,52 +19,9 @@ impl Table {
     }
 
     pub(crate) fn render(&self) -> String {
-        let mut widths: Vec<usize> = self
-            .header
-            .iter()
-            .map(|(h, _)| h.chars().count().max(3))
-            .collect();
-        for row in &self.rows {
-            for (w, c) in widths.iter_mut().zip(row) {
-                *w = (*w).max(c.chars().count());
-            }
-        }
-        let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
-        let pad = |i: usize, c: &str| {
-            let w = widths[i];
-            if self.header[i].1 {
-                format!("{c:>w$}")
-            } else {
-                format!("{c:<w$}")
-            }
-        };
-        let mut out = line(
-            self.header
-                .iter()
-                .enumerate()
-                .map(|(i, (h, _))| pad(i, h))
-                .collect(),
-        );
-        out.push_str(&line(
-            self.header
-                .iter()
-                .enumerate()
-                .map(|(i, (_, right))| {
-                    let dashes = "-".repeat(widths[i] - 1);
-                    if *right {
-                        format!("{dashes}:")
-                    } else {
-                        format!("{dashes}-")
-                    }
-                })
-                .collect(),
-        ));
-        for row in &self.rows {
-            out.push_str(&line(
-                row.iter().enumerate().map(|(i, c)| pad(i, c)).collect(),
-            ));
-        }
-        out
+        let header: Vec<&str> = self.header.iter().map(|(h, _)| h.as_str()).collect();
+        let right: Vec<bool> = self.header.iter().map(|(_, r)| *r).collect();
+        format!("{}\n", e3_plan::markdown_table(&header, &self.rows, &right))
     }
 }
 

@@ -152,6 +152,18 @@ impl Summary {
     /// The table people read at the end of a run; remote runs get a host
     /// column (where e3 reached the party over ssh).
     pub fn table(&self) -> String {
+        let (header, rows, right) = self.grid();
+        e3_plan::columns(&header, &rows, &right)
+    }
+
+    /// The same table in Markdown, for a CI job's summary.
+    pub fn markdown_table(&self) -> String {
+        let (header, rows, right) = self.grid();
+        e3_plan::markdown_table(&header, &rows, &right)
+    }
+
+    /// The table's header, rows and right-aligned columns.
+    fn grid(&self) -> (Vec<&'static str>, Vec<Vec<String>>, Vec<bool>) {
         let remote = self.parties.iter().any(|p| p.ssh.is_some());
         let mut header = vec!["party"];
         if remote {
@@ -195,7 +207,7 @@ impl Summary {
                 row
             })
             .collect();
-        e3_plan::columns(&header, &rows, &right)
+        (header, rows, right)
     }
 }
 
