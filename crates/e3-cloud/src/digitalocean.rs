@@ -85,6 +85,17 @@ pub struct Region {
     pub sizes: Vec<String>,
 }
 
+/// A droplet, as a leftover check needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Droplet {
+    pub id: u64,
+    pub name: String,
+    /// `new`, `active`, `off` or `archive`.
+    pub status: String,
+    /// Its region's slug.
+    pub region: String,
+}
+
 /// A size with its list price, for when the API cannot be asked.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FallbackSize {
@@ -177,6 +188,32 @@ impl Client {
                 memory_mb: f.count("memory")?,
                 regions: f.texts("regions")?,
                 available: f.flag("available")?,
+            })
+        })
+    }
+
+    /// `GET /v2/droplets?tag_name=TAG`, every page: the droplets with the tag.
+    pub fn droplets(&self, tag: &str) -> Result<Vec<Droplet>, Error> {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("tag_name", tag)
+            .append_pair("per_page", "200")
+            .finish();
+        let first = format!("/v2/droplets?{query}");
+        self.list(&first, "droplets", |i, d| {
+            let f = Fields {
+                i,
+                v: d,
+                list: "droplets",
+            };
+            Ok(Droplet {
+                id: f.count("id")?,
+                name: f.text("name")?,
+                status: f.text("status")?,
+                region: d
+                    .pointer("/region/slug")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .ok_or_else(|| f.missing("region", "object with a `slug`"))?,
             })
         })
     }

@@ -27,6 +27,14 @@ fn region(slug: &str, name: &str) -> Value {
     })
 }
 
+fn droplet(id: u64, name: &str, status: &str, region: &str) -> Value {
+    json!({
+        "id": id, "name": name, "status": status, "memory": 1024, "vcpus": 1,
+        "region": {"slug": region, "name": region, "available": true},
+        "tags": ["e3:ci"], "networks": {"v4": [], "v6": []},
+    })
+}
+
 /// Two pages of sizes and two of regions. `next` links are absolute and
 /// name DigitalOcean's own host, as the API writes them.
 fn api() -> Server {
@@ -59,6 +67,20 @@ fn api() -> Server {
                 "regions": [region("fra1", "Frankfurt 1")],
                 "links": {},
                 "meta": {"total": 2},
+            }),
+            // Droplets by tag: DigitalOcean's shape (id, name, status, region object).
+            "/v2/droplets?tag_name=e3%3Aci&per_page=200" => json!({
+                "droplets": [droplet(101, "ci7--ams3-0-ab12", "active", "ams3")],
+                "links": next("/v2/droplets?page=2&per_page=200&tag_name=e3%3Aci"),
+                "meta": {"total": 2},
+            }),
+            "/v2/droplets?page=2&per_page=200&tag_name=e3%3Aci" => json!({
+                "droplets": [droplet(102, "ci7--sfo3-0-cd34", "new", "sfo3")],
+                "links": {},
+                "meta": {"total": 2},
+            }),
+            "/v2/droplets?tag_name=e3&per_page=200" => json!({
+                "droplets": [], "links": {}, "meta": {"total": 0},
             }),
             _ => return Reply::json(404, json!({"id": "not_found"})),
         };
@@ -105,6 +127,26 @@ fn sizes_and_regions_follow_the_pages() {
             "GET /v2/regions?page=2&per_page=200",
         ]
     );
+}
+
+#[test]
+fn droplets_by_tag_follow_the_pages() {
+    let server = api();
+    let client = client(&server, TOKEN);
+    let found = client.droplets("e3:ci").unwrap();
+    let names: Vec<(&str, &str, &str)> = found
+        .iter()
+        .map(|d| (d.name.as_str(), d.status.as_str(), d.region.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("ci7--ams3-0-ab12", "active", "ams3"),
+            ("ci7--sfo3-0-cd34", "new", "sfo3")
+        ]
+    );
+    assert_eq!(found[1].id, 102);
+    assert!(client.droplets("e3").unwrap().is_empty());
 }
 
 #[test]
