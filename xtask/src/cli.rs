@@ -39,6 +39,8 @@ pub enum Task {
     Destroy(DestroyArgs),
     /// The tailnet's devices: list them, or delete those whose hostname starts with a prefix
     Tailnet(TailnetArgs),
+    /// After destroy: fail if a droplet or tailnet device of the deploy is left (what a pipeline checks last)
+    Leftovers(LeftoversArgs),
     /// Run a sweep of party runs from an experiment file, keeping every result as it comes
     Experiment(ExperimentArgs),
     /// Write report.md and SVG plots from an experiment's results (or one run's logs)
@@ -349,6 +351,16 @@ pub struct DestroyArgs {
     /// Destroy without asking (needed when no one is at a terminal)
     #[arg(long)]
     pub yes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct LeftoversArgs {
+    /// The deploy's name prefix [default: the last deploy's]
+    #[arg(long, value_name = "P")]
+    pub prefix: Option<String>,
+    /// The droplets' tag [default: the last deploy's first tag, else e3]
+    #[arg(long, value_name = "T")]
+    pub tag: Option<String>,
 }
 
 #[derive(Args, Debug)]

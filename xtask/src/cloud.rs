@@ -29,6 +29,13 @@ pub fn tailscale() -> Result<tailscale::Client, Error> {
     tailscale::Client::new(config).map_err(error)
 }
 
+/// The DigitalOcean API client, from `DIGITALOCEAN_TOKEN` (or
+/// `DIGITALOCEAN_ACCESS_TOKEN`).
+pub fn digitalocean() -> Result<digitalocean::Client, Error> {
+    let config = digitalocean::Config::from_env(env).map_err(error)?;
+    digitalocean::Client::new(config).map_err(error)
+}
+
 /// DigitalOcean's regions and sizes with their prices: from its API when a
 /// token is set and it answers at once, else from e3's table (dated).
 pub fn catalogue() -> Catalogue {

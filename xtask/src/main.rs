@@ -4,6 +4,7 @@ mod cli;
 mod cloud;
 mod error;
 mod paths;
+mod pipeline;
 mod remote;
 mod tasks;
 mod tools;
@@ -16,7 +17,8 @@ use clap::Parser;
 
 use crate::cli::{Cli, Task};
 use crate::tasks::{
-    bench, deploy, destroy, doctor, experiment, hosts, image, report, run, sync, tailnet, testnet,
+    bench, deploy, destroy, doctor, experiment, hosts, image, leftovers, report, run, sync,
+    tailnet, testnet,
 };
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Task::Deploy(args) => deploy::run(&root, cli.dry_run, args),
         Task::Destroy(args) => destroy::run(&root, cli.dry_run, args),
         Task::Tailnet(args) => tailnet::run(cli.dry_run, args),
+        Task::Leftovers(args) => leftovers::run(&root, cli.dry_run, args),
         Task::Experiment(args) => experiment::run(&root, cli.dry_run, args),
         Task::Report(args) => report::run(&root, cli.dry_run, args),
         Task::WarmParty { socket, argv } => warm_party(socket, argv),
@@ -41,8 +44,35 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("{err}");
+            // The step's own failure, as GitHub shows it (its first line).
+            let message = err.to_string();
+            let first = message.lines().next().unwrap_or_default();
+            pipeline::annotate_error(
+                &format!("cargo xtask {}", task_name(&cli.task)),
+                first.strip_prefix("error: ").unwrap_or(first),
+            );
             ExitCode::from(err.exit_code() as u8)
         }
+    }
+}
+
+/// The task's name on the command line.
+fn task_name(task: &Task) -> &'static str {
+    match task {
+        Task::Run(_) => "run",
+        Task::Sync(_) => "sync",
+        Task::Testnet(_) => "testnet",
+        Task::Hosts(_) => "hosts",
+        Task::Image(_) => "image",
+        Task::Doctor(_) => "doctor",
+        Task::Deploy(_) => "deploy",
+        Task::Destroy(_) => "destroy",
+        Task::Tailnet(_) => "tailnet",
+        Task::Leftovers(_) => "leftovers",
+        Task::Experiment(_) => "experiment",
+        Task::Report(_) => "report",
+        Task::WarmParty { .. } => "warm-party",
+        Task::Bench(_) => "bench",
     }
 }
 

@@ -2,7 +2,7 @@
 //! The libraries report events; this module words them.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::{BufRead as _, Write as _};
 
 use e3_run::RunEvent;
 use e3_run::python::{REQUIREMENTS, VENV_DIR};
@@ -96,8 +96,21 @@ impl Ui {
                 self.say(&format!("e3: {verb} {host} ({:.2}s)", after.as_secs_f64()));
             }
             HostEvent::Failed {
-                host, end, said, ..
-            } => self.say(&format!("e3: FAILED {host} ({end}): {said}")),
+                step,
+                host,
+                end,
+                said,
+            } => {
+                let step = match step {
+                    HostStep::Connect => "connect",
+                    HostStep::Sync => "sync",
+                };
+                crate::pipeline::annotate_error(
+                    &format!("host {host} failed to {step}"),
+                    &format!("{host} ({end}): {said}"),
+                );
+                self.say(&format!("e3: FAILED {host} ({end}): {said}"))
+            }
         }
     }
 }
@@ -109,8 +122,7 @@ pub fn confirm(question: &str, yes: bool) -> crate::error::Result<bool> {
     if yes {
         return Ok(true);
     }
-    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
-    if ci || !std::io::stdin().is_terminal() {
+    if crate::pipeline::unattended() {
         return Err(crate::error::usage(format!(
             "{question} needs a yes, and no one is at a terminal to give it"
         ))

@@ -12,7 +12,7 @@ use e3_deploy::{
     DEPLOY_DIR, PlanInputs, Secrets, Settings, SettingsFile, State, TERRAFORM_DIR, TFVARS, Tools,
 };
 use e3_inventory::Inventory;
-use e3_inventory::files::{HOSTS_PSSH, host_files, host_table};
+use e3_inventory::files::{HOSTS_PSSH, host_files, host_markdown, host_table};
 use e3_plan::{Cmd, Plan, Step, relative_to};
 
 use crate::cli::DeployArgs;
@@ -203,6 +203,9 @@ fn recorded_image(root: &Utf8Path) -> Option<Utf8PathBuf> {
 }
 
 pub fn run(root: &Utf8Path, dry_run: bool, args: &DeployArgs) -> Result<()> {
+    if !dry_run {
+        crate::pipeline::require_yes("deploy", args.yes)?;
+    }
     let last = last_settings(root)?;
     let settings = settings(root, args, last.as_ref())?;
     let catalogue = crate::cloud::catalogue();
@@ -241,13 +244,14 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DeployArgs) -> Result<()> {
         return Err(refuse("deploy", &problems));
     }
     let ui = Ui::new(false);
-    match preflight::cost(&settings, &catalogue) {
-        Some(cost) => ui.say(&format!("e3: {}", cost.describe())),
-        None => ui.say(&format!(
-            "e3: the price of `{}` is not known to {}; see https://www.digitalocean.com/pricing/droplets",
+    let cost = match preflight::cost(&settings, &catalogue) {
+        Some(cost) => cost.describe(),
+        None => format!(
+            "the price of `{}` is not known to {}; see https://www.digitalocean.com/pricing/droplets",
             settings.size, catalogue.source
-        )),
-    }
+        ),
+    };
+    ui.say(&format!("e3: {cost}"));
     let question = format!(
         "Create {} droplets in {}?",
         settings.node_count(),
@@ -272,6 +276,12 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DeployArgs) -> Result<()> {
         started.elapsed().as_secs_f64()
     ));
     ui.say(&host_table(&inventory));
+    crate::pipeline::append_summary(&format!(
+        "### e3 deploy: {} nodes ready after {:.0}s\n\n{cost}\n\n{}",
+        inventory.hosts.len(),
+        started.elapsed().as_secs_f64(),
+        host_markdown(&inventory)
+    ));
     ui.say(&format!(
         "next: cargo xtask run secretsanta --hosts {HOSTS_PSSH}\nwhen done: cargo xtask destroy"
     ));

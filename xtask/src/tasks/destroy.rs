@@ -18,6 +18,9 @@ use crate::tasks::deploy::{
 use crate::ui::{Ui, confirm};
 
 pub fn run(root: &Utf8Path, dry_run: bool, args: &DestroyArgs) -> Result<()> {
+    if !dry_run {
+        crate::pipeline::require_yes("destroy", args.yes)?;
+    }
     let settings = last_settings(root)?.ok_or_else(|| {
         usage("nothing to destroy from here: no deploy was made from this checkout (.e3/deploy/e3.tfvars.json is missing)")
             .hint("destroy a testbed where it was deployed; stale tailnet devices: `cargo xtask tailnet prune --prefix P`")
@@ -93,7 +96,18 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DestroyArgs) -> Result<()> {
     write_empty_host_files(root)?;
     ui.say(&format!("e3: emptied {HOSTS_JSON} and {HOSTS_PSSH}"));
     let client = crate::cloud::tailscale()?;
-    crate::tasks::tailnet::prune(&client, &format!("{}--", settings.prefix), &ui)
+    let pruned = crate::tasks::tailnet::prune(&client, &format!("{}--", settings.prefix), &ui);
+    crate::pipeline::append_summary(&format!(
+        "### e3 destroy: `{}--...`\n\n{} droplets destroyed{image}; {bucket}; host files emptied; tailnet devices `{}--*`: {}",
+        settings.prefix,
+        settings.node_count(),
+        settings.prefix,
+        match &pruned {
+            Ok(()) => "none left".to_string(),
+            Err(err) => format!("**{}**", err.message),
+        }
+    ));
+    pruned
 }
 
 /// No nodes: hosts.json `{}`, hosts.pssh only its header.

@@ -168,10 +168,12 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ExperimentArgs) -> Result<()> 
         ));
         if !ok {
             if let Some(error) = line["error"].as_str() {
-                ui.say(&format!(
-                    "    {error} (logs: {})",
-                    line["log_dir"].as_str().unwrap_or("-")
-                ));
+                let logs = line["log_dir"].as_str().unwrap_or("-");
+                crate::pipeline::annotate_error(
+                    &format!("experiment run {} failed", planned.number),
+                    &format!("run {} ({error}); its logs: {logs}", planned.number),
+                );
+                ui.say(&format!("    {error} (logs: {logs})"));
             }
             if args.fail_fast {
                 return Err(failure(format!(
@@ -191,6 +193,11 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ExperimentArgs) -> Result<()> 
         .collect();
     let ok = statuses.iter().filter(|ok| **ok).count();
     let rel = relative_to(root, &dir);
+    crate::pipeline::append_summary(&format!(
+        "### e3 experiment `{id}`\n\n{ok} of {} runs ok; results in `{rel}/`\n\n{}",
+        schedule.len(),
+        e3_report::results_markdown(&text)
+    ));
     ui.say(&format!(
         "e3: {ok} of {} runs ok; results in {rel}/ (report: cargo xtask report {rel})",
         schedule.len()

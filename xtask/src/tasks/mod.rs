@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod experiment;
 pub mod hosts;
 pub mod image;
+pub mod leftovers;
 pub mod report;
 pub mod run;
 pub mod sync;

@@ -17,6 +17,7 @@ use prun::{Layout, PartyCommand, Settings};
 use crate::cli::RunArgs;
 use crate::error::{Error, Result, failure, usage};
 use crate::paths::{count_files, current_dir, given, relative_to};
+use crate::pipeline;
 use crate::ui::Ui;
 use crate::{remote, tools};
 
@@ -345,12 +346,28 @@ fn report(root: &Utf8Path, ui: &Ui, outcome: &Outcome) -> Result<()> {
     }
     let rel_dir: Utf8PathBuf = relative_to(root, &outcome.dir);
     let (ok, total) = (summary.ok_count(), summary.parties.len());
+    pipeline::append_summary(&markdown_summary(summary, &rel_dir));
     if let Some(error) = summary.failure() {
         for culprit in summary
             .parties
             .iter()
             .filter(|p| p.status == Status::Failed)
         {
+            let place = culprit
+                .ssh
+                .as_ref()
+                .map_or(String::new(), |ssh| format!(" on {ssh}"));
+            pipeline::annotate_error(
+                &format!("party {} failed", culprit.index),
+                &format!(
+                    "party {}{place} failed ({}); its log: {}",
+                    culprit.index,
+                    culprit
+                        .end
+                        .map_or("no exit status".into(), |e| e.to_string()),
+                    culprit.log
+                ),
+            );
             ui.say(&format!("\n--- last lines of {} ---", culprit.log));
             for line in &outcome.tails[culprit.index] {
                 ui.say(line);
@@ -366,6 +383,22 @@ fn report(root: &Utf8Path, ui: &Ui, outcome: &Outcome) -> Result<()> {
         summary.wall.as_secs_f64()
     ));
     Ok(())
+}
+
+/// A run for a CI job's summary: what ran, how it went, and the table.
+fn markdown_summary(summary: &e3_run::summary::Summary, log_dir: &Utf8Path) -> String {
+    let (ok, total) = (summary.ok_count(), summary.parties.len());
+    let how = match summary.failure() {
+        Some(error) => format!("**failed**: {error}"),
+        None => format!("{ok} of {total} parties ok"),
+    };
+    format!(
+        "### e3 run: `{}` ({}, {total} parties)\n\n{how}, in {:.2}s; logs in `{log_dir}/`\n\n{}",
+        summary.program,
+        summary.mode,
+        summary.wall.as_secs_f64(),
+        summary.markdown_table()
+    )
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub fn run(dry_run: bool, args: &TailnetArgs) -> Result<()> {
                 );
                 return Ok(());
             }
+            crate::pipeline::require_yes("tailnet prune", *yes)?;
             let client = crate::cloud::tailscale()?;
             let all = client.devices().map_err(crate::cloud::error)?;
             let chosen: Vec<&Device> = all
