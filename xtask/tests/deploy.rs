@@ -62,13 +62,15 @@ fn deploy_dry_run_shows_every_command_and_no_secret() {
         "\"ams3\": 3",
         "\"name_prefix\": \"e3test\"",
         "bucket = \"e3-test-state\"",
-        "AWS_ACCESS_KEY_ID=*** AWS_SECRET_ACCESS_KEY=***",
+        "AWS_ACCESS_KEY_ID=*** AWS_SECRET_ACCESS_KEY=*** TF_VAR_image_url=*** ",
         "apply -input=false -auto-approve -var-file=",
         "# then write hosts.json and hosts.pssh from `terraform output -json`",
         "# then wait until every node answers ssh and imports mpyc",
     ] {
         assert!(stdout.contains(expect), "missing {expect:?} in:\n{stdout}");
     }
+    // The image's presigned URL is a credential: never shown.
+    assert!(!stdout.contains("X-Amz-Signature"), "{stdout}");
 }
 
 #[test]

@@ -302,11 +302,65 @@ impl State {
     }
 }
 
+/// How long DigitalOcean has to fetch the image from its presigned URL.
+pub const IMAGE_URL_EXPIRES: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The image object's key in the bucket, as `terraform/image.tf` names it:
+/// `PREFIX/MD5/FILE NAME` (the md5 makes a new file a new object).
+pub fn image_object_key(prefix: &str, md5_hex: &str, image_file: &Utf8Path) -> String {
+    format!(
+        "{prefix}/{md5_hex}/{}",
+        image_file.file_name().unwrap_or_default()
+    )
+}
+
+/// A presigned GET URL of the (private) image object, valid for
+/// [`IMAGE_URL_EXPIRES`]: what DigitalOcean imports the custom image from.
+/// Terraform gets it as `TF_VAR_image_url`, and reads it only when it
+/// creates the image.
+pub fn image_url(
+    settings: &Settings,
+    md5_hex: &str,
+    key_id: &str,
+    secret: &str,
+) -> Result<String, String> {
+    let key = image_object_key(&settings.prefix, md5_hex, &settings.image_file);
+    let endpoint = format!("https://{}.digitaloceanspaces.com", settings.spaces_region);
+    let bucket = (settings.bucket.as_str(), settings.spaces_region.as_str());
+    sign_get(&endpoint, bucket, &key, (key_id, secret), |get| {
+        use rusty_s3::S3Action as _;
+        get.sign(IMAGE_URL_EXPIRES)
+    })
+}
+
+/// The GET of `key` in the bucket (name, region), virtual-host style as
+/// Spaces serves it, signed by `sign`.
+fn sign_get(
+    endpoint: &str,
+    (bucket, region): (&str, &str),
+    key: &str,
+    (key_id, secret): (&str, &str),
+    sign: impl FnOnce(&rusty_s3::actions::GetObject<'_>) -> url::Url,
+) -> Result<String, String> {
+    let endpoint = url::Url::parse(endpoint).map_err(|e| format!("{endpoint}: {e}"))?;
+    let bucket = rusty_s3::Bucket::new(
+        endpoint,
+        rusty_s3::UrlStyle::VirtualHost,
+        bucket.to_string(),
+        region.to_string(),
+    )
+    .map_err(|e| format!("the bucket `{bucket}` in {region}: {e}"))?;
+    let credentials = rusty_s3::Credentials::new(key_id, secret);
+    Ok(sign(&bucket.get_object(Some(&credentials), key)).to_string())
+}
+
 /// The secrets a plan hands on, by value: rendered as `***`.
 #[derive(Clone, Debug, Default)]
 pub struct Secrets {
     pub spaces_access_key_id: Option<String>,
     pub spaces_secret_access_key: Option<String>,
+    /// The image's presigned URL ([`image_url`]): a credential for an hour.
+    pub image_url: Option<String>,
 }
 
 /// Tools the plans run.
@@ -343,6 +397,20 @@ fn terraform(inputs: &PlanInputs<'_>) -> Cmd {
         }
     }
     cmd
+}
+
+/// `terraform apply` or `destroy` with the variables file, and the image's
+/// presigned URL as `TF_VAR_image_url` (so it is in no file, and renders
+/// as `***`).
+fn terraform_change(inputs: &PlanInputs<'_>, verb: &str, tfvars: &Utf8Path) -> Step {
+    let mut cmd = terraform(inputs);
+    if let Some(url) = &inputs.secrets.image_url {
+        cmd = cmd.env("TF_VAR_image_url", Value::secret(url));
+    }
+    Step::Run(
+        cmd.args([verb, "-input=false", "-auto-approve"])
+            .arg(format!("-var-file={tfvars}")),
+    )
 }
 
 /// The steps both plans start with: the variables file, the backend, init.
@@ -415,11 +483,7 @@ impl DeployPlan {
 pub fn deploy_plan(inputs: &PlanInputs<'_>) -> DeployPlan {
     let mut provision = Plan::new(inputs.root);
     let tfvars = prepare(&mut provision, inputs, inputs.settings.tfvars());
-    provision.push(Step::Run(
-        terraform(inputs)
-            .args(["apply", "-input=false", "-auto-approve"])
-            .arg(format!("-var-file={tfvars}")),
-    ));
+    provision.push(terraform_change(inputs, "apply", &tfvars));
     let configure = inputs.tools.colmena.as_ref().map(|colmena| {
         let mut plan = Plan::new(inputs.root);
         // A flake sees only files git tracks.
@@ -447,11 +511,7 @@ pub fn destroy_plan(inputs: &PlanInputs<'_>, keep_image: bool) -> Plan {
         tfvars_json["keep_image"] = json!(false);
     }
     let tfvars = prepare(&mut plan, inputs, tfvars_json);
-    plan.push(Step::Run(
-        terraform(inputs)
-            .args(["apply", "-input=false", "-auto-approve"])
-            .arg(format!("-var-file={tfvars}")),
-    ));
+    plan.push(terraform_change(inputs, "apply", &tfvars));
     plan
 }
 
@@ -461,11 +521,7 @@ pub fn destroy_everything_plan(inputs: &PlanInputs<'_>) -> Plan {
     let mut tfvars_json = inputs.settings.without_nodes().tfvars();
     tfvars_json["keep_image"] = json!(false);
     let tfvars = prepare(&mut plan, inputs, tfvars_json);
-    plan.push(Step::Run(
-        terraform(inputs)
-            .args(["destroy", "-input=false", "-auto-approve"])
-            .arg(format!("-var-file={tfvars}")),
-    ));
+    plan.push(terraform_change(inputs, "destroy", &tfvars));
     plan
 }
 
@@ -489,6 +545,63 @@ pub const DESTROY_AFTER: &str = "then write empty hosts.json and hosts.pssh, and
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// AWS's documented example of a presigned GET (S3 API reference,
+    /// "Authenticating Requests: Using Query Parameters"): signed the way
+    /// e3 signs, at the example's time, it gives the example's signature.
+    #[test]
+    fn presigning_matches_aws_documented_example() {
+        let url = sign_get(
+            "https://s3.amazonaws.com",
+            ("examplebucket", "us-east-1"),
+            "test.txt",
+            (
+                "AKIAIOSFODNN7EXAMPLE",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            ),
+            |get| {
+                use rusty_s3::S3Action as _;
+                let at: jiff02::Timestamp = "2013-05-24T00:00:00Z".parse().unwrap();
+                get.sign_with_time(std::time::Duration::from_secs(86400), &at)
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            url,
+            "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+        );
+    }
+
+    /// The image's URL: the object Terraform uploads (same key), on the
+    /// bucket's Spaces host, for an hour, without the secret in it.
+    #[test]
+    fn the_image_url_is_presigned_for_an_hour() {
+        let url = image_url(
+            &settings(),
+            "0123456789abcdef0123456789abcdef",
+            "DO00KEYID",
+            "spaces/secret+key",
+        )
+        .unwrap();
+        let (base, query) = url.split_once('?').unwrap();
+        assert_eq!(
+            base,
+            "https://e3-images.ams3.digitaloceanspaces.com/e3/0123456789abcdef0123456789abcdef/nixos-image-digital-ocean.qcow2.gz"
+        );
+        assert!(query.contains("X-Amz-Expires=3600&"), "{query}");
+        assert!(
+            query.contains("X-Amz-Credential=DO00KEYID%2F")
+                && query.contains("%2Fams3%2Fs3%2Faws4_request"),
+            "{query}"
+        );
+        assert!(!url.contains("spaces/secret") && !url.contains("spaces%2Fsecret"));
+        // The key terraform/image.tf gives the object.
+        let tf = include_str!("../../../terraform/image.tf");
+        assert!(
+            tf.contains(r#"key    = "${var.name_prefix}/${filemd5(var.image_file)}/${basename(var.image_file)}""#),
+            "image.tf's object key changed: change image_object_key with it"
+        );
+    }
 
     fn settings() -> Settings {
         Settings {
@@ -610,6 +723,10 @@ mod tests {
             Secrets {
                 spaces_access_key_id: Some("DO00FAKEKEYID".into()),
                 spaces_secret_access_key: Some("fake-secret-value".into()),
+                image_url: Some(
+                    "https://e3-images.ams3.digitaloceanspaces.com/e3/x?X-Amz-Signature=fake"
+                        .into(),
+                ),
             },
         );
         let local = deploy_plan(&inputs(&s, &State::Local, &secrets, &tools(true)))
@@ -645,6 +762,9 @@ mod tests {
         let secrets = Secrets {
             spaces_access_key_id: Some("DO00FAKEKEYID".into()),
             spaces_secret_access_key: Some("fake-secret-value".into()),
+            image_url: Some(
+                "https://e3-images.ams3.digitaloceanspaces.com/e3/x?X-Amz-Signature=fake".into(),
+            ),
         };
         let spaces = State::Spaces {
             bucket: "e3-state".into(),

@@ -67,12 +67,29 @@ pub fn state(flag: Option<&str>, spaces_region: &str) -> State {
     }
 }
 
-/// Spaces' keys, handed to Terraform's s3 backend as secrets.
-pub fn secrets() -> Secrets {
-    Secrets {
-        spaces_access_key_id: env_var("SPACES_ACCESS_KEY_ID"),
-        spaces_secret_access_key: env_var("SPACES_SECRET_ACCESS_KEY"),
-    }
+/// The secrets the plans hand on: Spaces' keys (for Terraform's s3
+/// backend), and the image's presigned URL (from the image file's md5)
+/// when the keys and the file are there.
+pub fn secrets(settings: &Settings) -> Result<Secrets> {
+    let (id, secret) = (
+        env_var("SPACES_ACCESS_KEY_ID"),
+        env_var("SPACES_SECRET_ACCESS_KEY"),
+    );
+    let image_url = match (&id, &secret) {
+        (Some(id), Some(secret)) if settings.image_file.is_file() => {
+            let digest =
+                e3_nix::image::digest(&settings.image_file).map_err(|e| failure(e.to_string()))?;
+            let url = e3_deploy::image_url(settings, &digest.md5, id, secret)
+                .map_err(|e| usage(format!("cannot presign the image's URL: {e}")))?;
+            Some(url)
+        }
+        _ => None,
+    };
+    Ok(Secrets {
+        spaces_access_key_id: id,
+        spaces_secret_access_key: secret,
+        image_url,
+    })
 }
 
 /// Whether `terraform init` must run first, and a problem when the state's
@@ -217,7 +234,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DeployArgs) -> Result<()> {
     let state = state(args.state_bucket.as_deref(), &settings.spaces_region);
     let (needs_init, state_problem) = needs_init(root, &state);
     problems.extend(state_problem);
-    let secrets = secrets();
+    let secrets = secrets(&settings)?;
     let tools = Tools {
         terraform: found
             .terraform
