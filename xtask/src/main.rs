@@ -9,6 +9,8 @@ mod remote;
 mod tasks;
 mod tools;
 mod ui;
+#[cfg(test)]
+mod workflow_checks;
 
 use std::process::ExitCode;
 
