@@ -48,6 +48,13 @@ variable "image_file" {
   }
 }
 
+variable "image_url" {
+  description = "A presigned GET URL for the image object in Spaces (https://BUCKET.REGION.digitaloceanspaces.com/KEY?X-Amz-...), computed by e3 (valid for at most an hour) and passed as TF_VAR_image_url, never in a tfvars file. Only read when the custom image is created: DigitalOcean imports the image from it."
+  type        = string
+  sensitive   = true
+  default     = null
+}
+
 variable "spaces_bucket" {
   description = "Name of the Spaces bucket the image is uploaded to (made if missing; kept on destroy)."
   type        = string

@@ -135,3 +135,15 @@ run "droplet_tag_with_space" {
 
   expect_failures = [var.tags]
 }
+
+# image_url has no validation here: the precondition on the custom image
+# (image.tf) checks it, and only where an image is kept. Unset, it is null,
+# so a plan with no image (e.g. `destroy --all`) needs none.
+run "image_url_defaults_to_null" {
+  command = plan
+
+  assert {
+    condition     = var.image_url == null
+    error_message = "image_url must default to null."
+  }
+}
