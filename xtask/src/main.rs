@@ -7,10 +7,10 @@ mod paths;
 mod pipeline;
 mod remote;
 mod tasks;
+#[cfg(test)]
+mod tests;
 mod tools;
 mod ui;
-#[cfg(test)]
-mod workflow_checks;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,3 @@
+//! Unit tests of the tree that need the CLI's own types.
+
+mod workflows;
