@@ -111,6 +111,7 @@ fn crates_depend_only_on_lower_layers() {
         ("e3-deploy", 1),
         ("e3-cloud", 1),
         ("e3-report", 1),
+        ("e3-net", 1),
         ("e3-testnet", 2),
         ("e3-doctor", 2),
         ("e3-ssh", 2),

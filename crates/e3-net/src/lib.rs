@@ -1,0 +1,15 @@
+//! Regions on one machine. A network profile ([`profile`]) says the round
+//! trip, bandwidth and jitter between cloud regions and where the parties
+//! are; the relays ([`relay`]) give every link between local parties its
+//! region pair's delay, in e3's own process.
+//!
+//! MPyC's party i listens on its own `-P` entry and reaches party j at its
+//! entry j, so the address party i is given for party j decides the path
+//! of that link: e3 gives it a relay's, one relay per (source region,
+//! target party), which needs no knowledge of MPyC's wire format.
+
+pub mod profile;
+pub mod relay;
+
+pub use profile::{Link, Profile, ProfileError};
+pub use relay::{Relays, Route};

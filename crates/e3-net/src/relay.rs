@@ -1,0 +1,295 @@
+//! The relays: one listening socket per route (a source region and a
+//! target party), on loopback, that forwards every connection it accepts
+//! to the target with its link's delay, bandwidth cap and jitter, in each
+//! direction. They run on a small tokio runtime in e3's own process, not a
+//! process per link, and stop (every socket closed) when [`Relays`] is
+//! dropped.
+//!
+//! Bytes keep their order and none is dropped: each direction reads
+//! chunks, gives each a due time (when its last bit has left the capped
+//! link, plus the one-way delay and a jitter draw, never before the
+//! chunk ahead of it), and writes them when due. A half close (EOF) is
+//! passed on as a half close once the bytes before it are; a reset or a
+//! failed write closes both sides abortively.
+//!
+//! Due times are kept by a timer thread of its own, which sleeps to the
+//! microsecond, rather than tokio's timer, which rounds up to the next
+//! millisecond: a 1 ms round trip must measure as one.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::profile::Link;
+
+/// Where a relay listens, where it forwards to, and what the link does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Route {
+    pub listen: SocketAddr,
+    pub target: SocketAddr,
+    pub link: Link,
+}
+
+/// Running relays; dropping them closes every socket they hold.
+pub struct Relays {
+    runtime: Option<tokio::runtime::Runtime>,
+    timer: Timer,
+    /// Where each route listens, in route order (its port, if it asked for 0).
+    addresses: Vec<SocketAddr>,
+}
+
+impl Relays {
+    /// Binds every route's listener (all or none: an error for the first
+    /// that cannot be bound), then serves them in the background.
+    pub fn start(routes: &[Route]) -> io::Result<Relays> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("e3-relay")
+            .enable_io()
+            .build()?;
+        let timer = Timer::start();
+        let listeners = runtime.block_on(async {
+            let mut bound = Vec::with_capacity(routes.len());
+            for route in routes {
+                let listener = TcpListener::bind(route.listen).await.map_err(|e| {
+                    io::Error::new(e.kind(), format!("relay on {}: {e}", route.listen))
+                })?;
+                bound.push(listener);
+            }
+            Ok::<_, io::Error>(bound)
+        })?;
+        let mut addresses = Vec::with_capacity(routes.len());
+        for (listener, route) in listeners.into_iter().zip(routes) {
+            addresses.push(listener.local_addr()?);
+            runtime.spawn(serve(listener, *route, timer.clone()));
+        }
+        Ok(Relays {
+            runtime: Some(runtime),
+            timer,
+            addresses,
+        })
+    }
+
+    /// Where each route listens, in route order.
+    pub fn addresses(&self) -> &[SocketAddr] {
+        &self.addresses
+    }
+}
+
+impl Drop for Relays {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            // Every task (and so every socket) is dropped.
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        }
+        self.timer.stop();
+    }
+}
+
+async fn serve(listener: TcpListener, route: Route, timer: Timer) {
+    loop {
+        let Ok((inbound, _)) = listener.accept().await else {
+            continue;
+        };
+        tokio::spawn(connection(inbound, route, timer.clone()));
+    }
+}
+
+async fn connection(inbound: TcpStream, route: Route, timer: Timer) {
+    let Ok(outbound) = TcpStream::connect(route.target).await else {
+        // The target is not there: the connecting party sees a reset, as
+        // it would without the relay.
+        let _ = inbound.set_zero_linger();
+        return;
+    };
+    let _ = inbound.set_nodelay(true);
+    let _ = outbound.set_nodelay(true);
+    let (a_read, a_write) = inbound.into_split();
+    let (b_read, b_write) = outbound.into_split();
+    let abort = Arc::new(Notify::new());
+    let forward = pump(a_read, b_write, route.link, timer.clone(), abort.clone());
+    let backward = pump(b_read, a_write, route.link, timer, abort.clone());
+    tokio::select! {
+        _ = async { tokio::join!(forward, backward) } => {}
+        _ = abort.notified() => {}
+    }
+}
+
+enum Chunk {
+    Data(Vec<u8>),
+    /// The sender closed its side: pass on a half close.
+    Eof,
+    /// The sender's side failed (reset): close both sides abortively.
+    Reset,
+}
+
+/// One direction: read, give each chunk its due time, write it when due.
+async fn pump(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    link: Link,
+    timer: Timer,
+    abort: Arc<Notify>,
+) {
+    let (tx, mut rx) = mpsc::channel::<(Instant, Chunk)>(1024);
+    let read_side = async move {
+        let mut rng = fastrand::Rng::new();
+        let mut link_free = Instant::now();
+        let mut last_due = Instant::now();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let chunk = match from.read(&mut buf).await {
+                Ok(0) => Chunk::Eof,
+                Ok(n) => Chunk::Data(buf[..n].to_vec()),
+                Err(_) => Chunk::Reset,
+            };
+            let now = Instant::now();
+            let sent = match (&chunk, link.bits_per_sec) {
+                (Chunk::Data(data), Some(bps)) => {
+                    let start = link_free.max(now);
+                    link_free =
+                        start + Duration::from_secs_f64(data.len() as f64 * 8.0 / bps as f64);
+                    link_free
+                }
+                _ => link_free.max(now),
+            };
+            let jitter = if link.jitter.is_zero() {
+                Duration::ZERO
+            } else {
+                link.jitter.mul_f64(rng.f64())
+            };
+            // Jitter around the one-way delay: late or early by up to
+            // `jitter`, never earlier than the chunk ahead.
+            let due = if rng.bool() {
+                sent + link.one_way + jitter
+            } else {
+                sent + link.one_way.saturating_sub(jitter)
+            };
+            let due = due.max(last_due);
+            last_due = due;
+            let end = !matches!(chunk, Chunk::Data(_));
+            if tx.send((due, chunk)).await.is_err() || end {
+                return;
+            }
+        }
+    };
+    let write_side = async move {
+        while let Some((due, chunk)) = rx.recv().await {
+            timer.until(due).await;
+            match chunk {
+                Chunk::Data(data) => {
+                    if to.write_all(&data).await.is_err() {
+                        let _ = to.as_ref().set_zero_linger();
+                        abort.notify_one();
+                        return;
+                    }
+                }
+                Chunk::Eof => {
+                    let _ = to.shutdown().await;
+                    return;
+                }
+                Chunk::Reset => {
+                    let _ = to.as_ref().set_zero_linger();
+                    abort.notify_one();
+                    return;
+                }
+            }
+        }
+    };
+    tokio::join!(read_side, write_side);
+}
+
+/// Due times, kept by a thread that sleeps to the microsecond.
+#[derive(Clone)]
+struct Timer {
+    shared: Arc<(Mutex<TimerState>, Condvar)>,
+}
+
+struct TimerState {
+    due: BinaryHeap<Reverse<(Instant, u64)>>,
+    waiting: std::collections::HashMap<u64, oneshot::Sender<()>>,
+    next_id: u64,
+    stopped: bool,
+}
+
+impl Timer {
+    fn start() -> Timer {
+        let timer = Timer {
+            shared: Arc::new((
+                Mutex::new(TimerState {
+                    due: BinaryHeap::new(),
+                    waiting: std::collections::HashMap::new(),
+                    next_id: 0,
+                    stopped: false,
+                }),
+                Condvar::new(),
+            )),
+        };
+        let shared = timer.shared.clone();
+        std::thread::Builder::new()
+            .name("e3-relay-timer".into())
+            .spawn(move || {
+                let (lock, wake) = &*shared;
+                let mut state = lock.lock().expect("timer lock");
+                loop {
+                    if state.stopped {
+                        return;
+                    }
+                    let now = Instant::now();
+                    while let Some(Reverse((due, id))) = state.due.peek().copied() {
+                        if due > now {
+                            break;
+                        }
+                        state.due.pop();
+                        if let Some(sender) = state.waiting.remove(&id) {
+                            let _ = sender.send(());
+                        }
+                    }
+                    state = match state.due.peek() {
+                        Some(Reverse((due, _))) => {
+                            let wait = due.saturating_duration_since(Instant::now());
+                            wake.wait_timeout(state, wait).expect("timer lock").0
+                        }
+                        None => wake.wait(state).expect("timer lock"),
+                    };
+                }
+            })
+            .expect("the relay timer thread starts");
+        timer
+    }
+
+    /// Resolves at `due` (at once if it has passed).
+    async fn until(&self, due: Instant) {
+        if due <= Instant::now() {
+            return;
+        }
+        let (sender, receiver) = oneshot::channel();
+        {
+            let (lock, wake) = &*self.shared;
+            let mut state = lock.lock().expect("timer lock");
+            let id = state.next_id;
+            state.next_id += 1;
+            state.due.push(Reverse((due, id)));
+            state.waiting.insert(id, sender);
+            wake.notify_one();
+        }
+        let _ = receiver.await;
+    }
+
+    fn stop(&self) {
+        let (lock, wake) = &*self.shared;
+        if let Ok(mut state) = lock.lock() {
+            state.stopped = true;
+            state.waiting.clear();
+        }
+        wake.notify_one();
+    }
+}

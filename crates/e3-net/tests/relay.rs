@@ -1,0 +1,238 @@
+//! The relays with real sockets on loopback: order over large transfers
+//! both ways, half close, a side dying mid-stream, the delay, the
+//! bandwidth cap, jitter without reordering. Timings are checked by their
+//! lower bounds (a relay can never be faster than its link) and loose
+//! upper bounds, not as performance claims.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use e3_net::{Link, Relays, Route};
+
+fn link(one_way_ms: f64, mbit: Option<f64>, jitter_ms: f64) -> Link {
+    Link {
+        one_way: Duration::from_secs_f64(one_way_ms / 1000.0),
+        bits_per_sec: mbit.map(|m| (m * 1e6) as u64),
+        jitter: Duration::from_secs_f64(jitter_ms / 1000.0),
+    }
+}
+
+/// A target listening on loopback, and a relay in front of it.
+fn relay_to(link: Link) -> (TcpListener, Relays, SocketAddr) {
+    let target = TcpListener::bind("127.0.0.1:0").unwrap();
+    let relays = Relays::start(&[Route {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        target: target.local_addr().unwrap(),
+        link,
+    }])
+    .unwrap();
+    let listen = relays.addresses()[0];
+    (target, relays, listen)
+}
+
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+#[test]
+fn large_transfers_keep_their_order_both_ways() {
+    let (target, _relays, listen) = relay_to(link(2.0, None, 0.5));
+    let (up, down) = (pattern(6 << 20, 1), pattern(5 << 20, 7));
+    let down2 = down.clone();
+    let server = thread::spawn(move || {
+        let (mut conn, _) = target.accept().unwrap();
+        let mut writer = conn.try_clone().unwrap();
+        let sending = thread::spawn(move || {
+            writer.write_all(&down2).unwrap();
+            writer.shutdown(Shutdown::Write).unwrap();
+        });
+        let mut got = Vec::new();
+        conn.read_to_end(&mut got).unwrap();
+        sending.join().unwrap();
+        got
+    });
+    let mut client = TcpStream::connect(listen).unwrap();
+    let mut writer = client.try_clone().unwrap();
+    let up2 = up.clone();
+    let sending = thread::spawn(move || {
+        writer.write_all(&up2).unwrap();
+        writer.shutdown(Shutdown::Write).unwrap();
+    });
+    let mut got = Vec::new();
+    client.read_to_end(&mut got).unwrap();
+    sending.join().unwrap();
+    assert!(got == down, "the target's bytes arrived changed");
+    assert!(
+        server.join().unwrap() == up,
+        "the client's bytes arrived changed"
+    );
+}
+
+#[test]
+fn a_half_close_passes_and_the_other_way_goes_on() {
+    let (target, _relays, listen) = relay_to(link(5.0, None, 0.0));
+    let server = thread::spawn(move || {
+        let (mut conn, _) = target.accept().unwrap();
+        let mut question = String::new();
+        // Reads to EOF: the client's half close reached it.
+        conn.read_to_string(&mut question).unwrap();
+        // Its own side is still open: it answers after the EOF.
+        conn.write_all(format!("answer to {question}").as_bytes())
+            .unwrap();
+    });
+    let mut client = TcpStream::connect(listen).unwrap();
+    client.write_all(b"question").unwrap();
+    client.shutdown(Shutdown::Write).unwrap();
+    let mut answer = String::new();
+    client.read_to_string(&mut answer).unwrap();
+    assert_eq!(answer, "answer to question");
+    server.join().unwrap();
+}
+
+#[test]
+fn a_side_that_dies_mid_stream_closes_the_other() {
+    // The target dies (its socket reset) while the client is reading.
+    let (target, _relays, listen) = relay_to(link(1.0, None, 0.0));
+    let server = thread::spawn(move || {
+        let (mut conn, _) = target.accept().unwrap();
+        conn.write_all(&pattern(100_000, 3)).unwrap();
+        // As a killed process's socket: closed at once, unread data and all.
+        let mut byte = [0u8; 1];
+        let _ = conn.read(&mut byte);
+        drop(conn);
+    });
+    let mut client = TcpStream::connect(listen).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    client.write_all(b"x").unwrap();
+    let mut got = Vec::new();
+    // Ends (EOF or reset), rather than hanging until the timeout.
+    let end = client.read_to_end(&mut got);
+    assert!(
+        end.as_ref()
+            .map_or_else(|e| e.kind() != std::io::ErrorKind::WouldBlock, |_| true),
+        "{end:?}"
+    );
+    server.join().unwrap();
+
+    // The client dies: the target sees the end.
+    let (target, _relays, listen) = relay_to(link(1.0, None, 0.0));
+    let client = TcpStream::connect(listen).unwrap();
+    let (mut conn, _) = target.accept().unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    drop(client);
+    let mut got = Vec::new();
+    let end = conn.read_to_end(&mut got);
+    assert!(
+        end.as_ref()
+            .map_or_else(|e| e.kind() != std::io::ErrorKind::WouldBlock, |_| true),
+        "{end:?}"
+    );
+}
+
+/// A round trip through the relay takes at least the link's two delays.
+#[test]
+fn a_round_trip_takes_the_links_delay() {
+    let (target, _relays, listen) = relay_to(link(10.0, None, 0.0));
+    thread::spawn(move || {
+        let (mut conn, _) = target.accept().unwrap();
+        let mut byte = [0u8; 1];
+        while conn.read_exact(&mut byte).is_ok() {
+            conn.write_all(&byte).unwrap();
+        }
+    });
+    let mut client = TcpStream::connect(listen).unwrap();
+    client.set_nodelay(true).unwrap();
+    let mut times = Vec::new();
+    for i in 0..10u8 {
+        let start = Instant::now();
+        client.write_all(&[i]).unwrap();
+        let mut byte = [0u8; 1];
+        client.read_exact(&mut byte).unwrap();
+        assert_eq!(byte[0], i);
+        times.push(start.elapsed());
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    assert!(median >= Duration::from_millis(20), "{times:?}");
+    assert!(median < Duration::from_millis(200), "{times:?}");
+}
+
+#[test]
+fn the_bandwidth_cap_holds() {
+    // 2 MB at 16 Mbit/s: 1 s on the wire, at least.
+    let (target, _relays, listen) = relay_to(link(0.0, Some(16.0), 0.0));
+    let server = thread::spawn(move || {
+        let (mut conn, _) = target.accept().unwrap();
+        let mut got = Vec::new();
+        conn.read_to_end(&mut got).unwrap();
+        got.len()
+    });
+    let start = Instant::now();
+    let mut client = TcpStream::connect(listen).unwrap();
+    client.write_all(&pattern(2_000_000, 0)).unwrap();
+    client.shutdown(Shutdown::Write).unwrap();
+    let mut rest = Vec::new();
+    client.read_to_end(&mut rest).unwrap();
+    assert_eq!(server.join().unwrap(), 2_000_000);
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_millis(950),
+        "faster than the cap: {took:?}"
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}");
+}
+
+#[test]
+fn jitter_never_reorders() {
+    let (target, _relays, listen) = relay_to(link(3.0, None, 3.0));
+    let server = thread::spawn(move || {
+        let (mut conn, _) = target.accept().unwrap();
+        let mut got = Vec::new();
+        conn.read_to_end(&mut got).unwrap();
+        got
+    });
+    let mut client = TcpStream::connect(listen).unwrap();
+    client.set_nodelay(true).unwrap();
+    let mut sent = Vec::new();
+    for i in 0..2000u32 {
+        let message = i.to_be_bytes();
+        client.write_all(&message).unwrap();
+        sent.extend_from_slice(&message);
+        if i % 100 == 0 {
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+    client.shutdown(Shutdown::Write).unwrap();
+    assert!(server.join().unwrap() == sent, "bytes reordered or lost");
+}
+
+/// Dropping the relays closes what they hold: a connection through them
+/// ends for both its sides.
+#[test]
+fn dropping_the_relays_closes_their_connections() {
+    let (target, relays, listen) = relay_to(link(1.0, None, 0.0));
+    let mut client = TcpStream::connect(listen).unwrap();
+    let (mut conn, _) = target.accept().unwrap();
+    client.write_all(b"ping").unwrap();
+    let mut four = [0u8; 4];
+    conn.read_exact(&mut four).unwrap();
+    drop(relays);
+    for side in [&mut client, &mut conn] {
+        side.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut rest = Vec::new();
+        let end = side.read_to_end(&mut rest);
+        assert!(
+            end.as_ref()
+                .map_or_else(|e| e.kind() != std::io::ErrorKind::WouldBlock, |_| true),
+            "a connection outlived its relays: {end:?}"
+        );
+    }
+}
