@@ -107,6 +107,14 @@ pub struct RunArgs {
     #[arg(long)]
     pub cold: bool,
 
+    /// Give every link between local parties the round trip, bandwidth and jitter between their regions, from a network profile: a name in net/ (lan, e3-4regions) or a TOML file
+    #[arg(long, value_name = "PROFILE")]
+    pub net: Option<String>,
+
+    /// With --net: parties per region, in party order, instead of the profile's (e.g. ams3=3,sfo3=1)
+    #[arg(long, value_name = "REGION=N,...", requires = "net")]
+    pub placement: Option<String>,
+
     /// Stop every party and fail when the run takes longer than this
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     pub timeout: u64,

@@ -54,6 +54,7 @@ impl Relays {
             .worker_threads(2)
             .thread_name("e3-relay")
             .enable_io()
+            .enable_time()
             .build()?;
         let timer = Timer::start();
         let listeners = runtime.block_on(async {
@@ -103,12 +104,27 @@ async fn serve(listener: TcpListener, route: Route, timer: Timer) {
     }
 }
 
+/// How long a relay keeps trying a target that refuses connections.
+const TARGET_PATIENCE: Duration = Duration::from_secs(600);
+
 async fn connection(inbound: TcpStream, route: Route, timer: Timer) {
-    let Ok(outbound) = TcpStream::connect(route.target).await else {
-        // The target is not there: the connecting party sees a reset, as
-        // it would without the relay.
-        let _ = inbound.set_zero_linger();
-        return;
+    // A party may connect before the one it connects to listens: without
+    // the relay it would be refused and try again, with it the connection
+    // is already accepted. So the relay tries again itself, and the party
+    // sees a slow connection rather than a reset (what it sends meanwhile
+    // waits in the kernel's buffers).
+    let given_up = Instant::now() + TARGET_PATIENCE;
+    let outbound = loop {
+        match TcpStream::connect(route.target).await {
+            Ok(outbound) => break outbound,
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused && Instant::now() < given_up => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(_) => {
+                let _ = inbound.set_zero_linger();
+                return;
+            }
+        }
     };
     let _ = inbound.set_nodelay(true);
     let _ = outbound.set_nodelay(true);

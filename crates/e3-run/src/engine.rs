@@ -18,8 +18,10 @@ use prun::mpyc::{StopLine, is_connected_line, parse_stop_line};
 use prun::{Party, PartyCommand};
 
 use crate::logs;
+use crate::net::NetRun;
 use crate::program::Program;
 use crate::python::{self, Python};
+use crate::summary::NetSummary;
 use crate::summary::{PartySummary, Status, Summary};
 use crate::warm::{self, RemoteWarm, Warm};
 
@@ -34,6 +36,8 @@ pub struct RunSpec<'a> {
     pub args: &'a [String],
     /// Every party is stopped when the run takes longer.
     pub timeout: Duration,
+    /// A local run under a network profile: the relays run with it.
+    pub net: Option<&'a NetRun>,
 }
 
 /// A party of a run and, for remote runs, the host it runs on.
@@ -166,6 +170,7 @@ pub fn plan_local(
     python: &Python,
     table: &[Party],
     warm: Option<&Warm>,
+    net: Option<&NetRun>,
 ) -> Plan {
     let mut plan = Plan::new(root);
     plan.steps.extend(python.setup_steps());
@@ -185,9 +190,13 @@ pub fn plan_local(
     let jobs = table
         .iter()
         .map(|party| {
+            let who = match net {
+                Some(net) => net.mpyc_args(party.index),
+                None => prun::mpyc_args(table, party.index),
+            };
             let argv: Vec<String> = std::iter::once(program.file.clone())
                 .chain(args.iter().cloned())
-                .chain(prun::mpyc_args(table, party.index))
+                .chain(who)
                 .collect();
             let cmd = match warm {
                 Some(warm) => warm.launcher(argv),
@@ -201,6 +210,9 @@ pub fn plan_local(
             }
         })
         .collect();
+    if let Some(net) = net {
+        plan.push(Step::Note(net.describe()));
+    }
     plan.push(Step::Together {
         what: format!(
             "{} parties of {}, started together{}",
@@ -253,6 +265,15 @@ pub fn run_local(
     // The warm start's script, then the warm start itself, until the run ends.
     e3_exec::run_plan(&every_run, |_| {})?;
     let _zygotes = start_warm(spec.root, &zygotes, progress)?;
+    // The relays, until the parties have ended: dropping them closes every
+    // socket they hold.
+    let _relays = match spec.net {
+        Some(net) => Some(
+            e3_net::Relays::start(&net.routes())
+                .map_err(|e| RunError::io("cannot start the network profile's relays".into(), e))?,
+        ),
+        None => None,
+    };
     let parties: Vec<RunParty> = table
         .into_iter()
         .map(|party| RunParty { party, host: None })
@@ -683,10 +704,17 @@ fn execute(
                 connected_after: state.connected_after,
                 stop: state.stop.clone(),
                 log: relative_to(root, &state.log_path),
+                region: spec.net.map(|net| net.regions[p.party.index].clone()),
             })
             .collect(),
         stopped: report.stopped.as_ref().map(ToString::to_string),
         wall: report.wall,
+        net: spec.net.map(|net| NetSummary {
+            profile: net.profile.name.clone(),
+            source: net.profile.source.clone(),
+            hash: net.profile.hash.clone(),
+            placement: net.profile.placement.clone(),
+        }),
     };
     let outcome = Outcome {
         summary,
@@ -740,6 +768,7 @@ mod tests {
             &python,
             &six_parties(11599),
             None,
+            None,
         );
         insta::assert_snapshot!(plan.render());
     }
@@ -766,6 +795,7 @@ mod tests {
             &Python::Given("/usr/bin/python3".into()),
             &table,
             Some(&warm),
+            None,
         );
         // The script itself is warm.py, word for word.
         let rendered = plan.render().replace(warm::SCRIPT, "<warm.py>\n");
@@ -779,6 +809,50 @@ mod tests {
         # 2 parties of secretsanta.py, started together (forked warm)
         cd demos && PYTHONUNBUFFERED=1 /e3/target/debug/xtask warm-party --socket /tmp/e3-warm-1-0.sock -- secretsanta.py 3 -I 0 -P 127.0.0.1:11599 -P 127.0.0.1:11600 &  # party 0
         cd demos && PYTHONUNBUFFERED=1 /e3/target/debug/xtask warm-party --socket /tmp/e3-warm-1-0.sock -- secretsanta.py 3 -I 1 -P 127.0.0.1:11599 -P 127.0.0.1:11600 &  # party 1
+        wait
+        ");
+    }
+
+    /// Under a profile: the relays are described, and each party's `-P`
+    /// list names itself and, for every other party, its region's relay.
+    #[test]
+    fn net_plan_gives_each_party_its_regions_relays() {
+        let profile = e3_net::profile::parse(
+            "source = \"test\"\nplacement = { ams3 = 2, sgp1 = 1 }\n[rtt_ms]\nintra = 2\n\"ams3-sgp1\" = 160\n",
+            "two",
+            "net/two.toml",
+        )
+        .unwrap();
+        let table = prun::party_table(
+            &["127.0.0.1".into()],
+            &Layout {
+                parties: 3,
+                per_host: 3,
+                base_port: 11599,
+            },
+        )
+        .unwrap();
+        let net = NetRun::new(profile, &table, 11602);
+        let plan = plan_local(
+            "/e3".into(),
+            &program(),
+            &["3".into()],
+            &Python::Given("/usr/bin/python3".into()),
+            &table,
+            None,
+            Some(&net),
+        );
+        insta::assert_snapshot!(plan.render(), @r"
+        cd /e3
+        # network profile `two` (test): parties in ams3=2,sgp1=1
+        # e3 relays every link, in its own process: 127.0.0.1:11602-11607, one per (source region, target party); party i's entry j is the relay from i's region to j
+        #   ams3 <-> ams3: round trip 2 ms, no cap, jitter 0 ms
+        #   ams3 <-> sgp1: round trip 160 ms, no cap, jitter 0 ms
+        #   sgp1 <-> sgp1: round trip 2 ms, no cap, jitter 0 ms
+        # 3 parties of secretsanta.py, started together
+        cd demos && PYTHONUNBUFFERED=1 /usr/bin/python3 secretsanta.py 3 -I 0 -P 127.0.0.1:11599 -P 127.0.0.1:11603 -P 127.0.0.1:11604 &  # party 0
+        cd demos && PYTHONUNBUFFERED=1 /usr/bin/python3 secretsanta.py 3 -I 1 -P 127.0.0.1:11602 -P 127.0.0.1:11600 -P 127.0.0.1:11604 &  # party 1
+        cd demos && PYTHONUNBUFFERED=1 /usr/bin/python3 secretsanta.py 3 -I 2 -P 127.0.0.1:11605 -P 127.0.0.1:11606 -P 127.0.0.1:11601 &  # party 2
         wait
         ");
     }
@@ -805,6 +879,7 @@ mod tests {
             &args,
             &Python::Given("/opt/py 3/bin/python".into()),
             &table,
+            None,
             None,
         );
         insta::assert_snapshot!(plan.render(), @r"

@@ -9,6 +9,8 @@
 //!   [`RemotePlan`]), and running it ([`run_local`], [`run_remote`]) under an
 //!   observer that watches every party, stops them all when one fails, and
 //!   keeps each party's log;
+//! - [`net`]: a local run under a network profile (`run --net`): each
+//!   party's `-P` list through the relays, and the relays' routes;
 //! - [`logs`] and [`summary`]: `logs/<run-id>/`, and what the run did, party
 //!   by party, as a table and as `summary.json`.
 //!
@@ -19,6 +21,7 @@
 
 pub mod engine;
 pub mod logs;
+pub mod net;
 pub mod ports;
 pub mod program;
 pub mod python;

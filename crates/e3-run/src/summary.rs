@@ -56,6 +56,8 @@ pub struct PartySummary {
     pub stop: Option<StopLine>,
     /// Relative to the workspace root.
     pub log: Utf8PathBuf,
+    /// Its region under a network profile (`run --net`).
+    pub region: Option<String>,
 }
 
 impl PartySummary {
@@ -75,6 +77,20 @@ pub struct Summary {
     pub parties: Vec<PartySummary>,
     pub stopped: Option<String>,
     pub wall: Duration,
+    /// The network profile the run was under (`run --net`).
+    pub net: Option<NetSummary>,
+}
+
+/// Which network profile a run was under, and where it put the parties.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetSummary {
+    pub profile: String,
+    /// Where its figures come from (an estimate is labelled one).
+    pub source: String,
+    /// sha256 of the profile's file.
+    pub hash: String,
+    /// Parties per region, in party order.
+    pub placement: Vec<(String, usize)>,
 }
 
 impl Summary {
@@ -116,7 +132,7 @@ impl Summary {
                     Some(End::Signal(s)) => (None, Some(e3_exec::signal_name(s))),
                     None => (None, None),
                 };
-                json!({
+                let mut party = json!({
                     "index": p.index,
                     "host": p.host,
                     "port": p.port,
@@ -132,10 +148,15 @@ impl Summary {
                     "mpyc_elapsed_secs": p.stop.as_ref().map(|s| s.elapsed_secs),
                     "bytes_sent": p.stop.as_ref().map(|s| s.bytes_sent),
                     "log": p.log.as_str(),
-                })
+                });
+                // Under a network profile only (`run --net`).
+                if let Some(region) = &p.region {
+                    party["region"] = json!(region);
+                }
+                party
             })
             .collect();
-        json!({
+        let mut summary = json!({
             "run_id": self.run_id,
             "started_at": self.started_at,
             "mode": self.mode,
@@ -146,7 +167,20 @@ impl Summary {
             "error": self.failure(),
             "stopped": self.stopped,
             "wall_secs": round3(self.wall.as_secs_f64()),
-        })
+        });
+        if let Some(net) = &self.net {
+            summary["net"] = json!({
+                "profile": net.profile,
+                "source": net.source,
+                "hash": net.hash,
+                "placement": net
+                    .placement
+                    .iter()
+                    .map(|(r, n)| json!({"region": r, "parties": n}))
+                    .collect::<Vec<_>>(),
+            });
+        }
+        summary
     }
 
     /// The table people read at the end of a run; remote runs get a host
@@ -165,9 +199,13 @@ impl Summary {
     /// The table's header, rows and right-aligned columns.
     fn grid(&self) -> (Vec<&'static str>, Vec<Vec<String>>, Vec<bool>) {
         let remote = self.parties.iter().any(|p| p.ssh.is_some());
+        let regions = self.parties.iter().any(|p| p.region.is_some());
         let mut header = vec!["party"];
         if remote {
             header.push("host");
+        }
+        if regions {
+            header.push("region");
         }
         header.extend([
             "address",
@@ -181,6 +219,9 @@ impl Summary {
         if remote {
             right.push(false);
         }
+        if regions {
+            right.push(false);
+        }
         right.extend([false, false, true, true, true, true]);
         let rows: Vec<Vec<String>> = self
             .parties
@@ -189,6 +230,9 @@ impl Summary {
                 let mut row = vec![p.index.to_string()];
                 if remote {
                     row.push(p.ssh.clone().unwrap_or_default());
+                }
+                if regions {
+                    row.push(p.region.clone().unwrap_or_default());
                 }
                 row.extend([
                     p.address(),
@@ -249,10 +293,12 @@ mod tests {
                         bytes_sent: 5312 + i as u64,
                     }),
                     log: format!("logs/20261123-195300-secretsanta/party-{i}.log").into(),
+                    region: None,
                 })
                 .collect(),
             stopped: stopped.map(str::to_string),
             wall: Duration::from_millis(1620),
+            net: None,
         }
     }
 

@@ -19,7 +19,8 @@ use crate::cli::{ExperimentArgs, RemoteArgs};
 use crate::error::{Error, Result, failure, usage};
 use crate::paths::{current_dir, relative_to};
 use crate::tasks::run::{
-    LocalRun, party_commands, prepare_local, remote_plan, resolve_program, resolve_python,
+    LocalRun, LocalStart, party_commands, prepare_local, remote_plan, resolve_program,
+    resolve_python,
 };
 use crate::ui::Ui;
 use crate::{remote, tools};
@@ -289,11 +290,17 @@ fn one_run(
     ui: &Ui,
 ) -> Result<Outcome> {
     let program_args = sweep::program_args(exp, &key.args);
+    let run = cell_run(root, program, place, key.parties, &program_args)?;
+    let net = match &run {
+        CellRun::Local(local) => local.net.as_ref(),
+        CellRun::Hosts(_) => None,
+    };
     let spec = RunSpec {
         root,
         program,
         args: &program_args,
         timeout: Duration::from_secs(exp.timeout_secs),
+        net,
     };
     // Party 0's output and e3's own lines only when asked: one line a run.
     let progress = |event: RunEvent<'_>| {
@@ -301,20 +308,16 @@ fn one_run(
             ui.run_event(event);
         }
     };
-    match (
-        cell_run(root, program, place, key.parties, &program_args)?,
-        place,
-    ) {
-        (CellRun::Local(run), Place::Local(python)) => {
-            let LocalRun {
-                ports: _held,
-                table,
-                plan,
-            } = run;
-            Ok(e3_run::run_local(&spec, python, plan, table, &progress)?)
-        }
+    match (&run, place) {
+        (CellRun::Local(run), Place::Local(python)) => Ok(e3_run::run_local(
+            &spec,
+            python,
+            run.plan.clone(),
+            run.table.clone(),
+            &progress,
+        )?),
         (CellRun::Hosts(plan), Place::Hosts { ssh, rsync, .. }) => {
-            let outcome = e3_run::run_remote(&spec, &plan, ssh, &progress)?;
+            let outcome = e3_run::run_remote(&spec, plan, ssh, &progress)?;
             // The program's folder is on the hosts now: no sync for later runs.
             *rsync = None;
             Ok(outcome)
@@ -325,7 +328,7 @@ fn one_run(
 
 /// What one run of a cell is made of; `--dry-run` prints the very same.
 enum CellRun {
-    Local(LocalRun),
+    Local(Box<LocalRun>),
     Hosts(Box<RemotePlan>),
 }
 
@@ -337,15 +340,15 @@ fn cell_run(
     program_args: &[String],
 ) -> Result<CellRun> {
     Ok(match place {
-        Place::Local(python) => CellRun::Local(prepare_local(
+        Place::Local(python) => CellRun::Local(Box::new(prepare_local(
             root,
             program,
             program_args,
             parties,
             python,
             prun::DEFAULT_PORT,
-            None,
-        )?),
+            LocalStart::default(),
+        )?)),
         Place::Hosts {
             file,
             per_host,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use e3_inventory::Inventory;
+use e3_run::net::NetRun;
 use e3_run::ports::{self, PortsError};
 use e3_run::python::{self, Python, PythonError};
 use e3_run::summary::Status;
@@ -100,12 +101,63 @@ pub fn check_parties(parties: usize, program_args: &[String]) -> Result<()> {
     prun::mpyc::check_program_args(program_args, parties).map_err(usage)
 }
 
-fn spec<'a>(root: &'a Utf8Path, program: &'a Program, args: &'a RunArgs) -> RunSpec<'a> {
+fn spec<'a>(
+    root: &'a Utf8Path,
+    program: &'a Program,
+    args: &'a RunArgs,
+    net: Option<&'a NetRun>,
+) -> RunSpec<'a> {
     RunSpec {
         root,
         program,
         args: &args.args,
         timeout: Duration::from_secs(args.timeout),
+        net,
+    }
+}
+
+/// The network profile of `--net NAME|FILE` (a name is `net/NAME.toml`),
+/// with `--placement` over its own.
+pub fn resolve_profile(
+    root: &Utf8Path,
+    given: &str,
+    placement: Option<&str>,
+) -> Result<e3_net::Profile> {
+    let as_path = given.contains('/') || given.ends_with(".toml");
+    let path = match as_path {
+        true => current_dir()?.join(given),
+        false => root.join("net").join(format!("{given}.toml")),
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        let known: Vec<String> = std::fs::read_dir(root.join("net"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".toml"))
+                    .map(str::to_string)
+            })
+            .collect();
+        usage(format!(
+            "--net `{given}`: cannot read {}: {e}",
+            relative_to(root, &path)
+        ))
+        .hint(format!(
+            "profiles in net/: {}; or give a path to a .toml file",
+            known.join(", ")
+        ))
+    })?;
+    let name = path.file_stem().unwrap_or(given).to_string();
+    let shown = relative_to(root, &path).to_string();
+    let profile = e3_net::profile::parse(&text, &name, &shown)
+        .map_err(|e| usage(e.to_string()).hint("docs/net-profiles.md says what a profile holds"))?;
+    match placement {
+        Some(placement) => profile
+            .with_placement(placement)
+            .map_err(|e| usage(e.to_string())),
+        None => Ok(profile),
     }
 }
 
@@ -123,6 +175,10 @@ fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) 
         true => Some(e3_run::warm::Warm::new(launcher()?)),
         false => None,
     };
+    let profile = match &args.net {
+        Some(net) => Some(resolve_profile(root, net, args.placement.as_deref())?),
+        None => None,
+    };
     let local = prepare_local(
         root,
         program,
@@ -130,7 +186,10 @@ fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) 
         parties,
         &python,
         args.base_port,
-        warm.as_ref(),
+        LocalStart {
+            warm: warm.as_ref(),
+            net: profile,
+        },
     )?;
     if dry_run {
         print!("{}", local.plan.render());
@@ -141,10 +200,15 @@ fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) 
         ports: _held,
         table,
         plan,
+        net,
     } = local;
-    let outcome = e3_run::run_local(&spec(root, program, args), &python, plan, table, &|e| {
-        ui.run_event(e)
-    });
+    let outcome = e3_run::run_local(
+        &spec(root, program, args, net.as_ref()),
+        &python,
+        plan,
+        table,
+        &|e| ui.run_event(e),
+    );
     if let Some(warm) = &warm {
         let _ = std::fs::remove_file(&warm.socket);
     }
@@ -163,12 +227,22 @@ pub fn launcher() -> Result<Utf8PathBuf> {
 /// (docs/benchmarks.md), and the gap grows with the count.
 pub const WARM_FROM: usize = 16;
 
+/// How a local run's parties start: warm or cold, and under which
+/// network profile (`None`: straight to each other).
+#[derive(Default)]
+pub struct LocalStart<'a> {
+    pub warm: Option<&'a e3_run::warm::Warm>,
+    pub net: Option<e3_net::Profile>,
+}
+
 /// A local run ready to start: its ports are held until it is dropped, so
 /// that no other e3 run takes them.
 pub struct LocalRun {
     pub ports: ports::Reservation,
     pub table: Vec<prun::Party>,
     pub plan: e3_plan::Plan,
+    /// Under a network profile: the relays' routes and each party's list.
+    pub net: Option<NetRun>,
 }
 
 /// Checks the party count and the program's arguments, reserves ports from
@@ -180,10 +254,20 @@ pub fn prepare_local(
     parties: usize,
     python: &Python,
     base_port: u16,
-    warm: Option<&e3_run::warm::Warm>,
+    how: LocalStart<'_>,
 ) -> Result<LocalRun> {
+    let LocalStart { warm, net: profile } = how;
     check_parties(parties, program_args)?;
-    let ports = ports::reserve(base_port, parties).map_err(|err| match err {
+    if let Some(profile) = &profile {
+        profile
+            .check_parties(parties)
+            .map_err(|e| usage(e.to_string()))?;
+    }
+    // The parties' own ports, then (under a profile) the relays'.
+    let relay_ports = profile
+        .as_ref()
+        .map_or(0, |p| NetRun::relay_ports(p, parties));
+    let ports = ports::reserve(base_port, parties + relay_ports).map_err(|err| match err {
         PortsError::NoRoom { base, count } => usage(format!(
             "--base-port {base} leaves no room for {count} ports below 65536"
         ))
@@ -198,8 +282,22 @@ pub fn prepare_local(
     };
     let table =
         prun::party_table(&["127.0.0.1".to_string()], &layout).map_err(|e| usage(e.to_string()))?;
-    let plan = e3_run::plan_local(root, program, program_args, python, &table, warm);
-    Ok(LocalRun { ports, table, plan })
+    let net = profile.map(|p| NetRun::new(p, &table, ports.first + parties as u16));
+    let plan = e3_run::plan_local(
+        root,
+        program,
+        program_args,
+        python,
+        &table,
+        warm,
+        net.as_ref(),
+    );
+    Ok(LocalRun {
+        ports,
+        table,
+        plan,
+        net,
+    })
 }
 
 fn run_remote(
@@ -213,6 +311,12 @@ fn run_remote(
         return Err(
             usage("--python is for local runs").hint("with --hosts, use --remote-python CMD")
         );
+    }
+    if args.net.is_some() {
+        return Err(usage(
+            "--net emulates the regions' network for local runs; on hosts the network is real",
+        )
+        .hint("drop --net; to measure the hosts' network as a profile: `cargo xtask netprobe --hosts FILE`"));
     }
     let (ssh, inventory) = remote::resolve(&args.remote, hosts_file)?;
     let commands = party_commands(
@@ -272,7 +376,7 @@ fn run_remote(
             .collect::<Vec<_>>()
             .join("\n"),
     );
-    let outcome = e3_run::run_remote(&spec(root, program, args), &plan, &ssh, &|e| {
+    let outcome = e3_run::run_remote(&spec(root, program, args, None), &plan, &ssh, &|e| {
         ui.run_event(e)
     })?;
     report(root, &ui, &outcome)
