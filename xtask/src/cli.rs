@@ -460,6 +460,12 @@ pub enum Bench {
         #[arg(long, value_delimiter = ',', default_values_t = [16, 64, 128])]
         parties: Vec<usize>,
     },
+    /// run --net's accuracy: ping-pong round trips against the profile (6 and 64 parties), a capped bulk transfer, and secretsanta through the relays under lan against without --net
+    Net {
+        /// Runs of each contender in the lan comparison, interleaved
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+    },
     /// Time a cold build of `cargo xtask --help` in a fresh clone
     ColdBuild,
     /// On a local testbed (needs root): `run --hosts` against parallel-rsync + parallel-ssh + a prun.sh

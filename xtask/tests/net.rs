@@ -42,7 +42,15 @@ fn mpyc_under_two_regions_takes_at_least_a_round_trip_longer() {
     python_env();
     let scratch = Scratch::new("net-mpyc");
     let two = profile(&scratch, "two", TWO_REGIONS);
-    let base = ["run", "secretsanta", "--parties", "3", "--json", "--base-port", "24100"];
+    let base = [
+        "run",
+        "secretsanta",
+        "--parties",
+        "3",
+        "--json",
+        "--base-port",
+        "24100",
+    ];
     let lan = run(&[&base[..], &["--net", "lan", "--placement", "lan=3"]].concat());
     assert!(lan.status.success(), "{}", text(&lan.stderr));
     let far = run(&[&base[..], &["--net", &two]].concat());
@@ -155,7 +163,11 @@ fn bad_profiles_and_flags_exit_2_naming_the_key() {
     let scratch = Scratch::new("net-bad");
     let cases: Vec<(String, &str)> = vec![
         (
-            profile(&scratch, "missing-pair", &TWO_REGIONS.replace("\"near-far\" = 120\n", "")),
+            profile(
+                &scratch,
+                "missing-pair",
+                &TWO_REGIONS.replace("\"near-far\" = 120\n", ""),
+            ),
             "`rtt_ms.\"near-far\"`: missing",
         ),
         (
@@ -175,26 +187,54 @@ fn bad_profiles_and_flags_exit_2_naming_the_key() {
             "`bandwidth_mbit.default`: must be above 0",
         ),
         (
-            profile(&scratch, "count", &TWO_REGIONS.replace("far = 1", "far = 2")),
+            profile(
+                &scratch,
+                "count",
+                &TWO_REGIONS.replace("far = 1", "far = 2"),
+            ),
             "`placement`: places 4 parties",
         ),
-        ("no-such-profile".to_string(), "--net `no-such-profile`: cannot read net/no-such-profile.toml"),
+        (
+            "no-such-profile".to_string(),
+            "--net `no-such-profile`: cannot read net/no-such-profile.toml",
+        ),
     ];
     for (net, expect) in &cases {
         let out = run(&["run", "secretsanta", "--parties", "3", "--net", net]);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{net}: {stderr}");
-        assert!(stderr.contains(expect), "{net}: expected {expect:?} in {stderr}");
+        assert!(
+            stderr.contains(expect),
+            "{net}: expected {expect:?} in {stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
     let two = profile(&scratch, "two", TWO_REGIONS);
     for (args, expect) in [
         (
-            vec!["run", "secretsanta", "--parties", "3", "--net", &two, "--placement", "near=2,moon=1"],
+            vec![
+                "run",
+                "secretsanta",
+                "--parties",
+                "3",
+                "--net",
+                &two,
+                "--placement",
+                "near=2,moon=1",
+            ],
             "`rtt_ms.\"near-moon\"`: missing",
         ),
         (
-            vec!["run", "secretsanta", "--parties", "3", "--net", &two, "--placement", "near"],
+            vec![
+                "run",
+                "secretsanta",
+                "--parties",
+                "3",
+                "--net",
+                &two,
+                "--placement",
+                "near",
+            ],
             "`near` is not REGION=COUNT",
         ),
         (
@@ -216,7 +256,10 @@ fn bad_profiles_and_flags_exit_2_naming_the_key() {
         let out = run(&args);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains(expect), "{args:?}: expected {expect:?} in {stderr}");
+        assert!(
+            stderr.contains(expect),
+            "{args:?}: expected {expect:?} in {stderr}"
+        );
     }
 }
 

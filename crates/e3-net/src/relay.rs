@@ -128,6 +128,19 @@ async fn connection(inbound: TcpStream, route: Route, timer: Timer) {
     };
     let _ = inbound.set_nodelay(true);
     let _ = outbound.set_nodelay(true);
+    if route.link.is_direct() {
+        // No delay, cap or jitter (`lan`): bytes go straight through, half
+        // closes included; a failure on either side resets both.
+        let (mut inbound, mut outbound) = (inbound, outbound);
+        if tokio::io::copy_bidirectional(&mut inbound, &mut outbound)
+            .await
+            .is_err()
+        {
+            let _ = inbound.set_zero_linger();
+            let _ = outbound.set_zero_linger();
+        }
+        return;
+    }
     let (a_read, a_write) = inbound.into_split();
     let (b_read, b_write) = outbound.into_split();
     let abort = Arc::new(Notify::new());

@@ -28,6 +28,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &BenchArgs) -> Result<()> {
         Bench::ColdBuild => cold_build(&sh, root, dry_run),
         Bench::Remote { hosts, runs } => remote(&sh, root, dry_run, hosts, runs),
         Bench::ManyParties { runs, ref parties } => many_parties(&sh, root, dry_run, runs, parties),
+        Bench::Net { runs } => net(&sh, root, dry_run, runs),
     }
 }
 
@@ -506,6 +507,241 @@ fn many_parties(
         root,
         "many-parties",
         "Many parties on one machine: warm and cold starts against MPyC's own launcher",
+        &text,
+    )?;
+    eprintln!("bench: wrote {DOC}");
+    Ok(())
+}
+
+/// `run --net` against its profile: what a ping-pong measures between every
+/// pair of parties (6 parties, then 64), a bulk transfer against its cap,
+/// and what going through the relays costs (lan against no --net).
+fn net(sh: &Shell, root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
+    if runs < 5 {
+        return Err(usage(
+            "--runs must be at least 5 for a median worth reporting",
+        ));
+    }
+    let xtask = super::run::launcher()?;
+    let pingpong = "xtask/tests/programs/pingpong.py";
+    let cap_profile = root.join(".e3/bench-cap.toml");
+    let cap_mbit = 50.0;
+    let bulk_bytes = 12_500_000u64; // 2 s at the cap
+    let commands = [
+        format!("{xtask} run {pingpong} --parties 6 --net e3-4regions --json -- --pings 20"),
+        format!(
+            "{xtask} run {pingpong} --parties 64 --net e3-4regions --placement ams3=16,sfo3=16,nyc3=16,sgp1=16 --timeout 600 --json -- --pings 5 --concurrency 1 --gap 25"
+        ),
+        format!(
+            "{xtask} run {pingpong} --parties 2 --net {cap_profile} --json -- --pings 3 --bulk {bulk_bytes}"
+        ),
+        format!(
+            "{xtask} run secretsanta --parties 6 --net lan --json   # against the same without --net, {runs} runs each, interleaved"
+        ),
+    ];
+    if dry_run {
+        for c in commands {
+            println!("{c}");
+        }
+        return Ok(());
+    }
+    std::fs::write(
+        &cap_profile,
+        format!("source = \"bench: a {cap_mbit} Mbit/s link\"\nplacement = {{ x = 2 }}\n[rtt_ms]\nintra = 2\n[bandwidth_mbit]\ndefault = {cap_mbit}\n"),
+    )
+    .context(|| format!("cannot write {cap_profile}"))?;
+    let profile = super::run::resolve_profile(root, "e3-4regions", None)?;
+    let run_json = |args: &[&str]| -> Result<serde_json::Value> {
+        let out = cmd!(sh, "{xtask} run {args...}")
+            .ignore_status()
+            .output()
+            .map_err(|e| failure(format!("xtask run failed to start: {e}")))?;
+        if !out.status.success() {
+            return Err(failure(format!(
+                "`xtask run {}` failed:\n{}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        serde_json::from_slice(&out.stdout).map_err(|e| failure(format!("not a summary: {e}")))
+    };
+    let lines_of = |summary: &serde_json::Value, prefix: &str| -> Vec<Vec<String>> {
+        summary["parties"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["log"].as_str())
+            .filter_map(|log| std::fs::read_to_string(root.join(log)).ok())
+            .flat_map(|text| {
+                text.lines()
+                    .filter_map(|l| l.strip_prefix(prefix))
+                    .map(|l| l.split_whitespace().map(str::to_string).collect())
+                    .collect::<Vec<Vec<String>>>()
+            })
+            .collect()
+    };
+    // Round trips: (pairs, within the tolerance, worst error in ms and %).
+    let accuracy = |profile: &e3_net::Profile, summary: &serde_json::Value| {
+        let regions = profile.regions_of_parties();
+        let (mut pairs, mut within, mut worst_ms, mut worst_pct) = (0, 0, 0.0f64, 0.0f64);
+        for words in lines_of(summary, "pingpong ") {
+            let (a, b): (usize, usize) =
+                (words[0].parse().unwrap_or(0), words[1].parse().unwrap_or(0));
+            let measured: f64 = words[2].parse().unwrap_or(f64::NAN);
+            let want = profile.rtt(&regions[a], &regions[b]);
+            let error = (measured - want).abs();
+            pairs += 1;
+            if error <= (want * 0.05).max(1.0) {
+                within += 1;
+            }
+            worst_ms = worst_ms.max(error);
+            if want > 0.0 {
+                worst_pct = worst_pct.max(100.0 * error / want);
+            }
+        }
+        (pairs, within, worst_ms, worst_pct)
+    };
+    // One untimed run: makes the Python environment, warms the caches.
+    time_once(&cmd!(sh, "{xtask} run helloworld --parties 2").ignore_status())?;
+    eprintln!("bench: ping-pong, 6 parties");
+    let six = accuracy(
+        &profile,
+        &run_json(&[
+            pingpong,
+            "--parties",
+            "6",
+            "--net",
+            "e3-4regions",
+            "--json",
+            "--",
+            "--pings",
+            "20",
+        ])?,
+    );
+    eprintln!("bench: ping-pong, 64 parties");
+    let placement = "ams3=16,sfo3=16,nyc3=16,sgp1=16";
+    let sixty_four = accuracy(
+        &profile
+            .with_placement(placement)
+            .map_err(|e| failure(e.to_string()))?,
+        &run_json(&[
+            pingpong,
+            "--parties",
+            "64",
+            "--net",
+            "e3-4regions",
+            "--placement",
+            placement,
+            "--timeout",
+            "600",
+            "--json",
+            "--",
+            "--pings",
+            "5",
+            "--concurrency",
+            "1",
+            "--gap",
+            "25",
+        ])?,
+    );
+    eprintln!("bench: bulk transfer at {cap_mbit} Mbit/s");
+    let bulk = run_json(&[
+        pingpong,
+        "--parties",
+        "2",
+        "--net",
+        cap_profile.as_str(),
+        "--json",
+        "--",
+        "--pings",
+        "3",
+        "--bulk",
+        &bulk_bytes.to_string(),
+    ])?;
+    let bulk_mbit: f64 = lines_of(&bulk, "bulk ")
+        .first()
+        .and_then(|w| w.get(2))
+        .and_then(|m| m.parse().ok())
+        .ok_or_else(|| failure("the bulk transfer printed no figure"))?;
+    let mpyc_secs = |summary: &serde_json::Value| {
+        summary["parties"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["mpyc_elapsed_secs"].as_f64())
+            .fold(0.0, f64::max)
+    };
+    let (mut direct, mut lan) = (Vec::new(), Vec::new());
+    let (mut direct_mpyc, mut lan_mpyc) = (Vec::new(), Vec::new());
+    for round in 1..=runs {
+        for (with_net, times, mpyc) in [
+            (false, &mut direct, &mut direct_mpyc),
+            (true, &mut lan, &mut lan_mpyc),
+        ] {
+            let mut args = vec!["secretsanta", "--parties", "6", "--json"];
+            if with_net {
+                args.extend(["--net", "lan"]);
+            }
+            let start = Instant::now();
+            let summary = run_json(&args)?;
+            times.push(start.elapsed().as_secs_f64());
+            mpyc.push(mpyc_secs(&summary));
+        }
+        eprintln!(
+            "bench: secretsanta round {round}/{runs}: {:.2}s without --net, {:.2}s with --net lan",
+            direct[round - 1],
+            lan[round - 1]
+        );
+    }
+    let _ = std::fs::remove_file(&cap_profile);
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "Measured {} on this machine ({} cores) with `xtask/tests/programs/pingpong.py` (not MPyC: each party times one-byte round trips to every higher party through `run --net`, the median per pair) and `demos/secretsanta.py`.\n",
+        now_utc(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+    );
+    let _ = writeln!(text, "| what | measured | target |");
+    let _ = writeln!(text, "|---|---|---|");
+    for (name, (pairs, within, worst_ms, worst_pct)) in [
+        (
+            "round trips, 6 parties, `e3-4regions` (20 pings a pair)",
+            six,
+        ),
+        (
+            "round trips, 64 parties, `e3-4regions` at ams3=16,sfo3=16,nyc3=16,sgp1=16 (5 pings a pair; one pair of a party at a time, 0-50 ms idle before each ping: 64 Python processes timing at once on 2 cores would time their own queue for the CPU)",
+            sixty_four,
+        ),
+    ] {
+        let _ = writeln!(
+            text,
+            "| {name} | {within} of {pairs} pairs within; worst {worst_ms:.2} ms ({worst_pct:.1} %) | every pair within 5 % or 1 ms |"
+        );
+    }
+    let _ = writeln!(
+        text,
+        "| bulk transfer, {} MB over a {cap_mbit} Mbit/s link | {bulk_mbit:.1} Mbit/s ({:.1} % of the cap) | within 10 % of the cap |",
+        bulk_bytes / 1_000_000,
+        100.0 * bulk_mbit / cap_mbit
+    );
+    let _ = writeln!(
+        text,
+        "| secretsanta, 6 parties, `--net lan` against no `--net` ({runs} runs each, interleaved, medians) | {:.2} s against {:.2} s: ratio {:.2} (MPyC's own time: {:.3} s against {:.3} s) | ≤ 1.1 |",
+        median(&lan),
+        median(&direct),
+        median(&lan) / median(&direct),
+        median(&lan_mpyc),
+        median(&direct_mpyc),
+    );
+    let _ = writeln!(
+        text,
+        "\nReproduce: `cargo build -p xtask && cargo xtask bench net --runs {runs}`."
+    );
+    print!("{text}");
+    write_section(
+        root,
+        "net",
+        "Regions on one machine: `run --net` against its profile",
         &text,
     )?;
     eprintln!("bench: wrote {DOC}");
