@@ -204,3 +204,53 @@ fn bad_experiment_files_are_usage_errors_naming_key_and_line() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+/// `net = [...]`: every cell under each profile, recorded with the
+/// profile's name and hash; the report has a line per profile and labels
+/// an estimated profile as one.
+#[test]
+fn a_sweep_over_network_profiles() {
+    python_env();
+    let scratch = Scratch::new("sweep-net");
+    let far = scratch.path("far.toml");
+    std::fs::write(
+        &far,
+        "source = \"estimate: two regions, 60 ms\"\nplacement = { near = 2, far = 1 }\n[rtt_ms]\nintra = 1\n\"near-far\" = 60\n",
+    )
+    .unwrap();
+    let file = scratch.path("net.toml");
+    std::fs::write(
+        &file,
+        format!("program = \"helloworld\"\nparties = [3]\nrepeat = 1\ntimeout = 120\nnet = [\"lan\", \"{far}\"]\n"),
+    )
+    .unwrap();
+    let out = run(&["experiment", &file]);
+    let stdout = text(&out.stdout);
+    let results = Results::from_output(&stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let lines = results.lines();
+    // As the file names them: the key a resumed experiment skips by.
+    let nets: Vec<&str> = lines.iter().map(|l| l["net"].as_str().unwrap()).collect();
+    assert_eq!(nets, ["lan", far.as_str()]);
+    for line in &lines {
+        assert_eq!(line["status"], "ok", "{line:#}");
+        assert_eq!(line["net_hash"].as_str().unwrap().len(), 64);
+    }
+    assert!(stdout.contains(&format!("net={far}")), "{stdout}");
+    let dir = results.0.to_string_lossy().into_owned();
+    let out = run(&["report", &dir]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = std::fs::read_to_string(results.0.join("report.md")).unwrap();
+    assert!(report.contains("| network"), "{report}");
+    assert!(
+        report.contains(&format!(
+            "- `{far}`: estimate: two regions, 60 ms **(an estimate, not a measurement)**"
+        )),
+        "{report}"
+    );
+    let svg = std::fs::read_to_string(results.0.join("time.svg")).unwrap();
+    assert!(
+        svg.contains("net lan") && svg.contains("far.toml"),
+        "one line per profile"
+    );
+}

@@ -47,6 +47,9 @@ pub struct Experiment {
     pub timeout_secs: u64,
     /// Run on hosts (as `run --hosts`) rather than on this machine.
     pub hosts: Option<Hosts>,
+    /// Network profiles to sweep (`run --net`), as names or paths; one
+    /// `None` (no profile) when the file gives none.
+    pub net: Vec<Option<String>>,
 }
 
 /// The `[hosts]` table.
@@ -64,21 +67,27 @@ pub struct Hosts {
 pub struct Cell {
     pub parties: usize,
     pub args: Vec<String>,
+    /// The network profile, if the experiment sweeps them.
+    pub net: Option<String>,
 }
 
 impl Experiment {
-    /// Every cell, in the file's order: party counts outer, argument lists
-    /// inner.
+    /// Every cell, in the file's order: party counts outer, then argument
+    /// lists, then network profiles.
     pub fn cells(&self) -> Vec<Cell> {
-        self.parties
-            .iter()
-            .flat_map(|&parties| {
-                self.args.iter().map(move |args| Cell {
-                    parties,
-                    args: args.clone(),
-                })
-            })
-            .collect()
+        let mut cells = Vec::new();
+        for &parties in &self.parties {
+            for args in &self.args {
+                for net in &self.net {
+                    cells.push(Cell {
+                        parties,
+                        args: args.clone(),
+                        net: net.clone(),
+                    });
+                }
+            }
+        }
+        cells
     }
 }
 
@@ -119,6 +128,7 @@ const TOP_KEYS: &[&str] = &[
     "repeat",
     "threshold",
     "timeout",
+    "net",
     "hosts",
 ];
 const HOSTS_KEYS: &[&str] = &["file", "parties_per_host"];
@@ -169,6 +179,7 @@ pub fn parse(text: &str, source: &str) -> Result<Experiment, FileError> {
         None => DEFAULT_TIMEOUT_SECS,
     };
     let hosts = doc.hosts(root)?;
+    let net = doc.net(root, hosts.is_some())?;
 
     for list in &args {
         doc.check_args(list.get_ref(), list.span(), &parties, threshold)?;
@@ -186,6 +197,7 @@ pub fn parse(text: &str, source: &str) -> Result<Experiment, FileError> {
         threshold,
         timeout_secs,
         hosts,
+        net,
     })
 }
 
@@ -346,6 +358,52 @@ impl Doc<'_> {
                 format!("expected {what}, found {}", kind(other)),
             )),
         }
+    }
+
+    /// `net = ["lan", "e3-4regions"]`: distinct profile names (or paths),
+    /// for local runs only.
+    fn net(&self, table: &DeTable<'_>, on_hosts: bool) -> Result<Vec<Option<String>>, FileError> {
+        let Some(value) = Self::get(table, "net") else {
+            return Ok(vec![None]);
+        };
+        if on_hosts {
+            return Err(self.error(
+                Some(value.span()),
+                "net",
+                "network profiles emulate regions for local runs; with [hosts] the network is real: drop one of them",
+            ));
+        }
+        let list = self.array(
+            value,
+            "net",
+            "a list of profile names, e.g. [\"lan\", \"e3-4regions\"]",
+        )?;
+        let mut names: Vec<Option<String>> = Vec::new();
+        for item in list.iter() {
+            let Some(name) = item.get_ref().as_str().filter(|n| !n.trim().is_empty()) else {
+                return Err(self.error(
+                    Some(item.span()),
+                    "net",
+                    format!("expected a profile name, found {}", kind(item.get_ref())),
+                ));
+            };
+            if names.contains(&Some(name.to_string())) {
+                return Err(self.error(
+                    Some(item.span()),
+                    "net",
+                    format!("`{name}` is listed twice"),
+                ));
+            }
+            names.push(Some(name.to_string()));
+        }
+        if names.is_empty() {
+            return Err(self.error(
+                Some(value.span()),
+                "net",
+                "empty; name at least one profile, or leave the key out",
+            ));
+        }
+        Ok(names)
     }
 
     /// `parties`: a non-empty list of distinct party counts in MPyC's range.

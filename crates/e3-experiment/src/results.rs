@@ -35,6 +35,8 @@ pub fn new_results_dir(
 pub struct RunKey {
     pub parties: usize,
     pub args: Vec<String>,
+    /// The network profile's name, when the experiment sweeps them.
+    pub net: Option<String>,
     /// From 1.
     pub rep: usize,
 }
@@ -53,6 +55,7 @@ pub fn done_runs(runs_jsonl: &str) -> (BTreeSet<RunKey>, usize) {
                     .iter()
                     .map(|a| a.as_str().map(str::to_string))
                     .collect::<Option<_>>()?,
+                net: v["net"].as_str().map(str::to_string),
                 rep: usize::try_from(v["rep"].as_u64()?).ok()?,
             })
         });
@@ -110,7 +113,7 @@ pub fn run_line(root: &Utf8Path, number: usize, key: &RunKey, outcome: &Outcome)
         })
         .collect();
     let error = summary.failure();
-    json!({
+    let mut line = json!({
         "run": number,
         "rep": key.rep,
         "parties": key.parties,
@@ -122,12 +125,23 @@ pub fn run_line(root: &Utf8Path, number: usize, key: &RunKey, outcome: &Outcome)
         "wall_secs": round3(summary.wall.as_secs_f64()),
         "log_dir": relative_to(root, &outcome.dir).as_str(),
         "party": party,
-    })
+    });
+    // Under a network profile: as the file names it (the run's key), which
+    // one exactly (its hash), and where its figures come from (an
+    // estimate says so).
+    if let Some(net) = &key.net {
+        line["net"] = json!(net);
+    }
+    if let Some(net) = &summary.net {
+        line["net_hash"] = json!(net.hash);
+        line["net_source"] = json!(net.source);
+    }
+    line
 }
 
 /// The line of a run that could not start at all (its error says why).
 pub fn failed_line(number: usize, key: &RunKey, error: &str) -> Value {
-    json!({
+    let mut line = json!({
         "run": number,
         "rep": key.rep,
         "parties": key.parties,
@@ -139,7 +153,11 @@ pub fn failed_line(number: usize, key: &RunKey, error: &str) -> Value {
         "wall_secs": null,
         "log_dir": null,
         "party": [],
-    })
+    });
+    if let Some(net) = &key.net {
+        line["net"] = json!(net);
+    }
+    line
 }
 
 fn round3(x: f64) -> f64 {
@@ -164,11 +182,13 @@ mod tests {
         assert!(done.contains(&RunKey {
             parties: 3,
             args: vec!["8".into()],
+            net: None,
             rep: 1
         }));
         assert!(done.contains(&RunKey {
             parties: 3,
             args: vec![],
+            net: None,
             rep: 2
         }));
         assert_eq!(done.len(), 2);
@@ -183,6 +203,7 @@ mod tests {
         let key = RunKey {
             parties: 2,
             args: vec!["x".into()],
+            net: None,
             rep: 1,
         };
         let mut file = RunsFile::open(&path).unwrap();

@@ -25,6 +25,7 @@ pub fn schedule(exp: &Experiment) -> Vec<Planned> {
                 key: RunKey {
                     parties: cell.parties,
                     args: cell.args.clone(),
+                    net: cell.net.clone(),
                     rep,
                 },
             });

@@ -26,6 +26,7 @@ fn examples_parse() {
             threshold: None,
             timeout_secs: 600,
             hosts: None,
+            net: vec![None],
         }
     );
     assert_eq!(
@@ -42,6 +43,7 @@ fn examples_parse() {
                 file: "hosts.pssh".into(),
                 parties_per_host: 1,
             }),
+            net: vec![None],
         }
     );
 }
@@ -88,6 +90,7 @@ fn cells_run_parties_outer_args_inner() {
     let cell = |parties: usize, args: &[&str]| Cell {
         parties,
         args: args.iter().map(|s| s.to_string()).collect(),
+        net: None,
     };
     assert_eq!(
         exp.cells(),
@@ -100,6 +103,15 @@ fn cells_run_parties_outer_args_inner() {
             cell(3, &[]),
         ]
     );
+    // With `net`, every cell once per profile, in the file's order.
+    let exp = file::parse(
+        "program = \"p\"\nparties = [2]\nrepeat = 1\nnet = [\"lan\", \"e3-4regions\"]\n",
+        "x.toml",
+    )
+    .unwrap();
+    let cells = exp.cells();
+    let nets: Vec<Option<&str>> = cells.iter().map(|c| c.net.as_deref()).collect();
+    assert_eq!(nets, [Some("lan"), Some("e3-4regions")]);
     // Without `args`, one cell per party count, with no arguments.
     let exp = file::parse("program = \"p\"\nparties = [2, 4]\nrepeat = 1\n", "x.toml").unwrap();
     assert_eq!(exp.args, [Vec::<String>::new()]);
@@ -136,7 +148,20 @@ fn mistakes() {
     );
     check(
         &format!("{OK}colour = \"red\"\n"),
-        "e.toml:4: `colour`: unknown key; the keys are `program`, `demos`, `parties`, `args`, `repeat`, `threshold`, `timeout`, `hosts`",
+        "e.toml:4: `colour`: unknown key; the keys are `program`, `demos`, `parties`, `args`, `repeat`, `threshold`, `timeout`, `net`, `hosts`",
+    );
+    // Network profiles: a list of distinct names, for local runs only.
+    check(
+        &format!("{OK}net = \"lan\"\n"),
+        "e.toml:4: `net`: expected a list of profile names, e.g. [\"lan\", \"e3-4regions\"], found a string",
+    );
+    check(
+        &format!("{OK}net = [\"lan\", \"lan\"]\n"),
+        "e.toml:4: `net`: `lan` is listed twice",
+    );
+    check(
+        &format!("{OK}net = [\"lan\"]\n[hosts]\nfile = \"hosts.pssh\"\n"),
+        "e.toml:4: `net`: network profiles emulate regions for local runs; with [hosts] the network is real: drop one of them",
     );
     check(
         &format!("{OK}parties_per_host = 2\n"),

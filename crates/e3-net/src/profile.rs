@@ -163,6 +163,15 @@ impl Profile {
         Ok(profile)
     }
 
+    /// A profile of one region (`lan`) holds any number of parties: its
+    /// placement becomes that region with `parties`. Others are unchanged.
+    pub fn fitted(mut self, parties: usize) -> Profile {
+        if let [(_, n)] = self.placement.as_mut_slice() {
+            *n = parties;
+        }
+        self
+    }
+
     /// Checks that the placement holds exactly `parties` parties.
     pub fn check_parties(&self, parties: usize) -> Result<(), ProfileError> {
         let placed = self.parties();
@@ -549,6 +558,15 @@ default = 0.5
         assert_eq!(p.link("ams3", "ams3").bits_per_sec, Some(1_000_000_000));
         assert_eq!(p.hash.len(), 64);
         p.check_parties(3).unwrap();
+        // One region fits any count; several do not.
+        assert_eq!(p.clone().fitted(7).parties(), 3);
+        let lan = parse(
+            "source = \"l\"\nplacement = { lan = 6 }\n[rtt_ms]\nintra = 0\n",
+            "lan",
+            "lan.toml",
+        )
+        .unwrap();
+        assert_eq!(lan.fitted(9).regions_of_parties().len(), 9);
         let err = p.check_parties(6).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("placement"));
         let moved = p.with_placement("sfo3=4,ams3=2").unwrap();

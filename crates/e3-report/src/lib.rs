@@ -124,6 +124,26 @@ pub fn experiment_report(
     md.push_str("## What was measured\n\n");
     md.push_str(&environment(environment_json, &mut warnings));
     md.push('\n');
+    // The network profiles, each with where its figures come from: an
+    // estimate is labelled one.
+    let mut profiles: Vec<(&str, &str)> = runs
+        .iter()
+        .filter_map(|r| Some((r.net.as_deref()?, r.net_source.as_deref().unwrap_or("?"))))
+        .collect();
+    profiles.sort();
+    profiles.dedup();
+    if !profiles.is_empty() {
+        md.push_str("Network profiles (`run --net`: the parties ran on one machine, every link delayed as between their regions):\n\n");
+        for (name, source) in &profiles {
+            let estimate = if source.starts_with("estimate") {
+                " **(an estimate, not a measurement)**"
+            } else {
+                ""
+            };
+            md.push_str(&format!("- `{name}`: {}{estimate}\n", cell_text(source)));
+        }
+        md.push('\n');
+    }
 
     md.push_str("## Results\n\n");
     md.push_str(
@@ -337,23 +357,30 @@ pub fn results_markdown(runs_jsonl: &str) -> String {
 }
 
 fn results_table(cells: &[CellStats]) -> Table {
-    let mut t = Table::new(&[
-        ("parties", true),
-        ("args", false),
+    let with_net = cells.iter().any(|c| c.net.is_some());
+    let mut header = vec![("parties", true), ("args", false)];
+    if with_net {
+        header.push(("network", false));
+    }
+    header.extend([
         ("runs ok", true),
         ("MPyC time (s)", true),
         ("run wall time (s)", true),
         ("bytes sent per party", true),
     ]);
+    let mut t = Table::new(&header);
     for c in cells {
-        t.row(vec![
-            c.parties.to_string(),
-            cell_text(&c.args_label()),
+        let mut row = vec![c.parties.to_string(), cell_text(&c.args_label())];
+        if with_net {
+            row.push(cell_text(c.net.as_deref().unwrap_or("-")));
+        }
+        row.extend([
             format!("{}/{}", c.ok, c.runs),
             stat_text(c.mpyc_secs, secs),
             stat_text(c.wall_secs, secs),
             stat_text(c.bytes_per_party, bytes),
         ]);
+        t.row(row);
     }
     t
 }
@@ -439,17 +466,23 @@ fn plot_lines(
     other: Option<(&str, &[CellStats])>,
     figure: fn(&CellStats) -> Option<Stats>,
 ) -> Vec<Line> {
-    let mut args: Vec<&[String]> = these
+    // One line per series: an argument list, under a network profile when
+    // the experiment sweeps them.
+    let mut args: Vec<(&[String], Option<&str>)> = these
         .iter()
         .chain(other.map_or(&[][..], |(_, c)| c))
-        .map(|c| c.args.as_slice())
+        .map(|c| (c.args.as_slice(), c.net.as_deref()))
         .collect();
-    args.sort_by(|a, b| stats::cmp_args(a, b));
+    args.sort_by(|a, b| stats::cmp_args(a.0, b.0).then_with(|| a.1.cmp(&b.1)));
     args.dedup();
-    let line = |cells: &[CellStats], a: &[String], colour: usize, label: String, dashed| {
+    let line = |cells: &[CellStats],
+                (a, net): (&[String], Option<&str>),
+                colour: usize,
+                label: String,
+                dashed| {
         let points: Vec<(f64, Stats)> = cells
             .iter()
-            .filter(|c| c.args == a)
+            .filter(|c| c.args == a && c.net.as_deref() == net)
             .filter_map(|c| figure(c).map(|s| (c.parties as f64, s)))
             .collect();
         (!points.is_empty()).then_some(Line {
@@ -460,18 +493,14 @@ fn plot_lines(
         })
     };
     let mut lines = Vec::new();
-    for (i, a) in args.iter().enumerate() {
-        // A legend entry says what it is: `args 8`, or `no args`.
-        let label = if a.is_empty() {
-            stats::args_label(a)
-        } else {
-            format!("args {}", stats::args_label(a))
-        };
+    for (i, &series) in args.iter().enumerate() {
+        // A legend entry says what it is: `args 8`, `net lan`, or `no args`.
+        let label = stats::series_label(series.0, series.1);
         match other {
-            None => lines.extend(line(these, a, i, label, false)),
+            None => lines.extend(line(these, series, i, label, false)),
             Some((name, cells)) => {
-                lines.extend(line(these, a, i, format!("{this}: {label}"), false));
-                lines.extend(line(cells, a, i, format!("{name}: {label}"), true));
+                lines.extend(line(these, series, i, format!("{this}: {label}"), false));
+                lines.extend(line(cells, series, i, format!("{name}: {label}"), true));
             }
         }
     }

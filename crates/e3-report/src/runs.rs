@@ -22,6 +22,10 @@ pub struct Run {
     pub rep: u64,
     pub parties: usize,
     pub args: Vec<String>,
+    /// The network profile it ran under (`net` in the experiment file).
+    pub net: Option<String>,
+    /// Where that profile's figures come from (an estimate says so).
+    pub net_source: Option<String>,
     pub run_id: String,
     /// `ok` or `failed`.
     pub status: String,
@@ -112,6 +116,8 @@ fn run_of(v: &Value) -> Result<Run, &'static str> {
         rep: u("rep")?,
         parties: u("parties")? as usize,
         args,
+        net: v["net"].as_str().map(str::to_string),
+        net_source: v["net_source"].as_str().map(str::to_string),
         run_id: s("run_id").unwrap_or_default(),
         status: s("status")?,
         error: v["error"].as_str().map(str::to_string),

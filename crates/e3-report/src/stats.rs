@@ -40,6 +40,8 @@ impl Stats {
 pub struct CellStats {
     pub parties: usize,
     pub args: Vec<String>,
+    /// The network profile, when the experiment sweeps them.
+    pub net: Option<String>,
     pub runs: usize,
     pub ok: usize,
     /// MPyC time of a run: its slowest party's `mpyc_elapsed_secs`.
@@ -55,6 +57,21 @@ impl CellStats {
     pub fn args_label(&self) -> String {
         args_label(&self.args)
     }
+
+    /// The series it belongs to in a plot: `args 8`, `net lan`,
+    /// `args 8, net lan`, or `no args`.
+    pub fn series_label(&self) -> String {
+        series_label(&self.args, self.net.as_deref())
+    }
+}
+
+pub(crate) fn series_label(args: &[String], net: Option<&str>) -> String {
+    match (args.is_empty(), net) {
+        (true, None) => args_label(args),
+        (true, Some(net)) => format!("net {net}"),
+        (false, None) => format!("args {}", args_label(args)),
+        (false, Some(net)) => format!("args {}, net {net}", args_label(args)),
+    }
 }
 
 pub(crate) fn args_label(args: &[String]) -> String {
@@ -65,24 +82,30 @@ pub(crate) fn args_label(args: &[String]) -> String {
     }
 }
 
-/// The cells of `runs`, by parties, then args (numbers as numbers).
+/// The cells of `runs`, by parties, then args (numbers as numbers), then
+/// network profile.
 pub fn cells(runs: &[Run]) -> Vec<CellStats> {
-    let mut keys: Vec<(usize, &[String])> = runs
+    let mut keys: Vec<(usize, &[String], Option<&str>)> = runs
         .iter()
-        .map(|r| (r.parties, r.args.as_slice()))
+        .map(|r| (r.parties, r.args.as_slice(), r.net.as_deref()))
         .collect();
-    keys.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| cmp_args(a.1, b.1)));
+    keys.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| cmp_args(a.1, b.1))
+            .then_with(|| a.2.cmp(&b.2))
+    });
     keys.dedup();
     keys.into_iter()
-        .map(|(parties, args)| {
+        .map(|(parties, args, net)| {
             let reps: Vec<&Run> = runs
                 .iter()
-                .filter(|r| r.parties == parties && r.args == args)
+                .filter(|r| r.parties == parties && r.args == args && r.net.as_deref() == net)
                 .collect();
             let ok: Vec<&Run> = reps.iter().copied().filter(|r| r.ok()).collect();
             CellStats {
                 parties,
                 args: args.to_vec(),
+                net: net.map(str::to_string),
                 runs: reps.len(),
                 ok: ok.len(),
                 mpyc_secs: Stats::of(ok.iter().filter_map(|r| r.mpyc_secs())),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
 use e3_experiment::environment::{self, Found};
-use e3_experiment::file::Experiment;
+use e3_experiment::file::{Cell, Experiment};
 use e3_experiment::results::{self, ENVIRONMENT, EXPERIMENT_COPY, RUNS, RunKey, RunsFile};
 use e3_experiment::sweep::{self, Eta, Planned};
 use e3_inventory::Inventory;
@@ -19,8 +19,8 @@ use crate::cli::{ExperimentArgs, RemoteArgs};
 use crate::error::{Error, Result, failure, usage};
 use crate::paths::{current_dir, relative_to};
 use crate::tasks::run::{
-    LocalRun, LocalStart, party_commands, prepare_local, remote_plan, resolve_program,
-    resolve_python,
+    LocalRun, LocalStart, party_commands, prepare_local, remote_plan, resolve_profile,
+    resolve_program, resolve_python,
 };
 use crate::ui::Ui;
 use crate::{remote, tools};
@@ -238,8 +238,13 @@ fn progress(
         Some(_) => "; done".to_string(),
         None => String::new(),
     };
+    let net = planned
+        .key
+        .net
+        .as_ref()
+        .map_or(String::new(), |n| format!(" net={n}"));
     format!(
-        "run {}/{total} parties={} args={args} rep {}/{reps} {} {:.2} s{left}",
+        "run {}/{total} parties={} args={args}{net} rep {}/{reps} {} {:.2} s{left}",
         planned.number,
         planned.key.parties,
         planned.key.rep,
@@ -290,7 +295,12 @@ fn one_run(
     ui: &Ui,
 ) -> Result<Outcome> {
     let program_args = sweep::program_args(exp, &key.args);
-    let run = cell_run(root, program, place, key.parties, &program_args)?;
+    let cell = Cell {
+        parties: key.parties,
+        args: key.args.clone(),
+        net: key.net.clone(),
+    };
+    let run = cell_run(root, program, place, &cell, &program_args)?;
     let net = match &run {
         CellRun::Local(local) => local.net.as_ref(),
         CellRun::Hosts(_) => None,
@@ -336,19 +346,26 @@ fn cell_run(
     root: &Utf8Path,
     program: &Program,
     place: &Place,
-    parties: usize,
+    cell: &Cell,
     program_args: &[String],
 ) -> Result<CellRun> {
+    let parties = cell.parties;
     Ok(match place {
-        Place::Local(python) => CellRun::Local(Box::new(prepare_local(
-            root,
-            program,
-            program_args,
-            parties,
-            python,
-            prun::DEFAULT_PORT,
-            LocalStart::default(),
-        )?)),
+        Place::Local(python) => {
+            let net = match &cell.net {
+                Some(name) => Some(resolve_profile(root, name, None)?),
+                None => None,
+            };
+            CellRun::Local(Box::new(prepare_local(
+                root,
+                program,
+                program_args,
+                parties,
+                python,
+                prun::DEFAULT_PORT,
+                LocalStart { warm: None, net },
+            )?))
+        }
         Place::Hosts {
             file,
             per_host,
@@ -389,11 +406,16 @@ fn print_plan(
 ) -> Result<()> {
     for planned in schedule {
         println!(
-            "# run {}/{}: parties={} args={} rep {}/{}",
+            "# run {}/{}: parties={} args={}{} rep {}/{}",
             planned.number,
             schedule.len(),
             planned.key.parties,
             planned.key.args.join(" "),
+            planned
+                .key
+                .net
+                .as_ref()
+                .map_or(String::new(), |n| format!(" net={n}")),
             planned.key.rep,
             exp.repeat
         );
@@ -402,11 +424,14 @@ fn print_plan(
     for cell in exp.cells() {
         let program_args = sweep::program_args(exp, &cell.args);
         println!(
-            "\n# cell parties={} args={}",
+            "\n# cell parties={} args={}{}",
             cell.parties,
-            cell.args.join(" ")
+            cell.args.join(" "),
+            cell.net
+                .as_ref()
+                .map_or(String::new(), |n| format!(" net={n}"))
         );
-        match cell_run(root, program, place, cell.parties, &program_args)? {
+        match cell_run(root, program, place, &cell, &program_args)? {
             CellRun::Local(local) => print!("{}", local.plan.render()),
             CellRun::Hosts(plan) => print!("{}", plan.to_plan(root).render()),
         }

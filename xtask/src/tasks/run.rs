@@ -258,6 +258,7 @@ pub fn prepare_local(
 ) -> Result<LocalRun> {
     let LocalStart { warm, net: profile } = how;
     check_parties(parties, program_args)?;
+    let profile = profile.map(|p| p.fitted(parties));
     if let Some(profile) = &profile {
         profile
             .check_parties(parties)
