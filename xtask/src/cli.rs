@@ -39,6 +39,8 @@ pub enum Task {
     Destroy(DestroyArgs),
     /// The tailnet's devices: list them, or delete those whose hostname starts with a prefix
     Tailnet(TailnetArgs),
+    /// Measure the round trips and bandwidth between the hosts' regions and write them as a network profile for `run --net`
+    Netprobe(NetprobeArgs),
     /// After destroy: fail if a droplet or tailnet device of the deploy is left (what a pipeline checks last)
     Leftovers(LeftoversArgs),
     /// Run a sweep of party runs from an experiment file, keeping every result as it comes
@@ -359,6 +361,40 @@ pub struct DestroyArgs {
     /// Destroy without asking (needed when no one is at a terminal)
     #[arg(long)]
     pub yes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct NetprobeArgs {
+    /// The hosts file (`[user@]host[:port]` a line, as hosts.pssh)
+    #[arg(long, value_name = "FILE")]
+    pub hosts: String,
+
+    /// The profile to write [default: net/netprobe-<date>.toml]
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<String>,
+
+    /// Round trips timed per pair of hosts (the median is kept)
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub pings: usize,
+
+    /// Megabytes sent between every pair of hosts to measure bandwidth
+    #[arg(long, value_name = "MB", default_value_t = 4)]
+    pub bulk_mb: u64,
+
+    /// The Python command on the hosts [default: python3]
+    #[arg(long, value_name = "CMD")]
+    pub remote_python: Option<String>,
+
+    /// First port of the probe on each host
+    #[arg(long, value_name = "PORT", default_value_t = 11599)]
+    pub base_port: u16,
+
+    /// Give up after this many seconds
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub timeout: u64,
+
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 #[derive(Args, Debug)]

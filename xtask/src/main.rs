@@ -19,8 +19,8 @@ use clap::Parser;
 
 use crate::cli::{Cli, Task};
 use crate::tasks::{
-    bench, deploy, destroy, doctor, experiment, hosts, image, leftovers, report, run, sync,
-    tailnet, testnet,
+    bench, deploy, destroy, doctor, experiment, hosts, image, leftovers, netprobe, report, run,
+    sync, tailnet, testnet,
 };
 
 fn main() -> ExitCode {
@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Task::Destroy(args) => destroy::run(&root, cli.dry_run, args),
         Task::Tailnet(args) => tailnet::run(cli.dry_run, args),
         Task::Leftovers(args) => leftovers::run(&root, cli.dry_run, args),
+        Task::Netprobe(args) => netprobe::run(&root, cli.dry_run, args),
         Task::Experiment(args) => experiment::run(&root, cli.dry_run, args),
         Task::Report(args) => report::run(&root, cli.dry_run, args),
         Task::WarmParty { socket, argv } => warm_party(socket, argv),
@@ -71,6 +72,7 @@ fn task_name(task: &Task) -> &'static str {
         Task::Destroy(_) => "destroy",
         Task::Tailnet(_) => "tailnet",
         Task::Leftovers(_) => "leftovers",
+        Task::Netprobe(_) => "netprobe",
         Task::Experiment(_) => "experiment",
         Task::Report(_) => "report",
         Task::WarmParty { .. } => "warm-party",

@@ -112,7 +112,7 @@ intra = 4
     );
     let out = run(&[
         "run",
-        &program("pingpong.py"),
+        &root().join("crates/e3-net/pingpong.py").to_string_lossy(),
         "--parties",
         "6",
         "--net",

@@ -426,3 +426,66 @@ fn a_timeout_stops_the_parties_on_their_hosts(mode: &[&str]) {
     );
     bed.assert_no_pythons();
 }
+
+/// netprobe on the testbed (small, real round trips over its bridge)
+/// writes a profile that `run --net` replays locally.
+#[test]
+fn netprobe_writes_a_profile_that_run_net_replays() {
+    if !can_make_testbeds() {
+        return;
+    }
+    let bed = Testbed::up("e3rg", 107, 3);
+    let scratch = Scratch::new("netprobe");
+    let out_file = scratch.path("testbed.toml");
+    let (hosts, config, python) = (bed.hosts_file(), bed.ssh_config(), python_env());
+    let out = xtask(&[
+        "netprobe",
+        "--hosts",
+        &hosts,
+        "--ssh-config",
+        &config,
+        "--remote-python",
+        &python,
+        "--out",
+        &out_file,
+        "--pings",
+        "10",
+        "--bulk-mb",
+        "2",
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let profile = std::fs::read_to_string(&out_file).unwrap();
+    assert!(
+        profile.contains("source = \"measured by netprobe, "),
+        "{profile}"
+    );
+    for i in 1..=3 {
+        assert!(profile.contains(&bed.host(i)), "{profile}");
+    }
+    bed.assert_no_pythons();
+    let replay = run(&[
+        "run",
+        "secretsanta",
+        "--parties",
+        "3",
+        "--net",
+        &out_file,
+        "--json",
+    ]);
+    assert!(replay.status.success(), "{}", text(&replay.stderr));
+    let summary = summary_of(&replay);
+    assert!(
+        summary["net"]["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("measured by netprobe"),
+        "{summary:#}"
+    );
+}

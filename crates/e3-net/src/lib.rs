@@ -8,8 +8,14 @@
 //! of that link: e3 gives it a relay's, one relay per (source region,
 //! target party), which needs no knowledge of MPyC's wire format.
 
+pub mod probe;
 pub mod profile;
 pub mod relay;
 
 pub use profile::{Link, Profile, ProfileError};
+
+/// The ping-pong program (Python, not MPyC, with MPyC's `-I`/`-P` command
+/// line): round trips and bulk transfers between every pair of parties.
+/// `netprobe` runs it on hosts; `bench net` and the tests through `--net`.
+pub const PINGPONG: &str = include_str!("../pingpong.py");
 pub use relay::{Relays, Route};

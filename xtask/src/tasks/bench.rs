@@ -523,7 +523,7 @@ fn net(sh: &Shell, root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
         ));
     }
     let xtask = super::run::launcher()?;
-    let pingpong = "xtask/tests/programs/pingpong.py";
+    let pingpong = "crates/e3-net/pingpong.py";
     let cap_profile = root.join(".e3/bench-cap.toml");
     let cap_mbit = 50.0;
     let bulk_bytes = 12_500_000u64; // 2 s at the cap
@@ -697,7 +697,7 @@ fn net(sh: &Shell, root: &Utf8Path, dry_run: bool, runs: usize) -> Result<()> {
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "Measured {} on this machine ({} cores) with `xtask/tests/programs/pingpong.py` (not MPyC: each party times one-byte round trips to every higher party through `run --net`, the median per pair) and `demos/secretsanta.py`.\n",
+        "Measured {} on this machine ({} cores) with `crates/e3-net/pingpong.py` (not MPyC: each party times one-byte round trips to every higher party through `run --net`, the median per pair) and `demos/secretsanta.py`.\n",
         now_utc(),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
     );

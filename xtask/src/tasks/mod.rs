@@ -9,6 +9,7 @@ pub mod experiment;
 pub mod hosts;
 pub mod image;
 pub mod leftovers;
+pub mod netprobe;
 pub mod report;
 pub mod run;
 pub mod sync;

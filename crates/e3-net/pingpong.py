@@ -14,8 +14,12 @@ party tells party 0 when its own connections and those of every lower
 party to it are through; party 0 says go when all have.
 
 With --bulk N, party 0 then sends N bytes to party 1 and prints
-`bulk 0 1 MBIT_PER_S` once party 1 has read them all. A party ends when
-its own work is done and every connection to it has closed.
+`bulk 0 1 MBIT_PER_S` once party 1 has read them all; with --bulk-all N,
+every party does so to every higher party, one after the other. A party
+ends when its own work is done and every connection to it has closed.
+
+`cargo xtask netprobe` runs this file on real hosts (and the tests and
+`cargo xtask bench net` through `run --net`).
 """
 import argparse
 import asyncio
@@ -34,6 +38,7 @@ def parse():
     # parties on few cores from queueing for the CPU while they time.
     p.add_argument("--gap", type=float, default=0.0)
     p.add_argument("--bulk", type=int, default=0)
+    p.add_argument("--bulk-all", type=int, default=0)
     args, _ = p.parse_known_args()
     return args
 
@@ -55,7 +60,12 @@ async def main():
     # Connections to this party: one ping connection from each lower party,
     # a control connection from every other party (to party 0 only), and
     # party 0's bulk (to party 1 only).
-    expected = me + (m - 1 if me == 0 else 0) + (1 if me == 1 and args.bulk else 0)
+    expected = (
+        me
+        + (m - 1 if me == 0 else 0)
+        + (1 if me == 1 and args.bulk else 0)
+        + (me if args.bulk_all else 0)
+    )
     all_closed = asyncio.Event()
     lower_through = asyncio.Event()
     go = asyncio.Event()
@@ -143,16 +153,22 @@ async def main():
     )
     for j, ms in results:
         print(f"pingpong {me} {j} {ms:.3f}", flush=True)
-    if me == 0 and args.bulk > 0 and m > 1:
-        reader, writer = await connect(addresses[1])
+    async def bulk(j, size):
+        reader, writer = await connect(addresses[j])
         start = time.perf_counter()
-        writer.write(b"b" + args.bulk.to_bytes(8, "big"))
-        writer.write(bytes(args.bulk))
+        writer.write(b"b" + size.to_bytes(8, "big"))
+        writer.write(bytes(size))
         await writer.drain()
         await reader.readexactly(1)
         took = time.perf_counter() - start
         writer.close()
-        print(f"bulk 0 1 {args.bulk * 8 / took / 1e6:.3f}", flush=True)
+        print(f"bulk {me} {j} {size * 8 / took / 1e6:.3f}", flush=True)
+
+    if me == 0 and args.bulk > 0 and m > 1:
+        await bulk(1, args.bulk)
+    if args.bulk_all > 0:
+        for j in range(me + 1, m):
+            await bulk(j, args.bulk_all)
     await all_closed.wait()
     server.close()
 
