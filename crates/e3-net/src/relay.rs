@@ -95,10 +95,60 @@ impl Drop for Relays {
     }
 }
 
+/// Open files the relays of `parties` parties in `regions` regions hold
+/// at most: a listener per route, and two sockets per link (one TCP
+/// connection per pair of parties, each end through the relay), with room
+/// for the parties' own pipes.
+pub fn files_needed(parties: usize, regions: usize) -> u64 {
+    let (m, r) = (parties as u64, regions as u64);
+    m * (m.saturating_sub(1)) + r * m + 8 * m + 256
+}
+
+/// Raises this process's open-file limit to at least `needed` (the soft
+/// limit up to the hard one; the hard one too where allowed, as root).
+/// An error says both figures and how to raise the limit.
+pub fn ensure_open_files(needed: u64) -> Result<(), String> {
+    // SAFETY: getrlimit/setrlimit on a zeroed struct of the right type.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return Err("cannot read the open-file limit".into());
+        }
+        if limit.rlim_cur >= needed {
+            return Ok(());
+        }
+        let wanted = libc::rlimit {
+            rlim_cur: needed,
+            rlim_max: limit.rlim_max.max(needed),
+        };
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) == 0 {
+            return Ok(());
+        }
+        if limit.rlim_max >= needed {
+            let soft = libc::rlimit {
+                rlim_cur: needed,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &soft) == 0 {
+                return Ok(());
+            }
+        }
+        Err(format!(
+            "the relays need about {needed} open files and the limit is {} (hard {})",
+            limit.rlim_cur, limit.rlim_max
+        ))
+    }
+}
+
 async fn serve(listener: TcpListener, route: Route, timer: Timer) {
     loop {
-        let Ok((inbound, _)) = listener.accept().await else {
-            continue;
+        let inbound = match listener.accept().await {
+            Ok((inbound, _)) => inbound,
+            // Out of files, say: wait a moment rather than spin.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
         };
         tokio::spawn(connection(inbound, route, timer.clone()));
     }

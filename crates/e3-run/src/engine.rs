@@ -269,8 +269,21 @@ pub fn run_local(
     // socket they hold.
     let _relays = match spec.net {
         Some(net) => Some(
-            e3_net::Relays::start(&net.routes())
-                .map_err(|e| RunError::io("cannot start the network profile's relays".into(), e))?,
+            e3_net::ensure_open_files(e3_net::files_needed(
+                net.regions.len(),
+                net.profile.placement.len(),
+            ))
+            .map_err(|why| {
+                RunError::io(
+                    format!("{why}; raise it (`ulimit -n`, or LimitNOFILE) and run again"),
+                    std::io::Error::other("too many open files"),
+                )
+            })
+            .and_then(|()| {
+                e3_net::Relays::start(&net.routes()).map_err(|e| {
+                    RunError::io("cannot start the network profile's relays".into(), e)
+                })
+            })?,
         ),
         None => None,
     };
