@@ -49,6 +49,13 @@ pub enum Task {
     Report(ReportArgs),
     /// Measure e3 against a baseline and write the figures to docs/benchmarks.md
     Bench(BenchArgs),
+    /// A share of run --net's relays in a process of its own (started by e3 itself when its own open-file limit is too low)
+    #[command(hide = true)]
+    RelayShard {
+        /// The routes to serve, as JSON
+        #[arg(long)]
+        routes: String,
+    },
     /// A warm party's launcher (started by e3 itself, one per party of a --warm run)
     #[command(hide = true)]
     WarmParty {

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Task::Experiment(args) => experiment::run(&root, cli.dry_run, args),
         Task::Report(args) => report::run(&root, cli.dry_run, args),
         Task::WarmParty { socket, argv } => warm_party(socket, argv),
+        Task::RelayShard { routes } => relay_shard(routes),
         Task::Bench(args) => bench::run(&root, cli.dry_run, args),
     };
     match result {
@@ -76,7 +77,32 @@ fn task_name(task: &Task) -> &'static str {
         Task::Experiment(_) => "experiment",
         Task::Report(_) => "report",
         Task::WarmParty { .. } => "warm-party",
+        Task::RelayShard { .. } => "relay-shard",
         Task::Bench(_) => "bench",
+    }
+}
+
+/// A share of the relays: serves its routes until e3 ends it (it dies with
+/// e3, and e3 kills it when the run ends).
+fn relay_shard(routes_file: &str) -> error::Result<()> {
+    let text = std::fs::read_to_string(routes_file)
+        .map_err(|e| error::failure(format!("cannot read {routes_file}: {e}")))?;
+    let _ = std::fs::remove_file(routes_file);
+    let routes: Vec<e3_net::Route> = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| {
+            v.as_array()
+                .map(|a| a.iter().filter_map(e3_net::Route::from_json).collect())
+        })
+        .ok_or_else(|| error::failure(format!("{routes_file} holds no routes")))?;
+    e3_net::open_files_limit();
+    let _relays = e3_net::Relays::start(&routes)
+        .map_err(|e| error::failure(format!("cannot start the relays: {e}")))?;
+    println!("{}", e3_run::net::SHARD_READY);
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    loop {
+        std::thread::park();
     }
 }
 

@@ -40,6 +40,13 @@ impl Ui {
                 format!("e3: python env ready in {:.1}s", took.as_secs_f64())
             }
             RunEvent::Host(event) => return self.host_event(event),
+            RunEvent::RelayShards {
+                shards,
+                needed,
+                limit,
+            } => format!(
+                "e3: the relays need about {needed} open files, more than e3's limit of {limit}: they run in {shards} processes of their own"
+            ),
             RunEvent::WarmReady { took, starts: 1 } => format!(
                 "e3: warm start ready in {:.2}s (numpy, gmpy2 and asyncio loaded once)",
                 took.as_secs_f64()

@@ -306,3 +306,65 @@ fn no_relay_outlives_a_failed_party_or_ctrl_c() {
     assert_eq!(status.code(), Some(1));
     assert_relays_gone(24403, 6);
 }
+
+/// With an open-file limit too low for every relay in e3's process (two
+/// sockets a link), the relays run in a few processes of their own, and
+/// none is left when the run ends.
+#[test]
+fn relays_split_over_processes_when_the_open_file_limit_is_low() {
+    use std::os::unix::process::CommandExt;
+    python_env();
+    let scratch = Scratch::new("net-shards");
+    let two = profile(&scratch, "two", TWO_REGIONS);
+    let mut cmd = xtask(&[
+        "run",
+        "helloworld",
+        "--parties",
+        "12",
+        "--net",
+        &two,
+        "--placement",
+        "near=8,far=4",
+        "--base-port",
+        "24500",
+        "--json",
+    ]);
+    // SAFETY: setrlimit only, between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 400,
+                rlim_max: 400,
+            };
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+            Ok(())
+        });
+    }
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("more than e3's limit of 400: they run in 2 processes of their own"),
+        "{stderr}"
+    );
+    let summary = summary_of(&out);
+    assert_eq!(summary["parties"].as_array().unwrap().len(), 12);
+    // The shards were started with e3's pid in their routes file's name.
+    let fragment = format!(".e3/relays/{pid}-");
+    assert_none_left("relay shards", || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .map(|c| text(&c).replace('\0', " "))
+            .filter(|c| c.contains(&fragment))
+            .collect()
+    });
+    assert_relays_gone(24512, 24);
+}

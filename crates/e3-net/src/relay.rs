@@ -104,6 +104,74 @@ pub fn files_needed(parties: usize, regions: usize) -> u64 {
     m * (m.saturating_sub(1)) + r * m + 8 * m + 256
 }
 
+/// This process's open-file limit (the soft one), after raising it as far
+/// as allowed.
+pub fn open_files_limit() -> u64 {
+    // SAFETY: getrlimit/setrlimit on a zeroed struct of the right type.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 1024;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                return limit.rlim_max;
+            }
+        }
+        limit.rlim_cur
+    }
+}
+
+/// The routes split into shards, each for a relay process of its own, so
+/// that no process needs more than about `per_process` open files: by
+/// target party, round robin (links are spread about evenly: MPyC's
+/// higher parties are connected to more than its lower ones).
+pub fn shards(
+    routes: &[Route],
+    parties: usize,
+    regions: usize,
+    per_process: u64,
+) -> Vec<Vec<Route>> {
+    let needed = files_needed(parties, regions);
+    let count = needed.div_ceil(per_process.max(1)).max(1) as usize;
+    let mut shards = vec![Vec::new(); count];
+    for route in routes {
+        let target = usize::from(route.target.port());
+        shards[target % count].push(*route);
+    }
+    shards.retain(|s| !s.is_empty());
+    shards
+}
+
+impl Route {
+    /// As one JSON object, for a relay process of its own.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "listen": self.listen.to_string(),
+            "target": self.target.to_string(),
+            "one_way_us": self.link.one_way.as_micros() as u64,
+            "bits_per_sec": self.link.bits_per_sec,
+            "jitter_us": self.link.jitter.as_micros() as u64,
+        })
+    }
+
+    pub fn from_json(v: &serde_json::Value) -> Option<Route> {
+        Some(Route {
+            listen: v["listen"].as_str()?.parse().ok()?,
+            target: v["target"].as_str()?.parse().ok()?,
+            link: Link {
+                one_way: Duration::from_micros(v["one_way_us"].as_u64()?),
+                bits_per_sec: v["bits_per_sec"].as_u64(),
+                jitter: Duration::from_micros(v["jitter_us"].as_u64()?),
+            },
+        })
+    }
+}
+
 /// Raises this process's open-file limit to at least `needed` (the soft
 /// limit up to the hard one; the hard one too where allowed, as root).
 /// An error says both figures and how to raise the limit.

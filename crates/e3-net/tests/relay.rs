@@ -236,3 +236,36 @@ fn dropping_the_relays_closes_their_connections() {
         );
     }
 }
+
+/// Routes split into shards by target, each a share under the limit, and
+/// survive the trip to a relay process as JSON.
+#[test]
+fn routes_split_into_shards_and_round_trip_as_json() {
+    let routes: Vec<Route> = (0..8u16)
+        .flat_map(|region| {
+            (0..32u16).map(move |party| Route {
+                listen: format!("127.0.0.1:{}", 20000 + region * 32 + party)
+                    .parse()
+                    .unwrap(),
+                target: format!("127.0.0.1:{}", 11599 + party).parse().unwrap(),
+                link: link(region as f64, Some(100.0), 0.25),
+            })
+        })
+        .collect();
+    // 32 parties in 8 regions need about 1,632 files: 4 shards of 500.
+    assert_eq!(e3_net::files_needed(32, 8), 32 * 31 + 8 * 32 + 8 * 32 + 256);
+    let shards = e3_net::shards(&routes, 32, 8, 500);
+    assert_eq!(shards.len(), 4);
+    assert_eq!(shards.iter().map(Vec::len).sum::<usize>(), routes.len());
+    for shard in &shards {
+        // Every route to a party in the shard it is in.
+        let targets: std::collections::BTreeSet<u16> =
+            shard.iter().map(|r| r.target.port()).collect();
+        for r in &routes {
+            assert_eq!(targets.contains(&r.target.port()), shard.contains(r));
+        }
+    }
+    for route in &routes {
+        assert_eq!(Route::from_json(&route.to_json()), Some(*route));
+    }
+}

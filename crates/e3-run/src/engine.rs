@@ -60,6 +60,13 @@ pub enum RunEvent<'a> {
     Host(HostEvent<'a>),
     /// The warm start has loaded what the parties import, after `took`.
     WarmReady { took: Duration, starts: usize },
+    /// The relays run in `shards` processes of their own: they need about
+    /// `needed` open files, more than e3's own `limit`.
+    RelayShards {
+        shards: usize,
+        needed: u64,
+        limit: u64,
+    },
     /// The parties are about to start; `log_dir` is relative to the root.
     Starting {
         parties: &'a [Party],
@@ -268,23 +275,7 @@ pub fn run_local(
     // The relays, until the parties have ended: dropping them closes every
     // socket they hold.
     let _relays = match spec.net {
-        Some(net) => Some(
-            e3_net::ensure_open_files(e3_net::files_needed(
-                net.regions.len(),
-                net.profile.placement.len(),
-            ))
-            .map_err(|why| {
-                RunError::io(
-                    format!("{why}; raise it (`ulimit -n`, or LimitNOFILE) and run again"),
-                    std::io::Error::other("too many open files"),
-                )
-            })
-            .and_then(|()| {
-                e3_net::Relays::start(&net.routes()).map_err(|e| {
-                    RunError::io("cannot start the network profile's relays".into(), e)
-                })
-            })?,
-        ),
+        Some(net) => Some(start_relays(spec.root, net, progress)?),
         None => None,
     };
     let parties: Vec<RunParty> = table
@@ -453,6 +444,68 @@ pub fn run_remote(
             let _zygotes = start_warm(spec.root, &plan.zygotes, progress)?;
             execute(spec, &plan.runs, &plan.parties, Some(ssh), progress)
         })
+}
+
+/// The relays of a run under a network profile, while they serve it.
+enum RelayHandle {
+    InProcess(#[allow(dead_code)] e3_net::Relays),
+    Shards(#[allow(dead_code)] Vec<e3_exec::Background>),
+}
+
+/// Starts the relays: in e3's own process when its open-file limit allows
+/// (two sockets a link), else split over a few processes of their own
+/// (the xtask binary's `relay-shard`), each within the limit.
+fn start_relays(
+    root: &Utf8Path,
+    net: &NetRun,
+    progress: &dyn Fn(RunEvent<'_>),
+) -> Result<RelayHandle, RunError> {
+    let routes = net.routes();
+    let (parties, regions) = (net.regions.len(), net.profile.placement.len());
+    let needed = e3_net::files_needed(parties, regions);
+    let limit = e3_net::open_files_limit();
+    if needed <= limit {
+        return e3_net::Relays::start(&routes)
+            .map(RelayHandle::InProcess)
+            .map_err(|e| RunError::io("cannot start the network profile's relays".into(), e));
+    }
+    let Some(program) = &net.shard_program else {
+        return Err(RunError::io(
+            format!(
+                "the relays need about {needed} open files and the limit is {limit}; raise it (`ulimit -n`)"
+            ),
+            std::io::Error::other("too many open files"),
+        ));
+    };
+    // A share per process, with room to spare under the limit.
+    let shards = e3_net::shards(&routes, parties, regions, limit * 3 / 4);
+    let dir = root.join(".e3/relays");
+    std::fs::create_dir_all(&dir).map_err(|e| RunError::io(format!("cannot make {dir}"), e))?;
+    let mut started = Vec::with_capacity(shards.len());
+    for (k, shard) in shards.iter().enumerate() {
+        let file = dir.join(format!("{}-{k}.json", std::process::id()));
+        let json: Vec<serde_json::Value> = shard.iter().map(e3_net::Route::to_json).collect();
+        std::fs::write(&file, serde_json::Value::Array(json).to_string())
+            .map_err(|e| RunError::io(format!("cannot write {file}"), e))?;
+        let cmd = Cmd::new(program)
+            .arg(crate::net::SHARD_SUBCOMMAND)
+            .arg("--routes")
+            .arg(&file);
+        started.push(e3_exec::Background::start(
+            Some(root),
+            &format!("relay shard {}/{}", k + 1, shards.len()),
+            &cmd,
+        )?);
+    }
+    for shard in &mut started {
+        shard.wait_for(crate::net::SHARD_READY, Duration::from_secs(60))?;
+    }
+    progress(RunEvent::RelayShards {
+        shards: started.len(),
+        needed,
+        limit,
+    });
+    Ok(RelayHandle::Shards(started))
 }
 
 /// Starts every warm start at once and waits until each is ready.

@@ -25,7 +25,15 @@ pub struct NetRun {
     relay_base: u16,
     /// The parties' own addresses.
     own: Vec<String>,
+    /// The program that runs a share of the relays in a process of its
+    /// own ([`SHARD_SUBCOMMAND`]), when e3's process may not hold them all.
+    pub shard_program: Option<camino::Utf8PathBuf>,
 }
+
+/// The subcommand (of the xtask binary) that serves a share of the relays:
+/// `relay-shard --routes FILE`; it prints [`SHARD_READY`] once listening.
+pub const SHARD_SUBCOMMAND: &str = "relay-shard";
+pub const SHARD_READY: &str = "e3-relays ready";
 
 impl NetRun {
     /// How many relay ports a run of `parties` under `profile` needs.
@@ -43,6 +51,7 @@ impl NetRun {
             relay_base,
             own: table.iter().map(Party::address).collect(),
             profile,
+            shard_program: None,
         }
     }
 

@@ -283,7 +283,15 @@ pub fn prepare_local(
     };
     let table =
         prun::party_table(&["127.0.0.1".to_string()], &layout).map_err(|e| usage(e.to_string()))?;
-    let net = profile.map(|p| NetRun::new(p, &table, ports.first + parties as u16));
+    let net = match profile {
+        Some(p) => {
+            let mut net = NetRun::new(p, &table, ports.first + parties as u16);
+            // Where e3's own open-file limit is too low for every relay.
+            net.shard_program = Some(launcher()?);
+            Some(net)
+        }
+        None => None,
+    };
     let plan = e3_run::plan_local(
         root,
         program,
