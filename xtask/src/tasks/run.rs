@@ -459,6 +459,9 @@ fn report(root: &Utf8Path, ui: &Ui, outcome: &Outcome) -> Result<()> {
     }
     let rel_dir: Utf8PathBuf = relative_to(root, &outcome.dir);
     let (ok, total) = (summary.ok_count(), summary.parties.len());
+    if let Some(line) = net_line(summary) {
+        ui.say(&line);
+    }
     pipeline::append_summary(&markdown_summary(summary, &rel_dir));
     if let Some(error) = summary.failure() {
         for culprit in summary
@@ -498,6 +501,22 @@ fn report(root: &Utf8Path, ui: &Ui, outcome: &Outcome) -> Result<()> {
     Ok(())
 }
 
+/// Which network profile the run was under, and where it put the parties.
+fn net_line(summary: &e3_run::summary::Summary) -> Option<String> {
+    let net = summary.net.as_ref()?;
+    let placement: Vec<String> = net
+        .placement
+        .iter()
+        .map(|(r, n)| format!("{r}={n}"))
+        .collect();
+    Some(format!(
+        "e3: under network profile `{}` ({}): {}",
+        net.profile,
+        net.source,
+        placement.join(",")
+    ))
+}
+
 /// A run for a CI job's summary: what ran, how it went, and the table.
 fn markdown_summary(summary: &e3_run::summary::Summary, log_dir: &Utf8Path) -> String {
     let (ok, total) = (summary.ok_count(), summary.parties.len());
@@ -505,8 +524,11 @@ fn markdown_summary(summary: &e3_run::summary::Summary, log_dir: &Utf8Path) -> S
         Some(error) => format!("**failed**: {error}"),
         None => format!("{ok} of {total} parties ok"),
     };
+    let net = net_line(summary).map_or(String::new(), |l| {
+        format!("\n\n{}", l.trim_start_matches("e3: "))
+    });
     format!(
-        "### e3 run: `{}` ({}, {total} parties)\n\n{how}, in {:.2}s; logs in `{log_dir}/`\n\n{}",
+        "### e3 run: `{}` ({}, {total} parties)\n\n{how}, in {:.2}s; logs in `{log_dir}/`{net}\n\n{}",
         summary.program,
         summary.mode,
         summary.wall.as_secs_f64(),
