@@ -321,6 +321,9 @@ pub struct RemotePlan {
     pub session: e3_ssh::Session,
     /// Warm runs: each host's warm start, in the order of `hosts`.
     pub zygotes: Vec<Job>,
+    /// Warm runs: what removes each host's socket when the run ends (a
+    /// warm start removes its own, unless it was killed).
+    pub cleanup: Vec<Cmd>,
     /// Who runs where, in party order.
     pub runs: Vec<RunParty>,
     pub parties: Vec<Job>,
@@ -363,6 +366,20 @@ impl RemotePlan {
                     .map(|(i, host)| Job {
                         label: format!("the warm start on {}", ssh.target(host)),
                         cmd: ssh.remote(host, true, warm.zygote(i, python, &program.file)),
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
+            cleanup: match settings.warm {
+                Some(warm) => hosts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, host)| {
+                        ssh.remote(
+                            host,
+                            false,
+                            format!("rm -f {}", e3_plan::quote(&warm.socket(i))),
+                        )
                     })
                     .collect(),
                 None => Vec::new(),
@@ -414,6 +431,7 @@ impl RemotePlan {
             what: format!("{} parties, started together{warm}", self.parties.len()),
             jobs: self.parties.clone(),
         });
+        work.extend(self.cleanup.iter().cloned().map(Step::Run));
         let mut plan = self.session.to_plan(root, work);
         plan.steps.splice(0..0, self.script.clone());
         plan
@@ -441,8 +459,15 @@ pub fn run_remote(
         .run(spec.root, &|event| progress(RunEvent::Host(event)), || {
             // Each host's warm start, until the parties have ended: dropping
             // its ssh hangs it up, which ends it (and any party left).
-            let _zygotes = start_warm(spec.root, &plan.zygotes, progress)?;
-            execute(spec, &plan.runs, &plan.parties, Some(ssh), progress)
+            let zygotes = start_warm(spec.root, &plan.zygotes, progress);
+            let outcome = zygotes
+                .and_then(|_zygotes| execute(spec, &plan.runs, &plan.parties, Some(ssh), progress));
+            // Sockets of warm starts that were killed (and so could not
+            // remove their own), through the still open connections.
+            for cmd in &plan.cleanup {
+                let _ = e3_exec::capture(cmd);
+            }
+            outcome
         })
 }
 
