@@ -126,18 +126,23 @@ pub fn open_files_limit() -> u64 {
     }
 }
 
-/// The routes split into shards, each for a relay process of its own, so
-/// that no process needs more than about `per_process` open files: by
-/// target party, round robin (links are spread about evenly: MPyC's
-/// higher parties are connected to more than its lower ones).
-pub fn shards(
-    routes: &[Route],
-    parties: usize,
-    regions: usize,
-    per_process: u64,
-) -> Vec<Vec<Route>> {
+/// How many processes the relays of `parties` parties in `regions`
+/// regions need under an open-file limit of `limit`: 1 (e3's own) when
+/// they fit, else enough relay processes that each holds at most three
+/// quarters of the limit.
+pub fn relay_processes(parties: usize, regions: usize, limit: u64) -> usize {
     let needed = files_needed(parties, regions);
-    let count = needed.div_ceil(per_process.max(1)).max(1) as usize;
+    if needed <= limit {
+        return 1;
+    }
+    needed.div_ceil((limit * 3 / 4).max(1)) as usize
+}
+
+/// The routes split into `count` shards, each for a relay process of its
+/// own: by target party, round robin (links are spread about evenly:
+/// MPyC's higher parties are connected to more than its lower ones).
+pub fn shards(routes: &[Route], count: usize) -> Vec<Vec<Route>> {
+    let count = count.max(1);
     let mut shards = vec![Vec::new(); count];
     for route in routes {
         let target = usize::from(route.target.port());
@@ -169,42 +174,6 @@ impl Route {
                 jitter: Duration::from_micros(v["jitter_us"].as_u64()?),
             },
         })
-    }
-}
-
-/// Raises this process's open-file limit to at least `needed` (the soft
-/// limit up to the hard one; the hard one too where allowed, as root).
-/// An error says both figures and how to raise the limit.
-pub fn ensure_open_files(needed: u64) -> Result<(), String> {
-    // SAFETY: getrlimit/setrlimit on a zeroed struct of the right type.
-    unsafe {
-        let mut limit: libc::rlimit = std::mem::zeroed();
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-            return Err("cannot read the open-file limit".into());
-        }
-        if limit.rlim_cur >= needed {
-            return Ok(());
-        }
-        let wanted = libc::rlimit {
-            rlim_cur: needed,
-            rlim_max: limit.rlim_max.max(needed),
-        };
-        if libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) == 0 {
-            return Ok(());
-        }
-        if limit.rlim_max >= needed {
-            let soft = libc::rlimit {
-                rlim_cur: needed,
-                rlim_max: limit.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &soft) == 0 {
-                return Ok(());
-            }
-        }
-        Err(format!(
-            "the relays need about {needed} open files and the limit is {} (hard {})",
-            limit.rlim_cur, limit.rlim_max
-        ))
     }
 }
 

@@ -471,10 +471,15 @@ pub fn run_remote(
         })
 }
 
-/// The relays of a run under a network profile, while they serve it.
+/// The relays of a run under a network profile, held while they serve it
+/// (dropping them closes their sockets, or ends their processes).
 enum RelayHandle {
-    InProcess(#[allow(dead_code)] e3_net::Relays),
-    Shards(#[allow(dead_code)] Vec<e3_exec::Background>),
+    InProcess {
+        _relays: e3_net::Relays,
+    },
+    Shards {
+        _processes: Vec<e3_exec::Background>,
+    },
 }
 
 /// Starts the relays: in e3's own process when its open-file limit allows
@@ -486,26 +491,25 @@ fn start_relays(
     progress: &dyn Fn(RunEvent<'_>),
 ) -> Result<RelayHandle, RunError> {
     let routes = net.routes();
-    let (parties, regions) = (net.regions.len(), net.profile.placement.len());
-    let needed = e3_net::files_needed(parties, regions);
-    let limit = e3_net::open_files_limit();
-    if needed <= limit {
+    let count = net.relay_processes();
+    if count == 1 {
         return e3_net::Relays::start(&routes)
-            .map(RelayHandle::InProcess)
+            .map(|relays| RelayHandle::InProcess { _relays: relays })
             .map_err(|e| RunError::io("cannot start the network profile's relays".into(), e));
     }
+    let needed = e3_net::files_needed(net.regions.len(), net.profile.placement.len());
     let Some(program) = &net.shard_program else {
         return Err(RunError::io(
             format!(
-                "the relays need about {needed} open files and the limit is {limit}; raise it (`ulimit -n`)"
+                "the relays need about {needed} open files and the limit is {}; raise it (`ulimit -n`)",
+                net.open_files
             ),
             std::io::Error::other("too many open files"),
         ));
     };
-    // A share per process, with room to spare under the limit.
-    let shards = e3_net::shards(&routes, parties, regions, limit * 3 / 4);
     let dir = root.join(".e3/relays");
     std::fs::create_dir_all(&dir).map_err(|e| RunError::io(format!("cannot make {dir}"), e))?;
+    let shards = e3_net::shards(&routes, count);
     let mut started = Vec::with_capacity(shards.len());
     for (k, shard) in shards.iter().enumerate() {
         let file = dir.join(format!("{}-{k}.json", std::process::id()));
@@ -518,7 +522,7 @@ fn start_relays(
             .arg(&file);
         started.push(e3_exec::Background::start(
             Some(root),
-            &format!("relay shard {}/{}", k + 1, shards.len()),
+            &format!("relay process {}/{}", k + 1, shards.len()),
             &cmd,
         )?);
     }
@@ -528,9 +532,11 @@ fn start_relays(
     progress(RunEvent::RelayShards {
         shards: started.len(),
         needed,
-        limit,
+        limit: net.open_files,
     });
-    Ok(RelayHandle::Shards(started))
+    Ok(RelayHandle::Shards {
+        _processes: started,
+    })
 }
 
 /// Starts every warm start at once and waits until each is ready.

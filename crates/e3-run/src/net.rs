@@ -28,6 +28,9 @@ pub struct NetRun {
     /// The program that runs a share of the relays in a process of its
     /// own ([`SHARD_SUBCOMMAND`]), when e3's process may not hold them all.
     pub shard_program: Option<camino::Utf8PathBuf>,
+    /// e3's open-file limit (raised as far as allowed), which decides
+    /// whether the relays run in e3's process or in several.
+    pub open_files: u64,
 }
 
 /// The subcommand (of the xtask binary) that serves a share of the relays:
@@ -52,7 +55,13 @@ impl NetRun {
             own: table.iter().map(Party::address).collect(),
             profile,
             shard_program: None,
+            open_files: u64::MAX,
         }
+    }
+
+    /// How many processes the relays run in: 1 is e3's own.
+    pub fn relay_processes(&self) -> usize {
+        e3_net::relay_processes(self.own.len(), self.region_names.len(), self.open_files)
     }
 
     fn region_index(&self, region: &str) -> usize {
@@ -119,8 +128,16 @@ impl NetRun {
                 .collect::<Vec<_>>()
                 .join(",")
         )];
+        let place = match self.relay_processes() {
+            1 => "in its own process".to_string(),
+            n => format!(
+                "in {n} processes of their own (`{SHARD_SUBCOMMAND}`: about {} open files, over e3's limit of {})",
+                e3_net::files_needed(self.own.len(), self.region_names.len()),
+                self.open_files
+            ),
+        };
         lines.push(format!(
-            "e3 relays every link, in its own process: 127.0.0.1:{first}-{last}, one per (source region, target party); party i's entry j is the relay from i's region to j"
+            "e3 relays every link, {place}: 127.0.0.1:{first}-{last}, one per (source region, target party); party i's entry j is the relay from i's region to j"
         ));
         let regions = self.profile.regions();
         for (i, a) in regions.iter().enumerate() {

@@ -286,7 +286,9 @@ pub fn prepare_local(
     let net = match profile {
         Some(p) => {
             let mut net = NetRun::new(p, &table, ports.first + parties as u16);
-            // Where e3's own open-file limit is too low for every relay.
+            // Whether e3's own open-file limit holds every relay, or they
+            // run in processes of their own (the plan says which).
+            net.open_files = e3_net::open_files_limit();
             net.shard_program = Some(launcher()?);
             Some(net)
         }
