@@ -2,7 +2,7 @@
 //! needs, checked at once, each problem named with how to fix it; and what
 //! the droplets will cost.
 
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::Settings;
 
@@ -265,6 +265,17 @@ pub fn cost(settings: &Settings, catalogue: &Catalogue) -> Option<Cost> {
 
 /// The image file a deploy uses: the one given, else the one
 /// `cargo xtask image --do` recorded.
+/// The md5 `cargo xtask image` recorded for `file`, when the record is of
+/// that very file (its path and size), so that deploy need not read the
+/// whole image again to name its object.
+pub fn md5_from_record(record_text: &str, file: &Utf8Path, size: u64) -> Option<String> {
+    let record: serde_json::Value = serde_json::from_str(record_text).ok()?;
+    let same =
+        record["file"].as_str() == Some(file.as_str()) && record["size"].as_u64() == Some(size);
+    same.then(|| record["md5"].as_str().map(str::to_string))
+        .flatten()
+}
+
 pub fn image_from_record(record_text: &str) -> Option<Utf8PathBuf> {
     let record: serde_json::Value = serde_json::from_str(record_text).ok()?;
     record["file"].as_str().map(Utf8PathBuf::from)
@@ -275,6 +286,22 @@ mod tests {
     use super::*;
     use crate::{EXAMPLE_NODES, parse_nodes};
     use camino::Utf8Path;
+
+    #[test]
+    fn the_recorded_md5_is_used_only_for_the_recorded_file() {
+        let record = r#"{"file": "/e3/.e3/images/digitalocean/nixos.qcow2.gz", "size": 3, "md5": "900150983cd24fb0d6963f7d28e17f72"}"#;
+        let file = Utf8Path::new("/e3/.e3/images/digitalocean/nixos.qcow2.gz");
+        assert_eq!(
+            md5_from_record(record, file, 3).as_deref(),
+            Some("900150983cd24fb0d6963f7d28e17f72")
+        );
+        assert_eq!(md5_from_record(record, file, 4), None);
+        assert_eq!(
+            md5_from_record(record, Utf8Path::new("/other.qcow2.gz"), 3),
+            None
+        );
+        assert_eq!(md5_from_record("not json", file, 3), None);
+    }
 
     struct Fake {
         tools: Vec<&'static str>,

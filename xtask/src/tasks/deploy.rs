@@ -68,18 +68,31 @@ pub fn state(flag: Option<&str>, spaces_region: &str) -> State {
 }
 
 /// The secrets the plans hand on: Spaces' keys (for Terraform's s3
-/// backend), and the image's presigned URL (from the image file's md5)
-/// when the keys and the file are there.
-pub fn secrets(settings: &Settings) -> Result<Secrets> {
+/// backend), and the image's presigned URL (from the image file's md5:
+/// the one `cargo xtask image` recorded, when it is of this file) when the
+/// keys and the file are there.
+pub fn secrets(root: &Utf8Path, settings: &Settings) -> Result<Secrets> {
     let (id, secret) = (
         env_var("SPACES_ACCESS_KEY_ID"),
         env_var("SPACES_SECRET_ACCESS_KEY"),
     );
     let image_url = match (&id, &secret) {
         (Some(id), Some(secret)) if settings.image_file.is_file() => {
-            let digest =
-                e3_nix::image::digest(&settings.image_file).map_err(|e| failure(e.to_string()))?;
-            let url = e3_deploy::image_url(settings, &digest.md5, id, secret)
+            let recorded = std::fs::metadata(&settings.image_file)
+                .ok()
+                .and_then(|meta| {
+                    let record = std::fs::read_to_string(image_record_path(root)).ok()?;
+                    preflight::md5_from_record(&record, &settings.image_file, meta.len())
+                });
+            let md5 = match recorded {
+                Some(md5) => md5,
+                None => {
+                    e3_nix::image::digest(&settings.image_file)
+                        .map_err(|e| failure(e.to_string()))?
+                        .md5
+                }
+            };
+            let url = e3_deploy::image_url(settings, &md5, id, secret)
                 .map_err(|e| usage(format!("cannot presign the image's URL: {e}")))?;
             Some(url)
         }
@@ -212,11 +225,15 @@ fn settings(root: &Utf8Path, args: &DeployArgs, last: Option<&Settings>) -> Resu
 
 /// The image `cargo xtask image --do` recorded.
 fn recorded_image(root: &Utf8Path) -> Option<Utf8PathBuf> {
-    let record = e3_nix::image::ImageRecord::path(
+    preflight::image_from_record(&std::fs::read_to_string(image_record_path(root)).ok()?)
+}
+
+/// Where `cargo xtask image --do` records the image it built.
+fn image_record_path(root: &Utf8Path) -> Utf8PathBuf {
+    e3_nix::image::ImageRecord::path(
         &root.join(crate::tasks::image::IMAGES_DIR),
         e3_nix::image::Target::DigitalOcean,
-    );
-    preflight::image_from_record(&std::fs::read_to_string(record).ok()?)
+    )
 }
 
 pub fn run(root: &Utf8Path, dry_run: bool, args: &DeployArgs) -> Result<()> {
@@ -234,7 +251,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DeployArgs) -> Result<()> {
     let state = state(args.state_bucket.as_deref(), &settings.spaces_region);
     let (needs_init, state_problem) = needs_init(root, &state);
     problems.extend(state_problem);
-    let secrets = secrets(&settings)?;
+    let secrets = secrets(root, &settings)?;
     let tools = Tools {
         terraform: found
             .terraform

@@ -36,7 +36,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DestroyArgs) -> Result<()> {
     let state = state(args.state_bucket.as_deref(), &settings.spaces_region);
     let (needs_init, state_problem) = needs_init(root, &state);
     problems.extend(state_problem);
-    let secrets = secrets(&settings)?;
+    let secrets = secrets(root, &settings)?;
     let tools = Tools {
         terraform: terraform.unwrap_or_else(|| "terraform".into()),
         colmena: None,
