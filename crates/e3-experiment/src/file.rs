@@ -17,11 +17,9 @@
 //! [`parse`] checks everything that can be checked without the machine:
 //! every mistake is a [`FileError`] naming the file, the line and the key.
 
-use std::fmt;
 use std::ops::Range;
 
-use toml::Spanned;
-use toml::de::{DeArray, DeTable, DeValue};
+use e3_toml::{DeArray, DeTable, DeValue, Spanned, kind};
 
 /// Seconds per run when the file gives no `timeout` (as `run --timeout`).
 pub const DEFAULT_TIMEOUT_SECS: u64 = 600;
@@ -91,34 +89,9 @@ impl Experiment {
     }
 }
 
-/// A mistake in an experiment file. Shown as
-/// `{source}:{line}: `{key}`: {message}`, leaving out the parts it lacks.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileError {
-    /// The file's name as the caller gave it.
-    pub source: String,
-    /// 1-based; none for a missing key.
-    pub line: Option<usize>,
-    /// The key at fault, dotted under a table (`hosts.file`); none for a
-    /// syntax error.
-    pub key: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for FileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.source)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(key) = &self.key {
-            write!(f, ": `{key}`")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for FileError {}
+/// A mistake in an experiment file: the file, line and key, and why.
+/// Shown as `{source}:{line}: `{key}`: {message}`.
+pub type FileError = e3_toml::KeyError;
 
 const TOP_KEYS: &[&str] = &[
     "program",
@@ -135,22 +108,8 @@ const HOSTS_KEYS: &[&str] = &["file", "parties_per_host"];
 
 /// Reads and checks an experiment file; `source` names it in errors.
 pub fn parse(text: &str, source: &str) -> Result<Experiment, FileError> {
-    let doc = Doc { text, source };
-    let root = DeTable::parse(text).map_err(|err| {
-        let span = err.span();
-        // toml points a duplicate key's error at the key: name it.
-        let key = span
-            .clone()
-            .filter(|_| err.message() == "duplicate key")
-            .and_then(|span| text.get(span))
-            .map(|key| key.trim().to_string());
-        FileError {
-            source: source.to_string(),
-            line: span.map(|span| doc.line(span.start)),
-            key,
-            message: err.message().to_string(),
-        }
-    })?;
+    let doc = Doc(e3_toml::Doc { text, source });
+    let root = doc.parse()?;
     let root = root.get_ref();
     doc.known_keys(root, "", TOP_KEYS)?;
 
@@ -167,14 +126,14 @@ pub fn parse(text: &str, source: &str) -> Result<Experiment, FileError> {
     )?;
     let args = doc.args(root)?;
     let repeat = doc.required(
-        Doc::get(root, "repeat")
+        e3_toml::get(root, "repeat")
             .map(|value| doc.count(value, "repeat", "must be at least 1"))
             .transpose()?,
         "repeat",
         "say how many runs each cell gets, e.g. `repeat = 3`",
     )?;
     let threshold = doc.threshold(root, &parties)?;
-    let timeout_secs = match Doc::get(root, "timeout") {
+    let timeout_secs = match e3_toml::get(root, "timeout") {
         Some(value) => doc.count(value, "timeout", "must be at least 1 second")? as u64,
         None => DEFAULT_TIMEOUT_SECS,
     };
@@ -201,56 +160,18 @@ pub fn parse(text: &str, source: &str) -> Result<Experiment, FileError> {
     })
 }
 
-/// The file's text and name, for errors that point into it.
-struct Doc<'a> {
-    text: &'a str,
-    source: &'a str,
+/// The file, for errors that point into it, and the experiment's own readers.
+struct Doc<'a>(e3_toml::Doc<'a>);
+
+impl<'a> std::ops::Deref for Doc<'a> {
+    type Target = e3_toml::Doc<'a>;
+
+    fn deref(&self) -> &e3_toml::Doc<'a> {
+        &self.0
+    }
 }
 
-type Entry<'t, 'i> = (
-    &'t Spanned<std::borrow::Cow<'i, str>>,
-    &'t Spanned<DeValue<'i>>,
-);
-
 impl Doc<'_> {
-    /// The 1-based line of a byte offset.
-    fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        1 + self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-    }
-
-    fn error(
-        &self,
-        span: Option<Range<usize>>,
-        key: &str,
-        message: impl Into<String>,
-    ) -> FileError {
-        FileError {
-            source: self.source.to_string(),
-            line: span.map(|span| self.line(span.start)),
-            key: Some(key.to_string()),
-            message: message.into(),
-        }
-    }
-
-    /// The entries of a table in the file's order (the table itself keeps
-    /// them sorted by name).
-    fn entries<'t, 'i>(table: &'t DeTable<'i>) -> Vec<Entry<'t, 'i>> {
-        let mut entries: Vec<_> = table.iter().collect();
-        entries.sort_by_key(|(key, _)| key.span().start);
-        entries
-    }
-
-    fn get<'t, 'i>(table: &'t DeTable<'i>, name: &str) -> Option<&'t Spanned<DeValue<'i>>> {
-        table
-            .iter()
-            .find(|(key, _)| key.get_ref().as_ref() == name)
-            .map(|(_, value)| value)
-    }
-
     /// The first key (in the file's order) that is not one of `known`.
     fn known_keys(
         &self,
@@ -258,7 +179,7 @@ impl Doc<'_> {
         prefix: &str,
         known: &[&str],
     ) -> Result<(), FileError> {
-        for (key, _) in Self::entries(table) {
+        for (key, _) in e3_toml::entries(table) {
             let name = key.get_ref().as_ref();
             if known.contains(&name) {
                 continue;
@@ -293,7 +214,7 @@ impl Doc<'_> {
         name: &str,
         key: &str,
     ) -> Result<Option<String>, FileError> {
-        let Some(value) = Self::get(table, name) else {
+        let Some(value) = e3_toml::get(table, name) else {
             return Ok(None);
         };
         let Some(text) = value.get_ref().as_str() else {
@@ -363,7 +284,7 @@ impl Doc<'_> {
     /// `net = ["lan", "e3-4regions"]`: distinct profile names (or paths),
     /// for local runs only.
     fn net(&self, table: &DeTable<'_>, on_hosts: bool) -> Result<Vec<Option<String>>, FileError> {
-        let Some(value) = Self::get(table, "net") else {
+        let Some(value) = e3_toml::get(table, "net") else {
             return Ok(vec![None]);
         };
         if on_hosts {
@@ -408,7 +329,7 @@ impl Doc<'_> {
 
     /// `parties`: a non-empty list of distinct party counts in MPyC's range.
     fn parties(&self, table: &DeTable<'_>) -> Result<Option<Vec<usize>>, FileError> {
-        let Some(value) = Self::get(table, "parties") else {
+        let Some(value) = e3_toml::get(table, "parties") else {
             return Ok(None);
         };
         let array = self.array(value, "parties", "a list of party counts, e.g. `[3, 6]`")?;
@@ -448,7 +369,7 @@ impl Doc<'_> {
 
     /// `args`: a non-empty list of lists of strings, each with its span.
     fn args(&self, table: &DeTable<'_>) -> Result<Vec<Spanned<Vec<String>>>, FileError> {
-        let Some(value) = Self::get(table, "args") else {
+        let Some(value) = e3_toml::get(table, "args") else {
             return Ok(Vec::new());
         };
         let what = "a list of program argument lists, e.g. `[[\"8\"], [\"16\"]]`";
@@ -500,7 +421,7 @@ impl Doc<'_> {
         table: &DeTable<'_>,
         parties: &[usize],
     ) -> Result<Option<usize>, FileError> {
-        let Some(value) = Self::get(table, "threshold") else {
+        let Some(value) = e3_toml::get(table, "threshold") else {
             return Ok(None);
         };
         let at = Some(value.span());
@@ -523,7 +444,7 @@ impl Doc<'_> {
 
     /// `[hosts]`.
     fn hosts(&self, table: &DeTable<'_>) -> Result<Option<Hosts>, FileError> {
-        let Some(value) = Self::get(table, "hosts") else {
+        let Some(value) = e3_toml::get(table, "hosts") else {
             return Ok(None);
         };
         let DeValue::Table(hosts) = value.get_ref() else {
@@ -542,7 +463,7 @@ impl Doc<'_> {
             "hosts.file",
             "name the hosts file, e.g. `file = \"hosts.pssh\"`",
         )?;
-        let parties_per_host = match Self::get(hosts, "parties_per_host") {
+        let parties_per_host = match e3_toml::get(hosts, "parties_per_host") {
             Some(value) => self.count(
                 value,
                 "hosts.parties_per_host",
@@ -590,19 +511,6 @@ fn sets_threshold(args: &[String]) -> bool {
             || arg.starts_with("--threshold=")
             || (arg.starts_with("-T") && !arg.starts_with("--"))
     })
-}
-
-/// A TOML value's kind, with its article, for "found ...".
-fn kind(value: &DeValue<'_>) -> &'static str {
-    match value {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date-time",
-        DeValue::Array(_) => "a list",
-        DeValue::Table(_) => "a table",
-    }
 }
 
 /// "unknown key", with the nearest known key when it is close.
@@ -670,17 +578,5 @@ mod tests {
         assert_eq!(nearest("arg", TOP_KEYS), Some("args"));
         assert_eq!(nearest("colour", TOP_KEYS), None);
         assert_eq!(nearest("per_host", HOSTS_KEYS), Some("parties_per_host"));
-    }
-
-    #[test]
-    fn lines() {
-        let doc = Doc {
-            text: "a\nb\n\nc",
-            source: "x",
-        };
-        assert_eq!(doc.line(0), 1);
-        assert_eq!(doc.line(2), 2);
-        assert_eq!(doc.line(5), 4);
-        assert_eq!(doc.line(99), 4);
     }
 }

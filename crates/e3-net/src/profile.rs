@@ -14,13 +14,10 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::ops::Range;
 use std::time::Duration;
 
+use e3_toml::{DeTable, DeValue, Spanned};
 use sha2::{Digest, Sha256};
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
 
 /// A profile, checked: every pair of its regions has a round trip.
 #[derive(Clone, Debug, PartialEq)]
@@ -194,31 +191,8 @@ impl Profile {
     }
 }
 
-/// A profile that is not one, with where and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProfileError {
-    /// The file (or flag) it is in.
-    pub source: String,
-    pub line: Option<usize>,
-    /// The key, dotted (`rtt_ms."ams3-sfo3"`).
-    pub key: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for ProfileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.source)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(key) = &self.key {
-            write!(f, ": `{key}`")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for ProfileError {}
+/// A profile that is not one: the file (or flag), line and key, and why.
+pub type ProfileError = e3_toml::KeyError;
 
 const TOP_KEYS: &[&str] = &[
     "source",
@@ -231,15 +205,10 @@ const TOP_KEYS: &[&str] = &[
 /// Reads and checks a profile; `name` is what it is called (the file's
 /// stem), `source` names the file in errors.
 pub fn parse(text: &str, name: &str, source: &str) -> Result<Profile, ProfileError> {
-    let doc = Doc { text, source };
-    let root = DeTable::parse(text).map_err(|err| ProfileError {
-        source: source.to_string(),
-        line: err.span().map(|s| doc.line(s.start)),
-        key: None,
-        message: err.message().to_string(),
-    })?;
+    let doc = Doc(e3_toml::Doc { text, source });
+    let root = doc.parse()?;
     let root = root.get_ref();
-    for (key, _) in Doc::entries(root) {
+    for (key, _) in e3_toml::entries(root) {
         let key_name = key.get_ref().as_ref();
         if !TOP_KEYS.contains(&key_name) {
             return Err(doc.error(
@@ -256,7 +225,7 @@ pub fn parse(text: &str, name: &str, source: &str) -> Result<Profile, ProfileErr
             ));
         }
     }
-    let source_text = match Doc::get(root, "source") {
+    let source_text = match e3_toml::get(root, "source") {
         Some(value) => match value.get_ref().as_str() {
             Some(s) if !s.trim().is_empty() => s.to_string(),
             _ => {
@@ -278,7 +247,7 @@ pub fn parse(text: &str, name: &str, source: &str) -> Result<Profile, ProfileErr
     let placement = doc.placement(root)?;
     let regions: Vec<&str> = placement.iter().map(|(r, _)| r.as_str()).collect();
 
-    let Some(rtt) = Doc::get(root, "rtt_ms") else {
+    let Some(rtt) = e3_toml::get(root, "rtt_ms") else {
         return Err(doc.error(
             None,
             "rtt_ms",
@@ -304,11 +273,11 @@ pub fn parse(text: &str, name: &str, source: &str) -> Result<Profile, ProfileErr
             }
         }
     }
-    let (default_bandwidth_mbit, bandwidth_mbit) = match Doc::get(root, "bandwidth_mbit") {
+    let (default_bandwidth_mbit, bandwidth_mbit) = match e3_toml::get(root, "bandwidth_mbit") {
         Some(value) => doc.pairs(value, "bandwidth_mbit", "default", &regions, true)?,
         None => (None, BTreeMap::new()),
     };
-    let (default_jitter, jitter_ms) = match Doc::get(root, "jitter_ms") {
+    let (default_jitter, jitter_ms) = match e3_toml::get(root, "jitter_ms") {
         Some(value) => doc.pairs(value, "jitter_ms", "default", &regions, false)?,
         None => (None, BTreeMap::new()),
     };
@@ -332,53 +301,18 @@ pub fn parse(text: &str, name: &str, source: &str) -> Result<Profile, ProfileErr
 /// Figures by region pair (in name order).
 type PairFigures = BTreeMap<(String, String), f64>;
 
-struct Doc<'a> {
-    text: &'a str,
-    source: &'a str,
+/// The file, for errors that point into it, and the profile's own readers.
+struct Doc<'a>(e3_toml::Doc<'a>);
+
+impl<'a> std::ops::Deref for Doc<'a> {
+    type Target = e3_toml::Doc<'a>;
+
+    fn deref(&self) -> &e3_toml::Doc<'a> {
+        &self.0
+    }
 }
 
-type Entry<'t, 'i> = (
-    &'t Spanned<std::borrow::Cow<'i, str>>,
-    &'t Spanned<DeValue<'i>>,
-);
-
 impl Doc<'_> {
-    fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        1 + self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-    }
-
-    fn error(
-        &self,
-        span: Option<Range<usize>>,
-        key: &str,
-        message: impl Into<String>,
-    ) -> ProfileError {
-        ProfileError {
-            source: self.source.to_string(),
-            line: span.map(|span| self.line(span.start)),
-            key: Some(key.to_string()),
-            message: message.into(),
-        }
-    }
-
-    /// A table's entries in the file's order.
-    fn entries<'t, 'i>(table: &'t DeTable<'i>) -> Vec<Entry<'t, 'i>> {
-        let mut entries: Vec<_> = table.iter().collect();
-        entries.sort_by_key(|(key, _)| key.span().start);
-        entries
-    }
-
-    fn get<'t, 'i>(table: &'t DeTable<'i>, name: &str) -> Option<&'t Spanned<DeValue<'i>>> {
-        table
-            .iter()
-            .find(|(key, _)| key.get_ref().as_ref() == name)
-            .map(|(_, value)| value)
-    }
-
     fn table<'t, 'i>(
         &self,
         value: &'t Spanned<DeValue<'i>>,
@@ -421,7 +355,7 @@ impl Doc<'_> {
 
     /// `placement = { ams3 = 3, sfo3 = 1 }`, in the file's order.
     fn placement(&self, root: &DeTable<'_>) -> Result<Vec<(String, usize)>, ProfileError> {
-        let Some(value) = Self::get(root, "placement") else {
+        let Some(value) = e3_toml::get(root, "placement") else {
             return Err(self.error(
                 None,
                 "placement",
@@ -430,7 +364,7 @@ impl Doc<'_> {
         };
         let table = self.table(value, "placement")?;
         let mut placement = Vec::new();
-        for (key, count) in Self::entries(table) {
+        for (key, count) in e3_toml::entries(table) {
             let region = key.get_ref().as_ref();
             let dotted = format!("placement.{region}");
             if !is_region(region) {
@@ -468,7 +402,7 @@ impl Doc<'_> {
         let table = self.table(value, name)?;
         let mut special_value = None;
         let mut pairs = BTreeMap::new();
-        for (key, figure) in Self::entries(table) {
+        for (key, figure) in e3_toml::entries(table) {
             let key_name = key.get_ref().as_ref();
             let dotted = format!("{name}.\"{key_name}\"");
             if key_name == special {
