@@ -834,10 +834,11 @@ mod tests {
     use crate::python::Managed;
     use prun::Layout;
 
-    fn six_parties(base_port: u16) -> Vec<Party> {
+    /// `parties` local parties from `base_port`.
+    fn local_parties(parties: usize, base_port: u16) -> Vec<Party> {
         let layout = Layout {
-            parties: 6,
-            per_host: 6,
+            parties,
+            per_host: parties,
             base_port,
         };
         prun::party_table(&["127.0.0.1".to_string()], &layout).unwrap()
@@ -863,7 +864,7 @@ mod tests {
             &program(),
             &["3".into()],
             &python,
-            &six_parties(11599),
+            &local_parties(6, 11599),
             None,
             None,
         );
@@ -876,15 +877,7 @@ mod tests {
             launcher: "/e3/target/debug/xtask".into(),
             socket: "/tmp/e3-warm-1-0.sock".into(),
         };
-        let table = prun::party_table(
-            &["127.0.0.1".into()],
-            &Layout {
-                parties: 2,
-                per_host: 2,
-                base_port: 11599,
-            },
-        )
-        .unwrap();
+        let table = local_parties(2, 11599);
         let plan = plan_local(
             "/e3".into(),
             &program(),
@@ -920,15 +913,7 @@ mod tests {
             "net/two.toml",
         )
         .unwrap();
-        let table = prun::party_table(
-            &["127.0.0.1".into()],
-            &Layout {
-                parties: 3,
-                per_host: 3,
-                base_port: 11599,
-            },
-        )
-        .unwrap();
+        let table = local_parties(3, 11599);
         let net = NetRun::new(profile, &table, 11602);
         let plan = plan_local(
             "/e3".into(),
@@ -960,15 +945,7 @@ mod tests {
             dir: "/home/me/mpyc/demos".into(),
             file: "np_lpsolver.py".into(),
         };
-        let table = prun::party_table(
-            &["127.0.0.1".into()],
-            &Layout {
-                parties: 2,
-                per_host: 2,
-                base_port: 20000,
-            },
-        )
-        .unwrap();
+        let table = local_parties(2, 20000);
         let args = ["--log-level".to_string(), "debug".into(), "it's".into()];
         let plan = plan_local(
             "/e3".into(),
