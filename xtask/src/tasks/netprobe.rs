@@ -36,9 +36,6 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &NetprobeArgs) -> Result<()> {
         )));
     }
     let dir = root.join(PROBE_DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| failure(format!("cannot make {dir}: {e}")))?;
-    std::fs::write(dir.join("pingpong.py"), e3_net::PINGPONG)
-        .map_err(|e| failure(format!("cannot write {dir}/pingpong.py: {e}")))?;
     let program = Program {
         dir: dir.clone(),
         file: "pingpong.py".into(),
@@ -84,14 +81,24 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &NetprobeArgs) -> Result<()> {
         )),
     };
     if dry_run {
+        println!("# write {PROBE_DIR}/pingpong.py (e3-net's ping-pong program), then:");
         print!("{}", plan.to_plan(root).render());
+        let mut distinct: Vec<&str> = Vec::new();
+        for region in &regions {
+            if !distinct.contains(&region.as_str()) {
+                distinct.push(region);
+            }
+        }
         println!(
-            "# then the medians of every pair's round trips and transfers, by region pair ({}), into {}",
-            regions.join(", "),
+            "# then the medians of every pair's round trips and transfers, by region pair (regions {}), into {}",
+            distinct.join(", "),
             relative_to(root, &out)
         );
         return Ok(());
     }
+    std::fs::create_dir_all(&dir).map_err(|e| failure(format!("cannot make {dir}: {e}")))?;
+    std::fs::write(dir.join("pingpong.py"), e3_net::PINGPONG)
+        .map_err(|e| failure(format!("cannot write {dir}/pingpong.py: {e}")))?;
     let ui = Ui::new(false);
     ui.say(&format!(
         "e3: measuring round trips and transfers between {} hosts ({} pings and {} MB a pair)",
