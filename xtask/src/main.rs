@@ -1,5 +1,7 @@
 //! `cargo xtask`: e3's tasks. One module per task; this file only dispatches.
 
+#[macro_use]
+mod out;
 mod cli;
 mod cloud;
 mod error;
@@ -25,6 +27,7 @@ use crate::tasks::{
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    tools::set_dry_run(cli.dry_run);
     let root = workspace_root();
     let result = match &cli.task {
         Task::Run(args) => run::run(&root, cli.dry_run, args),
@@ -44,10 +47,12 @@ fn main() -> ExitCode {
         Task::RelayShard { routes } => relay_shard(routes),
         Task::Bench(args) => bench::run(&root, cli.dry_run, args),
     };
-    match result {
+    let code = match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away: e3 ends as killed by SIGPIPE, saying nothing.
+        Err(_) if out::reader_gone() => ExitCode::FAILURE,
         Err(err) => {
-            eprintln!("{err}");
+            crate::out::errln!("{err}");
             // The step's own failure, as GitHub shows it (its first line).
             let message = err.to_string();
             let first = message.lines().next().unwrap_or_default();
@@ -57,7 +62,8 @@ fn main() -> ExitCode {
             );
             ExitCode::from(err.exit_code() as u8)
         }
-    }
+    };
+    out::exit(code)
 }
 
 /// The task's name on the command line.
@@ -98,7 +104,7 @@ fn relay_shard(routes_file: &str) -> error::Result<()> {
     e3_net::open_files_limit();
     let _relays = e3_net::Relays::start(&routes)
         .map_err(|e| error::failure(format!("cannot start the relays: {e}")))?;
-    println!("{}", e3_run::net::SHARD_READY);
+    crate::out::outln!("{}", e3_run::net::SHARD_READY);
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
     loop {
@@ -112,7 +118,7 @@ fn warm_party(socket: &str, argv: &[String]) -> ! {
         Ok(end) => e3_run::warm::end_as(end),
         Err(err) => {
             // This process's stderr is the party's: the message lands in its log.
-            eprintln!("e3: {err}");
+            crate::out::errln!("e3: {err}");
             std::process::exit(1)
         }
     }

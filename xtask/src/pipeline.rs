@@ -94,11 +94,7 @@ pub fn error_annotation(title: &str, message: &str) -> String {
 /// document).
 pub fn annotate_error(title: &str, message: &str) {
     if github_actions() {
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "{}",
-            error_annotation(title, message)
-        );
+        crate::out::err_line(&error_annotation(title, message));
     }
 }
 
@@ -118,7 +114,7 @@ pub fn append_summary(markdown: &str) {
         .open(&path)
         .and_then(|mut file| writeln!(file, "{}\n", redact(markdown).trim_end()));
     if let Err(err) = written {
-        eprintln!(
+        crate::out::errln!(
             "e3: could not append to GITHUB_STEP_SUMMARY ({}): {err}",
             path.to_string_lossy()
         );

@@ -2,7 +2,7 @@
 //! The libraries report events; this module words them.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead as _, Write as _};
+use std::io::BufRead as _;
 
 use e3_run::RunEvent;
 use e3_run::python::{REQUIREMENTS, VENV_DIR};
@@ -22,9 +22,9 @@ impl Ui {
     /// One line (or several) for the reader.
     pub fn say(&self, text: &str) {
         if self.json {
-            let _ = writeln!(std::io::stderr().lock(), "{text}");
+            crate::out::err_line(text);
         } else {
-            let _ = writeln!(std::io::stdout().lock(), "{text}");
+            crate::out::line(text);
         }
     }
 
@@ -135,8 +135,7 @@ pub fn confirm(question: &str, yes: bool) -> crate::error::Result<bool> {
         ))
         .hint("pass --yes"));
     }
-    print!("{question} [y/N] ");
-    let _ = std::io::stdout().flush();
+    crate::out::print(&format!("{question} [y/N] "));
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))

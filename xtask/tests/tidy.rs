@@ -83,6 +83,34 @@ fn libraries_know_no_flags_and_print_nothing() {
     );
 }
 
+/// xtask prints only through `xtask/src/out.rs`, which ends e3 quietly when
+/// its reader goes away (`println!` panics on a broken pipe).
+#[test]
+fn the_tasks_print_only_through_out() {
+    let mut offenders = Vec::new();
+    for (rel, code) in code_under(&root().join("xtask/src")) {
+        if rel == "xtask/src/out.rs" || rel.contains("/tests/") {
+            continue;
+        }
+        for needle in [
+            "println!",
+            "eprintln!",
+            "print!(",
+            "eprint!(",
+            "io::stdout",
+            "io::stderr",
+        ] {
+            if code.contains(needle) {
+                offenders.push(format!("{rel}: {needle}"));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "print with crate::out (outln!, errln!, out::print): {offenders:#?}"
+    );
+}
+
 #[test]
 fn formatting() {
     let sh = shell();

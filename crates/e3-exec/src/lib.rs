@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 use camino::{Utf8Path, Utf8PathBuf};
 use e3_plan::{Cmd, Job, Pipeline, Plan, Step};
 
-pub use interrupt::{install_interrupt_handler, interrupted};
+pub use interrupt::{
+    die_of_sigpipe, install_interrupt_handler, interrupted, interrupted_by_reader, stop_everything,
+};
 pub use lock::FileLock;
 
 /// A failure to start or finish a command, naming it.
@@ -519,6 +521,8 @@ pub enum StopReason {
     Observer(String),
     Timeout(Duration),
     Interrupted,
+    /// e3's stdout or stderr was a pipe whose reader went away.
+    ReaderGone,
 }
 
 impl fmt::Display for StopReason {
@@ -527,6 +531,7 @@ impl fmt::Display for StopReason {
             StopReason::Observer(why) => f.write_str(why),
             StopReason::Timeout(limit) => write!(f, "timed out after {}s", limit.as_secs()),
             StopReason::Interrupted => f.write_str("interrupted"),
+            StopReason::ReaderGone => f.write_str("the reader of e3's output went away"),
         }
     }
 }
@@ -688,6 +693,8 @@ pub fn run_together(
         if stopping.is_none() {
             let reason = if interrupted() {
                 Some(StopReason::Interrupted)
+            } else if interrupted_by_reader() {
+                Some(StopReason::ReaderGone)
             } else if let Some(limit) = options.timeout.filter(|t| begin.elapsed() > *t) {
                 Some(StopReason::Timeout(limit))
             } else {

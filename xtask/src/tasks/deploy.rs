@@ -142,7 +142,30 @@ pub fn refuse(task: &str, problems: &[Problem]) -> Error {
 /// With `--dry-run` the plan is shown even where something is missing.
 pub fn warn(problems: &[Problem]) {
     for p in problems {
-        eprintln!("warning: {} (fix: {})", p.what, p.fix);
+        crate::tools::warn(&p.what, &p.fix);
+    }
+}
+
+/// e3's defaults for what a deploy's flags leave out.
+pub const DEFAULT_SIZE: &str = "s-1vcpu-1gb";
+pub const DEFAULT_PREFIX: &str = "e3";
+pub const DEFAULT_SPACES_REGION: &str = "ams3";
+pub const DEFAULT_TAG: &str = "e3";
+
+/// What `destroy --dry-run` and `leftovers --dry-run` show on a checkout no
+/// deploy was made from: a deploy with e3's defaults and no nodes.
+pub fn assumed_settings(root: &Utf8Path) -> Settings {
+    Settings {
+        nodes: Default::default(),
+        size: DEFAULT_SIZE.into(),
+        prefix: DEFAULT_PREFIX.into(),
+        image_file: root
+            .join(crate::tasks::image::IMAGES_DIR)
+            .join("digitalocean"),
+        bucket: env_var("E3_SPACES_BUCKET").unwrap_or_default(),
+        spaces_region: DEFAULT_SPACES_REGION.into(),
+        ssh_public_keys: Vec::new(),
+        tags: vec![DEFAULT_TAG.into()],
     }
 }
 
@@ -199,8 +222,13 @@ fn settings(root: &Utf8Path, args: &DeployArgs, last: Option<&Settings>) -> Resu
     };
     Ok(Settings {
         nodes,
-        size: pick(&args.size, &file.size, last.map(|l| &l.size), "s-1vcpu-1gb"),
-        prefix: pick(&args.prefix, &file.prefix, last.map(|l| &l.prefix), "e3"),
+        size: pick(&args.size, &file.size, last.map(|l| &l.size), DEFAULT_SIZE),
+        prefix: pick(
+            &args.prefix,
+            &file.prefix,
+            last.map(|l| &l.prefix),
+            DEFAULT_PREFIX,
+        ),
         image_file,
         bucket: pick(
             &args.bucket.clone().or_else(|| env_var("E3_SPACES_BUCKET")),
@@ -212,14 +240,14 @@ fn settings(root: &Utf8Path, args: &DeployArgs, last: Option<&Settings>) -> Resu
             &args.spaces_region,
             &file.spaces_region,
             last.map(|l| &l.spaces_region),
-            "ams3",
+            DEFAULT_SPACES_REGION,
         ),
         ssh_public_keys: e3_deploy::authorized_keys(&keys_text),
         tags: file
             .tags
             .clone()
             .or_else(|| last.map(|l| l.tags.clone()))
-            .unwrap_or_else(|| vec!["e3".to_string()]),
+            .unwrap_or_else(|| vec![DEFAULT_TAG.to_string()]),
     })
 }
 
@@ -271,7 +299,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DeployArgs) -> Result<()> {
     });
     if dry_run {
         warn(&problems);
-        print!("{}", plan.to_plan().render());
+        crate::out::print(&plan.to_plan().render());
         return Ok(());
     }
     if !problems.is_empty() {

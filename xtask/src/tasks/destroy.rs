@@ -13,18 +13,30 @@ use e3_plan::Step;
 use crate::cli::DestroyArgs;
 use crate::error::{Result, failure, usage};
 use crate::tasks::deploy::{
-    Machine, last_settings, needs_init, refuse, run_steps, secrets, state, warn,
+    self, Machine, last_settings, needs_init, refuse, run_steps, secrets, state, warn,
 };
+use crate::tools;
 use crate::ui::{Ui, confirm};
 
 pub fn run(root: &Utf8Path, dry_run: bool, args: &DestroyArgs) -> Result<()> {
     if !dry_run {
         crate::pipeline::require_yes("destroy", args.yes)?;
     }
-    let settings = last_settings(root)?.ok_or_else(|| {
-        usage("nothing to destroy from here: no deploy was made from this checkout (.e3/deploy/e3.tfvars.json is missing)")
-            .hint("destroy a testbed where it was deployed; stale tailnet devices: `cargo xtask tailnet prune --prefix P`")
-    })?;
+    let settings = match last_settings(root)? {
+        Some(settings) => settings,
+        None => {
+            tools::lacking(Err(usage("nothing to destroy from here: no deploy was made from this checkout (.e3/deploy/e3.tfvars.json is missing)")
+                .hint("destroy a testbed where it was deployed; stale tailnet devices: `cargo xtask tailnet prune --prefix P`")))?;
+            tools::warn(
+                &format!(
+                    "the plan below assumes a deploy with e3's defaults (prefix `{}`)",
+                    deploy::DEFAULT_PREFIX
+                ),
+                "",
+            );
+            deploy::assumed_settings(root)
+        }
+    };
     let mut problems = preflight::missing_secrets(&Machine);
     let terraform = ["terraform", "tofu"].iter().find_map(|t| Machine.find(t));
     if terraform.is_none() {
@@ -59,7 +71,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DestroyArgs) -> Result<()> {
         warn(&problems);
         let mut shown = plan.clone();
         shown.push(Step::Note(e3_deploy::DESTROY_AFTER.into()));
-        print!("{}", shown.render());
+        crate::out::print(&shown.render());
         return Ok(());
     }
     if !problems.is_empty() {

@@ -39,9 +39,11 @@ impl Probe for Machine {
 pub fn run(root: &Utf8Path, dry_run: bool, args: &DoctorArgs) -> Result<()> {
     if dry_run {
         for command in e3_doctor::version_commands(&Machine) {
-            println!("{command}");
+            crate::out::outln!("{command}");
         }
-        println!("# then read /proc/sys/fs/binfmt_misc and nix.conf, and which secrets are set");
+        crate::out::outln!(
+            "# then read /proc/sys/fs/binfmt_misc and nix.conf, and which secrets are set"
+        );
         return Ok(());
     }
     let python_env = match tools::find("python3") {
@@ -56,9 +58,9 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DoctorArgs) -> Result<()> {
     if args.json {
         let json = serde_json::to_string_pretty(&e3_doctor::to_json(&checks))
             .expect("a json value serialises");
-        println!("{json}");
+        crate::out::outln!("{json}");
     } else {
-        println!("{}", e3_doctor::table(&checks));
+        crate::out::outln!("{}", e3_doctor::table(&checks));
     }
     if e3_doctor::ready_for_local_runs(&checks) {
         return Ok(());

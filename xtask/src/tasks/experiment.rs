@@ -132,7 +132,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ExperimentArgs) -> Result<()> 
         RunsFile::open(&runs_path).map_err(|e| failure(format!("cannot open {runs_path}: {e}")))?;
     let (mut eta, mut place) = (Eta::default(), place);
     for (i, planned) in todo.iter().enumerate() {
-        if e3_exec::interrupted() {
+        if e3_exec::interrupted() || e3_exec::interrupted_by_reader() {
             return Err(interrupted(root, &dir));
         }
         let started = Instant::now();
@@ -145,7 +145,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ExperimentArgs) -> Result<()> 
             args.verbose,
             &ui,
         );
-        if e3_exec::interrupted() {
+        if e3_exec::interrupted() || e3_exec::interrupted_by_reader() {
             // The run in flight is not a result: it runs again on resume.
             return Err(interrupted(root, &dir));
         }
@@ -405,7 +405,7 @@ fn print_plan(
     schedule: &[Planned],
 ) -> Result<()> {
     for planned in schedule {
-        println!(
+        crate::out::outln!(
             "# run {}/{}: parties={} args={}{} rep {}/{}",
             planned.number,
             schedule.len(),
@@ -423,7 +423,7 @@ fn print_plan(
     // Every repetition of a cell runs the same commands: each cell once.
     for cell in exp.cells() {
         let program_args = sweep::program_args(exp, &cell.args);
-        println!(
+        crate::out::outln!(
             "\n# cell parties={} args={}{}",
             cell.parties,
             cell.args.join(" "),
@@ -432,8 +432,8 @@ fn print_plan(
                 .map_or(String::new(), |n| format!(" net={n}"))
         );
         match cell_run(root, program, place, &cell, &program_args)? {
-            CellRun::Local(local) => print!("{}", local.plan.render()),
-            CellRun::Hosts(plan) => print!("{}", plan.to_plan(root).render()),
+            CellRun::Local(local) => crate::out::print(&local.plan.render()),
+            CellRun::Hosts(plan) => crate::out::print(&plan.to_plan(root).render()),
         }
         // As in the real sweep: the program's folder is synced once, first.
         if let Place::Hosts { rsync, .. } = place {

@@ -36,9 +36,11 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &HostsArgs) -> Result<()> {
             )?;
             let cmd = terraform_output_cmd(&terraform);
             if dry_run {
-                println!("cd {}", e3_plan::quote(root.as_str()));
-                println!("{cmd}");
-                println!("# then write {HOSTS_JSON} and {HOSTS_PSSH} in {out_dir} from its output");
+                crate::out::outln!("cd {}", e3_plan::quote(root.as_str()));
+                crate::out::outln!("{cmd}");
+                crate::out::outln!(
+                    "# then write {HOSTS_JSON} and {HOSTS_PSSH} in {out_dir} from its output"
+                );
                 return Ok(());
             }
             let text = e3_exec::output_of(Some(root), &cmd)?;
@@ -55,15 +57,15 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &HostsArgs) -> Result<()> {
     let files = files?;
     let plan = write_plan(&out_dir, &files);
     if dry_run {
-        print!("{}", plan.render());
+        crate::out::print(&plan.render());
         return Ok(());
     }
     if args.check {
         return check(root, &out_dir, &files, args);
     }
     e3_exec::run_plan(&plan, |_| {})?;
-    println!("{}", host_table(&files.inventory));
-    println!(
+    crate::out::outln!("{}", host_table(&files.inventory));
+    crate::out::outln!(
         "wrote {} and {} ({} hosts)",
         relative_to(root, &out_dir.join(HOSTS_JSON)),
         relative_to(root, &out_dir.join(HOSTS_PSSH)),
@@ -107,7 +109,7 @@ fn check(root: &Utf8Path, out_dir: &Utf8Path, files: &HostFiles, args: &HostsArg
         .map(|(path, _)| relative_to(root, &path))
         .collect();
     if stale.is_empty() {
-        println!(
+        crate::out::outln!(
             "{HOSTS_JSON} and {HOSTS_PSSH} are up to date ({} hosts)",
             files.inventory.hosts.len()
         );

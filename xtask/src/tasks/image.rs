@@ -24,11 +24,13 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ImageArgs) -> Result<()> {
         Target::DigitalOcean
     };
     let nix = tools::require("nix", e3_nix::INSTALL_NIX)?;
-    check_nix_version(&nix)?;
+    if nix.is_absolute() {
+        tools::lacking(check_nix_version(&nix))?;
+    }
     if target == Target::RaspberryPi4 {
         let verdict = aarch64_verdict();
         if !verdict.ok() {
-            return Err(cannot_emulate(&verdict));
+            tools::lacking(Err(cannot_emulate(&verdict)))?;
         }
     }
     let out_dir = match &args.out {
@@ -39,8 +41,8 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ImageArgs) -> Result<()> {
     let result = out_dir.join(target.name());
     let record_path = ImageRecord::path(&out_dir, target);
     if dry_run {
-        print!("{}", plan.render());
-        println!(
+        crate::out::print(&plan.render());
+        crate::out::outln!(
             "# then find the image in {result}, hash it, and write {record_path}",
             result = relative_to(root, &result),
             record_path = relative_to(root, &record_path)

@@ -16,10 +16,18 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &LeftoversArgs) -> Result<()> {
         (Some(prefix), _) => prefix.clone(),
         (None, Some(settings)) => settings.prefix.clone(),
         (None, None) => {
-            return Err(
-                usage("no prefix to look for: no deploy was made from this checkout")
-                    .hint("give --prefix P (the deploy's --prefix)"),
+            crate::tools::lacking(Err(usage(
+                "no prefix to look for: no deploy was made from this checkout",
+            )
+            .hint("give --prefix P (the deploy's --prefix)")))?;
+            crate::tools::warn(
+                &format!(
+                    "the plan below assumes a deploy with e3's defaults (prefix `{}`)",
+                    crate::tasks::deploy::DEFAULT_PREFIX
+                ),
+                "",
             );
+            crate::tasks::deploy::DEFAULT_PREFIX.to_string()
         }
     };
     if prefix.is_empty() {
@@ -30,11 +38,11 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &LeftoversArgs) -> Result<()> {
     let tag = match (&args.tag, &last) {
         (Some(tag), _) => tag.clone(),
         (None, Some(settings)) if !settings.tags.is_empty() => settings.tags[0].clone(),
-        _ => "e3".to_string(),
+        _ => crate::tasks::deploy::DEFAULT_TAG.to_string(),
     };
     let names = format!("{prefix}--");
     if dry_run {
-        println!(
+        crate::out::outln!(
             "# list DigitalOcean's droplets tagged `{tag}` and the tailnet's devices; fail if a name starts with `{names}`"
         );
         return Ok(());

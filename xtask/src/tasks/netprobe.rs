@@ -81,15 +81,15 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &NetprobeArgs) -> Result<()> {
         )),
     };
     if dry_run {
-        println!("# write {PROBE_DIR}/pingpong.py (e3-net's ping-pong program), then:");
-        print!("{}", plan.to_plan(root).render());
+        crate::out::outln!("# write {PROBE_DIR}/pingpong.py (e3-net's ping-pong program), then:");
+        crate::out::print(&plan.to_plan(root).render());
         let mut distinct: Vec<&str> = Vec::new();
         for region in &regions {
             if !distinct.contains(&region.as_str()) {
                 distinct.push(region);
             }
         }
-        println!(
+        crate::out::outln!(
             "# then the medians of every pair's round trips and transfers, by region pair (regions {}), into {}",
             distinct.join(", "),
             relative_to(root, &out)

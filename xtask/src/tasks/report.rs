@@ -57,14 +57,14 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ReportArgs) -> Result<()> {
         .collect();
     let report_path = dir.join("report.md");
     if dry_run {
-        println!("# would write {}", relative_to(root, &report_path));
+        crate::out::outln!("# would write {}", relative_to(root, &report_path));
         for (name, _) in &files {
-            println!("# would write {}", relative_to(root, &dir.join(name)));
+            crate::out::outln!("# would write {}", relative_to(root, &dir.join(name)));
         }
         return Ok(());
     }
     for warning in &report.warnings {
-        eprintln!("warning: {warning}");
+        crate::out::errln!("warning: {warning}");
     }
     let write = |path: &Utf8Path, text: &str| {
         std::fs::write(path, text).map_err(|e| failure(format!("cannot write {path}: {e}")))
@@ -74,7 +74,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ReportArgs) -> Result<()> {
         write(&dir.join(name), text)?;
     }
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    println!(
+    crate::out::outln!(
         "e3: wrote {} and {}",
         relative_to(root, &report_path),
         names.join(", ")

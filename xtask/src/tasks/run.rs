@@ -64,6 +64,24 @@ pub fn resolve_program(
 /// The interpreter for local parties: `--python PATH`, or e3's own
 /// environment made with `python3` from PATH.
 pub fn resolve_python(root: &Utf8Path, given: Option<&str>) -> Result<Python> {
+    let found = find_python(root, given);
+    match found {
+        // --dry-run on a machine without a usable python3: the plan still
+        // shows the environment e3 would make, with the base named by name.
+        Err(err) if given.is_none() && tools::dry_run() => {
+            tools::lacking(Err(err))?;
+            Ok(Python::Managed(python::Managed {
+                base: "python3".into(),
+                venv: root.join(python::VENV_DIR),
+                stamp: String::new(),
+                up_to_date: false,
+            }))
+        }
+        found => found,
+    }
+}
+
+fn find_python(root: &Utf8Path, given: Option<&str>) -> Result<Python> {
     let python = match given {
         Some(given) => {
             let path = tools::find(given).map_err(|_| {
@@ -192,7 +210,7 @@ fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) 
         },
     )?;
     if dry_run {
-        print!("{}", local.plan.render());
+        crate::out::print(&local.plan.render());
         return Ok(());
     }
     let ui = Ui::new(args.json);
@@ -370,7 +388,7 @@ fn run_remote(
         warm.as_ref(),
     );
     if dry_run {
-        print!("{}", plan.to_plan(root).render());
+        crate::out::print(&plan.to_plan(root).render());
         return Ok(());
     }
     let ui = Ui::new(args.json);
@@ -454,7 +472,7 @@ pub fn remote_plan(
 fn report(root: &Utf8Path, ui: &Ui, outcome: &Outcome) -> Result<()> {
     let summary = &outcome.summary;
     if ui.json {
-        println!("{}", outcome.json());
+        crate::out::outln!("{}", outcome.json());
     } else {
         ui.say("");
         ui.say(&summary.table());

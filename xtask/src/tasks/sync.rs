@@ -32,7 +32,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &SyncArgs) -> Result<()> {
     };
     let session = e3_ssh::Session::new(&ssh, &hosts, args.remote.parallel(), Some(source), None);
     if dry_run {
-        print!("{}", session.to_plan(root, Vec::new()).render());
+        crate::out::print(&session.to_plan(root, Vec::new()).render());
         return Ok(());
     }
     let ui = Ui::new(false);

@@ -19,7 +19,7 @@ pub fn run(dry_run: bool, args: &TailnetArgs) -> Result<()> {
                 .hint("give the prefix of the hostnames to delete, e.g. --prefix e3"));
             }
             if dry_run {
-                println!(
+                crate::out::outln!(
                     "# list the tailnet's devices, delete those whose hostname starts with `{prefix}`, list again"
                 );
                 return Ok(());
@@ -83,7 +83,7 @@ pub fn prune(client: &e3_cloud::tailscale::Client, prefix: &str, ui: &Ui) -> Res
 
 fn devices(dry_run: bool, prefix: Option<&str>, as_json: bool) -> Result<()> {
     if dry_run {
-        println!("# list the tailnet's devices");
+        crate::out::outln!("# list the tailnet's devices");
         return Ok(());
     }
     let client = crate::cloud::tailscale()?;
@@ -102,12 +102,12 @@ fn devices(dry_run: bool, prefix: Option<&str>, as_json: bool) -> Result<()> {
                 })
             })
             .collect();
-        println!(
+        crate::out::outln!(
             "{}",
             serde_json::to_string_pretty(&list).expect("json serialises")
         );
     } else {
-        println!("{}", table(&chosen));
+        crate::out::outln!("{}", table(&chosen));
     }
     Ok(())
 }

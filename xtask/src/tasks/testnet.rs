@@ -115,10 +115,7 @@ fn up(root: &Utf8Path, dry_run: bool, testnet: &Testnet) -> Result<()> {
     let tools = find_tools()?;
     let keep_pyenv = Utf8Path::new("/root/.pyenv").is_dir();
     if dry_run {
-        print!(
-            "{}",
-            e3_testnet::plan_up(testnet, &tools, keep_pyenv).render()
-        );
+        crate::out::print(&e3_testnet::plan_up(testnet, &tools, keep_pyenv).render());
         return Ok(());
     }
     require_root("up")?;
@@ -134,7 +131,7 @@ fn up(root: &Utf8Path, dry_run: bool, testnet: &Testnet) -> Result<()> {
     }
     let [a, b, c] = testnet.subnet;
     let rel = |p: Utf8PathBuf| relative_to(root, &p);
-    println!(
+    crate::out::outln!(
         "testnet {}: {} hosts ({}-h1 .. {}) on {}.0/24, bridge {}",
         testnet.name,
         testnet.hosts,
@@ -143,15 +140,15 @@ fn up(root: &Utf8Path, dry_run: bool, testnet: &Testnet) -> Result<()> {
         format_args!("{a}.{b}.{c}"),
         testnet.bridge()
     );
-    println!("  hosts file: {}", rel(testnet.hosts_path()));
-    println!("  ssh config: {}", rel(testnet.ssh_config_path()));
-    println!(
+    crate::out::outln!("  hosts file: {}", rel(testnet.hosts_path()));
+    crate::out::outln!("  ssh config: {}", rel(testnet.ssh_config_path()));
+    crate::out::outln!(
         "try:  cargo xtask run secretsanta --hosts {} --ssh-config {} --remote-python {}",
         rel(testnet.hosts_path()),
         rel(testnet.ssh_config_path()),
         root.join(e3_run::python::VENV_DIR).join("bin/python")
     );
-    println!("down: cargo xtask testnet down --name {}", testnet.name);
+    crate::out::outln!("down: cargo xtask testnet down --name {}", testnet.name);
     Ok(())
 }
 
@@ -164,11 +161,11 @@ fn down(root: &Utf8Path, dry_run: bool, name: &str, dir: &Utf8Path) -> Result<()
     let survey = e3_testnet::survey(&ip, name);
     let plan = e3_testnet::plan_down(&ip, name, &survey, dir);
     if dry_run {
-        print!("{}", plan.render());
+        crate::out::print(&plan.render());
         return Ok(());
     }
     e3_testnet::down(name, &plan).map_err(word)?;
-    println!(
+    crate::out::outln!(
         "testnet {name}: down ({} namespaces, {} processes removed; {} deleted)",
         survey.namespaces.len(),
         survey.pids.len(),
