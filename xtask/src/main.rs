@@ -26,7 +26,7 @@ use crate::tasks::{
 };
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|err| bad_command_line(err));
     tools::set_dry_run(cli.dry_run);
     let root = workspace_root();
     let result = match &cli.task {
@@ -64,6 +64,55 @@ fn main() -> ExitCode {
         }
     };
     out::exit(code)
+}
+
+/// clap's own message (and exit code 2 for a mistake, 0 for `--help`), with
+/// a hint where people often go wrong: a program argument without `--`.
+fn bad_command_line(err: clap::Error) -> ! {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let stray = match (err.kind(), err.get(ContextKind::InvalidArg)) {
+        (ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) => Some(arg.clone()),
+        _ => None,
+    };
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let text = err.render().to_string();
+    match stray {
+        Some(arg) if !arg.starts_with('-') && ["run", "experiment"].contains(&task.as_str()) => {
+            let hint = match task.as_str() {
+                "run" => format!(
+                    "the program's own arguments go after `--`: `cargo xtask {}`",
+                    with_after_dashes(std::env::args().skip(1).collect(), &arg)
+                ),
+                _ => "an experiment's program arguments go in its file: `args = [[...]]`".into(),
+            };
+            out::err_line(&format!("{}\nhint: {hint}", text.trim_end()));
+            std::process::exit(out::exit_status(2))
+        }
+        _ => {
+            let code = err.exit_code();
+            if code == 0 {
+                out::print(&text);
+            } else {
+                out::err_line(text.trim_end());
+            }
+            std::process::exit(out::exit_status(code))
+        }
+    }
+}
+
+/// The command line with `arg` moved behind `--`.
+fn with_after_dashes(mut args: Vec<String>, arg: &str) -> String {
+    if let Some(at) = args.iter().position(|a| a == arg) {
+        args.remove(at);
+    }
+    match args.iter().position(|a| a == "--") {
+        Some(dashes) => args.insert(dashes + 1, arg.to_string()),
+        None => args.extend(["--".to_string(), arg.to_string()]),
+    }
+    args.iter()
+        .map(|a| e3_plan::quote(a))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The task's name on the command line.

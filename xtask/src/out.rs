@@ -62,6 +62,15 @@ pub fn exit(code: ExitCode) -> ExitCode {
     code
 }
 
+/// `code` as a process's exit status, unless the reader went away (see
+/// [`exit`]).
+pub fn exit_status(code: i32) -> i32 {
+    if reader_gone() {
+        e3_exec::die_of_sigpipe();
+    }
+    code
+}
+
 /// `println!` for e3: a line on stdout, through [`line`].
 macro_rules! outln {
     () => { $crate::out::line("") };

@@ -59,9 +59,10 @@ impl Ui {
                 parties,
                 program,
                 log_dir,
+                start,
             } => format!(
-                "e3: starting {} parties of {} on {}; logs in {log_dir}/",
-                parties.len(),
+                "e3: starting {} of {} {start} on {}; logs in {log_dir}/",
+                e3_plan::count(parties.len(), "party", "parties"),
                 program.file,
                 describe_addresses(parties)
             ),

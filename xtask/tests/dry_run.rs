@@ -170,11 +170,11 @@ fn read_then_leave(
 #[test]
 fn a_dry_run_whose_reader_goes_away_ends_quietly() {
     let scratch = Scratch::new("dry-run-pipe");
-    // An experiment of 600 runs: its plan is far beyond 64 KiB too.
+    // An experiment of 9000 runs: its plan is far beyond 64 KiB too.
     let sweep = scratch.path("sweep.toml");
     std::fs::write(
         &sweep,
-        "program = \"helloworld\"\nparties = [3, 4, 5]\nrepeat = 200\n",
+        "program = \"helloworld\"\nparties = [3, 4, 5]\nrepeat = 3000\n",
     )
     .unwrap();
     for args in [
@@ -189,6 +189,9 @@ fn a_dry_run_whose_reader_goes_away_ends_quietly() {
         &["--dry-run", "run", "helloworld", "--parties", "200"],
         &["--dry-run", "experiment", &sweep],
     ] {
+        // Larger than a pipe's buffer, or the test would prove nothing.
+        let whole = xtask(args).output().unwrap();
+        assert!(whole.stdout.len() > 1 << 17, "{args:?}: a small plan");
         let child = xtask(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -130,30 +130,124 @@ const TOOLS: &[Tool] = &[
         unfit: None,
         upgrade: "",
     },
+    // The local testbed: every test host runs its own sshd in a network
+    // namespace made with ip and unshare.
+    Tool {
+        name: "sshd",
+        commands: &["sshd", "/usr/sbin/sshd"],
+        version_args: &["-V"],
+        blocks: &["testnet", "bench remote"],
+        local: false,
+        install: "install OpenSSH's server (Debian/Ubuntu: `apt-get install openssh-server`)",
+        unfit: None,
+        upgrade: "",
+    },
+    Tool {
+        name: "ip",
+        commands: &["ip"],
+        version_args: &["-V"],
+        blocks: &["testnet", "bench remote"],
+        local: false,
+        install: "install iproute2 (Debian/Ubuntu: `apt-get install iproute2`)",
+        unfit: None,
+        upgrade: "",
+    },
+    Tool {
+        name: "unshare",
+        commands: &["unshare"],
+        version_args: &["--version"],
+        blocks: &["testnet", "bench remote"],
+        local: false,
+        install: "install util-linux (Debian/Ubuntu: `apt-get install util-linux`)",
+        unfit: None,
+        upgrade: "",
+    },
 ];
 
-/// The secrets e3 reads, by the variables that hold them: the first name
-/// is the one to set, the others are also read.
-const SECRETS: &[(&[&str], &[&str], &str)] = &[
+/// Sets of variables, any one of which (all its variables set) will do.
+type Alternatives = &'static [&'static [&'static str]];
+
+/// The secrets e3 reads, by the variables that hold them: each is set when
+/// every variable of one of its alternatives is; the first alternative is
+/// the one to set.
+const SECRETS: &[(Alternatives, &[&str], &str)] = &[
     (
-        &["DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN"],
-        &["deploy", "destroy"],
+        &[&["DIGITALOCEAN_TOKEN"], &["DIGITALOCEAN_ACCESS_TOKEN"]],
+        &["deploy", "destroy", "leftovers"],
         "a DigitalOcean API token with write scope (cloud.digitalocean.com > API)",
     ),
     (
-        &["SPACES_ACCESS_KEY_ID"],
-        &["deploy"],
+        &[&["SPACES_ACCESS_KEY_ID"]],
+        &["deploy", "destroy"],
         "a DigitalOcean Spaces access key, to upload the image",
     ),
     (
-        &["SPACES_SECRET_ACCESS_KEY"],
-        &["deploy"],
+        &[&["SPACES_SECRET_ACCESS_KEY"]],
+        &["deploy", "destroy"],
         "the Spaces access key's secret",
     ),
     (
-        &["TAILSCALE_API_KEY"],
-        &["deploy", "destroy", "tailnet"],
-        "a Tailscale API key (admin console > Settings > Keys)",
+        &[
+            &["TAILSCALE_API_KEY"],
+            &["TAILSCALE_OAUTH_CLIENT_ID", "TAILSCALE_OAUTH_CLIENT_SECRET"],
+        ],
+        &["deploy", "destroy", "tailnet", "leftovers"],
+        "a Tailscale API key (admin console > Settings > Keys), or an OAuth client's ID and secret",
+    ),
+];
+
+/// The other variables e3 reads, none of them needed: what each does, and
+/// what holds when it is unset.
+const SETTINGS: &[(&str, &str, &str)] = &[
+    (
+        "E3_SPACES_BUCKET",
+        "deploy's image bucket (or --bucket)",
+        "deploy needs --bucket",
+    ),
+    (
+        "E3_STATE_BUCKET",
+        "keep Terraform's state in this private Spaces bucket (or --state-bucket)",
+        "local state",
+    ),
+    (
+        "TAILSCALE_TAILNET",
+        "the tailnet the Tailscale key acts on",
+        "`-`, the key's own",
+    ),
+    (
+        "DIGITALOCEAN_BASE_URL",
+        "another address for DigitalOcean's API (tests)",
+        "api.digitalocean.com",
+    ),
+    (
+        "TAILSCALE_BASE_URL",
+        "another address for Tailscale's API (tests)",
+        "api.tailscale.com",
+    ),
+    (
+        "CI",
+        "nothing waits for a person (--yes is needed), plain progress lines",
+        "ask at a terminal",
+    ),
+    (
+        "GITHUB_ACTIONS",
+        "`true`: failures are also ::error annotations",
+        "no annotations",
+    ),
+    (
+        "GITHUB_STEP_SUMMARY",
+        "a file: run, experiment, deploy, destroy and leftovers append their table",
+        "no job summary",
+    ),
+    (
+        "NIX_CONFIG",
+        "more nix.conf settings, read by the aarch64 check",
+        "nix.conf files only",
+    ),
+    (
+        "XDG_CONFIG_HOME",
+        "where the user's nix.conf is looked for",
+        "~/.config",
     ),
 ];
 
@@ -188,7 +282,7 @@ pub fn examine(probe: &dyn Probe, aarch64: &Verdict, python_env: PythonEnv) -> V
                 let version = probe
                     .version(path, tool.version_args)
                     .unwrap_or_else(|| "version unknown".into());
-                let which = if tool.commands.len() > 1 {
+                let which = if *command != tool.name {
                     format!("{command}: ")
                 } else {
                     String::new()
@@ -257,21 +351,39 @@ pub fn examine(probe: &dyn Probe, aarch64: &Verdict, python_env: PythonEnv) -> V
         }),
         local: false,
     });
-    for (names, blocks, what) in SECRETS {
-        let set = names.iter().find(|n| probe.is_set(n));
+    for (alternatives, blocks, what) in SECRETS {
+        let set = alternatives
+            .iter()
+            .find(|names| names.iter().all(|n| probe.is_set(n)));
+        let first = alternatives[0][0];
         checks.push(Check {
-            name: names[0].into(),
+            name: first.into(),
             kind: Kind::Secret,
             ok: set.is_some(),
             detail: match set {
-                Some(name) if *name != names[0] => format!("set (as {name})"),
+                Some(names) if names[0] != first => format!("set (as {})", names.join(" and ")),
                 Some(_) => "set".into(),
                 None => "not set".into(),
             },
             blocks: blocks.to_vec(),
             fix: set
                 .is_none()
-                .then(|| format!("export {}=... : {what}", names[0])),
+                .then(|| format!("export {first}=... : {what}")),
+            local: false,
+        });
+    }
+    for (name, what, unset) in SETTINGS {
+        checks.push(Check {
+            name: (*name).into(),
+            kind: Kind::Setting,
+            ok: true,
+            detail: if probe.is_set(name) {
+                format!("set: {what}")
+            } else {
+                format!("not set ({unset})")
+            },
+            blocks: Vec::new(),
+            fix: None,
             local: false,
         });
     }
@@ -394,12 +506,18 @@ mod tests {
                     "OpenSSH_9.2p1 Debian-2+deb12u7, OpenSSL 3.0.17 1 Jul 2025",
                 ),
                 ("rsync", "rsync  version 3.2.7  protocol version 31"),
+                ("sshd", "OpenSSH_9.2, OpenSSL 3.0.19 27 Jan 2026"),
+                ("ip", "ip utility, iproute2-6.1.0, libbpf 1.1.2"),
+                ("unshare", "unshare from util-linux 2.38.1"),
             ],
             set: vec![
                 "DIGITALOCEAN_ACCESS_TOKEN",
                 "SPACES_ACCESS_KEY_ID",
                 "SPACES_SECRET_ACCESS_KEY",
-                "TAILSCALE_API_KEY",
+                "TAILSCALE_OAUTH_CLIENT_ID",
+                "TAILSCALE_OAUTH_CLIENT_SECRET",
+                "E3_STATE_BUCKET",
+                "CI",
             ],
         };
         let checks = examine(&fake, &verdict("debian-pof"), PythonEnv::UpToDate);
@@ -415,6 +533,9 @@ mod tests {
                 "/usr/bin/colmena --version",
                 "/usr/bin/ssh -V",
                 "/usr/bin/rsync --version",
+                "/usr/bin/sshd -V",
+                "/usr/bin/ip -V",
+                "/usr/bin/unshare --version",
             ]
         );
     }
@@ -457,6 +578,29 @@ mod tests {
           "ok": false
         }
         "#);
+    }
+
+    /// Half an OAuth client is not a Tailscale key.
+    #[test]
+    fn a_secret_with_alternatives_is_set_by_one_whole_alternative() {
+        let tailscale = |set: Vec<&'static str>| {
+            let fake = Fake { tools: vec![], set };
+            examine(&fake, &verdict("not-mounted"), PythonEnv::WillBeMade)
+                .into_iter()
+                .find(|c| c.name == "TAILSCALE_API_KEY")
+                .unwrap()
+        };
+        assert!(!tailscale(vec!["TAILSCALE_OAUTH_CLIENT_ID"]).ok);
+        assert!(tailscale(vec!["TAILSCALE_API_KEY"]).ok);
+        let oauth = tailscale(vec![
+            "TAILSCALE_OAUTH_CLIENT_ID",
+            "TAILSCALE_OAUTH_CLIENT_SECRET",
+        ]);
+        assert!(oauth.ok);
+        assert_eq!(
+            oauth.detail,
+            "set (as TAILSCALE_OAUTH_CLIENT_ID and TAILSCALE_OAUTH_CLIENT_SECRET)"
+        );
     }
 
     #[test]

@@ -287,11 +287,11 @@ fn mistakes() {
     // Arguments e3 sets itself, or that contradict the file.
     check(
         &format!("{OK}args = [\n  [\"8\"],\n  [\"8\", \"-I\", \"0\"],\n]\n"),
-        "e.toml:6: `args`: program argument `-I` sets MPyC's -I/--index, which e3 sets for every party; remove it",
+        "e.toml:6: `args`: program argument `-I` sets MPyC's -I/--index: e3 gives every party its own -I; remove it",
     );
     check(
         &format!("{OK}args = [[\"-M3\"]]\n"),
-        "e.toml:4: `args`: program argument `-M3` sets MPyC's -M, which e3 sets for every party; remove it",
+        "e.toml:4: `args`: program argument `-M3` sets MPyC's -M: that is MPyC's own launcher, and e3 starts the parties itself: give e3 `--parties N` instead",
     );
     check(
         &format!("{OK}args = [[\"-T\", \"2\"]]\n"),

@@ -351,6 +351,15 @@ fn heredoc_marker(contents: &str) -> String {
 }
 
 /// Quote `s` for a POSIX shell, leaving it bare when that is safe.
+/// `n` and the noun: `1 party`, `6 parties`, `0 runs`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 pub fn quote(s: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c);
     if !s.is_empty() && s.chars().all(safe) {

@@ -116,9 +116,9 @@ pub fn experiment_report(
         .max()
         .unwrap_or("");
     md.push_str(&format!(
-        "{ok} of {} runs ok, in {} cells (parties × args), started from {first} to {last}.\n\n",
-        runs.len(),
-        these.len()
+        "{ok} of {} ok, in {} (parties × args), started from {first} to {last}.\n\n",
+        e3_plan::count(runs.len(), "run", "runs"),
+        e3_plan::count(these.len(), "cell", "cells")
     ));
 
     md.push_str("## What was measured\n\n");

@@ -38,6 +38,8 @@ pub struct RunSpec<'a> {
     pub timeout: Duration,
     /// A local run under a network profile: the relays run with it.
     pub net: Option<&'a NetRun>,
+    /// Warm or cold: recorded in the summary (the plan carries the how).
+    pub start: crate::Start,
 }
 
 /// A party of a run and, for remote runs, the host it runs on.
@@ -72,6 +74,7 @@ pub enum RunEvent<'a> {
         parties: &'a [Party],
         program: &'a Program,
         log_dir: &'a Utf8Path,
+        start: crate::Start,
     },
     /// One line a party printed (stdout and stderr merged).
     Line { party: usize, line: &'a str },
@@ -87,11 +90,11 @@ pub enum RunEvent<'a> {
     /// The party ended well.
     Done { party: usize, after: Duration },
     /// e3 stopped the party (because of another, a timeout or Ctrl-C).
-    Stopped { party: usize, end: End },
+    Stopped { party: usize, end: &'a PartyEnd },
     /// The party ended badly on its own: the run stops.
     Failed {
         party: usize,
-        end: End,
+        end: &'a PartyEnd,
         after: Duration,
     },
     /// Every party still running is being stopped.
@@ -574,6 +577,59 @@ struct PartyState {
     /// the host's own name for itself, from the party's first line.
     remote_pid: Option<u32>,
     ran_on: Option<String>,
+    /// How it ended, as people read it (see [`PartyEnd`]).
+    end: Option<PartyEnd>,
+}
+
+/// How a party ended, as people read it. For a remote party, ssh's exit
+/// code 255 is ssh's, not the party's: the party was stopped by e3's signal
+/// on its host, or ssh lost the host ([`e3_ssh::lost_connection`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PartyEnd {
+    Ended(End),
+    Lost(String),
+}
+
+impl PartyEnd {
+    pub fn success(&self) -> bool {
+        matches!(self, PartyEnd::Ended(end) if end.success())
+    }
+
+    /// The exit code or signal to record (ssh's own for a lost party).
+    fn recorded(&self, raw: End) -> End {
+        match self {
+            PartyEnd::Ended(end) => *end,
+            PartyEnd::Lost(_) => raw,
+        }
+    }
+}
+
+impl fmt::Display for PartyEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PartyEnd::Ended(end) => end.fmt(f),
+            PartyEnd::Lost(why) => f.write_str(why),
+        }
+    }
+}
+
+/// What ssh's exit code 255 means for a remote party: e3's stop (its kill
+/// command sends SIGTERM to the party's process group on the host, and ssh
+/// reports a remote death by signal as 255), or a lost host, when ssh said
+/// so; otherwise the code stands (a program may exit 255 itself).
+fn remote_end(end: End, stopped: bool, target: &str, tail: &VecDeque<String>) -> PartyEnd {
+    const SSH_FAILED: End = End::Code(255);
+    if end != SSH_FAILED {
+        return PartyEnd::Ended(end);
+    }
+    if stopped {
+        return PartyEnd::Ended(End::Signal(libc::SIGTERM));
+    }
+    let last: Vec<&str> = tail.iter().rev().take(3).map(String::as_str).collect();
+    match e3_ssh::lost_connection(target, &last) {
+        Some(why) => PartyEnd::Lost(why),
+        None => PartyEnd::Ended(end),
+    }
 }
 
 const TAIL_LINES: usize = 15;
@@ -598,6 +654,7 @@ impl Observer for RunObserver<'_> {
                 Verdict::Continue
             }
             Event::Exited { job, end, stopped } => {
+                let end = self.party_end(job, end, stopped);
                 let party = &mut self.parties[job];
                 party.exited = true;
                 let _ = party.log.flush();
@@ -606,15 +663,22 @@ impl Observer for RunObserver<'_> {
                     (self.progress)(RunEvent::Done { party: job, after });
                     Verdict::Continue
                 } else if stopped {
-                    (self.progress)(RunEvent::Stopped { party: job, end });
+                    (self.progress)(RunEvent::Stopped {
+                        party: job,
+                        end: &end,
+                    });
                     Verdict::Continue
                 } else {
+                    let why = match &end {
+                        PartyEnd::Lost(lost) => format!("party {job} {lost}"),
+                        PartyEnd::Ended(end) => format!("party {job} failed ({end})"),
+                    };
                     (self.progress)(RunEvent::Failed {
                         party: job,
-                        end,
+                        end: &end,
                         after,
                     });
-                    Verdict::Stop(format!("party {job} failed ({end})"))
+                    Verdict::Stop(why)
                 }
             }
         }
@@ -682,6 +746,17 @@ impl Observer for RunObserver<'_> {
 }
 
 impl RunObserver<'_> {
+    /// How party `job` ended, as people read it; kept for the summary.
+    fn party_end(&mut self, job: usize, end: End, stopped: bool) -> PartyEnd {
+        let party = &mut self.parties[job];
+        let how = match (self.ssh, &self.runs[job].host) {
+            (Some(ssh), Some(host)) => remote_end(end, stopped, &ssh.target(host), &party.tail),
+            _ => PartyEnd::Ended(end),
+        };
+        party.end = Some(how.clone());
+        how
+    }
+
     fn line(&mut self, job: usize, line: &str) {
         let total = self.parties.len();
         let remote = self.ssh.is_some();
@@ -752,6 +827,7 @@ fn execute(
             exited: false,
             remote_pid: None,
             ran_on: None,
+            end: None,
         });
     }
     logs::link_latest(root, &run_id)?;
@@ -760,6 +836,7 @@ fn execute(
         parties: &table,
         program: spec.program,
         log_dir: &relative_to(root, &dir),
+        start: spec.start,
     });
     let mut observer = RunObserver {
         progress,
@@ -783,6 +860,7 @@ fn execute(
         run_id,
         started_at: started_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         mode: if ssh.is_some() { "ssh" } else { "local" },
+        start: spec.start,
         program: relative_to(root, &spec.program.dir.join(&spec.program.file)).to_string(),
         args: spec.args.to_vec(),
         parties: parties
@@ -796,7 +874,13 @@ fn execute(
                 ssh: ssh.zip(p.host.as_ref()).map(|(ssh, host)| ssh.target(host)),
                 ran_on: state.ran_on.clone(),
                 status: Status::of(end.end, end.stopped),
-                end: end.end,
+                end: end
+                    .end
+                    .map(|raw| state.end.as_ref().map_or(raw, |e| e.recorded(raw))),
+                lost: match &state.end {
+                    Some(PartyEnd::Lost(why)) => Some(why.clone()),
+                    _ => None,
+                },
                 wall: end.wall,
                 connected_after: state.connected_after,
                 stop: state.stop.clone(),

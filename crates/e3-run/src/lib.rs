@@ -11,6 +11,7 @@
 //!   keeps each party's log;
 //! - [`net`]: a local run under a network profile (`run --net`): each
 //!   party's `-P` list through the relays, and the relays' routes;
+//! - [`start`]: warm or cold, and e3's one default for it;
 //! - [`logs`] and [`summary`]: `logs/<run-id>/`, and what the run did, party
 //!   by party, as a table and as `summary.json`.
 //!
@@ -25,11 +26,13 @@ pub mod net;
 pub mod ports;
 pub mod program;
 pub mod python;
+pub mod start;
 pub mod summary;
 pub mod warm;
 
 pub use engine::{
-    Outcome, RemotePlan, RemoteSettings, RunError, RunEvent, RunParty, RunSpec, plan_local,
-    run_local, run_remote,
+    Outcome, PartyEnd, RemotePlan, RemoteSettings, RunError, RunEvent, RunParty, RunSpec,
+    plan_local, run_local, run_remote,
 };
 pub use program::{Program, ProgramError, resolve_program};
+pub use start::{Placement, Start};

@@ -51,6 +51,9 @@ pub struct PartySummary {
     pub status: Status,
     /// `None` when it never started.
     pub end: Option<End>,
+    /// A remote party whose ssh lost its host: what ssh said of it (and
+    /// `end` is only ssh's exit code 255).
+    pub lost: Option<String>,
     pub wall: Duration,
     pub connected_after: Option<Duration>,
     pub stop: Option<StopLine>,
@@ -72,6 +75,8 @@ pub struct Summary {
     pub started_at: String,
     /// `local` or `ssh`.
     pub mode: &'static str,
+    /// Warm or cold.
+    pub start: crate::Start,
     pub program: String,
     pub args: Vec<String>,
     pub parties: Vec<PartySummary>,
@@ -100,15 +105,18 @@ impl Summary {
             .parties
             .iter()
             .filter(|p| p.status == Status::Failed)
-            .map(|p| match (&p.ssh, p.end) {
-                (Some(host), Some(end)) => format!("party {} on {host} ({end})", p.index),
-                (None, Some(end)) => format!("party {} ({end})", p.index),
-                (_, None) => format!("party {}", p.index),
+            .map(|p| match (&p.ssh, p.end, &p.lost) {
+                (_, _, Some(lost)) => format!("party {} {lost}", p.index),
+                (Some(host), Some(end), None) => {
+                    format!("party {} on {host} ({end}) failed", p.index)
+                }
+                (None, Some(end), None) => format!("party {} ({end}) failed", p.index),
+                (_, None, None) => format!("party {} failed", p.index),
             })
             .collect();
         let any_not_ok = self.parties.iter().any(|p| p.status != Status::Ok);
         match (culprits.is_empty(), &self.stopped) {
-            (false, _) => Some(format!("the run failed: {} failed", culprits.join(", "))),
+            (false, _) => Some(format!("the run failed: {}", culprits.join(", "))),
             (true, Some(reason)) => Some(format!("the run was stopped: {reason}")),
             (true, None) if any_not_ok => Some("the run failed".to_string()),
             (true, None) => None,
@@ -127,10 +135,11 @@ impl Summary {
             .parties
             .iter()
             .map(|p| {
-                let (exit_code, signal) = match p.end {
-                    Some(End::Code(c)) => (Some(c), None),
-                    Some(End::Signal(s)) => (None, Some(e3_exec::signal_name(s))),
-                    None => (None, None),
+                let (exit_code, signal) = match (p.end, &p.lost) {
+                    (_, Some(_)) => (None, None),
+                    (Some(End::Code(c)), None) => (Some(c), None),
+                    (Some(End::Signal(s)), None) => (None, Some(e3_exec::signal_name(s))),
+                    (None, None) => (None, None),
                 };
                 let mut party = json!({
                     "index": p.index,
@@ -142,6 +151,7 @@ impl Summary {
                     "status": p.status.as_str(),
                     "exit_code": exit_code,
                     "signal": signal,
+                    "lost": p.lost,
                     "wall_secs": round3(p.wall.as_secs_f64()),
                     "connected_after_secs": p.connected_after.map(|d| round3(d.as_secs_f64())),
                     "mpyc_elapsed": p.stop.as_ref().map(|s| s.elapsed.clone()),
@@ -160,6 +170,7 @@ impl Summary {
             "run_id": self.run_id,
             "started_at": self.started_at,
             "mode": self.mode,
+            "start": self.start.name(),
             "program": self.program,
             "args": self.args,
             "parties": parties,
@@ -237,10 +248,11 @@ impl Summary {
                 row.extend([
                     p.address(),
                     p.status.as_str().to_string(),
-                    match p.end {
-                        Some(End::Code(c)) => c.to_string(),
-                        Some(End::Signal(s)) => e3_exec::signal_name(s),
-                        None => "-".into(),
+                    match (p.end, &p.lost) {
+                        (_, Some(_)) => "lost".into(),
+                        (Some(End::Code(c)), None) => c.to_string(),
+                        (Some(End::Signal(s)), None) => e3_exec::signal_name(s),
+                        (None, None) => "-".into(),
                     },
                     p.stop.as_ref().map_or("-".into(), |s| s.elapsed.clone()),
                     p.stop
@@ -268,6 +280,7 @@ mod tests {
             run_id: "20261123-195300-secretsanta".into(),
             started_at: "2026-11-23T19:53:00Z".into(),
             mode: if remote { "ssh" } else { "local" },
+            start: crate::Start::Cold,
             program: "demos/secretsanta.py".into(),
             args: vec!["3".into()],
             parties: statuses
@@ -285,6 +298,7 @@ mod tests {
                     ran_on: remote.then(|| format!("node-{i}")),
                     status: *status,
                     end: *end,
+                    lost: None,
                     wall: Duration::from_millis(1500 + 10 * i as u64),
                     connected_after: Some(Duration::from_millis(800)),
                     stop: (*status == Status::Ok).then(|| StopLine {
@@ -332,6 +346,7 @@ mod tests {
           "host": "127.0.0.1",
           "index": 1,
           "log": "logs/20261123-195300-secretsanta/party-1.log",
+          "lost": null,
           "mpyc_elapsed": "0:00:00.232",
           "mpyc_elapsed_secs": 0.232,
           "port": 11600,
@@ -388,6 +403,34 @@ mod tests {
             0  root@node-0  node-0:11599  ok          0  0:00:00.232        5312  1.50s
             1  root@node-1  node-1:11599  failed    255            -           -  1.51s
             2  root@node-2  node-2:11599  stopped     -            -           -  1.52s
+        ");
+    }
+
+    /// A party whose host stopped answering is named as lost, not by ssh's
+    /// exit code 255.
+    #[test]
+    fn a_lost_host_is_named() {
+        let mut s = summary(
+            &[OK, (Status::Failed, Some(End::Code(255))), TERMED],
+            Some("x"),
+            true,
+        );
+        s.parties[1].lost = Some("lost the connection to node-1 (no answer for 15 s)".into());
+        assert_eq!(
+            s.failure().unwrap(),
+            "the run failed: party 1 lost the connection to node-1 (no answer for 15 s)"
+        );
+        let json = s.to_json();
+        assert_eq!(json["parties"][1]["exit_code"], serde_json::Value::Null);
+        assert_eq!(
+            json["parties"][1]["lost"],
+            "lost the connection to node-1 (no answer for 15 s)"
+        );
+        insta::assert_snapshot!(s.table(), @r"
+        party  host         address       status      exit    mpyc time  bytes sent   wall
+            0  root@node-0  node-0:11599  ok             0  0:00:00.232        5312  1.50s
+            1  root@node-1  node-1:11599  failed      lost            -           -  1.51s
+            2  root@node-2  node-2:11599  stopped  SIGTERM            -           -  1.52s
         ");
     }
 }

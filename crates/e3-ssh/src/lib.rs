@@ -53,8 +53,8 @@ impl Ssh {
             "BatchMode=yes".to_string(),
             format!("ConnectTimeout={}", self.connect_timeout),
             "StrictHostKeyChecking=accept-new".to_string(),
-            "ServerAliveInterval=5".to_string(),
-            "ServerAliveCountMax=3".to_string(),
+            format!("ServerAliveInterval={}", ALIVE_INTERVAL_SECS),
+            format!("ServerAliveCountMax={}", ALIVE_COUNT_MAX),
             format!("ControlPath={}/%C", self.control_dir),
         ] {
             opts.extend(["-o".to_string(), option]);
@@ -161,6 +161,37 @@ pub fn party_command(remote_dir: &str, runner: &str, argv: &[String]) -> String 
 }
 
 /// Stops process groups on a host: TERM, a moment, then KILL.
+/// ssh asks a silent host every this many seconds whether it is there...
+pub const ALIVE_INTERVAL_SECS: u64 = 5;
+/// ...and gives up after this many unanswered questions.
+pub const ALIVE_COUNT_MAX: u64 = 3;
+
+/// How long a host may stay silent before ssh gives up on it.
+pub fn silence_limit() -> std::time::Duration {
+    std::time::Duration::from_secs(ALIVE_INTERVAL_SECS * ALIVE_COUNT_MAX)
+}
+
+/// What ssh's own last words (merged into a party's output) say of a lost
+/// connection to `host`: `None` when they say nothing of one, so that a
+/// program's own exit code 255 is not taken for ssh's.
+pub fn lost_connection(host: &str, last_lines: &[&str]) -> Option<String> {
+    let said = |needle: &str| last_lines.iter().any(|l| l.contains(needle));
+    if said("not responding") && said("Timeout, server") {
+        Some(format!(
+            "lost the connection to {host} (no answer for {} s)",
+            silence_limit().as_secs()
+        ))
+    } else if said("closed by remote host") {
+        Some(format!(
+            "lost the connection to {host} (closed by the host)"
+        ))
+    } else if said("Connection reset") || said("Broken pipe") {
+        Some(format!("lost the connection to {host} (reset)"))
+    } else {
+        None
+    }
+}
+
 pub fn kill_command(pgids: &[u32]) -> String {
     let groups: Vec<String> = pgids.iter().map(|p| format!("-{p}")).collect();
     let groups = groups.join(" ");
@@ -483,6 +514,27 @@ mod tests {
             connect_timeout: 10,
             control_dir: "/tmp/e3-ssh-1234".into(),
         }
+    }
+
+    /// ssh's own words for a lost connection, as OpenSSH prints them; a
+    /// program's own output (or an exit code 255 with nothing said) is not one.
+    #[test]
+    fn lost_connections_are_read_from_what_ssh_said() {
+        let lost = |lines: &[&str]| lost_connection("node-1", lines);
+        assert_eq!(
+            lost(&["party 1 sleeping", "Timeout, server node-1 not responding."]).as_deref(),
+            Some("lost the connection to node-1 (no answer for 15 s)")
+        );
+        assert_eq!(
+            lost(&["Connection to node-1 closed by remote host."]).as_deref(),
+            Some("lost the connection to node-1 (closed by the host)")
+        );
+        assert_eq!(
+            lost(&["client_loop: send disconnect: Broken pipe"]).as_deref(),
+            Some("lost the connection to node-1 (reset)")
+        );
+        assert_eq!(lost(&["Traceback (most recent call last):"]), None);
+        assert_eq!(lost(&[]), None);
     }
 
     #[test]

@@ -47,14 +47,26 @@ pub fn is_connected_line(line: &str) -> bool {
     line.contains(" parties connected") && line.contains("All ")
 }
 
-/// Options e3 sets itself for every party; a program argument that sets one
-/// of these would contradict the party table.
-const RESERVED: &[(&str, &str)] = &[
-    ("-I", "--index"),
-    ("-P", ""),
-    ("-M", ""),
-    ("-B", "--base-port"),
-    ("-C", "--config"),
+/// MPyC options that contradict the party table e3 gives every party, and
+/// what to do instead.
+const RESERVED: &[(&str, &str, &str)] = &[
+    (
+        "-I",
+        "--index",
+        "e3 gives every party its own -I; remove it",
+    ),
+    ("-P", "", "e3 gives every party the full -P list; remove it"),
+    (
+        "-M",
+        "",
+        "that is MPyC's own launcher, and e3 starts the parties itself: give e3 `--parties N` instead",
+    ),
+    ("-B", "--base-port", "give e3 `--base-port PORT` instead"),
+    (
+        "-C",
+        "--config",
+        "e3 gives every party the party list itself; remove it",
+    ),
 ];
 
 /// A problem with the program arguments for an `m`-party run.
@@ -64,7 +76,7 @@ pub fn check_program_args(args: &[String], m: usize) -> Result<(), String> {
         if arg == "--" {
             break;
         }
-        for (short, long) in RESERVED {
+        for (short, long, instead) in RESERVED {
             let hit = arg == short
                 || (arg.starts_with(short) && arg.len() > 2 && !arg.starts_with("--"))
                 || (!long.is_empty() && (arg == long || arg.starts_with(&format!("{long}="))));
@@ -75,7 +87,7 @@ pub fn check_program_args(args: &[String], m: usize) -> Result<(), String> {
                     format!("{short}/{long}")
                 };
                 return Err(format!(
-                    "program argument `{arg}` sets MPyC's {name}, which e3 sets for every party; remove it"
+                    "program argument `{arg}` sets MPyC's {name}: {instead}"
                 ));
             }
         }
@@ -171,19 +183,21 @@ mod tests {
             &["-I", "1"],
             3,
             Err(
-                "program argument `-I` sets MPyC's -I/--index, which e3 sets for every party; remove it",
+                "program argument `-I` sets MPyC's -I/--index: e3 gives every party its own -I; remove it",
             ),
         );
         check(
             &["-M3"],
             3,
-            Err("program argument `-M3` sets MPyC's -M, which e3 sets for every party; remove it"),
+            Err(
+                "program argument `-M3` sets MPyC's -M: that is MPyC's own launcher, and e3 starts the parties itself: give e3 `--parties N` instead",
+            ),
         );
         check(
             &["--base-port=9"],
             3,
             Err(
-                "program argument `--base-port=9` sets MPyC's -B/--base-port, which e3 sets for every party; remove it",
+                "program argument `--base-port=9` sets MPyC's -B/--base-port: give e3 `--base-port PORT` instead",
             ),
         );
         check(&["--", "-I"], 3, Ok(()));

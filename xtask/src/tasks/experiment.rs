@@ -12,7 +12,8 @@ use e3_experiment::results::{self, ENVIRONMENT, EXPERIMENT_COPY, RUNS, RunKey, R
 use e3_experiment::sweep::{self, Eta, Planned};
 use e3_inventory::Inventory;
 use e3_run::python::Python;
-use e3_run::{Outcome, Program, RemotePlan, RunEvent, RunSpec};
+use e3_run::warm::RemoteWarm;
+use e3_run::{Outcome, Placement, Program, RemotePlan, RunEvent, RunSpec, Start};
 use e3_ssh::Ssh;
 
 use crate::cli::{ExperimentArgs, RemoteArgs};
@@ -117,10 +118,10 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ExperimentArgs) -> Result<()> 
     }
     let todo: Vec<&Planned> = schedule.iter().filter(|p| !done.contains(&p.key)).collect();
     ui.say(&format!(
-        "e3: experiment {id}: {} runs ({} cells × {} reps){}; results in {}/",
-        schedule.len(),
-        exp.cells().len(),
-        exp.repeat,
+        "e3: experiment {id}: {} ({} × {}){}; results in {}/",
+        e3_plan::count(schedule.len(), "run", "runs"),
+        e3_plan::count(exp.cells().len(), "cell", "cells"),
+        e3_plan::count(exp.repeat, "rep", "reps"),
         if done.is_empty() {
             String::new()
         } else {
@@ -165,6 +166,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ExperimentArgs) -> Result<()> 
             exp.repeat,
             ok,
             took,
+            todo.len() - i - 1,
             eta.left(todo.len() - i - 1),
         ));
         if !ok {
@@ -195,18 +197,18 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ExperimentArgs) -> Result<()> 
     let ok = statuses.iter().filter(|ok| **ok).count();
     let rel = relative_to(root, &dir);
     crate::pipeline::append_summary(&format!(
-        "### e3 experiment `{id}`\n\n{ok} of {} runs ok; results in `{rel}/`\n\n{}",
-        schedule.len(),
+        "### e3 experiment `{id}`\n\n{ok} of {} ok; results in `{rel}/`\n\n{}",
+        e3_plan::count(schedule.len(), "run", "runs"),
         e3_report::results_markdown(&text)
     ));
     ui.say(&format!(
-        "e3: {ok} of {} runs ok; results in {rel}/ (report: cargo xtask report {rel})",
-        schedule.len()
+        "e3: {ok} of {} ok; results in {rel}/ (report: cargo xtask report {rel})",
+        e3_plan::count(schedule.len(), "run", "runs")
     ));
     if ok < statuses.len() {
         return Err(failure(format!(
-            "{} run(s) failed; see {rel}/{RUNS}",
-            statuses.len() - ok
+            "{} failed; see {rel}/{RUNS}",
+            e3_plan::count(statuses.len() - ok, "run", "runs")
         )));
     }
     Ok(())
@@ -226,6 +228,7 @@ fn progress(
     reps: usize,
     ok: bool,
     took: Duration,
+    runs_left: usize,
     left: Option<Duration>,
 ) -> String {
     let args = if planned.key.args.is_empty() {
@@ -233,10 +236,11 @@ fn progress(
     } else {
         planned.key.args.join(" ")
     };
-    let left = match left {
-        Some(d) if d.as_secs() > 0 => format!("; about {} s left", d.as_secs()),
-        Some(_) => "; done".to_string(),
-        None => String::new(),
+    let left = match (runs_left, left) {
+        (0, _) => "; done".to_string(),
+        (_, Some(d)) if d.as_secs() > 0 => format!("; about {} s left", d.as_secs()),
+        (_, Some(_)) => "; about a second left".to_string(),
+        (_, None) => String::new(),
     };
     let net = planned
         .key
@@ -305,12 +309,18 @@ fn one_run(
         CellRun::Local(local) => local.net.as_ref(),
         CellRun::Hosts(_) => None,
     };
+    let start = match &run {
+        CellRun::Local(local) => local.start,
+        CellRun::Hosts(plan) if plan.zygotes.is_empty() => Start::Cold,
+        CellRun::Hosts(_) => Start::Warm,
+    };
     let spec = RunSpec {
         root,
         program,
         args: &program_args,
         timeout: Duration::from_secs(exp.timeout_secs),
         net,
+        start,
     };
     // Party 0's output and e3's own lines only when asked: one line a run.
     let progress = |event: RunEvent<'_>| {
@@ -363,7 +373,10 @@ fn cell_run(
                 parties,
                 python,
                 prun::DEFAULT_PORT,
-                LocalStart { warm: None, net },
+                LocalStart {
+                    start: Start::choose(None, Placement::Local),
+                    net,
+                },
             )?))
         }
         Place::Hosts {
@@ -389,9 +402,10 @@ fn cell_run(
                 &commands,
                 &no_remote_flags(),
                 "python3",
-                // Cold on purpose: an experiment measures the program as
-                // its parties start on their own.
-                None,
+                Start::choose(None, Placement::PerHost(*per_host))
+                    .is_warm()
+                    .then(|| RemoteWarm::new(rsync.clone().unwrap_or_default()))
+                    .as_ref(),
             )))
         }
     })

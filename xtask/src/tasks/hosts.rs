@@ -66,10 +66,10 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &HostsArgs) -> Result<()> {
     e3_exec::run_plan(&plan, |_| {})?;
     crate::out::outln!("{}", host_table(&files.inventory));
     crate::out::outln!(
-        "wrote {} and {} ({} hosts)",
+        "wrote {} and {} ({})",
         relative_to(root, &out_dir.join(HOSTS_JSON)),
         relative_to(root, &out_dir.join(HOSTS_PSSH)),
-        files.inventory.hosts.len()
+        e3_plan::count(files.inventory.hosts.len(), "host", "hosts")
     );
     Ok(())
 }
@@ -110,8 +110,8 @@ fn check(root: &Utf8Path, out_dir: &Utf8Path, files: &HostFiles, args: &HostsArg
         .collect();
     if stale.is_empty() {
         crate::out::outln!(
-            "{HOSTS_JSON} and {HOSTS_PSSH} are up to date ({} hosts)",
-            files.inventory.hosts.len()
+            "{HOSTS_JSON} and {HOSTS_PSSH} are up to date ({})",
+            e3_plan::count(files.inventory.hosts.len(), "host", "hosts")
         );
         return Ok(());
     }

@@ -112,6 +112,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &NetprobeArgs) -> Result<()> {
         args: &program_args,
         timeout: Duration::from_secs(args.timeout),
         net: None,
+        start: e3_run::Start::Cold,
     };
     let outcome = e3_run::run_remote(&spec, &plan, &ssh, &|e| match e {
         // Party 0's own lines are measurements: shown at the end instead.

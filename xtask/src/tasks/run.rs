@@ -11,7 +11,9 @@ use e3_run::net::NetRun;
 use e3_run::ports::{self, PortsError};
 use e3_run::python::{self, Python, PythonError};
 use e3_run::summary::Status;
-use e3_run::{Outcome, Program, ProgramError, RemotePlan, RemoteSettings, RunSpec};
+use e3_run::{
+    Outcome, Placement, Program, ProgramError, RemotePlan, RemoteSettings, RunSpec, Start,
+};
 use e3_ssh::Ssh;
 use prun::{Layout, PartyCommand, Settings};
 
@@ -124,6 +126,7 @@ fn spec<'a>(
     program: &'a Program,
     args: &'a RunArgs,
     net: Option<&'a NetRun>,
+    start: Start,
 ) -> RunSpec<'a> {
     RunSpec {
         root,
@@ -131,6 +134,7 @@ fn spec<'a>(
         args: &args.args,
         timeout: Duration::from_secs(args.timeout),
         net,
+        start,
     }
 }
 
@@ -188,11 +192,7 @@ fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) 
     // The flags before the interpreter, as always: the first error is theirs.
     check_parties(parties, &args.args)?;
     let python = resolve_python(root, args.python.as_deref())?;
-    // Warm from WARM_FROM parties on: the benchmark says it pays there.
-    let warm = match args.warm || (!args.cold && parties >= WARM_FROM) {
-        true => Some(e3_run::warm::Warm::new(launcher()?)),
-        false => None,
-    };
+    let start = Start::choose(Start::from_flags(args.warm, args.cold), Placement::Local);
     let profile = match &args.net {
         Some(net) => Some(resolve_profile(root, net, args.placement.as_deref())?),
         None => None,
@@ -205,7 +205,7 @@ fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) 
         &python,
         args.base_port,
         LocalStart {
-            warm: warm.as_ref(),
+            start,
             net: profile,
         },
     )?;
@@ -219,17 +219,16 @@ fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) 
         table,
         plan,
         net,
+        start,
+        warm: _socket,
     } = local;
     let outcome = e3_run::run_local(
-        &spec(root, program, args, net.as_ref()),
+        &spec(root, program, args, net.as_ref(), start),
         &python,
         plan,
         table,
         &|e| ui.run_event(e),
     );
-    if let Some(warm) = &warm {
-        let _ = std::fs::remove_file(&warm.socket);
-    }
     report(root, &ui, &outcome?)
 }
 
@@ -240,17 +239,23 @@ pub fn launcher() -> Result<Utf8PathBuf> {
     Utf8PathBuf::from_path_buf(exe).map_err(|_| failure("the xtask binary's path is not UTF-8"))
 }
 
-/// From this many local parties on, a run starts warm unless `--cold`:
-/// 16 warm parties of helloworld take a third of the time of 16 cold ones
-/// (docs/benchmarks.md), and the gap grows with the count.
-pub const WARM_FROM: usize = 16;
-
 /// How a local run's parties start: warm or cold, and under which
 /// network profile (`None`: straight to each other).
-#[derive(Default)]
-pub struct LocalStart<'a> {
-    pub warm: Option<&'a e3_run::warm::Warm>,
+pub struct LocalStart {
+    pub start: Start,
     pub net: Option<e3_net::Profile>,
+}
+
+/// A warm run's socket, removed when the run is over (a warm start removes
+/// its own, unless it was killed).
+pub struct WarmSocket(pub Option<e3_run::warm::Warm>);
+
+impl Drop for WarmSocket {
+    fn drop(&mut self) {
+        if let Some(warm) = &self.0 {
+            let _ = std::fs::remove_file(&warm.socket);
+        }
+    }
 }
 
 /// A local run ready to start: its ports are held until it is dropped, so
@@ -261,6 +266,8 @@ pub struct LocalRun {
     pub plan: e3_plan::Plan,
     /// Under a network profile: the relays' routes and each party's list.
     pub net: Option<NetRun>,
+    pub start: Start,
+    pub warm: WarmSocket,
 }
 
 /// Checks the party count and the program's arguments, reserves ports from
@@ -272,9 +279,16 @@ pub fn prepare_local(
     parties: usize,
     python: &Python,
     base_port: u16,
-    how: LocalStart<'_>,
+    how: LocalStart,
 ) -> Result<LocalRun> {
-    let LocalStart { warm, net: profile } = how;
+    let LocalStart {
+        start,
+        net: profile,
+    } = how;
+    let warm = match start {
+        Start::Warm => Some(e3_run::warm::Warm::new(launcher()?)),
+        Start::Cold => None,
+    };
     check_parties(parties, program_args)?;
     let profile = profile.map(|p| p.fitted(parties));
     if let Some(profile) = &profile {
@@ -318,7 +332,7 @@ pub fn prepare_local(
         program_args,
         python,
         &table,
-        warm,
+        warm.as_ref(),
         net.as_ref(),
     );
     Ok(LocalRun {
@@ -326,6 +340,8 @@ pub fn prepare_local(
         table,
         plan,
         net,
+        start,
+        warm: WarmSocket(warm),
     })
 }
 
@@ -393,9 +409,9 @@ fn run_remote(
     }
     let ui = Ui::new(args.json);
     ui.say(&format!(
-        "e3: {} parties on {} hosts from {hosts_file}",
-        commands.len(),
-        plan.hosts.len()
+        "e3: {} on {} from {hosts_file}",
+        e3_plan::count(commands.len(), "party", "parties"),
+        e3_plan::count(plan.hosts.len(), "host", "hosts")
     ));
     ui.say(
         &prun::render_party_table(&commands)
@@ -405,16 +421,24 @@ fn run_remote(
             .collect::<Vec<_>>()
             .join("\n"),
     );
-    let outcome = e3_run::run_remote(&spec(root, program, args, None), &plan, &ssh, &|e| {
+    let start = start_on_hosts(args);
+    let outcome = e3_run::run_remote(&spec(root, program, args, None, start), &plan, &ssh, &|e| {
         ui.run_event(e)
     })?;
     report(root, &ui, &outcome)
 }
 
-/// Whether a run on hosts starts warm: when asked, or from [`WARM_FROM`]
-/// parties on a host unless `--cold`, as for local runs.
+/// How a run on hosts starts: as asked, else e3's default for its parties
+/// per host.
+fn start_on_hosts(args: &RunArgs) -> Start {
+    Start::choose(
+        Start::from_flags(args.warm, args.cold),
+        Placement::PerHost(args.parties_per_host()),
+    )
+}
+
 fn warm_on_hosts(args: &RunArgs) -> bool {
-    args.warm || (!args.cold && args.parties_per_host() >= WARM_FROM)
+    start_on_hosts(args).is_warm()
 }
 
 /// More files than this in a program's folder is surely not what the user
@@ -510,12 +534,14 @@ fn report(root: &Utf8Path, ui: &Ui, outcome: &Outcome) -> Result<()> {
             }
         }
         ui.say(&format!(
-            "\ne3: {ok} of {total} parties ok; logs in {rel_dir}/ (logs/latest)"
+            "\ne3: {ok} of {} ok; logs in {rel_dir}/ (logs/latest)",
+            e3_plan::count(total, "party", "parties")
         ));
         return Err(failure(error));
     }
     ui.say(&format!(
-        "e3: {ok} of {total} parties ok in {:.2}s; logs in {rel_dir}/ (logs/latest)",
+        "e3: {ok} of {} ok in {:.2}s; logs in {rel_dir}/ (logs/latest)",
+        e3_plan::count(total, "party", "parties"),
         summary.wall.as_secs_f64()
     ));
     Ok(())
@@ -542,7 +568,7 @@ fn markdown_summary(summary: &e3_run::summary::Summary, log_dir: &Utf8Path) -> S
     let (ok, total) = (summary.ok_count(), summary.parties.len());
     let how = match summary.failure() {
         Some(error) => format!("**failed**: {error}"),
-        None => format!("{ok} of {total} parties ok"),
+        None => format!("{ok} of {} ok", e3_plan::count(total, "party", "parties")),
     };
     let net = net_line(summary).map_or(String::new(), |l| {
         format!("\n\n{}", l.trim_start_matches("e3: "))
@@ -646,10 +672,10 @@ mod tests {
         insta::assert_snapshot!(plan);
     }
 
-    /// From WARM_FROM parties on a host, warm unless --cold.
+    /// From WARM_FROM_PER_HOST parties on a host, warm unless --cold.
     #[test]
     fn many_parties_per_host_start_warm_unless_cold() {
-        let per_host = WARM_FROM.to_string();
+        let per_host = e3_run::start::WARM_FROM_PER_HOST.to_string();
         let warm = remote_plan_for(&["--parties-per-host", &per_host, "--parties", &per_host]);
         assert!(warm.contains("(forked warm)"), "{warm}");
         let cold = remote_plan_for(&[

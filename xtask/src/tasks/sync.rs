@@ -37,18 +37,18 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &SyncArgs) -> Result<()> {
     }
     let ui = Ui::new(false);
     ui.say(&format!(
-        "e3: syncing {}/ to {} on {} hosts",
+        "e3: syncing {}/ to {} on {}",
         relative_to(root, &dir),
         args.remote.remote_dir(),
-        hosts.len()
+        e3_plan::count(hosts.len(), "host", "hosts")
     ));
     let started = Instant::now();
     session.run(root, &|e| ui.host_event(e), || {
         Ok::<_, e3_ssh::SessionError>(())
     })?;
     ui.say(&format!(
-        "e3: synced to {} hosts in {:.2}s",
-        hosts.len(),
+        "e3: synced to {} in {:.2}s",
+        e3_plan::count(hosts.len(), "host", "hosts"),
         started.elapsed().as_secs_f64()
     ));
     Ok(())
