@@ -111,6 +111,31 @@ fn the_tasks_print_only_through_out() {
     );
 }
 
+/// CI runs the README's test command, word for word, and that command runs
+/// every test binary even when one fails.
+#[test]
+fn ci_runs_the_readme_test_command() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let after = readme
+        .split("Run the whole test suite")
+        .nth(1)
+        .expect("the README says how to run the whole test suite");
+    let command = after
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|block| block.lines().next())
+        .expect("a sh block with the command")
+        .trim()
+        .to_string();
+    assert!(command.starts_with("cargo test"), "{command}");
+    assert!(command.contains("--no-fail-fast"), "{command}");
+    let ci = std::fs::read_to_string(root().join(".ci/run")).unwrap();
+    assert!(
+        ci.lines().any(|line| line.trim() == command),
+        ".ci/run does not run the README's `{command}`"
+    );
+}
+
 #[test]
 fn formatting() {
     let sh = shell();
