@@ -617,7 +617,15 @@ impl fmt::Display for PartyEnd {
 /// command sends SIGTERM to the party's process group on the host, and ssh
 /// reports a remote death by signal as 255), or a lost host, when ssh said
 /// so; otherwise the code stands (a program may exit 255 itself).
-fn remote_end(end: End, stopped: bool, target: &str, tail: &VecDeque<String>) -> PartyEnd {
+/// ssh's own words are the party's last lines, or its master connection's
+/// (which carries the party's session).
+fn remote_end(
+    end: End,
+    stopped: bool,
+    target: &str,
+    tail: &VecDeque<String>,
+    master_said: &str,
+) -> PartyEnd {
     const SSH_FAILED: End = End::Code(255);
     if end != SSH_FAILED {
         return PartyEnd::Ended(end);
@@ -625,7 +633,13 @@ fn remote_end(end: End, stopped: bool, target: &str, tail: &VecDeque<String>) ->
     if stopped {
         return PartyEnd::Ended(End::Signal(libc::SIGTERM));
     }
-    let last: Vec<&str> = tail.iter().rev().take(3).map(String::as_str).collect();
+    let last: Vec<&str> = tail
+        .iter()
+        .rev()
+        .take(3)
+        .map(String::as_str)
+        .chain(master_said.lines().rev().take(3))
+        .collect();
     match e3_ssh::lost_connection(target, &last) {
         Some(why) => PartyEnd::Lost(why),
         None => PartyEnd::Ended(end),
@@ -750,7 +764,10 @@ impl RunObserver<'_> {
     fn party_end(&mut self, job: usize, end: End, stopped: bool) -> PartyEnd {
         let party = &mut self.parties[job];
         let how = match (self.ssh, &self.runs[job].host) {
-            (Some(ssh), Some(host)) => remote_end(end, stopped, &ssh.target(host), &party.tail),
+            (Some(ssh), Some(host)) => {
+                let master_said = std::fs::read_to_string(ssh.master_log(host)).unwrap_or_default();
+                remote_end(end, stopped, &ssh.target(host), &party.tail, &master_said)
+            }
             _ => PartyEnd::Ended(end),
         };
         party.end = Some(how.clone());

@@ -72,6 +72,8 @@ impl Ssh {
     /// Opens the host's master connection and leaves it in the background;
     /// it closes itself 30 s after its last command if e3 cannot close it.
     /// (Not `-M` as well: `-M` on top of `ControlMaster=yes` means "ask".)
+    /// What the master says goes to [`Ssh::master_log`]: when it gives up
+    /// on a silent host, its commands end with 255 and say nothing.
     pub fn open_master(&self, host: &Host) -> Cmd {
         self.base(host)
             .args([
@@ -81,8 +83,27 @@ impl Ssh {
                 "ControlPersist=30",
                 "-N",
                 "-f",
+                // A master in the background logs its giving up on a silent
+                // host ("Timeout, server ... not responding") only from
+                // VERBOSE on.
+                "-o",
+                "LogLevel=VERBOSE",
+                "-E",
             ])
+            .arg(self.master_log(host))
             .arg(self.target(host))
+    }
+
+    /// Where the host's master connection writes what it says, in the
+    /// run's control folder.
+    pub fn master_log(&self, host: &Host) -> Utf8PathBuf {
+        let name: String = self
+            .target(host)
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let port = host.port.map_or(String::new(), |p| format!("-{p}"));
+        self.control_dir.join(format!("{name}{port}.log"))
     }
 
     pub fn close_master(&self, host: &Host) -> Cmd {
@@ -233,6 +254,9 @@ pub struct Session {
 struct PerHost {
     what: String,
     jobs: Vec<Job>,
+    /// Where each job's ssh writes what it says instead of its output (the
+    /// master connections' `-E` logs), if anywhere.
+    said_in: Vec<Utf8PathBuf>,
 }
 
 impl PerHost {
@@ -262,6 +286,7 @@ impl Session {
                     cmd: cmd(h),
                 })
                 .collect(),
+            said_in: Vec::new(),
         };
         let n = hosts.len();
         Session {
@@ -269,10 +294,13 @@ impl Session {
             prepare: Cmd::new("mkdir")
                 .args(["-p", "-m", "700"])
                 .arg(&ssh.control_dir),
-            connect: per_host(
-                format!("connect to {n} hosts ({parallel} at a time)"),
-                &|h| ssh.open_master(h),
-            ),
+            connect: PerHost {
+                said_in: hosts.iter().map(|h| ssh.master_log(h)).collect(),
+                ..per_host(
+                    format!("connect to {n} hosts ({parallel} at a time)"),
+                    &|h| ssh.open_master(h),
+                )
+            },
             sync: sync.map(|s| {
                 per_host(
                     format!("sync {}/ to {n} hosts ({parallel} at a time)", s.local_dir),
@@ -421,6 +449,7 @@ struct HostGroup<'a> {
     step: Option<HostStep>,
     labels: Vec<String>,
     last_lines: Vec<Vec<String>>,
+    said_in: &'a [Utf8PathBuf],
     started: Instant,
     failed: Vec<(String, End, String)>,
 }
@@ -437,7 +466,18 @@ impl Observer for HostGroup<'_> {
             }
             Event::Exited { job, end, .. } => {
                 let host = &self.labels[job];
-                let said = self.last_lines[job].join(" / ");
+                let mut said = self.last_lines[job].clone();
+                if !end.success()
+                    && let Some(text) = self
+                        .said_in
+                        .get(job)
+                        .and_then(|log| std::fs::read_to_string(log).ok())
+                {
+                    let lines: Vec<&str> = text.lines().collect();
+                    let from = lines.len().saturating_sub(3);
+                    said.extend(lines[from..].iter().map(|l| l.to_string()));
+                }
+                let said = said.join(" / ");
                 if let Some(step) = self.step {
                     (self.report)(if end.success() {
                         HostEvent::Done {
@@ -472,12 +512,17 @@ fn run_host_group(
     host_step: Option<HostStep>,
     report: &dyn Fn(HostEvent<'_>),
 ) -> Result<(), SessionError> {
-    let PerHost { what, jobs } = group;
+    let PerHost {
+        what,
+        jobs,
+        said_in,
+    } = group;
     let mut observer = HostGroup {
         report,
         step: host_step,
         labels: jobs.iter().map(|j| j.label.clone()).collect(),
         last_lines: vec![Vec::new(); jobs.len()],
+        said_in,
         started: Instant::now(),
         failed: Vec::new(),
     };
