@@ -1,0 +1,153 @@
+//! `bench many-parties`: many local parties of helloworld `-T1`, e3 warm and
+//! cold against MPyC's own `-M m` launcher, the same interpreter for all,
+//! interleaved; wall time and the peak memory of the whole run (PSS summed
+//! over its process tree).
+
+use std::fmt::Write as _;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use e3_plan::Cmd;
+use e3_run::python;
+
+use super::contender::Contender;
+use super::report::{self, Section};
+use super::stats::median;
+use super::timing::{time_once, time_with_memory};
+use crate::error::{Result, usage};
+
+pub const SECTION: Section = Section {
+    name: "many-parties",
+    title: "Many parties on one machine: warm and cold starts against MPyC's own launcher",
+};
+
+/// The contenders at `m` parties: the baseline, e3 warm, e3 cold.
+pub fn contenders(
+    root: &Utf8Path,
+    xtask: &Utf8Path,
+    python: &Utf8Path,
+    m: usize,
+) -> Vec<Contender> {
+    let count = m.to_string();
+    vec![
+        Contender::new(
+            "MPyC's own launcher: `python helloworld.py -M m -T1` (baseline)",
+            Cmd::new(python)
+                .args(["helloworld.py", &format!("-M{m}"), "-T1"])
+                .cwd(root.join("demos")),
+        ),
+        Contender::new(
+            "e3 warm: `xtask run helloworld --parties m --warm -- -T1`",
+            Cmd::new(xtask).args([
+                "run",
+                "helloworld",
+                "--parties",
+                &count,
+                "--warm",
+                "--json",
+                "--",
+                "-T1",
+            ]),
+        ),
+        Contender::new(
+            "e3 cold: `xtask run helloworld --parties m -- -T1`",
+            Cmd::new(xtask).args([
+                "run",
+                "helloworld",
+                "--parties",
+                &count,
+                "--json",
+                "--",
+                "-T1",
+            ]),
+        ),
+    ]
+}
+
+pub fn run(
+    root: &Utf8Path,
+    dry_run: bool,
+    runs: usize,
+    counts: &[usize],
+) -> Result<Option<String>> {
+    if runs < 3 {
+        return Err(usage("--runs must be at least 3 for a median"));
+    }
+    if counts.is_empty() || counts.iter().any(|m| !(2..=256).contains(m)) {
+        return Err(usage("--parties: counts from 2 to 256"));
+    }
+    let xtask: Utf8PathBuf = super::super::run::launcher()?;
+    let python = super::super::run::resolve_python(root, None)?.interpreter();
+    if dry_run {
+        for &m in counts {
+            for c in contenders(root, &xtask, &python, m) {
+                for line in c.dry_run_lines() {
+                    println!("{line}");
+                }
+            }
+        }
+        return Ok(None);
+    }
+    // One untimed run: makes the Python environment, warms the caches.
+    time_once(
+        root,
+        &Cmd::new(&xtask).args(["run", "helloworld", "--parties", "2"]),
+    )?;
+    let mut rows = Vec::new();
+    for &m in counts {
+        let list = contenders(root, &xtask, &python, m);
+        let mut times = vec![Vec::new(); list.len()];
+        let mut peaks = vec![0u64; list.len()];
+        for round in 1..=runs {
+            for (i, c) in list.iter().enumerate() {
+                let (secs, peak_kb) = time_with_memory(root, &c.steps[0])?;
+                times[i].push(secs);
+                peaks[i] = peaks[i].max(peak_kb);
+            }
+            eprintln!(
+                "bench: {m} parties, round {round}/{runs}: {}",
+                times
+                    .iter()
+                    .map(|t| format!("{:.2}s", t[round - 1]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        rows.push((m, times, peaks));
+    }
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "Measured {} on this machine ({} cores): local parties of e3's `demos/helloworld.py` with `-T1` \
+         (every party says hello, then they securely add up their indices: the work of MPyC's own \
+         helloworld, which its PyPI package does not ship), {runs} interleaved runs of each, the same \
+         interpreter (`{}`) for all. Peak memory is the most the whole run held at once: the PSS of \
+         every process in its tree, summed, sampled every 50 ms.\n",
+        report::now_utc(),
+        report::cores(),
+        python::VENV_DIR
+    );
+    let _ = writeln!(
+        text,
+        "| parties | MPyC `-M m` (baseline) | e3 warm | ratio | e3 cold | ratio | peak memory: MPyC / warm / cold |"
+    );
+    let _ = writeln!(text, "|---|---|---|---|---|---|---|");
+    for (m, times, peaks) in &rows {
+        let base = median(&times[0]);
+        let (warm, cold) = (median(&times[1]), median(&times[2]));
+        let target = if *m == 64 { " (target ≤ 0.35)" } else { "" };
+        let _ = writeln!(
+            text,
+            "| {m} | {base:.2} s | {warm:.2} s | {:.2}{target} | {cold:.2} s | {:.2} | {} / {} / {} MB |",
+            warm / base,
+            cold / base,
+            peaks[0] / 1024,
+            peaks[1] / 1024,
+            peaks[2] / 1024,
+        );
+    }
+    let _ = writeln!(
+        text,
+        "\nReproduce: `cargo build -p xtask && cargo xtask bench many-parties --runs {runs}`."
+    );
+    Ok(Some(text))
+}
