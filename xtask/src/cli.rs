@@ -47,7 +47,7 @@ pub enum Task {
     Experiment(ExperimentArgs),
     /// Write report.md and SVG plots from an experiment's results (or one run's logs)
     Report(ReportArgs),
-    /// Measure e3 against a baseline and write the figures to docs/benchmarks.md
+    /// Measure e3 against a baseline and write the figures to target/bench/benchmarks.md (--out DIR, --write-docs)
     Bench(BenchArgs),
     /// A share of run --net's relays in a process of its own (started by e3 itself when its own open-file limit is too low)
     #[command(hide = true)]
@@ -482,6 +482,14 @@ pub struct ReportArgs {
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
+    /// Write the figures to DIR/benchmarks.md (made if missing) instead of target/bench/benchmarks.md
+    #[arg(long, value_name = "DIR", global = true, conflicts_with = "write_docs")]
+    pub out: Option<String>,
+
+    /// Write the figures into the tracked docs/benchmarks.md, replacing only this benchmark's section
+    #[arg(long, global = true)]
+    pub write_docs: bool,
+
     #[command(subcommand)]
     pub which: Bench,
 }

@@ -3,7 +3,8 @@
 //!
 //! One file per benchmark: its contenders made as values from its options
 //! (a pure function), timed by `timing`, worded as a section of the figures
-//! document that `report` writes. This file only dispatches.
+//! document that `report` writes (target/bench/benchmarks.md unless `--out`
+//! or `--write-docs` say otherwise). This file only dispatches.
 
 mod cold_build;
 mod contender;
@@ -16,11 +17,15 @@ mod stats;
 mod timing;
 
 use camino::Utf8Path;
+use e3_plan::relative_to;
 
 use crate::cli::{Bench, BenchArgs};
 use crate::error::Result;
+use crate::paths::current_dir;
 
 pub fn run(root: &Utf8Path, dry_run: bool, args: &BenchArgs) -> Result<()> {
+    let doc = report::document(root, &current_dir()?, args)?;
+    let shown = relative_to(root, &doc);
     let (section, body) = match &args.which {
         Bench::RunOverhead { runs } => (
             run_overhead::SECTION,
@@ -36,10 +41,19 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &BenchArgs) -> Result<()> {
             (remote::SECTION, remote::run(root, dry_run, *hosts, *runs)?)
         }
     };
-    // A dry run printed its commands and measured nothing.
-    let Some(body) = body else { return Ok(()) };
+    // A dry run printed its commands, measured nothing and writes nothing.
+    let Some(body) = body else {
+        println!(
+            "# the figures would go to {shown}, section `{}`",
+            section.name
+        );
+        return Ok(());
+    };
     print!("{body}");
-    report::write(root, &section, &body)?;
-    eprintln!("bench: wrote {}", report::DOC);
+    report::write(&doc, &section, &body)?;
+    eprintln!(
+        "bench: wrote the figures to {shown}, section `{}`",
+        section.name
+    );
     Ok(())
 }
