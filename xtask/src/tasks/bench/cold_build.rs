@@ -24,8 +24,19 @@ pub fn plan(root: &Utf8Path, git: &Utf8Path, cargo: &Utf8Path, tmp: &Utf8Path) -
         .cwd(tmp);
     (
         clone,
-        Contender::new("`cargo xtask --help` in a fresh clone", build),
+        Contender::other("`cargo xtask --help` in a fresh clone", build),
     )
+}
+
+/// What `--dry-run` prints: the clone, the build, the clean-up.
+pub fn dry_run(clone: &Cmd, build: &Contender, tmp: &Utf8Path) -> String {
+    let mut text = format!("{clone}\n");
+    for line in build.dry_run_lines() {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text.push_str(&format!("rm -rf {tmp}\n"));
+    text
 }
 
 pub fn run(root: &Utf8Path, dry_run: bool) -> Result<Option<String>> {
@@ -36,11 +47,7 @@ pub fn run(root: &Utf8Path, dry_run: bool) -> Result<Option<String>> {
         Utf8PathBuf::from_path_buf(tmp).map_err(|_| failure("the temp folder is not UTF-8"))?;
     let (clone, build) = plan(root, &git, &cargo, &tmp);
     if dry_run {
-        println!("{clone}");
-        for line in build.dry_run_lines() {
-            println!("{line}");
-        }
-        println!("rm -rf {tmp}");
+        print!("{}", self::dry_run(&clone, &build, &tmp));
         return Ok(None);
     }
     let result = time_once(root, &clone).and_then(|_| time(root, &build));
@@ -49,9 +56,31 @@ pub fn run(root: &Utf8Path, dry_run: bool) -> Result<Option<String>> {
     Ok(Some(format!(
         "Measured {} on this machine ({} cores): a fresh clone of the committed tree, an empty target \
          folder, crates already in cargo's download cache.\n\n\
-         | command | wall | target |\n|---|---|---|\n| `cargo xtask --help`, cold | {secs:.1} s | < 60 s |\n\n\
+         | command | wall | target |\n|---|---|---|\n| {} | {secs:.1} s | < 60 s |\n\n\
          Reproduce: `cargo xtask bench cold-build`.\n",
         report::now_utc(),
         report::cores(),
+        build.label,
     )))
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+
+    pub fn plan_in_tmp() -> (Cmd, Contender) {
+        let tmp = Utf8Path::new("/tmp/e3-cold-build");
+        plan(
+            "/e3".into(),
+            "/usr/bin/git".into(),
+            "/usr/bin/cargo".into(),
+            tmp,
+        )
+    }
+
+    #[test]
+    fn dry_run_prints_the_clone_the_build_and_the_clean_up() {
+        let (clone, build) = plan_in_tmp();
+        insta::assert_snapshot!(dry_run(&clone, &build, "/tmp/e3-cold-build".into()));
+    }
 }

@@ -9,7 +9,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use e3_plan::Cmd;
 use e3_run::python;
 
-use super::contender::Contender;
+use super::contender::{Contender, Start};
 use super::report::{self, Section};
 use super::stats::median;
 use super::timing::{time_once, time_with_memory};
@@ -28,39 +28,33 @@ pub fn contenders(
     m: usize,
 ) -> Vec<Contender> {
     let count = m.to_string();
+    let run_args = ["helloworld", "--parties", &count, "--json"];
+    let e3 = |label: &str, start: Start| {
+        Contender::e3(label, start, Cmd::new(xtask), &run_args, &["-T1"])
+    };
     vec![
-        Contender::new(
-            "MPyC's own launcher: `python helloworld.py -M m -T1` (baseline)",
+        Contender::other(
+            "MPyC `-M m` (baseline)",
             Cmd::new(python)
                 .args(["helloworld.py", &format!("-M{m}"), "-T1"])
                 .cwd(root.join("demos")),
         ),
-        Contender::new(
-            "e3 warm: `xtask run helloworld --parties m --warm -- -T1`",
-            Cmd::new(xtask).args([
-                "run",
-                "helloworld",
-                "--parties",
-                &count,
-                "--warm",
-                "--json",
-                "--",
-                "-T1",
-            ]),
-        ),
-        Contender::new(
-            "e3 cold: `xtask run helloworld --parties m -- -T1`",
-            Cmd::new(xtask).args([
-                "run",
-                "helloworld",
-                "--parties",
-                &count,
-                "--json",
-                "--",
-                "-T1",
-            ]),
-        ),
+        e3("e3 warm", Start::Warm),
+        e3("e3 cold", Start::Cold),
     ]
+}
+
+/// What `--dry-run` prints: every contender's command at every count.
+pub fn dry_run(root: &Utf8Path, xtask: &Utf8Path, python: &Utf8Path, counts: &[usize]) -> String {
+    let mut text = String::new();
+    for &m in counts {
+        for c in contenders(root, xtask, python, m) {
+            for line in c.dry_run_lines() {
+                let _ = writeln!(text, "{line}");
+            }
+        }
+    }
+    text
 }
 
 pub fn run(
@@ -78,13 +72,7 @@ pub fn run(
     let xtask: Utf8PathBuf = super::super::run::launcher()?;
     let python = super::super::run::resolve_python(root, None)?.interpreter();
     if dry_run {
-        for &m in counts {
-            for c in contenders(root, &xtask, &python, m) {
-                for line in c.dry_run_lines() {
-                    println!("{line}");
-                }
-            }
-        }
+        print!("{}", self::dry_run(root, &xtask, &python, counts));
         return Ok(None);
     }
     // One untimed run: makes the Python environment, warms the caches.
@@ -126,9 +114,11 @@ pub fn run(
         report::cores(),
         python::VENV_DIR
     );
+    let first = contenders(root, &xtask, &python, counts[0]);
     let _ = writeln!(
         text,
-        "| parties | MPyC `-M m` (baseline) | e3 warm | ratio | e3 cold | ratio | peak memory: MPyC / warm / cold |"
+        "| parties | {} | {} | ratio | {} | ratio | peak memory: MPyC / warm / cold |",
+        first[0].label, first[1].label, first[2].label,
     );
     let _ = writeln!(text, "|---|---|---|---|---|---|---|");
     for (m, times, peaks) in &rows {
@@ -145,9 +135,31 @@ pub fn run(
             peaks[2] / 1024,
         );
     }
+    let _ = write!(
+        text,
+        "\nCommands, at {} parties:\n\n{}",
+        counts[0],
+        report::commands(root, &first)
+    );
     let _ = writeln!(
         text,
         "\nReproduce: `cargo build -p xtask && cargo xtask bench many-parties --runs {runs}`."
     );
     Ok(Some(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dry_run_prints_every_contender_at_every_count() {
+        let text = dry_run(
+            "/e3".into(),
+            "/e3/target/debug/xtask".into(),
+            "/e3/.e3/venv/bin/python".into(),
+            &[16, 64],
+        );
+        insta::assert_snapshot!(text);
+    }
 }

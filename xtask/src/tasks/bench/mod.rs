@@ -14,6 +14,8 @@ mod remote;
 mod report;
 mod run_overhead;
 mod stats;
+#[cfg(test)]
+mod tests;
 mod timing;
 
 use camino::Utf8Path;

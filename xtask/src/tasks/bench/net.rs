@@ -92,12 +92,27 @@ pub fn plan(root: &Utf8Path, xtask: &Utf8Path) -> Plan {
             "--bulk",
             &BULK_BYTES.to_string(),
         ]),
-        direct: Contender::new("secretsanta without --net", run(&secretsanta)),
-        lan: Contender::new(
+        direct: Contender::other("secretsanta without --net", run(&secretsanta)),
+        lan: Contender::other(
             "secretsanta with --net lan",
             run(&secretsanta).args(["--net", "lan"]),
         ),
     }
+}
+
+/// What `--dry-run` prints: the three measurements, then the two
+/// contenders of the comparison.
+pub fn dry_run(plan: &Plan, runs: usize) -> String {
+    let mut text = String::new();
+    for cmd in [&plan.six, &plan.sixty_four, &plan.bulk] {
+        text.push_str(&format!("{cmd}\n"));
+    }
+    for c in [&plan.direct, &plan.lan] {
+        for line in c.dry_run_lines() {
+            text.push_str(&format!("{line}, {runs} runs each, interleaved\n"));
+        }
+    }
+    text
 }
 
 pub fn run(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<Option<String>> {
@@ -109,14 +124,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<Option<String>
     let xtask = super::super::run::launcher()?;
     let plan = plan(root, &xtask);
     if dry_run {
-        for cmd in [&plan.six, &plan.sixty_four, &plan.bulk] {
-            println!("{cmd}");
-        }
-        for c in [&plan.direct, &plan.lan] {
-            for line in c.dry_run_lines() {
-                println!("{line}  ({runs} runs each, interleaved)");
-            }
-        }
+        print!("{}", self::dry_run(&plan, runs));
         return Ok(None);
     }
     let cap_profile = root.join(CAP_PROFILE);
@@ -263,4 +271,18 @@ fn measure(root: &Utf8Path, plan: &Plan, runs: usize) -> Result<String> {
         "\nReproduce: `cargo build -p xtask && cargo xtask bench net --runs {runs}`."
     );
     Ok(text)
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+
+    pub fn plan_in_e3() -> Plan {
+        plan("/e3".into(), "/e3/target/debug/xtask".into())
+    }
+
+    #[test]
+    fn dry_run_prints_every_measurement() {
+        insta::assert_snapshot!(dry_run(&plan_in_e3(), 7));
+    }
 }

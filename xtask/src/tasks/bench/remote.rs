@@ -78,7 +78,7 @@ pub fn plan(root: &Utf8Path, tools: &Tools, dirs: &Dirs, hosts: usize) -> Plan {
             dirs.bed.as_str(),
         ]),
         down: xtask().args(["testnet", "down", "--name", "e3bench", "--dir", dirs.bed.as_str()]),
-        baseline: Contender::new(
+        baseline: Contender::other(
             "original: `parallel-rsync -p 4` then `parallel-ssh` running `scripts/prun-baseline.sh` (baseline)",
             Cmd::new(&tools.prsync).args([
                 "-h",
@@ -105,8 +105,8 @@ pub fn plan(root: &Utf8Path, tools: &Tools, dirs: &Dirs, hosts: usize) -> Plan {
             dirs.out.as_str(),
             &run_there,
         ])),
-        e3: Contender::new(
-            format!("e3: `xtask run helloworld --hosts ... --parties {hosts}` (sync included)"),
+        e3: Contender::other(
+            "e3: `xtask run --hosts`, one party a host (sync included)",
             xtask().args([
                 "run",
                 "helloworld",
@@ -120,6 +120,20 @@ pub fn plan(root: &Utf8Path, tools: &Tools, dirs: &Dirs, hosts: usize) -> Plan {
             ]),
         ),
     }
+}
+
+/// What `--dry-run` prints: the testbed made, the contenders, the testbed
+/// taken down.
+pub fn dry_run(plan: &Plan) -> String {
+    let mut text = format!("{}\n", plan.up);
+    for c in [&plan.e3, &plan.baseline] {
+        for line in c.dry_run_lines() {
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    text.push_str(&format!("{}\n", plan.down));
+    text
 }
 
 pub fn run(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<Option<String>> {
@@ -147,13 +161,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<
     let dirs = Dirs::in_folder(&tmp);
     let plan = plan(root, &tools, &dirs, hosts);
     if dry_run {
-        println!("{}", plan.up);
-        for c in [&plan.e3, &plan.baseline] {
-            for line in c.dry_run_lines() {
-                println!("{line}");
-            }
-        }
-        println!("{}", plan.down);
+        print!("{}", self::dry_run(&plan));
         return Ok(None);
     }
     time_once(root, &plan.prepare)?;
@@ -224,6 +232,7 @@ fn measure(root: &Utf8Path, plan: &Plan, dirs: &Dirs, hosts: usize, runs: usize)
          | command | median wall | median until all connected | ratio (wall) |\n|---|---|---|---|\n\
          | {} | {b:.3} s | {bc:.3} s | 1.000 |\n\
          | {} | {e:.3} s | {ec:.3} s | {:.3} (target ≤ 0.80) |\n\n\
+         Commands:\n\n{}\n\
          Reproduce (as root, with openssh-server, rsync and pssh installed): \
          `cargo build -p xtask && cargo xtask bench remote --hosts {hosts} --runs {runs}`.\n",
         report::now_utc(),
@@ -231,6 +240,7 @@ fn measure(root: &Utf8Path, plan: &Plan, dirs: &Dirs, hosts: usize, runs: usize)
         plan.baseline.label,
         plan.e3.label,
         e / b,
+        report::commands(root, [&plan.baseline, &plan.e3]),
     ))
 }
 
@@ -292,8 +302,28 @@ fn logged_at(line: &str, zone: &TimeZone) -> Option<f64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
+
+    pub fn plan_of_four() -> Plan {
+        let tools = Tools {
+            xtask: "/e3/target/debug/xtask".into(),
+            prsync: "/usr/bin/parallel-rsync".into(),
+            pssh: "/usr/bin/parallel-ssh".into(),
+        };
+        plan("/e3".into(), &tools, &Dirs::in_folder("/tmp".into()), 4)
+    }
+
+    #[test]
+    fn dry_run_prints_the_testbed_and_both_contenders() {
+        insta::assert_snapshot!(dry_run(&plan_of_four()));
+    }
+
+    #[test]
+    fn commands_as_the_figures_show_them() {
+        let plan = plan_of_four();
+        insta::assert_snapshot!(report::commands("/e3".into(), [&plan.baseline, &plan.e3]));
+    }
 
     #[test]
     fn mpyc_log_times() {

@@ -7,6 +7,7 @@
 
 use camino::{Utf8Path, Utf8PathBuf};
 
+use super::contender::Contender;
 use crate::cli::BenchArgs;
 use crate::error::{Context, Result, usage};
 
@@ -56,6 +57,17 @@ pub fn write(path: &Utf8Path, section: &Section, body: &str) -> Result<()> {
         std::fs::create_dir_all(dir).context(|| format!("cannot create {dir}"))?;
     }
     std::fs::write(path, new).context(|| format!("cannot write {path}"))
+}
+
+/// The contenders' commands as a list under a table: `- label: `command``.
+pub fn commands<'a>(
+    root: &Utf8Path,
+    contenders: impl IntoIterator<Item = &'a Contender>,
+) -> String {
+    contenders
+        .into_iter()
+        .map(|c| format!("- {}: `{}`\n", c.label, c.shown(root)))
+        .collect()
 }
 
 fn replace_section(doc: &str, name: &str, content: &str) -> String {
