@@ -494,7 +494,7 @@ pub struct BenchArgs {
     pub which: Bench,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, PartialEq)]
 pub enum Bench {
     /// Wall time of a 6-party secretsanta run: e3 against MPyC's own -M launcher
     RunOverhead {

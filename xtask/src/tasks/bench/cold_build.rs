@@ -13,7 +13,14 @@ use crate::tools;
 pub const SECTION: Section = Section {
     name: "cold-build",
     title: "Cold build of the xtask binary",
+    before: "",
+    needs: "",
 };
+
+/// Its options as typed, for the Reproduce line: none.
+pub fn options() -> Vec<String> {
+    Vec::new()
+}
 
 /// The clone into `tmp`, then the contender: the build in it.
 pub fn plan(root: &Utf8Path, git: &Utf8Path, cargo: &Utf8Path, tmp: &Utf8Path) -> (Cmd, Contender) {
@@ -56,8 +63,7 @@ pub fn run(root: &Utf8Path, dry_run: bool) -> Result<Option<String>> {
     Ok(Some(format!(
         "Measured {} on this machine ({} cores): a fresh clone of the committed tree, an empty target \
          folder, crates already in cargo's download cache.\n\n\
-         | command | wall | target |\n|---|---|---|\n| {} | {secs:.1} s | < 60 s |\n\n\
-         Reproduce: `cargo xtask bench cold-build`.\n",
+         | command | wall | target |\n|---|---|---|\n| {} | {secs:.1} s | < 60 s |\n",
         report::now_utc(),
         report::cores(),
         build.label,

@@ -18,7 +18,20 @@ use crate::error::{Result, usage};
 pub const SECTION: Section = Section {
     name: "many-parties",
     title: "Many parties on one machine: warm and cold starts against MPyC's own launcher",
+    before: "cargo build -p xtask && ",
+    needs: "",
 };
+
+/// Its options as typed, for the Reproduce line.
+pub fn options(runs: usize, counts: &[usize]) -> Vec<String> {
+    let counts: Vec<String> = counts.iter().map(usize::to_string).collect();
+    vec![
+        "--parties".into(),
+        counts.join(","),
+        "--runs".into(),
+        runs.to_string(),
+    ]
+}
 
 /// The contenders at `m` parties: the baseline, e3 warm, e3 cold.
 pub fn contenders(
@@ -140,10 +153,6 @@ pub fn run(
         "\nCommands, at {} parties:\n\n{}",
         counts[0],
         report::commands(root, &first)
-    );
-    let _ = writeln!(
-        text,
-        "\nReproduce: `cargo build -p xtask && cargo xtask bench many-parties --runs {runs}`."
     );
     Ok(Some(text))
 }

@@ -28,20 +28,13 @@ use crate::paths::current_dir;
 pub fn run(root: &Utf8Path, dry_run: bool, args: &BenchArgs) -> Result<()> {
     let doc = report::document(root, &current_dir()?, args)?;
     let shown = relative_to(root, &doc);
-    let (section, body) = match &args.which {
-        Bench::RunOverhead { runs } => (
-            run_overhead::SECTION,
-            run_overhead::run(root, dry_run, *runs)?,
-        ),
-        Bench::ManyParties { runs, parties } => (
-            many_parties::SECTION,
-            many_parties::run(root, dry_run, *runs, parties)?,
-        ),
-        Bench::Net { runs } => (net::SECTION, net::run(root, dry_run, *runs)?),
-        Bench::ColdBuild => (cold_build::SECTION, cold_build::run(root, dry_run)?),
-        Bench::Remote { hosts, runs } => {
-            (remote::SECTION, remote::run(root, dry_run, *hosts, *runs)?)
-        }
+    let (section, options) = describe(&args.which);
+    let body = match &args.which {
+        Bench::RunOverhead { runs } => run_overhead::run(root, dry_run, *runs)?,
+        Bench::ManyParties { runs, parties } => many_parties::run(root, dry_run, *runs, parties)?,
+        Bench::Net { runs } => net::run(root, dry_run, *runs)?,
+        Bench::ColdBuild => cold_build::run(root, dry_run)?,
+        Bench::Remote { hosts, runs } => remote::run(root, dry_run, *hosts, *runs)?,
     };
     // A dry run printed its commands, measured nothing and writes nothing.
     let Some(body) = body else {
@@ -51,11 +44,25 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &BenchArgs) -> Result<()> {
         );
         return Ok(());
     };
-    print!("{body}");
-    report::write(&doc, &section, &body)?;
+    let text = report::section_text(&body, &report::reproduce(&section, &options));
+    print!("{text}");
+    report::write(&doc, &section, &text)?;
     eprintln!(
         "bench: wrote the figures to {shown}, section `{}`",
         section.name
     );
     Ok(())
+}
+
+/// The benchmark's section, and its options as typed (for the Reproduce line).
+fn describe(which: &Bench) -> (report::Section, Vec<String>) {
+    match which {
+        Bench::RunOverhead { runs } => (run_overhead::SECTION, run_overhead::options(*runs)),
+        Bench::ManyParties { runs, parties } => {
+            (many_parties::SECTION, many_parties::options(*runs, parties))
+        }
+        Bench::Net { runs } => (net::SECTION, net::options(*runs)),
+        Bench::ColdBuild => (cold_build::SECTION, cold_build::options()),
+        Bench::Remote { hosts, runs } => (remote::SECTION, remote::options(*hosts, *runs)),
+    }
 }

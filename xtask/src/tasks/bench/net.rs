@@ -18,7 +18,14 @@ use crate::error::{Context, Result, failure, usage};
 pub const SECTION: Section = Section {
     name: "net",
     title: "Regions on one machine: `run --net` against its profile",
+    before: "cargo build -p xtask && ",
+    needs: "",
 };
+
+/// Its options as typed, for the Reproduce line.
+pub fn options(runs: usize) -> Vec<String> {
+    vec!["--runs".into(), runs.to_string()]
+}
 
 const PINGPONG: &str = "crates/e3-net/pingpong.py";
 const PLACEMENT: &str = "ams3=16,sfo3=16,nyc3=16,sgp1=16";
@@ -265,10 +272,6 @@ fn measure(root: &Utf8Path, plan: &Plan, runs: usize) -> Result<String> {
         median(&lan) / median(&direct),
         median(&lan_mpyc),
         median(&direct_mpyc),
-    );
-    let _ = writeln!(
-        text,
-        "\nReproduce: `cargo build -p xtask && cargo xtask bench net --runs {runs}`."
     );
     Ok(text)
 }

@@ -20,7 +20,19 @@ use crate::tools;
 pub const SECTION: Section = Section {
     name: "remote",
     title: "Remote runs: e3 against parallel-rsync + parallel-ssh + prun.sh",
+    before: "cargo build -p xtask && ",
+    needs: " (as root, with openssh-server, rsync and pssh installed)",
 };
+
+/// Its options as typed, for the Reproduce line.
+pub fn options(hosts: usize, runs: usize) -> Vec<String> {
+    vec![
+        "--hosts".into(),
+        hosts.to_string(),
+        "--runs".into(),
+        runs.to_string(),
+    ]
+}
 
 /// The programs the benchmark runs.
 pub struct Tools {
@@ -232,9 +244,7 @@ fn measure(root: &Utf8Path, plan: &Plan, dirs: &Dirs, hosts: usize, runs: usize)
          | command | median wall | median until all connected | ratio (wall) |\n|---|---|---|---|\n\
          | {} | {b:.3} s | {bc:.3} s | 1.000 |\n\
          | {} | {e:.3} s | {ec:.3} s | {:.3} (target ≤ 0.80) |\n\n\
-         Commands:\n\n{}\n\
-         Reproduce (as root, with openssh-server, rsync and pssh installed): \
-         `cargo build -p xtask && cargo xtask bench remote --hosts {hosts} --runs {runs}`.\n",
+         Commands:\n\n{}",
         report::now_utc(),
         report::cores(),
         plan.baseline.label,

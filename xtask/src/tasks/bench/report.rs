@@ -23,6 +23,26 @@ pub struct Section {
     /// The marker's name: the benchmark's subcommand.
     pub name: &'static str,
     pub title: &'static str,
+    /// What to run first, in the Reproduce line (`cargo build -p xtask && `).
+    pub before: &'static str,
+    /// What the machine needs, said after "Reproduce".
+    pub needs: &'static str,
+}
+
+/// How to measure the figures again: the benchmark's command with every
+/// option it was given.
+pub fn reproduce(section: &Section, options: &[String]) -> String {
+    let mut line = format!("cargo xtask bench {}", section.name);
+    for option in options {
+        line.push(' ');
+        line.push_str(&e3_plan::quote(option));
+    }
+    format!("Reproduce{}: `{}{line}`.", section.needs, section.before)
+}
+
+/// The section's text: its figures, then how to reproduce them.
+pub fn section_text(body: &str, reproduce: &str) -> String {
+    format!("{body}\n{reproduce}\n")
 }
 
 /// The document the figures go to, as the flags say: `--write-docs`, `--out
@@ -137,6 +157,8 @@ mod tests {
     const COLD_BUILD: Section = Section {
         name: "cold-build",
         title: "Cold build",
+        before: "",
+        needs: "",
     };
 
     #[test]

@@ -21,7 +21,14 @@ use crate::tools;
 pub const SECTION: Section = Section {
     name: "run-overhead",
     title: "Run overhead: e3 against MPyC's own launcher",
+    before: "cargo build -p xtask && ",
+    needs: "",
 };
+
+/// Its options as typed, for the Reproduce line.
+pub fn options(runs: usize) -> Vec<String> {
+    vec!["--runs".into(), runs.to_string()]
+}
 
 /// What e3 is asked to run: `run secretsanta --parties 6 ... -- 3`.
 const RUN_ARGS: [&str; 3] = ["secretsanta", "--parties", "6"];
@@ -176,10 +183,6 @@ pub fn run(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<Option<String>
             max(t),
         );
     }
-    let _ = writeln!(
-        text,
-        "\nReproduce: `cargo build -p xtask && cargo xtask bench run-overhead --runs {runs}`."
-    );
     if !missed.is_empty() {
         eprintln!("bench: target missed by: {}", missed.join("; "));
     }

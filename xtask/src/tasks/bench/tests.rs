@@ -1,7 +1,63 @@
 //! Checks across every benchmark.
 
+use clap::Parser;
+
 use super::contender::{Contender, Warmth, claims_hold};
-use super::{cold_build, many_parties, net, remote, run_overhead};
+use super::{cold_build, describe, many_parties, net, remote, report, run_overhead};
+use crate::cli::{Bench, Cli, Task};
+
+fn bench(line: &str) -> Bench {
+    let argv = std::iter::once("cargo xtask").chain(line.split_whitespace());
+    match Cli::try_parse_from(argv).unwrap().task {
+        Task::Bench(args) => args.which,
+        other => panic!("not bench: {other:?}"),
+    }
+}
+
+/// The Reproduce line of `cargo xtask LINE`.
+fn reproduce(line: &str) -> String {
+    let (section, options) = describe(&bench(line));
+    report::reproduce(&section, &options)
+}
+
+const GIVEN: [&str; 11] = [
+    "bench run-overhead",
+    "bench run-overhead --runs 9",
+    "bench many-parties",
+    "bench many-parties --parties 16,64 --runs 5",
+    "bench many-parties --runs 4 --parties 2",
+    "bench net --runs 11",
+    "bench cold-build",
+    "bench remote",
+    "bench remote --hosts 8 --runs 6",
+    "bench --out /tmp/figures run-overhead --runs 5",
+    "bench net --write-docs",
+];
+
+/// The Reproduce line, run again, asks for the very benchmark that was
+/// given: every option, given or left to its default, is on it. (Where the
+/// figures went, --out or --write-docs, is not a measurement's option.)
+#[test]
+fn reproduce_asks_again_for_what_was_given() {
+    for line in GIVEN {
+        let again = reproduce(line);
+        let command = again
+            .split('`')
+            .nth(1)
+            .and_then(|c| c.rsplit("cargo xtask ").next())
+            .unwrap();
+        assert_eq!(bench(command), bench(line), "{again}");
+    }
+}
+
+#[test]
+fn reproduce_lines() {
+    let lines: Vec<String> = GIVEN
+        .iter()
+        .map(|line| format!("{line}\n  {}", reproduce(line)))
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
 
 /// Every benchmark's contenders, made with made-up tools in `/e3`.
 fn every_contender() -> Vec<Contender> {
