@@ -11,7 +11,7 @@ use e3_run::python;
 
 use super::contender::{Contender, Start};
 use super::report::{self, Section};
-use super::stats::median;
+use super::stats::{enough_runs, median};
 use super::timing::{time_once, time_with_memory};
 use crate::error::{Result, usage};
 
@@ -21,6 +21,27 @@ pub const SECTION: Section = Section {
     before: "cargo build -p xtask && ",
     needs: "",
 };
+
+/// The fewest `--runs` it takes (its help says so).
+pub const LEAST_RUNS: usize = 3;
+/// The party counts it takes (`--parties`; its help says so).
+pub const PARTIES: std::ops::RangeInclusive<usize> = 2..=256;
+
+/// Refuses options it cannot measure with: usage errors naming the flag.
+pub fn check(runs: usize, counts: &[usize]) -> Result<()> {
+    let (least, most) = (PARTIES.start(), PARTIES.end());
+    let hint = format!("give counts from {least} to {most}, comma-separated: --parties 16,64,128");
+    if counts.is_empty() {
+        return Err(usage("--parties: no party count given").hint(hint));
+    }
+    if let Some(m) = counts.iter().find(|m| !PARTIES.contains(m)) {
+        return Err(usage(format!(
+            "--parties: {m} is not a count from {least} to {most}"
+        ))
+        .hint(hint));
+    }
+    enough_runs(runs, LEAST_RUNS)
+}
 
 /// Its options as typed, for the Reproduce line.
 pub fn options(runs: usize, counts: &[usize]) -> Vec<String> {
@@ -76,12 +97,7 @@ pub fn run(
     runs: usize,
     counts: &[usize],
 ) -> Result<Option<String>> {
-    if runs < 3 {
-        return Err(usage("--runs must be at least 3 for a median"));
-    }
-    if counts.is_empty() || counts.iter().any(|m| !(2..=256).contains(m)) {
-        return Err(usage("--parties: counts from 2 to 256"));
-    }
+    check(runs, counts)?;
     let xtask: Utf8PathBuf = super::super::run::launcher()?;
     let python = super::super::run::resolve_python(root, None)?.interpreter();
     if dry_run {

@@ -11,9 +11,9 @@ use e3_plan::Cmd;
 
 use super::contender::Contender;
 use super::report::{self, Section};
-use super::stats::median;
+use super::stats::{enough_runs, median};
 use super::timing::{capture, time_once};
-use crate::error::{Context, Result, failure, usage};
+use crate::error::{Context, Result, failure};
 
 pub const SECTION: Section = Section {
     name: "net",
@@ -21,6 +21,14 @@ pub const SECTION: Section = Section {
     before: "cargo build -p xtask && ",
     needs: "",
 };
+
+/// The fewest `--runs` it takes (its help says so).
+pub const LEAST_RUNS: usize = 5;
+
+/// Refuses options it cannot measure with: usage errors naming the flag.
+pub fn check(runs: usize) -> Result<()> {
+    enough_runs(runs, LEAST_RUNS)
+}
 
 /// Its options as typed, for the Reproduce line.
 pub fn options(runs: usize) -> Vec<String> {
@@ -123,11 +131,7 @@ pub fn dry_run(plan: &Plan, runs: usize) -> String {
 }
 
 pub fn run(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<Option<String>> {
-    if runs < 5 {
-        return Err(usage(
-            "--runs must be at least 5 for a median worth reporting",
-        ));
-    }
+    check(runs)?;
     let xtask = super::super::run::launcher()?;
     let plan = plan(root, &xtask);
     if dry_run {

@@ -12,7 +12,7 @@ use jiff::tz::TimeZone;
 
 use super::contender::Contender;
 use super::report::{self, Section};
-use super::stats::median;
+use super::stats::{enough_runs, median};
 use super::timing::{capture, time, time_once};
 use crate::error::{Context, Result, failure, usage};
 use crate::tools;
@@ -23,6 +23,28 @@ pub const SECTION: Section = Section {
     before: "cargo build -p xtask && ",
     needs: " (as root, with openssh-server, rsync and pssh installed)",
 };
+
+/// The fewest `--runs` it takes (its help says so).
+pub const LEAST_RUNS: usize = 5;
+/// The testbed's sizes (`--hosts`; its help says so).
+pub const HOSTS: std::ops::RangeInclusive<usize> = 2..=64;
+
+/// Refuses options it cannot measure with: usage errors naming the flag.
+pub fn check(hosts: usize, runs: usize) -> Result<()> {
+    if !HOSTS.contains(&hosts) {
+        return Err(usage(format!(
+            "--hosts {hosts}: the testbed holds {} to {} hosts",
+            HOSTS.start(),
+            HOSTS.end()
+        ))
+        .hint(format!(
+            "pass --hosts from {} to {}",
+            HOSTS.start(),
+            HOSTS.end()
+        )));
+    }
+    enough_runs(runs, LEAST_RUNS)
+}
 
 /// Its options as typed, for the Reproduce line.
 pub fn options(hosts: usize, runs: usize) -> Vec<String> {
@@ -149,14 +171,7 @@ pub fn dry_run(plan: &Plan) -> String {
 }
 
 pub fn run(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<Option<String>> {
-    if runs < 5 {
-        return Err(usage(
-            "--runs must be at least 5 for a median worth reporting",
-        ));
-    }
-    if !(2..=64).contains(&hosts) {
-        return Err(usage("--hosts must be 2 to 64"));
-    }
+    check(hosts, runs)?;
     let tools = Tools {
         prsync: tools::require(
             "parallel-rsync",

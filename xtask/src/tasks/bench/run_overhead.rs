@@ -13,9 +13,9 @@ use e3_run::python::{self, Python};
 
 use super::contender::{Contender, Start, Warmth, e3_run};
 use super::report::{self, Section};
-use super::stats::{max, median, min};
+use super::stats::{enough_runs, max, median, min};
 use super::timing::{capture, time};
-use crate::error::{Result, failure, usage};
+use crate::error::{Result, failure};
 use crate::tools;
 
 pub const SECTION: Section = Section {
@@ -24,6 +24,14 @@ pub const SECTION: Section = Section {
     before: "cargo build -p xtask && ",
     needs: "",
 };
+
+/// The fewest `--runs` it takes (its help says so).
+pub const LEAST_RUNS: usize = 5;
+
+/// Refuses options it cannot measure with: usage errors naming the flag.
+pub fn check(runs: usize) -> Result<()> {
+    enough_runs(runs, LEAST_RUNS)
+}
 
 /// Its options as typed, for the Reproduce line.
 pub fn options(runs: usize) -> Vec<String> {
@@ -100,11 +108,7 @@ pub fn dry_run(root: &Utf8Path, tools: &Tools) -> String {
 /// Times the contenders, interleaved, and words the figures (`None` when
 /// dry: the commands printed instead).
 pub fn run(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<Option<String>> {
-    if runs < 5 {
-        return Err(usage(
-            "--runs must be at least 5 for a median worth reporting",
-        ));
-    }
+    check(runs)?;
     let cargo = tools::require("cargo", "install Rust with rustup (https://rustup.rs)")?;
     let python = super::super::run::resolve_python(root, None)?;
     let tools = Tools {

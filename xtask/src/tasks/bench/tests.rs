@@ -1,6 +1,6 @@
 //! Checks across every benchmark.
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use super::contender::{Contender, Warmth, claims_hold};
 use super::{cold_build, describe, many_parties, net, remote, report, run_overhead};
@@ -109,5 +109,78 @@ fn many_parties_cold_is_cold_at_every_count() {
         assert_eq!(cold.len(), 1);
         let argv = cold[0].steps[0].argv();
         assert!(argv.contains(&"--cold"), "{argv:?}");
+    }
+}
+
+/// The help of a benchmark's flag, as `cargo xtask bench NAME --help` says it.
+fn help(bench: &str, flag: &str) -> String {
+    let cli = Cli::command();
+    let sub = cli
+        .find_subcommand("bench")
+        .and_then(|b| b.find_subcommand(bench))
+        .unwrap_or_else(|| panic!("no bench {bench}"));
+    sub.get_arguments()
+        .find(|a| a.get_long() == Some(flag))
+        .and_then(|a| a.get_help())
+        .map(|h| h.to_string())
+        .unwrap_or_else(|| panic!("no help for {bench} --{flag}"))
+}
+
+/// A benchmark's check of its options, at a number of runs.
+type RunsCheck = dyn Fn(usize) -> crate::error::Result<()>;
+
+/// Each --runs says its limit, and the benchmark holds to it: one run fewer
+/// is a usage error (exit 2) naming --runs, with a hint.
+#[test]
+fn runs_help_states_the_limit_the_benchmark_keeps() {
+    let checks: [(&str, usize, &RunsCheck); 4] = [
+        (
+            "run-overhead",
+            run_overhead::LEAST_RUNS,
+            &run_overhead::check,
+        ),
+        ("many-parties", many_parties::LEAST_RUNS, &|runs| {
+            many_parties::check(runs, &[16])
+        }),
+        ("net", net::LEAST_RUNS, &net::check),
+        ("remote", remote::LEAST_RUNS, &|runs| {
+            remote::check(16, runs)
+        }),
+    ];
+    for (bench, least, check) in checks {
+        let text = help(bench, "runs");
+        assert!(
+            text.ends_with(&format!("; at least {least}")),
+            "{bench}: {text}"
+        );
+        assert!(check(least).is_ok(), "{bench}");
+        let err = check(least - 1).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{bench}");
+        assert!(err.message.starts_with("--runs "), "{bench}: {err}");
+        assert_eq!(err.hints.len(), 1, "{bench}: {err}");
+    }
+}
+
+#[test]
+fn parties_and_hosts_help_state_their_limits_and_refusals_name_them() {
+    let (least, most) = (many_parties::PARTIES.start(), many_parties::PARTIES.end());
+    assert!(help("many-parties", "parties").ends_with(&format!("from {least} to {most}")));
+    for counts in [&[][..], &[16, most + 1], &[least - 1]] {
+        let err = many_parties::check(3, counts).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.message.starts_with("--parties"), "{err}");
+        assert_eq!(err.hints.len(), 1);
+    }
+    assert!(many_parties::check(3, &[*least, *most]).is_ok());
+    let (least, most) = (remote::HOSTS.start(), remote::HOSTS.end());
+    assert!(help("remote", "hosts").ends_with(&format!("{least} to {most}")));
+    for hosts in [least - 1, most + 1] {
+        let err = remote::check(hosts, 5).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.message.starts_with(&format!("--hosts {hosts}")),
+            "{err}"
+        );
+        assert_eq!(err.hints.len(), 1);
     }
 }
