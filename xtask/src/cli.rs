@@ -47,7 +47,7 @@ pub enum Task {
     Experiment(ExperimentArgs),
     /// Write report.md and SVG plots from an experiment's results (or one run's logs)
     Report(ReportArgs),
-    /// Measure e3 against a baseline and write the figures to docs/benchmarks.md
+    /// Measure e3 against a baseline and write the figures to target/bench/benchmarks.md (--out DIR, --write-docs)
     Bench(BenchArgs),
     /// A share of run --net's relays in a process of its own (started by e3 itself when its own open-file limit is too low)
     #[command(hide = true)]
@@ -482,30 +482,38 @@ pub struct ReportArgs {
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
+    /// Write the figures to DIR/benchmarks.md (made if missing) instead of target/bench/benchmarks.md
+    #[arg(long, value_name = "DIR", global = true, conflicts_with = "write_docs")]
+    pub out: Option<String>,
+
+    /// Write the figures into the tracked docs/benchmarks.md, replacing only this benchmark's section
+    #[arg(long, global = true)]
+    pub write_docs: bool,
+
     #[command(subcommand)]
     pub which: Bench,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, PartialEq)]
 pub enum Bench {
     /// Wall time of a 6-party secretsanta run: e3 against MPyC's own -M launcher
     RunOverhead {
-        /// Runs of each contender, interleaved
+        /// Runs of each contender, interleaved, after one untimed run of each; at least 5
         #[arg(long, default_value_t = 7)]
         runs: usize,
     },
     /// Many local parties of helloworld -T1: e3 warm and cold against MPyC's own -M launcher
     ManyParties {
-        /// Runs of each contender at each party count, interleaved
+        /// Runs of each contender at each party count, interleaved; at least 3
         #[arg(long, default_value_t = 3)]
         runs: usize,
-        /// Party counts, comma-separated
+        /// Party counts, comma-separated, each from 2 to 256
         #[arg(long, value_delimiter = ',', default_values_t = [16, 64, 128])]
         parties: Vec<usize>,
     },
     /// run --net's accuracy: ping-pong round trips against the profile (6 and 64 parties), a capped bulk transfer, and secretsanta through the relays under lan against without --net
     Net {
-        /// Runs of each contender in the lan comparison, interleaved
+        /// Runs of each contender in the lan comparison, interleaved; at least 5
         #[arg(long, default_value_t = 7)]
         runs: usize,
     },
@@ -513,10 +521,10 @@ pub enum Bench {
     ColdBuild,
     /// On a local testbed (needs root): `run --hosts` against parallel-rsync + parallel-ssh + a prun.sh
     Remote {
-        /// Hosts in the testbed, one party each
+        /// Hosts in the testbed, one party each: 2 to 64
         #[arg(long, default_value_t = 16)]
         hosts: usize,
-        /// Runs of each contender, interleaved
+        /// Runs of each contender, interleaved, after one untimed round; at least 5
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },

@@ -1,0 +1,361 @@
+//! `bench remote`: e3's `run --hosts` (with its sync) against the original
+//! way, parallel-rsync (4 at a time) then parallel-ssh running a
+//! prun.sh-style script on every host; both on a fresh testbed of network
+//! namespaces (needs root).
+
+use std::time::Instant;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use e3_plan::Cmd;
+use e3_run::python;
+use jiff::tz::TimeZone;
+
+use super::contender::Contender;
+use super::report::{self, Section};
+use super::stats::{enough_runs, median};
+use super::timing::{capture, time, time_once};
+use crate::error::{Context, Result, failure, usage};
+use crate::tools;
+
+pub const SECTION: Section = Section {
+    name: "remote",
+    title: "Remote runs: e3 against parallel-rsync + parallel-ssh + prun.sh",
+    before: "cargo build -p xtask && ",
+    needs: " (as root, with openssh-server, rsync and pssh installed)",
+};
+
+/// The fewest `--runs` it takes (its help says so).
+pub const LEAST_RUNS: usize = 5;
+/// The testbed's sizes (`--hosts`; its help says so).
+pub const HOSTS: std::ops::RangeInclusive<usize> = 2..=64;
+
+/// Refuses options it cannot measure with: usage errors naming the flag.
+pub fn check(hosts: usize, runs: usize) -> Result<()> {
+    if !HOSTS.contains(&hosts) {
+        return Err(usage(format!(
+            "--hosts {hosts}: the testbed holds {} to {} hosts",
+            HOSTS.start(),
+            HOSTS.end()
+        ))
+        .hint(format!(
+            "pass --hosts from {} to {}",
+            HOSTS.start(),
+            HOSTS.end()
+        )));
+    }
+    enough_runs(runs, LEAST_RUNS)
+}
+
+/// Its options as typed, for the Reproduce line.
+pub fn options(hosts: usize, runs: usize) -> Vec<String> {
+    vec![
+        "--hosts".into(),
+        hosts.to_string(),
+        "--runs".into(),
+        runs.to_string(),
+    ]
+}
+
+/// The programs the benchmark runs.
+pub struct Tools {
+    pub xtask: Utf8PathBuf,
+    pub prsync: Utf8PathBuf,
+    pub pssh: Utf8PathBuf,
+}
+
+/// Where the testbed and the baseline's files go.
+pub struct Dirs {
+    /// The testbed's folder: its hosts file and ssh config.
+    pub bed: Utf8PathBuf,
+    /// What the baseline copies to every host.
+    pub staging: Utf8PathBuf,
+    /// parallel-ssh's output, one file per host.
+    pub out: Utf8PathBuf,
+}
+
+impl Dirs {
+    pub fn in_folder(tmp: &Utf8Path) -> Dirs {
+        Dirs {
+            bed: tmp.join("e3-bench-testnet"),
+            staging: tmp.join("e3-bench-baseline"),
+            out: tmp.join("e3-bench-pssh-out"),
+        }
+    }
+}
+
+/// The commands of a remote benchmark, as values.
+pub struct Plan {
+    /// Makes the Python environment the hosts will use (a local run does it).
+    pub prepare: Cmd,
+    pub up: Cmd,
+    pub down: Cmd,
+    /// The baseline: parallel-rsync, then parallel-ssh.
+    pub baseline: Contender,
+    pub e3: Contender,
+}
+
+pub fn plan(root: &Utf8Path, tools: &Tools, dirs: &Dirs, hosts: usize) -> Plan {
+    let xtask = || Cmd::new(&tools.xtask);
+    let (hosts_file, ssh_config) = (dirs.bed.join("hosts.pssh"), dirs.bed.join("ssh_config"));
+    let python = root.join(python::VENV_DIR).join("bin/python");
+    let ssh_option = format!("-F {ssh_config}");
+    let run_there =
+        format!("cd /root/e3-baseline && PYTHON={python} ./prun-baseline.sh helloworld.py");
+    Plan {
+        prepare: xtask().args(["run", "helloworld", "--parties", "1"]),
+        up: xtask().args(["testnet", "up", &hosts.to_string()]).args([
+            "--name",
+            "e3bench",
+            "--subnet",
+            "10.213.250",
+            "--dir",
+            dirs.bed.as_str(),
+        ]),
+        down: xtask().args(["testnet", "down", "--name", "e3bench", "--dir", dirs.bed.as_str()]),
+        baseline: Contender::other(
+            "original: `parallel-rsync -p 4` then `parallel-ssh` running `scripts/prun-baseline.sh` (baseline)",
+            Cmd::new(&tools.prsync).args([
+                "-h",
+                hosts_file.as_str(),
+                "-p",
+                "4",
+                "-z",
+                "-a",
+                "-r",
+                "-S",
+                &ssh_option,
+                &format!("{}/", dirs.staging),
+                "/root/e3-baseline",
+            ]),
+        )
+        .then(Cmd::new(&tools.pssh).args([
+            "-h",
+            hosts_file.as_str(),
+            "-t",
+            "0",
+            "-x",
+            &ssh_option,
+            "-o",
+            dirs.out.as_str(),
+            &run_there,
+        ])),
+        e3: Contender::other(
+            "e3: `xtask run --hosts`, one party a host (sync included)",
+            xtask().args([
+                "run",
+                "helloworld",
+                "--hosts",
+                hosts_file.as_str(),
+                "--ssh-config",
+                ssh_config.as_str(),
+                "--remote-python",
+                python.as_str(),
+                "--json",
+            ]),
+        ),
+    }
+}
+
+/// What `--dry-run` prints: the testbed made, the contenders, the testbed
+/// taken down.
+pub fn dry_run(plan: &Plan) -> String {
+    let mut text = format!("{}\n", plan.up);
+    for c in [&plan.e3, &plan.baseline] {
+        for line in c.dry_run_lines() {
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    text.push_str(&format!("{}\n", plan.down));
+    text
+}
+
+pub fn run(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<Option<String>> {
+    check(hosts, runs)?;
+    let tools = Tools {
+        prsync: tools::require(
+            "parallel-rsync",
+            "install pssh (Debian/Ubuntu: `apt-get install pssh`)",
+        )?,
+        pssh: tools::require(
+            "parallel-ssh",
+            "install pssh (Debian/Ubuntu: `apt-get install pssh`)",
+        )?,
+        xtask: super::super::run::launcher()?,
+    };
+    let tmp = Utf8PathBuf::from_path_buf(std::env::temp_dir())
+        .map_err(|_| failure("the temp folder is not UTF-8"))?;
+    let dirs = Dirs::in_folder(&tmp);
+    let plan = plan(root, &tools, &dirs, hosts);
+    if dry_run {
+        print!("{}", self::dry_run(&plan));
+        return Ok(None);
+    }
+    time_once(root, &plan.prepare)?;
+    let _ = e3_exec::capture_in(Some(root), &plan.down);
+    time_once(root, &plan.up)?;
+    let result = measure(root, &plan, &dirs, hosts, runs);
+    let _ = e3_exec::capture_in(Some(root), &plan.down);
+    let _ = std::fs::remove_dir_all(&dirs.staging);
+    let _ = std::fs::remove_dir_all(&dirs.out);
+    result.map(Some)
+}
+
+fn measure(root: &Utf8Path, plan: &Plan, dirs: &Dirs, hosts: usize, runs: usize) -> Result<String> {
+    stage_baseline(root, dirs)?;
+    // MPyC logs local times; the parties run on this machine.
+    let zone = TimeZone::system();
+    let mut e3_wall = Vec::new();
+    let mut e3_connected = Vec::new();
+    let mut base_wall = Vec::new();
+    let mut base_connected = Vec::new();
+    for round in 0..=runs {
+        let started = now_secs();
+        let (wall, out) = capture(root, &plan.e3.steps[0])?;
+        let summary: serde_json::Value = serde_json::from_str(&out.stdout)
+            .map_err(|e| failure(format!("e3 printed no summary: {e}")))?;
+        let logs: Vec<String> = summary["parties"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| std::fs::read_to_string(root.join(p["log"].as_str()?)).ok())
+            .collect();
+        let connected = all_connected_at(&logs, hosts, &zone).map(|at| at - started);
+
+        let _ = std::fs::remove_dir_all(&dirs.out);
+        let base_started = now_secs();
+        let t = Instant::now();
+        time(root, &plan.baseline)?;
+        let bwall = t.elapsed().as_secs_f64();
+        let logs: Vec<String> = dirs
+            .out
+            .read_dir_utf8()
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect();
+        let bconnected = all_connected_at(&logs, hosts, &zone).map(|at| at - base_started);
+        eprintln!(
+            "bench: round {round}/{runs}: e3 {wall:.3}s (all connected {}), baseline {bwall:.3}s (all connected {})",
+            fmt_opt(connected),
+            fmt_opt(bconnected)
+        );
+        if round == 0 {
+            continue; // warm-up
+        }
+        e3_wall.push(wall);
+        base_wall.push(bwall);
+        e3_connected.extend(connected);
+        base_connected.extend(bconnected);
+    }
+    let (e, b) = (median(&e3_wall), median(&base_wall));
+    let (ec, bc) = (median(&e3_connected), median(&base_connected));
+    Ok(format!(
+        "Measured {} on this machine ({} cores): a testbed of {hosts} hosts (`cargo xtask testnet up {hosts}`: \
+         network namespaces with their own sshd), one party of `demos/helloworld.py` per host, \
+         {runs} interleaved runs each after one warm-up run. \"All connected\" is from the start of the \
+         command until the last party logged MPyC's `All {hosts} parties connected.`\n\n\
+         | command | median wall | median until all connected | ratio (wall) |\n|---|---|---|---|\n\
+         | {} | {b:.3} s | {bc:.3} s | 1.000 |\n\
+         | {} | {e:.3} s | {ec:.3} s | {:.3} (target ≤ 0.80) |\n\n\
+         Commands:\n\n{}",
+        report::now_utc(),
+        report::cores(),
+        plan.baseline.label,
+        plan.e3.label,
+        e / b,
+        report::commands(root, [&plan.baseline, &plan.e3]),
+    ))
+}
+
+/// The baseline's folder: the demos, its prun script and the hosts file.
+fn stage_baseline(root: &Utf8Path, dirs: &Dirs) -> Result<()> {
+    let staging = &dirs.staging;
+    let _ = std::fs::remove_dir_all(staging);
+    std::fs::create_dir_all(staging).context(|| format!("cannot create {staging}"))?;
+    for entry in root
+        .join("demos")
+        .read_dir_utf8()
+        .context(|| "cannot read demos/".to_string())?
+        .flatten()
+    {
+        if entry.file_name().ends_with(".py") {
+            std::fs::copy(entry.path(), staging.join(entry.file_name()))
+                .context(|| format!("cannot copy {}", entry.path()))?;
+        }
+    }
+    std::fs::copy(
+        root.join("scripts/prun-baseline.sh"),
+        staging.join("prun-baseline.sh"),
+    )
+    .context(|| "cannot copy scripts/prun-baseline.sh".to_string())?;
+    std::fs::copy(dirs.bed.join("hosts.pssh"), staging.join("hosts.pssh"))
+        .context(|| "cannot copy hosts.pssh".to_string())?;
+    Ok(())
+}
+
+fn fmt_opt(x: Option<f64>) -> String {
+    x.map_or("?".to_string(), |s| format!("{s:.3}s"))
+}
+
+fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// When the last of `parties` logs said MPyC's "All n parties connected."
+fn all_connected_at(logs: &[String], parties: usize, zone: &TimeZone) -> Option<f64> {
+    let times: Vec<f64> = logs
+        .iter()
+        .filter_map(|log| {
+            let line = log.lines().find(|l| prun::mpyc::is_connected_line(l))?;
+            logged_at(line, zone)
+        })
+        .collect();
+    (times.len() == parties).then(|| times.into_iter().fold(f64::MIN, f64::max))
+}
+
+/// When MPyC logged a line, in seconds since the epoch: its lines start with
+/// Python logging's asctime, `2026-11-23 20:18:40,473`, in `zone`'s time.
+fn logged_at(line: &str, zone: &TimeZone) -> Option<f64> {
+    let civil = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S,%f", line.get(..23)?).ok()?;
+    // A time that a clock change repeats or skips is taken as before the change.
+    let at = zone.to_timestamp(civil).ok()?;
+    Some(at.as_millisecond() as f64 / 1000.0)
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+
+    pub fn plan_of_four() -> Plan {
+        let tools = Tools {
+            xtask: "/e3/target/debug/xtask".into(),
+            prsync: "/usr/bin/parallel-rsync".into(),
+            pssh: "/usr/bin/parallel-ssh".into(),
+        };
+        plan("/e3".into(), &tools, &Dirs::in_folder("/tmp".into()), 4)
+    }
+
+    #[test]
+    fn dry_run_prints_the_testbed_and_both_contenders() {
+        insta::assert_snapshot!(dry_run(&plan_of_four()));
+    }
+
+    #[test]
+    fn commands_as_the_figures_show_them() {
+        let plan = plan_of_four();
+        insta::assert_snapshot!(report::commands("/e3".into(), [&plan.baseline, &plan.e3]));
+    }
+
+    #[test]
+    fn mpyc_log_times() {
+        let line = "2026-11-23 20:53:00,250 All 3 parties connected.";
+        assert_eq!(logged_at(line, &TimeZone::UTC), Some(1_795_467_180.25));
+        let cet = TimeZone::fixed(jiff::tz::offset(1));
+        assert_eq!(logged_at(line, &cet), Some(1_795_463_580.25));
+        assert_eq!(logged_at("Start MPyC runtime v0.11", &TimeZone::UTC), None);
+    }
+}
