@@ -54,7 +54,7 @@ pub fn run(root: &Utf8Path, dry_run: bool) -> Result<Option<String>> {
         Utf8PathBuf::from_path_buf(tmp).map_err(|_| failure("the temp folder is not UTF-8"))?;
     let (clone, build) = plan(root, &git, &cargo, &tmp);
     if dry_run {
-        print!("{}", self::dry_run(&clone, &build, &tmp));
+        crate::out::print(&self::dry_run(&clone, &build, &tmp));
         return Ok(None);
     }
     let result = time_once(root, &clone).and_then(|_| time(root, &build));

@@ -101,7 +101,7 @@ pub fn run(
     let xtask: Utf8PathBuf = super::super::run::launcher()?;
     let python = super::super::run::resolve_python(root, None)?.interpreter();
     if dry_run {
-        print!("{}", self::dry_run(root, &xtask, &python, counts));
+        crate::out::print(&self::dry_run(root, &xtask, &python, counts));
         return Ok(None);
     }
     // One untimed run: makes the Python environment, warms the caches.
@@ -120,7 +120,7 @@ pub fn run(
                 times[i].push(secs);
                 peaks[i] = peaks[i].max(peak_kb);
             }
-            eprintln!(
+            crate::out::errln!(
                 "bench: {m} parties, round {round}/{runs}: {}",
                 times
                     .iter()

@@ -38,16 +38,16 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &BenchArgs) -> Result<()> {
     };
     // A dry run printed its commands, measured nothing and writes nothing.
     let Some(body) = body else {
-        println!(
+        crate::out::outln!(
             "# the figures would go to {shown}, section `{}`",
             section.name
         );
         return Ok(());
     };
     let text = report::section_text(&body, &report::reproduce(&section, &options));
-    print!("{text}");
+    crate::out::print(&text);
     report::write(&doc, &section, &text)?;
-    eprintln!(
+    crate::out::errln!(
         "bench: wrote the figures to {shown}, section `{}`",
         section.name
     );

@@ -135,7 +135,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<Option<String>
     let xtask = super::super::run::launcher()?;
     let plan = plan(root, &xtask);
     if dry_run {
-        print!("{}", self::dry_run(&plan, runs));
+        crate::out::print(&self::dry_run(&plan, runs));
         return Ok(None);
     }
     let cap_profile = root.join(CAP_PROFILE);
@@ -194,16 +194,16 @@ fn measure(root: &Utf8Path, plan: &Plan, runs: usize) -> Result<String> {
         (pairs, within, worst_ms, worst_pct)
     };
     time_once(root, &plan.prepare)?;
-    eprintln!("bench: ping-pong, 6 parties");
+    crate::out::errln!("bench: ping-pong, 6 parties");
     let six = accuracy(&profile, &run_json(&plan.six)?.1);
-    eprintln!("bench: ping-pong, 64 parties");
+    crate::out::errln!("bench: ping-pong, 64 parties");
     let sixty_four = accuracy(
         &profile
             .with_placement(PLACEMENT)
             .map_err(|e| failure(e.to_string()))?,
         &run_json(&plan.sixty_four)?.1,
     );
-    eprintln!("bench: bulk transfer at {CAP_MBIT} Mbit/s");
+    crate::out::errln!("bench: bulk transfer at {CAP_MBIT} Mbit/s");
     let bulk = run_json(&plan.bulk)?.1;
     let bulk_mbit: f64 = lines_of(&bulk, "bulk ")
         .first()
@@ -230,7 +230,7 @@ fn measure(root: &Utf8Path, plan: &Plan, runs: usize) -> Result<String> {
             times.push(start.elapsed().as_secs_f64());
             mpyc.push(mpyc_secs(&summary));
         }
-        eprintln!(
+        crate::out::errln!(
             "bench: secretsanta round {round}/{runs}: {:.2}s without --net, {:.2}s with --net lan",
             direct[round - 1],
             lan[round - 1]

@@ -188,7 +188,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<
     let dirs = Dirs::in_folder(&tmp);
     let plan = plan(root, &tools, &dirs, hosts);
     if dry_run {
-        print!("{}", self::dry_run(&plan));
+        crate::out::print(&self::dry_run(&plan));
         return Ok(None);
     }
     time_once(root, &plan.prepare)?;
@@ -236,7 +236,7 @@ fn measure(root: &Utf8Path, plan: &Plan, dirs: &Dirs, hosts: usize, runs: usize)
             .filter_map(|e| std::fs::read_to_string(e.path()).ok())
             .collect();
         let bconnected = all_connected_at(&logs, hosts, &zone).map(|at| at - base_started);
-        eprintln!(
+        crate::out::errln!(
             "bench: round {round}/{runs}: e3 {wall:.3}s (all connected {}), baseline {bwall:.3}s (all connected {})",
             fmt_opt(connected),
             fmt_opt(bconnected)

@@ -117,7 +117,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<Option<String>
         python: python.interpreter(),
     };
     if dry_run {
-        print!("{}", self::dry_run(root, &tools));
+        crate::out::print(&self::dry_run(root, &tools));
         return Ok(None);
     }
     let (_, asked) = capture(root, &probe(&tools))?;
@@ -127,12 +127,12 @@ pub fn run(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<Option<String>
     };
     let contenders = contenders(root, &tools, default);
     if default != Warmth::Warm {
-        eprintln!("bench: e3 starts 6 local parties cold by default; the rows say so");
+        crate::out::errln!("bench: e3 starts 6 local parties cold by default; the rows say so");
     }
     if let Python::Managed(m) = &python
         && !m.up_to_date
     {
-        eprintln!("bench: making the python env first");
+        crate::out::errln!("bench: making the python env first");
     }
     // One untimed run of each, warming the caches; e3's first, as the
     // first of them makes the Python environment the baseline runs in.
@@ -144,7 +144,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<Option<String>
         for (c, t) in contenders.iter().zip(&mut times) {
             t.push(time(root, c)?);
         }
-        eprintln!(
+        crate::out::errln!(
             "bench: round {round}/{runs}: {}",
             times
                 .iter()
@@ -189,7 +189,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<Option<String>
         );
     }
     if !missed.is_empty() {
-        eprintln!("bench: target missed by: {}", missed.join("; "));
+        crate::out::errln!("bench: target missed by: {}", missed.join("; "));
     }
     Ok(Some(text))
 }
