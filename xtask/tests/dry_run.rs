@@ -90,6 +90,19 @@ fn every_task_shows_its_plan_on_a_machine_without_its_tools() {
         (&["doctor"], "binfmt_misc", ""),
         (&["tailnet", "devices"], "devices", ""),
         (&["tailnet", "prune", "--prefix", "e3"], "devices", ""),
+        (&["bench", "run-overhead"], "-M6", "`cargo` was not found"),
+        (
+            &["bench", "many-parties"],
+            "--cold",
+            "`python3` was not found",
+        ),
+        (&["bench", "net"], "--net", ""),
+        (&["bench", "cold-build"], "git clone", "`git` was not found"),
+        (
+            &["bench", "remote"],
+            "testnet up",
+            "`parallel-ssh` was not found",
+        ),
     ];
     let mut wrong = Vec::new();
     for (args, expect, warned) in cases {
