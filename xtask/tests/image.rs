@@ -222,8 +222,11 @@ fn doctor_reports_tools_and_secrets_by_name_only() {
     assert_eq!(check("SPACES_ACCESS_KEY_ID")["ok"], false);
     assert_eq!(
         check("SPACES_ACCESS_KEY_ID")["blocks"],
-        serde_json::json!(["deploy"])
+        serde_json::json!(["deploy", "destroy"])
     );
+    // Every variable e3 reads is listed, set or not, never with its value.
+    assert_eq!(check("E3_STATE_BUCKET")["kind"], "setting");
+    assert_eq!(check("sshd")["kind"], "tool");
     // This machine runs the local tests, so local runs are ready here.
     assert_eq!(check("python3")["ok"], true);
     assert_eq!(report["ready_for_local_runs"], true);
