@@ -321,11 +321,11 @@ fn bad_inputs_are_usage_errors() {
         ),
         (
             &["run", "secretsanta", "--parties", "6", "--", "-T", "3"],
-            "MPyC threshold 3 is too high for 6 parties",
+            "program arguments `-T 3` set MPyC's threshold to 3: too high for 6 parties",
         ),
         (
             &["run", "secretsanta", "--", "-I", "0"],
-            "program argument `-I` sets MPyC's -I/--index",
+            "program arguments `-I 0` are MPyC's -I/--index",
         ),
         (&["run"], "required arguments were not provided"),
         (

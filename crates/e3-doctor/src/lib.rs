@@ -52,6 +52,8 @@ pub struct Check {
     pub fix: Option<String>,
     /// Local runs (`cargo xtask run`) need it.
     pub local: bool,
+    /// What works now but is worth knowing (it will not last).
+    pub note: Option<String>,
 }
 
 /// A tool e3 drives: its names on PATH (the first found counts), how to
@@ -310,6 +312,7 @@ pub fn examine(probe: &dyn Probe, aarch64: &Verdict, python_env: PythonEnv) -> V
             blocks: tool.blocks.to_vec(),
             fix,
             local: tool.local,
+            note: None,
         });
     }
     let (ok, detail, fix) = match python_env {
@@ -329,6 +332,7 @@ pub fn examine(probe: &dyn Probe, aarch64: &Verdict, python_env: PythonEnv) -> V
         blocks: vec!["run"],
         fix,
         local: true,
+        note: None,
     });
     checks.push(Check {
         name: "aarch64 emulation".into(),
@@ -350,6 +354,7 @@ pub fn examine(probe: &dyn Probe, aarch64: &Verdict, python_env: PythonEnv) -> V
                 .join("\n")
         }),
         local: false,
+        note: (!aarch64.notes.is_empty()).then(|| aarch64.notes.join("\n")),
     });
     for (alternatives, blocks, what) in SECRETS {
         let set = alternatives
@@ -370,6 +375,7 @@ pub fn examine(probe: &dyn Probe, aarch64: &Verdict, python_env: PythonEnv) -> V
                 .is_none()
                 .then(|| format!("export {first}=... : {what}")),
             local: false,
+            note: None,
         });
     }
     for (name, what, unset) in SETTINGS {
@@ -385,6 +391,7 @@ pub fn examine(probe: &dyn Probe, aarch64: &Verdict, python_env: PythonEnv) -> V
             blocks: Vec::new(),
             fix: None,
             local: false,
+            note: None,
         });
     }
     checks
@@ -426,6 +433,14 @@ pub fn table(checks: &[Check]) -> String {
             ));
         }
     }
+    let noted: Vec<&Check> = checks.iter().filter(|c| c.note.is_some()).collect();
+    if !noted.is_empty() {
+        out.push_str("\n\nworth knowing:");
+        for c in noted {
+            let note = c.note.as_deref().unwrap_or_default();
+            out.push_str(&format!("\n- {}: {}", c.name, note.replace('\n', "\n    ")));
+        }
+    }
     out
 }
 
@@ -445,6 +460,7 @@ pub fn to_json(checks: &[Check]) -> serde_json::Value {
                 "detail": c.detail,
                 "blocks": c.blocks,
                 "fix": c.fix,
+                "note": c.note,
                 "needed_for_local_runs": c.local,
             })
         })
@@ -540,6 +556,43 @@ mod tests {
         );
     }
 
+    /// `docker run --privileged tonistiigi/binfmt`'s entry: aarch64 builds
+    /// work, and the doctor says until when.
+    #[test]
+    fn emulation_registered_from_a_container_is_ok_until_the_next_reboot() {
+        let fake = Fake {
+            tools: vec![("python3", "Python 3.11.7")],
+            set: vec![],
+        };
+        let checks = examine(&fake, &verdict("docker-binfmt"), PythonEnv::UpToDate);
+        let aarch64 = checks
+            .iter()
+            .find(|c| c.name == "aarch64 emulation")
+            .unwrap();
+        assert!(aarch64.ok && aarch64.fix.is_none());
+        assert!(
+            aarch64
+                .note
+                .as_deref()
+                .is_some_and(|n| n.contains("will not survive a reboot")),
+            "{aarch64:?}"
+        );
+        let table = table(&checks);
+        let worth = &table[table.find("worth knowing:").expect("a notes section")..];
+        insta::assert_snapshot!(worth, @r#"
+        worth knowing:
+        - aarch64 emulation: `qemu-aarch64` has the F flag: the kernel opened its interpreter `/usr/bin/qemu-aarch64` when the entry was registered (as `docker run --privileged tonistiigi/binfmt` does), and that file is not on this machine's disk, so the entry will not survive a reboot: register it again after one, or make it lasting (NixOS: `boot.binfmt.emulatedSystems = [ "aarch64-linux" ];`, Debian/Ubuntu: `apt-get install qemu-user-static`)
+        "#);
+        let json = to_json(&checks);
+        let row = json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "aarch64 emulation")
+            .unwrap();
+        assert_eq!(row["note"], aarch64.note.as_deref().unwrap());
+    }
+
     #[test]
     fn a_fresh_laptop() {
         let fake = Fake {
@@ -575,6 +628,7 @@ mod tests {
           "kind": "tool",
           "name": "nix",
           "needed_for_local_runs": false,
+          "note": null,
           "ok": false
         }
         "#);

@@ -140,8 +140,15 @@ pub fn parse(text: &str, source: &str) -> Result<Experiment, FileError> {
     let hosts = doc.hosts(root)?;
     let net = doc.net(root, hosts.is_some())?;
 
+    let under_profile = net.iter().any(Option::is_some);
     for list in &args {
-        doc.check_args(list.get_ref(), list.span(), &parties, threshold)?;
+        doc.check_args(
+            list.get_ref(),
+            list.span(),
+            &parties,
+            threshold,
+            under_profile,
+        )?;
     }
     Ok(Experiment {
         program,
@@ -436,7 +443,7 @@ impl Doc<'_> {
         let mut sorted = parties.to_vec();
         sorted.sort_unstable();
         for &m in &sorted {
-            prun::mpyc::check_program_args(&["-T".to_string(), t.to_string()], m)
+            prun::mpyc::check_threshold(t, m)
                 .map_err(|message| self.error(at.clone(), "threshold", message))?;
         }
         Ok(Some(t))
@@ -477,40 +484,51 @@ impl Doc<'_> {
         }))
     }
 
-    /// One argument list, checked as `run` checks its program arguments,
-    /// for every party count (smallest first).
+    /// One argument list, checked as `run` checks its program arguments
+    /// (with `threshold`'s `-T t` after them, as the runs get them), for
+    /// every party count (smallest first); `net` when the sweep has a
+    /// network profile.
     fn check_args(
         &self,
         list: &[String],
         span: Range<usize>,
         parties: &[usize],
         threshold: Option<usize>,
+        net: bool,
     ) -> Result<(), FileError> {
         let at = Some(span);
-        if threshold.is_some() && sets_threshold(list) {
+        // Whether the list sets the threshold (in any spelling) as well.
+        if threshold.is_some()
+            && let Ok(reading) = prun::mpyc::options::read(list)
+            && let Some(set) = reading.last("threshold")
+        {
             return Err(self.error(
                 at,
                 "args",
-                "sets MPyC's -T/--threshold, and so does `threshold`; keep one",
+                format!(
+                    "`{}` sets MPyC's -T/--threshold, and so does `threshold`; keep one",
+                    list[set.args.clone()].join(" ")
+                ),
             ));
+        }
+        let mut full = list.to_vec();
+        if let Some(t) = threshold {
+            full.extend(["-T".to_string(), t.to_string()]);
         }
         let mut sorted = parties.to_vec();
         sorted.sort_unstable();
         for &m in &sorted {
-            prun::mpyc::check_program_args(list, m)
-                .map_err(|message| self.error(at.clone(), "args", message))?;
+            let run = prun::mpyc::RunShape {
+                parties: m,
+                net,
+                said: prun::mpyc::Said::ExperimentFile,
+            };
+            prun::mpyc::check_program_args(&full, &run).map_err(|e| {
+                self.error(at.clone(), "args", format!("{}; {}", e.message, e.hint))
+            })?;
         }
         Ok(())
     }
-}
-
-/// Whether a program argument list sets MPyC's threshold (before any `--`).
-fn sets_threshold(args: &[String]) -> bool {
-    args.iter().take_while(|arg| *arg != "--").any(|arg| {
-        arg == "--threshold"
-            || arg.starts_with("--threshold=")
-            || (arg.starts_with("-T") && !arg.starts_with("--"))
-    })
 }
 
 /// "unknown key", with the nearest known key when it is close.

@@ -284,22 +284,53 @@ fn mistakes() {
         &format!("{OK}threshold = -1\n"),
         "e.toml:4: `threshold`: must be 0 or more (found -1)",
     );
-    // Arguments e3 sets itself, or that contradict the file.
+    // Arguments e3 sets itself, or that contradict the file, as MPyC reads
+    // them: in every spelling (the whole table is prun's `mpyc` tests).
     check(
         &format!("{OK}args = [\n  [\"8\"],\n  [\"8\", \"-I\", \"0\"],\n]\n"),
-        "e.toml:6: `args`: program argument `-I` sets MPyC's -I/--index: e3 gives every party its own -I; remove it",
+        "e.toml:6: `args`: program arguments `-I 0` are MPyC's -I/--index: e3 gives every party its own index; remove `-I 0`",
+    );
+    check(
+        &format!("{OK}args = [[\"8\", \"--ind\", \"0\"]]\n"),
+        "e.toml:4: `args`: program arguments `--ind 0` (read as `--index 0`) are MPyC's -I/--index: e3 gives every party its own index; remove `--ind 0`",
     );
     check(
         &format!("{OK}args = [[\"-M3\"]]\n"),
-        "e.toml:4: `args`: program argument `-M3` sets MPyC's -M: that is MPyC's own launcher, and e3 starts the parties itself: give e3 `--parties N` instead",
+        "e.toml:4: `args`: program argument `-M3` (read as `-M 3`) is MPyC's -M: that is MPyC's own launcher, and e3 starts the parties itself; list the party counts in `parties` instead",
+    );
+    check(
+        &format!("{OK}args = [[\"--conf\", \"p.ini\"]]\n"),
+        "e.toml:4: `args`: program arguments `--conf p.ini` (read as `--config p.ini`) are MPyC's -C/--config: an ini file lists all the parties, and e3 gives every party the party list itself; remove `--conf p.ini`: e3 makes the party list from `parties` (and [hosts])",
+    );
+    check(
+        &format!("{OK}net = [\"lan\"]\nargs = [[\"--base\", \"12000\"]]\n"),
+        "e.toml:5: `args`: program arguments `--base 12000` (read as `--base-port 12000`) are MPyC's -B/--base-port: MPyC would give every party port b+i instead of e3's, so under a network profile the parties would connect to each other directly, bypassing the relays that give the links their delays; remove `--base 12000`: e3 chooses the ports",
     );
     check(
         &format!("{OK}args = [[\"-T\", \"2\"]]\n"),
-        "e.toml:4: `args`: MPyC threshold 2 is too high for 3 parties: it must be below half the parties (at most 1)",
+        "e.toml:4: `args`: program arguments `-T 2` set MPyC's threshold to 2: too high for 3 parties, it must be below half the parties (at most 1); give `-T 1` or lower, or run more parties",
+    );
+    check(
+        &format!("{OK}args = [[\"4\"], [\"--thr=2\"]]\n"),
+        "e.toml:4: `args`: program argument `--thr=2` (read as `--threshold 2`) sets MPyC's threshold to 2: too high for 3 parties, it must be below half the parties (at most 1); give `-T 1` or lower, or run more parties",
     );
     check(
         &format!("{OK}threshold = 1\nargs = [[\"-T1\"]]\n"),
-        "e.toml:5: `args`: sets MPyC's -T/--threshold, and so does `threshold`; keep one",
+        "e.toml:5: `args`: `-T1` sets MPyC's -T/--threshold, and so does `threshold`; keep one",
+    );
+    check(
+        &format!("{OK}threshold = 1\nargs = [[\"8\", \"--thresh\", \"1\"]]\n"),
+        "e.toml:5: `args`: `--thresh 1` sets MPyC's -T/--threshold, and so does `threshold`; keep one",
+    );
+    // `threshold`'s -T goes after the list: a `--` in it would hide it
+    // and e3's own -I and -P.
+    check(
+        &format!("{OK}threshold = 1\nargs = [[\"--\", \"8\"]]\n"),
+        "e.toml:5: `args`: program argument `--` ends MPyC's options: MPyC would not read the -I and -P that e3 puts after the program arguments, and every party would run alone; remove it: MPyC leaves the options it does not know to the program",
+    );
+    check(
+        &format!("{OK}args = [[\"--b\", \"1\"]]\n"),
+        "e.toml:4: `args`: MPyC would stop at program argument `--b`: ambiguous option: --b could match --base-port, --bit-length; write the option you mean in full: `--base-port` or `--bit-length`",
     );
     // Very large numbers are errors, not panics.
     check(

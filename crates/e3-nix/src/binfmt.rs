@@ -19,6 +19,10 @@
 //! With the `F` flag the kernel opens the interpreter once, when the entry
 //! is registered, so it works inside Nix's build sandbox; without it the
 //! interpreter must be visible in the sandbox (`extra-sandbox-paths`).
+//! With `F` the interpreter need not be on this machine's disk at all: `docker
+//! run --privileged tonistiigi/binfmt` registers `/usr/bin/qemu-aarch64`
+//! from inside its container, which is gone once it ends. That works, but
+//! nothing registers it again at boot: the verdict says so in a note.
 
 use std::fmt;
 
@@ -73,6 +77,12 @@ impl Entry {
     pub fn fixed(&self) -> bool {
         self.flags.contains('F')
     }
+
+    /// Only the kernel holds the interpreter: it has the `F` flag and its
+    /// file is not on this machine's disk (registered from a container).
+    pub fn held_by_kernel_only(&self) -> bool {
+        self.fixed() && !self.interpreter_present
+    }
 }
 
 /// Something that keeps aarch64 builds from working, and how to fix it.
@@ -97,6 +107,8 @@ pub struct Verdict {
     pub nix_accepts: bool,
     /// Empty when aarch64 builds can run.
     pub problems: Vec<Problem>,
+    /// What works now but is worth knowing (it will not last).
+    pub notes: Vec<String>,
 }
 
 const NIXOS_FIX: &str = "add `boot.binfmt.emulatedSystems = [ \"aarch64-linux\" ];` to your configuration and run `nixos-rebuild switch` (it registers the entry, the sandbox paths and nix's extra-platforms)";
@@ -118,6 +130,7 @@ pub fn check_aarch64(root: &Utf8Path, arch: &str, settings: &NixSettings) -> Ver
             entry: None,
             nix_accepts,
             problems: Vec::new(),
+            notes: Vec::new(),
         };
     }
     let dir = root.join(BINFMT_DIR);
@@ -133,6 +146,7 @@ pub fn check_aarch64(root: &Utf8Path, arch: &str, settings: &NixSettings) -> Ver
         .or(entries.first())
         .cloned();
     let mut problems = Vec::new();
+    let mut notes = Vec::new();
     let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
     if !mounted {
         problems.push(Problem {
@@ -169,7 +183,12 @@ pub fn check_aarch64(root: &Utf8Path, arch: &str, settings: &NixSettings) -> Ver
                     debian: format!("`echo 1 > /{BINFMT_DIR}/{}`", entry.name),
                 });
             }
-            if !entry.interpreter_present {
+            if entry.held_by_kernel_only() {
+                notes.push(format!(
+                    "`{}` has the F flag: the kernel opened its interpreter `{}` when the entry was registered (as `docker run --privileged tonistiigi/binfmt` does), and that file is not on this machine's disk, so the entry will not survive a reboot: register it again after one, or make it lasting (NixOS: `boot.binfmt.emulatedSystems = [ \"aarch64-linux\" ];`, Debian/Ubuntu: `apt-get install qemu-user-static`)",
+                    entry.name, entry.interpreter
+                ));
+            } else if !entry.interpreter_present {
                 problems.push(Problem {
                     what: format!(
                         "the interpreter of `{}`, `{}`, does not exist",
@@ -210,6 +229,7 @@ pub fn check_aarch64(root: &Utf8Path, arch: &str, settings: &NixSettings) -> Ver
         entry,
         nix_accepts,
         problems,
+        notes,
     }
 }
 
@@ -224,6 +244,10 @@ impl Verdict {
             return "native (this machine is aarch64)".into();
         }
         match (&self.entry, self.ok()) {
+            (Some(e), true) if e.held_by_kernel_only() => format!(
+                "`{}` via {} (flags {}; held by the kernel only, until the next reboot)",
+                e.name, e.interpreter, e.flags
+            ),
             (Some(e), true) => format!("`{}` via {} (flags {})", e.name, e.interpreter, e.flags),
             (_, _) => format!(
                 "{} problem{}",
@@ -248,16 +272,19 @@ impl fmt::Display for Verdict {
                 e.name,
                 if e.enabled { "enabled" } else { "disabled" },
                 e.interpreter,
-                if e.interpreter_present {
-                    "present"
-                } else {
-                    "missing"
+                match (e.interpreter_present, e.fixed()) {
+                    (true, _) => "present",
+                    (false, true) => "not on disk, held open by the kernel",
+                    (false, false) => "missing",
                 },
                 if e.flags.is_empty() { "none" } else { &e.flags }
             )?,
             None => writeln!(f, "entry: none")?,
         }
         writeln!(f, "nix builds aarch64-linux: {}", yes(self.nix_accepts))?;
+        for note in &self.notes {
+            writeln!(f, "note: {note}")?;
+        }
         for p in &self.problems {
             writeln!(f, "- {}", p.what)?;
             writeln!(f, "  NixOS: {}", p.nixos)?;
@@ -308,6 +335,63 @@ mod tests {
     }
 
     #[test]
+    fn an_f_flag_entry_registered_from_a_container_works_until_the_next_reboot() {
+        // `docker run --privileged tonistiigi/binfmt --install arm64`: the
+        // interpreter was the container's /usr/bin/qemu-aarch64, and the
+        // kernel holds it open (F); the sandbox needs no path for it.
+        let v = check("docker-binfmt");
+        assert!(v.ok(), "{v}");
+        insta::assert_snapshot!(v.to_string(), @r#"
+        binfmt_misc mounted: yes
+        entry: qemu-aarch64 (enabled), interpreter /usr/bin/qemu-aarch64 (not on disk, held open by the kernel), flags OCF
+        nix builds aarch64-linux: yes
+        note: `qemu-aarch64` has the F flag: the kernel opened its interpreter `/usr/bin/qemu-aarch64` when the entry was registered (as `docker run --privileged tonistiigi/binfmt` does), and that file is not on this machine's disk, so the entry will not survive a reboot: register it again after one, or make it lasting (NixOS: `boot.binfmt.emulatedSystems = [ "aarch64-linux" ];`, Debian/Ubuntu: `apt-get install qemu-user-static`)
+        "#);
+    }
+
+    /// Every fixture machine: whether aarch64 builds can run, the one-line
+    /// summary the doctor shows, and how many notes come with it.
+    #[test]
+    fn verdict_table() {
+        let rows: &[(&str, bool, &str, usize)] = &[
+            (
+                "nixos",
+                true,
+                "`aarch64-linux` via /run/binfmt/aarch64-linux (flags P)",
+                0,
+            ),
+            (
+                "debian-pof",
+                true,
+                "`qemu-aarch64` via /usr/libexec/qemu-binfmt/aarch64-binfmt-P (flags POF)",
+                0,
+            ),
+            (
+                "docker-binfmt",
+                true,
+                "`qemu-aarch64` via /usr/bin/qemu-aarch64 (flags OCF; held by the kernel only, until the next reboot)",
+                1,
+            ),
+            // Turned off: the problem to fix, and still the note.
+            ("docker-binfmt-disabled", false, "1 problem", 1),
+            // Without F a missing interpreter is one.
+            ("interpreter-missing", false, "1 problem", 0),
+            ("no-f-flag", false, "1 problem", 0),
+            ("disabled", false, "1 problem", 0),
+            ("not-mounted", false, "2 problems", 0),
+            ("no-extra-platforms", false, "1 problem", 0),
+        ];
+        for &(case, ok, summary, notes) in rows {
+            let v = check(case);
+            assert_eq!(
+                (v.ok(), v.summary().as_str(), v.notes.len()),
+                (ok, summary, notes),
+                "{case}:\n{v}"
+            );
+        }
+    }
+
+    #[test]
     fn what_is_missing_and_how_to_fix_it() {
         for case in [
             "no-f-flag",
@@ -315,6 +399,7 @@ mod tests {
             "not-mounted",
             "no-extra-platforms",
             "interpreter-missing",
+            "docker-binfmt-disabled",
         ] {
             let v = check(case);
             assert!(!v.ok(), "{case} passed:\n{v}");

@@ -32,6 +32,10 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ImageArgs) -> Result<()> {
         if !verdict.ok() {
             tools::lacking(Err(cannot_emulate(&verdict)))?;
         }
+        // It works, but not for long (an F entry registered from a container).
+        for note in &verdict.notes {
+            crate::out::errln!("note: {note}");
+        }
     }
     let out_dir = match &args.out {
         Some(dir) => current_dir()?.join(dir),

@@ -116,9 +116,18 @@ fn find_python(root: &Utf8Path, given: Option<&str>) -> Result<Python> {
     })
 }
 
-pub fn check_parties(parties: usize, program_args: &[String]) -> Result<()> {
+/// The party count, and the program arguments as MPyC will read them for
+/// that many parties (under a network profile with `net`).
+pub fn check_parties(parties: usize, program_args: &[String], net: bool) -> Result<()> {
     prun::check_party_count(parties).map_err(|e| usage(format!("--parties {parties}: {e}")))?;
-    prun::mpyc::check_program_args(program_args, parties).map_err(usage)
+    let run = prun::mpyc::RunShape {
+        parties,
+        net,
+        said: prun::mpyc::Said::Flags,
+    };
+    prun::mpyc::check_program_args(program_args, &run)
+        .map(drop)
+        .map_err(|e| usage(e.message).hint(e.hint))
 }
 
 fn spec<'a>(
@@ -190,7 +199,7 @@ fn run_local(root: &Utf8Path, dry_run: bool, args: &RunArgs, program: &Program) 
     }
     let parties = args.parties.unwrap_or(3);
     // The flags before the interpreter, as always: the first error is theirs.
-    check_parties(parties, &args.args)?;
+    check_parties(parties, &args.args, args.net.is_some())?;
     let python = resolve_python(root, args.python.as_deref())?;
     let start = Start::choose(Start::from_flags(args.warm, args.cold), Placement::Local);
     let profile = match &args.net {
@@ -289,7 +298,7 @@ pub fn prepare_local(
         Start::Warm => Some(e3_run::warm::Warm::new(launcher()?)),
         Start::Cold => None,
     };
-    check_parties(parties, program_args)?;
+    check_parties(parties, program_args, profile.is_some())?;
     let profile = profile.map(|p| p.fitted(parties));
     if let Some(profile) = &profile {
         profile
@@ -457,7 +466,7 @@ pub fn party_commands(
     program_args: &[String],
 ) -> Result<Vec<PartyCommand>> {
     let parties = parties.unwrap_or(inventory.hosts.len() * per_host);
-    check_parties(parties, program_args)?;
+    check_parties(parties, program_args, false)?;
     let settings = Settings {
         layout: Layout {
             parties,
