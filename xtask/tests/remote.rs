@@ -59,7 +59,7 @@ struct Testbed {
 
 impl Testbed {
     /// A testbed for a test that runs both ways (`mode`: `--warm` or
-    /// nothing): the warm one gets a name and subnet of its own, so both
+    /// `--cold`): the warm one gets a name and subnet of its own, so both
     /// can run at once.
     fn up_for(mode: &[&str], name: &str, subnet: u8, hosts: usize) -> Testbed {
         match mode.contains(&"--warm") {

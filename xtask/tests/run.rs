@@ -43,7 +43,7 @@ both_ways!(
     a_killed_e3_leaves_no_party,
 );
 
-/// `args` then `mode` (`--warm` or nothing), as a command line.
+/// `args` then `mode` (`--warm` or `--cold`), as a command line.
 fn with(args: &[&'static str], mode: &[&'static str]) -> Vec<&'static str> {
     args.iter().chain(mode).copied().collect()
 }
@@ -248,7 +248,7 @@ fn warm_parties_print_what_cold_parties_print() {
             .map(|i| results(&log_of(&summary, i)))
             .collect::<Vec<_>>()
     };
-    let (cold, warm) = (outcome(&[]), outcome(&["--warm"]));
+    let (cold, warm) = (outcome(&["--cold"]), outcome(&["--warm"]));
     assert!(
         cold[0]
             .iter()

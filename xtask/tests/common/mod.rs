@@ -11,14 +11,16 @@ use serde_json::Value;
 use xshell::{Shell, cmd};
 
 /// A test body run twice: with parties started cold (a Python each) and
-/// warm (forked by one Python that loaded the heavy modules once).
+/// warm (forked by one Python that loaded the heavy modules once). Each
+/// mode is asked for by its flag: what runs without one is e3's default,
+/// which may be either.
 #[macro_export]
 macro_rules! both_ways {
     ($($name:ident),* $(,)?) => {
         $(mod $name {
             #[test]
             fn cold() {
-                super::$name(&[]);
+                super::$name(&["--cold"]);
             }
             #[test]
             fn warm() {
