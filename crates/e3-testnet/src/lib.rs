@@ -11,7 +11,10 @@
 //!
 //! Making and removing one needs root; [`plan_up`] and [`plan_down`] say
 //! what [`up`] and [`down`] do, as plans. [`testbeds`] lists those on this
-//! machine.
+//! machine; [`claim`] hands a name and subnet no one else uses to tests
+//! (or anything else) that make testbeds next to others.
+
+pub mod claim;
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddrV4, TcpStream};
