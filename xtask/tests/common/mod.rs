@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use xshell::{Shell, cmd};
 
+pub mod testbed;
+
 /// A test body run twice: with parties started cold (a Python each) and
 /// warm (forked by one Python that loaded the heavy modules once). Each
 /// mode is asked for by its flag: what runs without one is e3's default,
