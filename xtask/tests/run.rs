@@ -252,9 +252,14 @@ fn timeout_stops_every_party(mode: &[&'static str]) {
 }
 
 /// Three sleeping parties, started in `mode`, once all are connected: the
-/// xtask child, and the marker their command lines (and a warm start's)
-/// carry, to find them by.
-fn three_sleepers(name: &str, mode: &[&'static str]) -> (std::process::Child, String) {
+/// xtask child; the marker their command lines (and a warm start's) carry,
+/// to find them by; and a thread that reads the rest of e3's output to its
+/// end (e3 goes on writing: a pipe nobody reads would block it, or end it by
+/// SIGPIPE once closed), whose join gives that output.
+fn three_sleepers(
+    name: &str,
+    mode: &[&'static str],
+) -> (std::process::Child, String, std::thread::JoinHandle<String>) {
     python_env();
     let prog = program("sleeper.py");
     let marker = unique(name);
@@ -264,11 +269,16 @@ fn three_sleepers(name: &str, mode: &[&'static str]) -> (std::process::Child, St
     let mut child = xtask(&args).stdout(Stdio::piped()).spawn().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     read_until(&mut stdout, "all 3 parties connected");
-    (child, marker)
+    let rest = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut rest);
+        rest
+    });
+    (child, marker, rest)
 }
 
 fn ctrl_c_stops_every_party(mode: &[&'static str]) {
-    let (mut child, marker) = three_sleepers("ctrl-c-test", mode);
+    let (mut child, marker, rest) = three_sleepers("ctrl-c-test", mode);
     assert_eq!(
         processes_mentioning(&format!("{marker} -I")).len(),
         3,
@@ -277,12 +287,14 @@ fn ctrl_c_stops_every_party(mode: &[&'static str]) {
     // SAFETY: kill(2) of our own child, as a terminal's Ctrl-C would.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(1));
+    let rest = rest.join().unwrap();
+    assert_eq!(status.code(), Some(1), "{rest}");
     assert_no_processes(&marker);
 }
 
 fn a_killed_e3_leaves_no_party(mode: &[&'static str]) {
-    let (mut child, marker) = three_sleepers("killed-e3-test", mode);
+    // The reader thread ends when e3's output does; nothing waits for it.
+    let (mut child, marker, _rest) = three_sleepers("killed-e3-test", mode);
     // SAFETY: kill(2) of our own child: no handler, no clean-up of its own.
     unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
     let _ = child.wait();
