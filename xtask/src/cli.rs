@@ -242,7 +242,7 @@ pub enum TestnetAction {
     Up {
         /// How many hosts (1 to 250)
         hosts: usize,
-        /// Testbed name: prefixes hosts (NAME-h1), namespaces and links; up to 8 of [a-z0-9]
+        /// Testbed name: prefixes hosts (NAME-h1), namespaces and links; up to 8 of [a-z0-9], starting with a letter
         #[arg(long, default_value = "e3t")]
         name: String,
         /// The private /24 the testbed's bridge owns, as its first three octets
@@ -254,6 +254,7 @@ pub enum TestnetAction {
     },
     /// Remove every namespace, link, process and file of a testbed
     Down {
+        /// The name given to `up --name`: up to 8 of [a-z0-9], starting with a letter
         #[arg(long, default_value = "e3t")]
         name: String,
         /// The folder given to `up`, if any

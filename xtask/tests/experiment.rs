@@ -121,8 +121,23 @@ fn a_sweep_records_every_run_with_its_figures() {
 fn an_interrupted_experiment_resumes_without_running_anything_twice() {
     python_env();
     let scratch = Scratch::new("resume");
+    // The sweep of SWEEP, with a program whose 4th and later runs wait
+    // while `hold` exists: Ctrl-C comes while the 4th runs, whatever the
+    // machine's speed.
+    let gate = scratch.path("gate");
+    std::fs::create_dir(&gate).unwrap();
+    std::fs::write(scratch.0.join("gate/hold"), "").unwrap();
+    let sweep = SWEEP
+        .replace(
+            "program = \"helloworld\"",
+            &format!("program = \"{}\"", program("gate.py")),
+        )
+        .replace(
+            "args = [[\"a\"], [\"b\"]]",
+            &format!("args = [[\"{gate}\", \"a\"], [\"{gate}\", \"b\"]]"),
+        );
     let file = scratch.path("resume.toml");
-    std::fs::write(&file, SWEEP).unwrap();
+    std::fs::write(&file, &sweep).unwrap();
     let mut child = xtask(&["experiment", &file])
         .stdout(Stdio::piped())
         .spawn()
@@ -130,17 +145,22 @@ fn an_interrupted_experiment_resumes_without_running_anything_twice() {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let seen = read_until(&mut stdout, "run 3/8");
     let results = Results::from_output(&seen);
+    // The 4th run has started and waits at the gate.
+    wait_until("the 4th run at the gate", || {
+        scratch.0.join("gate/run-4").exists()
+    });
     // SAFETY: kill(2) of our own child, as a terminal's Ctrl-C would.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
     let before = results.lines();
     // The run in flight when Ctrl-C came is not kept; every ended one is.
-    assert!(before.len() >= 3 && before.len() < 8, "{before:#?}");
+    assert_eq!(before.len(), 3, "{before:#?}");
+    std::fs::remove_file(scratch.0.join("gate/hold")).unwrap();
 
     // A changed experiment file is refused.
     let changed = scratch.path("changed.toml");
-    std::fs::write(&changed, SWEEP.replace("repeat = 2", "repeat = 3")).unwrap();
+    std::fs::write(&changed, sweep.replace("repeat = 2", "repeat = 3")).unwrap();
     let dir = results.0.to_string_lossy().into_owned();
     let out = run(&["experiment", &changed, "--resume", &dir]);
     assert_eq!(out.status.code(), Some(2));

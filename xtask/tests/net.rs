@@ -1,7 +1,9 @@
-//! `run --net`: real parties through the relays. MPyC under a two-region
-//! profile against the same run under `lan`; a ping-pong program (not
-//! MPyC) whose round trips must match the profile; bad profiles; and no
-//! relay left after a run, a failed party or Ctrl-C.
+//! `run --net`: real parties through the relays. MPyC under `lan` and
+//! under a two-region profile, which takes at least its round trip; a
+//! ping-pong program (not MPyC) whose round trips are never shorter than
+//! the profile's; bad profiles; and no relay left after a run, a failed
+//! party or Ctrl-C. Only lower bounds on delays are checked: how close the
+//! relays come to the profile is measured by `cargo xtask bench net`.
 
 mod common;
 
@@ -37,8 +39,13 @@ fn mpyc_secs(summary: &Value) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// `args` run to its end as `token`'s (see [`owned_by`]).
+fn run_owned(args: &[&str], token: &str) -> std::process::Output {
+    owned_by(xtask(args), token).output().unwrap()
+}
+
 #[test]
-fn mpyc_under_two_regions_takes_at_least_a_round_trip_longer() {
+fn mpyc_under_two_regions_takes_at_least_a_round_trip() {
     python_env();
     let scratch = Scratch::new("net-mpyc");
     let two = profile(&scratch, "two", TWO_REGIONS);
@@ -51,17 +58,24 @@ fn mpyc_under_two_regions_takes_at_least_a_round_trip_longer() {
         "--base-port",
         "24100",
     ];
-    let lan = run(&[&base[..], &["--net", "lan", "--placement", "lan=3"]].concat());
+    let token = unique("net-mpyc");
+    let lan = run_owned(
+        &[&base[..], &["--net", "lan", "--placement", "lan=3"]].concat(),
+        &token,
+    );
     assert!(lan.status.success(), "{}", text(&lan.stderr));
-    let far = run(&[&base[..], &["--net", &two]].concat());
+    let far = run_owned(&[&base[..], &["--net", &two]].concat(), &token);
     assert!(far.status.success(), "{}", text(&far.stderr));
     let (lan, far) = (summary_of(&lan), summary_of(&far));
+    assert_parties_agree(&lan);
     assert_parties_agree(&far);
+    // Every message between the regions waits 60 ms each way; the parties
+    // exchange many, in turns: at least one round trip's worth, whatever
+    // the machine's load (which can only add to it).
     assert!(
-        mpyc_secs(&far) >= mpyc_secs(&lan) + 0.120,
-        "two regions: {} s, lan: {} s",
-        mpyc_secs(&far),
-        mpyc_secs(&lan)
+        mpyc_secs(&far) >= 0.120,
+        "two regions 120 ms apart, yet MPyC took {} s",
+        mpyc_secs(&far)
     );
     // The summary names the profile, its source and each party's region.
     assert_eq!(far["net"]["profile"], "two");
@@ -74,27 +88,39 @@ fn mpyc_under_two_regions_takes_at_least_a_round_trip_longer() {
         .map(|p| p["region"].as_str().unwrap())
         .collect();
     assert_eq!(regions, ["near", "near", "far"]);
-    assert_relays_gone(24103, 6);
+    assert_nothing_left(&token);
 }
 
-/// The relays of a run whose parties start at `first_relay - parties`:
-/// none listens once e3 has ended.
-fn assert_relays_gone(first_relay: u16, count: u16) {
-    // Bound by no one: nothing listens there (std's listeners reuse
-    // addresses, so closed connections' TIME_WAIT does not stand in the way).
-    for port in first_relay..first_relay + count {
-        assert!(
-            TcpListener::bind(("127.0.0.1", port)).is_ok(),
-            "a relay still listens on {port}"
-        );
-    }
+/// Nothing the runs marked with `token` started is left: not e3, no
+/// party, no relay process. (The relays in e3's own process end with it;
+/// a relay's socket could only outlive e3 in a process that inherited it.)
+/// Ports are not probed: once a run has ended, another run, of another
+/// test or another clone's suite, may take them at once.
+fn assert_nothing_left(token: &str) {
+    assert_none_left("processes of the run", || processes_owned_by(token));
+}
+
+/// The first local port of the run whose output `seen` holds (from
+/// `e3: starting N parties of P on 127.0.0.1:FIRST-LAST; ...`).
+fn first_port(seen: &str) -> u16 {
+    let at = seen
+        .find(" on 127.0.0.1:")
+        .unwrap_or_else(|| panic!("no starting line in:\n{seen}"));
+    seen[at + " on 127.0.0.1:".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
 }
 
 /// The round trip of every pair of parties, as the ping-pong program
-/// measured it, matches the profile: within 5 % or 1 ms, whichever is
-/// larger.
+/// measured it, is never shorter than the profile's: the relays hold each
+/// chunk for the link's one-way delay in each direction, and a busy
+/// machine can only add to that. (How close they come to it is measured
+/// by `cargo xtask bench net`.)
 #[test]
-fn ping_pong_round_trips_match_the_profile() {
+fn ping_pong_round_trips_are_at_least_the_profiles() {
     python_env();
     let scratch = Scratch::new("net-ping");
     let three = profile(
@@ -143,12 +169,12 @@ intra = 4
             };
             let words: Vec<&str> = rest.split_whitespace().collect();
             let (a, b): (usize, usize) = (words[0].parse().unwrap(), words[1].parse().unwrap());
+            // The median, printed to the microsecond.
             let measured: f64 = words[2].parse().unwrap();
             let want = expected(region(a), region(b));
-            let tolerance = (want * 0.05).max(1.0);
             assert!(
-                (measured - want).abs() <= tolerance,
-                "parties {a} ({}) and {b} ({}): {measured} ms, the profile says {want} ms",
+                measured >= want - 0.001,
+                "parties {a} ({}) and {b} ({}): {measured} ms, shorter than the profile's {want} ms",
                 region(a),
                 region(b)
             );
@@ -269,42 +295,60 @@ fn no_relay_outlives_a_failed_party_or_ctrl_c() {
     let scratch = Scratch::new("net-stop");
     let two = profile(&scratch, "two", TWO_REGIONS);
     // A party fails: the run stops, and with it the relays.
-    let out = run(&[
-        "run",
-        &program("fail_in_party1.py"),
-        "--parties",
-        "3",
-        "--net",
-        &two,
-        "--base-port",
-        "24300",
-    ]);
+    let token = unique("net-failed");
+    let out = run_owned(
+        &[
+            "run",
+            &program("fail_in_party1.py"),
+            "--parties",
+            "3",
+            "--net",
+            &two,
+            "--base-port",
+            "24300",
+        ],
+        &token,
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert_relays_gone(24303, 6);
+    assert_nothing_left(&token);
 
     // Ctrl-C while the parties run through the relays.
-    let mut child = xtask(&[
-        "run",
-        &program("sleeper.py"),
-        "--parties",
-        "3",
-        "--net",
-        &two,
-        "--base-port",
-        "24400",
-    ])
+    let token = unique("net-ctrl-c");
+    let mut child = owned_by(
+        xtask(&[
+            "run",
+            &program("sleeper.py"),
+            "--parties",
+            "3",
+            "--net",
+            &two,
+            "--base-port",
+            "24400",
+        ]),
+        &token,
+    )
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    read_until(&mut stdout, "all 3 parties connected");
-    // The relays are up while the run is.
-    assert!(TcpListener::bind(("127.0.0.1", 24403)).is_err());
+    let seen = read_until(&mut stdout, "all 3 parties connected");
+    // The relays are up while the run is: the first listens just past the
+    // parties' ports, which the run holds (no one else can bind them).
+    let relay = first_port(&seen) + 3;
+    assert!(
+        TcpListener::bind(("127.0.0.1", relay)).is_err(),
+        "no relay listens on {relay}:\n{seen}"
+    );
+    // What the check below looks for is there to be found: e3 and its
+    // three parties.
+    let running = processes_owned_by(&token);
+    assert!(running.len() >= 4, "{running:#?}");
+    // SAFETY: kill(2) of our own child, as a terminal's Ctrl-C would.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
-    assert_relays_gone(24403, 6);
+    assert_nothing_left(&token);
 }
 
 /// With an open-file limit too low for every relay in e3's process (two
@@ -340,7 +384,8 @@ fn relays_split_over_processes_when_the_open_file_limit_is_low() {
             Ok(())
         });
     }
-    let child = cmd
+    let token = unique("net-shards");
+    let child = owned_by(cmd, &token)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -366,5 +411,5 @@ fn relays_split_over_processes_when_the_open_file_limit_is_low() {
             .filter(|c| c.contains(&fragment))
             .collect()
     });
-    assert_relays_gone(24512, 24);
+    assert_nothing_left(&token);
 }

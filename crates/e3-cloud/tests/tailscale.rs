@@ -27,9 +27,12 @@ fn device(id: &str, hostname: &str, tags: &[&str]) -> Value {
     })
 }
 
+/// Quick retries; an attempt's timeout only keeps a broken test from
+/// hanging (a local server answers at once, but a busy machine may be slow
+/// to let it).
 fn retry() -> Retry {
     Retry {
-        timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(60),
         max_attempts: 3,
         backoff: Duration::from_millis(10),
         max_wait: Duration::from_secs(2),

@@ -910,8 +910,9 @@ mod tests {
 
     #[test]
     fn a_failure_stops_the_rest_and_their_children() {
+        // Job 0 (and its child) would outlive any test: only the stop ends it.
         let jobs = [
-            sh("sleep 30 & sleep 30; echo never"),
+            sh("sleep 600 & sleep 600; echo never"),
             sh("sleep 0.2; exit 1"),
         ];
         let mut rec = recorder(true);
@@ -928,11 +929,6 @@ mod tests {
         assert!(report.jobs[0].stopped);
         assert_eq!(report.jobs[0].end, Some(End::Signal(libc::SIGTERM)));
         assert!(!report.jobs[1].stopped);
-        assert!(
-            report.wall < Duration::from_secs(10),
-            "stopping took {:?}",
-            report.wall
-        );
     }
 
     #[test]
@@ -951,15 +947,33 @@ mod tests {
         assert!(report.jobs[0].stopped);
     }
 
+    /// Stops the group when a member prints `line`.
+    struct StopOnLine(&'static str);
+
+    impl Observer for StopOnLine {
+        fn event(&mut self, event: Event<'_>) -> Verdict {
+            match event {
+                Event::Line { line, .. } if line == self.0 => Verdict::Stop(line.to_string()),
+                _ => Verdict::Continue,
+            }
+        }
+    }
+
     #[test]
     fn sigterm_ignored_means_sigkill() {
-        let jobs = [sh("trap '' TERM; sleep 30 & wait; wait")];
+        // Stopped once it says it ignores SIGTERM, not after a time in
+        // which it may not have got that far.
+        let jobs = [sh("trap '' TERM; echo ignoring; sleep 600 & wait; wait")];
         let options = GroupOptions {
-            timeout: Some(Duration::from_millis(100)),
+            timeout: None,
             grace: Duration::from_millis(300),
             max_parallel: None,
         };
-        let report = run_together(None, &jobs, &options, &mut recorder(false)).unwrap();
+        let report = run_together(None, &jobs, &options, &mut StopOnLine("ignoring")).unwrap();
+        assert_eq!(
+            report.stopped,
+            Some(StopReason::Observer("ignoring".into()))
+        );
         assert_eq!(report.jobs[0].end, Some(End::Signal(libc::SIGKILL)));
     }
 
@@ -1014,7 +1028,8 @@ mod tests {
                 .and_then(|s| s.rsplit(')').next().map(|r| r.trim().chars().next()))
                 .flatten()
         };
-        let deadline = Instant::now() + Duration::from_secs(5);
+        // A deadline only so that a failure ends the test: not a claim of speed.
+        let deadline = Instant::now() + Duration::from_secs(60);
         while !matches!(state(), None | Some('Z')) {
             assert!(Instant::now() < deadline, "still running: {:?}", state());
             thread::sleep(Duration::from_millis(10));
@@ -1253,11 +1268,19 @@ mod tests {
     #[test]
     fn at_most_max_parallel_at_once_and_none_after_a_stop() {
         // Job 2 takes job 0's slot and ends while job 1 still holds the
-        // other, so no slot is free for jobs 3-5 before the stop.
-        let jobs: Vec<Job> = ["sleep 0.1", "sleep 5", "sleep 0.1", "true", "true", "true"]
-            .into_iter()
-            .map(sh)
-            .collect();
+        // other (job 1 ends only when stopped), so no slot is free for jobs
+        // 3-5 before the stop.
+        let jobs: Vec<Job> = [
+            "sleep 0.1",
+            "sleep 600",
+            "sleep 0.1",
+            "true",
+            "true",
+            "true",
+        ]
+        .into_iter()
+        .map(sh)
+        .collect();
         let mut obs = Bounded {
             running: 0,
             most: 0,

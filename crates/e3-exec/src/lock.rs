@@ -80,8 +80,9 @@ mod tests {
         assert!(FileLock::try_acquire(&path).unwrap().is_none());
         drop(first);
         // A process forked by another test at that moment holds a copy of the
-        // descriptor until it execs (the file is close-on-exec): retry briefly.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        // descriptor until it execs (the file is close-on-exec): retry until
+        // it has (the deadline only ends a test that would otherwise hang).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while FileLock::try_acquire(&path).unwrap().is_none() {
             assert!(
                 std::time::Instant::now() < deadline,

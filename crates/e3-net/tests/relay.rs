@@ -1,8 +1,9 @@
 //! The relays with real sockets on loopback: order over large transfers
 //! both ways, half close, a side dying mid-stream, the delay, the
 //! bandwidth cap, jitter without reordering. Timings are checked by their
-//! lower bounds (a relay can never be faster than its link) and loose
-//! upper bounds, not as performance claims.
+//! lower bounds only (a relay can never be faster than its link; a busy
+//! machine can always make it slower): how close a relay comes to its link
+//! is measured by `cargo xtask bench net`, not asserted here.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -136,7 +137,7 @@ fn a_side_that_dies_mid_stream_closes_the_other() {
     );
 }
 
-/// A round trip through the relay takes at least the link's two delays.
+/// Every round trip through the relay takes at least the link's two delays.
 #[test]
 fn a_round_trip_takes_the_links_delay() {
     let (target, _relays, listen) = relay_to(link(10.0, None, 0.0));
@@ -158,10 +159,10 @@ fn a_round_trip_takes_the_links_delay() {
         assert_eq!(byte[0], i);
         times.push(start.elapsed());
     }
-    times.sort();
-    let median = times[times.len() / 2];
-    assert!(median >= Duration::from_millis(20), "{times:?}");
-    assert!(median < Duration::from_millis(200), "{times:?}");
+    assert!(
+        times.iter().all(|t| *t >= Duration::from_millis(20)),
+        "faster than the link: {times:?}"
+    );
 }
 
 #[test]
@@ -186,7 +187,6 @@ fn the_bandwidth_cap_holds() {
         took >= Duration::from_millis(950),
         "faster than the cap: {took:?}"
     );
-    assert!(took < Duration::from_secs(10), "{took:?}");
 }
 
 #[test]

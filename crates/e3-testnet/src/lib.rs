@@ -10,7 +10,11 @@
 //! the bridge owns; nothing is routed anywhere else.
 //!
 //! Making and removing one needs root; [`plan_up`] and [`plan_down`] say
-//! what [`up`] and [`down`] do, as plans.
+//! what [`up`] and [`down`] do, as plans. [`testbeds`] lists those on this
+//! machine; [`claim`] hands a name and subnet no one else uses to tests
+//! (or anything else) that make testbeds next to others.
+
+pub mod claim;
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddrV4, TcpStream};
@@ -81,10 +85,22 @@ pub enum TestnetError {
     BadName { name: String },
     /// Not the first three octets of a private /24.
     BadSubnet { text: String },
-    /// Another interface of this machine has an address in the /24.
-    SubnetInUse { subnet: [u8; 3], iface: String },
+    /// Another interface of this machine has an address in the /24 (or in
+    /// a larger network that covers it): `address` (with its prefix) on
+    /// `iface`, which is testbed `testbed`'s bridge if it is one.
+    SubnetInUse {
+        subnet: [u8; 3],
+        iface: String,
+        address: String,
+        testbed: Option<String>,
+    },
     /// A testbed of this name exists.
     AlreadyUp { name: String },
+    /// No testbed of this name is on this machine; `existing` are those
+    /// that are.
+    NoTestbed { name: String, existing: Vec<Found> },
+    /// Every name of a claimer's pool is in use or claimed.
+    NoneFree { first: String, last: String },
     /// A step of making it failed; `sshd_said` is the first host's sshd log.
     Making {
         name: String,
@@ -117,8 +133,26 @@ impl fmt::Display for TestnetError {
             TestnetError::SubnetInUse {
                 subnet: [a, b, c],
                 iface,
-            } => write!(f, "subnet {a}.{b}.{c}.0/24 is already in use (on {iface})"),
+                address,
+                testbed,
+            } => match testbed {
+                Some(testbed) => write!(
+                    f,
+                    "subnet {a}.{b}.{c}.0/24 is already in use by testbed `{testbed}` (its bridge {iface} has {address})"
+                ),
+                None => write!(
+                    f,
+                    "subnet {a}.{b}.{c}.0/24 is already in use: {iface} has {address}"
+                ),
+            },
             TestnetError::AlreadyUp { name } => write!(f, "a testbed named `{name}` is already up"),
+            TestnetError::NoTestbed { name, .. } => {
+                write!(f, "there is no testbed named `{name}` on this machine")
+            }
+            TestnetError::NoneFree { first, last } => write!(
+                f,
+                "every testbed name from {first} to {last} is in use or claimed"
+            ),
             TestnetError::Making { name, message, .. } => {
                 write!(f, "making testbed `{name}` failed: {message}")
             }
@@ -188,30 +222,12 @@ pub fn is_root() -> bool {
 /// listens. On failure the caller takes down what was made ([`down`]); the
 /// error carries what sshd logged, which goes with the testbed's folder.
 pub fn up(testnet: &Testnet, tools: &Tools, keep_pyenv: bool) -> Result<(), TestnetError> {
-    let [a, b, c] = testnet.subnet;
-    let in_use = e3_exec::output_of(
-        None,
-        &Cmd::new(&tools.ip).args(["-o", "-4", "addr", "show"]),
-    )?;
-    if let Some(line) = in_use
-        .lines()
-        .find(|l| l.contains(&format!(" {a}.{b}.{c}.")))
-    {
-        let iface = line.split_whitespace().nth(1).unwrap_or("?");
-        return Err(TestnetError::SubnetInUse {
-            subnet: testnet.subnet,
-            iface: iface.to_string(),
-        });
-    }
-    let namespaces = e3_exec::output_of(None, &Cmd::new(&tools.ip).args(["netns", "list"]))?;
-    if namespaces
-        .lines()
-        .any(|l| l.split_whitespace().next() == Some(&testnet.host(1)))
-    {
+    if !survey(&tools.ip, &testnet.name).is_empty() {
         return Err(TestnetError::AlreadyUp {
             name: testnet.name.clone(),
         });
     }
+    check_subnet_free(&tools.ip, testnet.subnet)?;
     let sshd_said = || {
         (1..=testnet.hosts)
             .filter_map(|i| std::fs::read_to_string(testnet.host_dir(i).join("sshd.log")).ok())
@@ -233,10 +249,156 @@ pub fn up(testnet: &Testnet, tools: &Tools, keep_pyenv: bool) -> Result<(), Test
     })
 }
 
-/// Waits up to 10 s for every host's sshd to listen; the first that does
-/// not, with its address.
+/// The addresses of this machine's interfaces: `ip -o -4 addr show`.
+fn addresses(ip: &Utf8Path) -> Result<String, TestnetError> {
+    Ok(e3_exec::output_of(
+        None,
+        &Cmd::new(ip).args(["-o", "-4", "addr", "show"]),
+    )?)
+}
+
+/// An error naming who uses `subnet`, if anyone does.
+fn check_subnet_free(ip: &Utf8Path, subnet: [u8; 3]) -> Result<(), TestnetError> {
+    match subnet_user(&addresses(ip)?, subnet) {
+        Some((iface, address)) => Err(TestnetError::SubnetInUse {
+            subnet,
+            testbed: testbed_of_link(&iface),
+            iface,
+            address,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The interface (and its address, with the prefix) whose network overlaps
+/// `subnet`'s /24, in `ip -o -4 addr show`'s output: an address in the
+/// /24, or in a larger network that covers it.
+pub fn subnet_user(addresses: &str, subnet: [u8; 3]) -> Option<(String, String)> {
+    let [a, b, c] = subnet;
+    let ours = u32::from(Ipv4Addr::new(a, b, c, 0));
+    addresses.lines().find_map(|line| {
+        let mut words = line.split_whitespace();
+        let iface = words.nth(1)?;
+        let address = words.skip_while(|w| *w != "inet").nth(1)?;
+        let (addr, prefix) = address.split_once('/')?;
+        let addr = u32::from(addr.parse::<Ipv4Addr>().ok()?);
+        let prefix: u32 = prefix.parse().ok().filter(|p| *p <= 32)?;
+        let mask = u32::MAX.checked_shl(32 - prefix.min(24)).unwrap_or(0);
+        (addr & mask == ours & mask).then(|| {
+            let iface = iface.split('@').next().unwrap_or(iface);
+            (iface.to_string(), address.to_string())
+        })
+    })
+}
+
+/// The testbed whose bridge `iface` is (`NAME-br`), if it is one.
+pub fn testbed_of_link(iface: &str) -> Option<String> {
+    iface
+        .strip_suffix("-br")
+        .and_then(|name| check_name(name).ok())
+}
+
+/// A testbed on this machine: its name, how many hosts it has, and its
+/// subnet (its bridge's), when it has a bridge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub name: String,
+    pub hosts: usize,
+    pub subnet: Option<[u8; 3]>,
+}
+
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hosts = match self.hosts {
+            1 => "1 host".to_string(),
+            n => format!("{n} hosts"),
+        };
+        match self.subnet {
+            Some([a, b, c]) => write!(f, "{} ({hosts} on {a}.{b}.{c}.0/24)", self.name),
+            None => write!(f, "{} ({hosts}, no bridge)", self.name),
+        }
+    }
+}
+
+/// The testbeds on this machine, by name: every `NAME-hN` namespace and
+/// `NAME-br` bridge. Nothing found (or `ip` failing) is an empty list.
+pub fn testbeds(ip: &Utf8Path) -> Vec<Found> {
+    let namespaces =
+        e3_exec::output_of(None, &Cmd::new(ip).args(["netns", "list"])).unwrap_or_default();
+    let links: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let addresses = addresses(ip).unwrap_or_default();
+    found_testbeds(&namespaces, &links, &addresses)
+}
+
+/// [`testbeds`] from `ip netns list`, the names of the links and `ip -o -4
+/// addr show`, sorted by name.
+pub fn found_testbeds(namespaces: &str, links: &[String], addresses: &str) -> Vec<Found> {
+    fn entry<'a>(found: &'a mut Vec<Found>, name: &str) -> &'a mut Found {
+        let at = match found.iter().position(|f| f.name == name) {
+            Some(at) => at,
+            None => {
+                found.push(Found {
+                    name: name.to_string(),
+                    hosts: 0,
+                    subnet: None,
+                });
+                found.len() - 1
+            }
+        };
+        &mut found[at]
+    }
+    let mut found: Vec<Found> = Vec::new();
+    for ns in namespaces
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+    {
+        let Some((name, n)) = ns.rsplit_once("-h") else {
+            continue;
+        };
+        if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && check_name(name).is_ok() {
+            entry(&mut found, name).hosts += 1;
+        }
+    }
+    for link in links {
+        if let Some(name) = testbed_of_link(link) {
+            entry(&mut found, &name);
+        }
+    }
+    for line in addresses.lines() {
+        let mut words = line.split_whitespace();
+        let (Some(iface), Some(address)) =
+            (words.nth(1), words.skip_while(|w| *w != "inet").nth(1))
+        else {
+            continue;
+        };
+        let Some(name) = testbed_of_link(iface.split('@').next().unwrap_or(iface)) else {
+            continue;
+        };
+        let octets: Vec<u8> = address
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .split('.')
+            .filter_map(|o| o.parse().ok())
+            .collect();
+        if let [a, b, c, _] = octets[..] {
+            entry(&mut found, &name).subnet = Some([a, b, c]);
+        }
+    }
+    found.sort_by(|x, y| x.name.cmp(&y.name));
+    found
+}
+
+/// Waits up to 60 s for every host's sshd to listen; the first that does
+/// not, with its address. (It starts in well under a second; a machine
+/// busy with other work may take many.)
 fn wait_for_sshd(testnet: &Testnet) -> Result<(), (String, SocketAddrV4)> {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(60);
     for i in 1..=testnet.hosts {
         let addr = SocketAddrV4::new(testnet.address(i), 22);
         while TcpStream::connect_timeout(&addr.into(), Duration::from_millis(200)).is_err() {
@@ -406,6 +568,13 @@ pub struct Survey {
     pub bridge_exists: bool,
 }
 
+impl Survey {
+    /// Nothing of the testbed is on this machine.
+    pub fn is_empty(&self) -> bool {
+        self.namespaces.is_empty() && self.pids.is_empty() && !self.bridge_exists
+    }
+}
+
 /// Looks for what testbed `name` has on this machine.
 pub fn survey(ip: &Utf8Path, name: &str) -> Survey {
     let prefix = format!("{name}-h");
@@ -523,6 +692,93 @@ mod tests {
         /usr/sbin/ip link del e3t-br
         rm -rf /e3/.e3/testnet/e3t
         ");
+    }
+
+    const ADDRESSES: &str = "\
+1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
+4: eth0    inet 192.0.2.2/24 brd 192.0.2.255 scope global eth0\\       valid_lft forever preferred_lft forever
+7: e3t-br    inet 10.213.7.1/24 scope global e3t-br\\       valid_lft forever preferred_lft forever
+9: e3c4-br    inet 10.214.4.1/24 scope global e3c4-br\\       valid_lft forever preferred_lft forever
+12: tun0    inet 172.20.0.5/16 scope global tun0\\       valid_lft forever preferred_lft forever
+";
+
+    #[test]
+    fn who_uses_a_subnet() {
+        let user = |subnet| subnet_user(ADDRESSES, subnet);
+        assert_eq!(
+            user([10, 213, 7]),
+            Some(("e3t-br".to_string(), "10.213.7.1/24".to_string()))
+        );
+        assert_eq!(user([10, 213, 8]), None);
+        // Inside a larger network: its routes would be shadowed.
+        assert_eq!(
+            user([172, 20, 99]),
+            Some(("tun0".to_string(), "172.20.0.5/16".to_string()))
+        );
+        assert_eq!(user([172, 21, 0]), None);
+        assert_eq!(testbed_of_link("e3t-br").as_deref(), Some("e3t"));
+        assert_eq!(testbed_of_link("e3t-v1"), None);
+        assert_eq!(testbed_of_link("docker0"), None);
+        assert_eq!(testbed_of_link("Bad-br"), None);
+    }
+
+    #[test]
+    fn testbeds_found_by_namespace_bridge_and_address() {
+        let namespaces = "e3t-h2 (id: 1)\ne3t-h1 (id: 0)\ne3c4-h1\nmy-own-ns\ne3x-hz\n";
+        let links: Vec<String> = ["lo", "eth0", "e3t-br", "e3t-v1", "e3c4-br", "gone-br"]
+            .map(String::from)
+            .to_vec();
+        let found = found_testbeds(namespaces, &links, ADDRESSES);
+        let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "e3c4 (1 host on 10.214.4.0/24)",
+                "e3t (2 hosts on 10.213.7.0/24)",
+                "gone (0 hosts, no bridge)",
+            ]
+        );
+        assert!(found_testbeds("", &[], "").is_empty());
+    }
+
+    #[test]
+    fn errors_name_what_is_wrong() {
+        let in_use = TestnetError::SubnetInUse {
+            subnet: [10, 213, 7],
+            iface: "e3t-br".into(),
+            address: "10.213.7.1/24".into(),
+            testbed: Some("e3t".into()),
+        };
+        assert_eq!(
+            in_use.to_string(),
+            "subnet 10.213.7.0/24 is already in use by testbed `e3t` (its bridge e3t-br has 10.213.7.1/24)"
+        );
+        let in_use = TestnetError::SubnetInUse {
+            subnet: [172, 20, 9],
+            iface: "tun0".into(),
+            address: "172.20.0.5/16".into(),
+            testbed: None,
+        };
+        assert_eq!(
+            in_use.to_string(),
+            "subnet 172.20.9.0/24 is already in use: tun0 has 172.20.0.5/16"
+        );
+        let none = TestnetError::NoTestbed {
+            name: "e3x".into(),
+            existing: vec![],
+        };
+        assert_eq!(
+            none.to_string(),
+            "there is no testbed named `e3x` on this machine"
+        );
+        assert!(Survey::default().is_empty());
+        assert!(
+            !Survey {
+                bridge_exists: true,
+                ..Survey::default()
+            }
+            .is_empty()
+        );
     }
 
     #[test]

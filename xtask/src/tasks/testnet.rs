@@ -1,6 +1,7 @@
 //! `cargo xtask testnet up N` / `down`: a local testbed of real hosts
 //! (crate `e3-testnet`): this task reads the flags, finds the tools, checks
-//! for root and says what was made.
+//! for root and says what was made (or that there is no such testbed, and
+//! which there are).
 
 use camino::{Utf8Path, Utf8PathBuf};
 use e3_testnet::{Testnet, TestnetError, Tools};
@@ -48,8 +49,33 @@ fn word(err: TestnetError) -> Error {
         TestnetError::BadSubnet { text } => usage(format!(
             "--subnet `{text}`: give the first three octets of a private /24, like 10.213.7"
         )),
-        TestnetError::SubnetInUse { .. } => usage(err.to_string())
-            .hint("choose another --subnet, or `cargo xtask testnet down` the testbed that has it"),
+        TestnetError::SubnetInUse {
+            testbed: Some(testbed),
+            ..
+        } => usage(err.to_string()).hint(format!(
+            "choose another --subnet, or take testbed `{testbed}` down: `cargo xtask testnet down --name {testbed}`"
+        )),
+        TestnetError::SubnetInUse {
+            iface,
+            testbed: None,
+            ..
+        } => usage(err.to_string()).hint(format!(
+            "choose another --subnet ({iface} is not an e3 testbed's bridge)"
+        )),
+        TestnetError::NoTestbed { existing, .. } => {
+            let hint = match existing.as_slice() {
+                [] => "there are no testbeds on this machine".to_string(),
+                found => format!(
+                    "testbeds on this machine: {}; give one to --name",
+                    found
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            usage(err.to_string()).hint(hint)
+        }
         TestnetError::AlreadyUp { name } => usage(err.to_string()).hint(format!(
             "`cargo xtask testnet down --name {name}` first, or choose another --name"
         )),
@@ -61,7 +87,9 @@ fn word(err: TestnetError) -> Error {
                 None => error,
             }
         }
-        TestnetError::LeftBehind { .. } | TestnetError::Exec(_) => failure(err.to_string()),
+        TestnetError::LeftBehind { .. } | TestnetError::NoneFree { .. } | TestnetError::Exec(_) => {
+            failure(err.to_string())
+        }
     }
 }
 
@@ -152,13 +180,21 @@ fn up(root: &Utf8Path, dry_run: bool, testnet: &Testnet) -> Result<()> {
     Ok(())
 }
 
-/// Removes every namespace, link, process and file of testbed `name`.
+/// Removes every namespace, link, process and file of testbed `name`. A
+/// name with none of them (and no folder) is a mistake: the error lists
+/// the testbeds there are.
 fn down(root: &Utf8Path, dry_run: bool, name: &str, dir: &Utf8Path) -> Result<()> {
     let ip = find_ip()?;
+    let survey = e3_testnet::survey(&ip, name);
+    if survey.is_empty() && !dir.exists() {
+        return Err(word(TestnetError::NoTestbed {
+            name: name.to_string(),
+            existing: e3_testnet::testbeds(&ip),
+        }));
+    }
     if !dry_run {
         require_root("down")?;
     }
-    let survey = e3_testnet::survey(&ip, name);
     let plan = e3_testnet::plan_down(&ip, name, &survey, dir);
     if dry_run {
         crate::out::print(&plan.render());
@@ -172,4 +208,90 @@ fn down(root: &Utf8Path, dry_run: bool, name: &str, dir: &Utf8Path) -> Result<()
         relative_to(root, dir)
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use e3_testnet::Found;
+
+    #[test]
+    fn a_name_with_no_testbed_lists_those_there_are() {
+        let none = word(TestnetError::NoTestbed {
+            name: "e3x".into(),
+            existing: vec![],
+        });
+        assert_eq!(none.exit_code(), 2);
+        assert_eq!(
+            none.to_string(),
+            "error: there is no testbed named `e3x` on this machine\n\
+             hint: there are no testbeds on this machine"
+        );
+        let some = word(TestnetError::NoTestbed {
+            name: "e3x".into(),
+            existing: vec![
+                Found {
+                    name: "e3c4".into(),
+                    hosts: 1,
+                    subnet: Some([10, 214, 4]),
+                },
+                Found {
+                    name: "e3t".into(),
+                    hosts: 4,
+                    subnet: Some([10, 213, 7]),
+                },
+            ],
+        });
+        assert_eq!(some.exit_code(), 2);
+        assert_eq!(
+            some.hints,
+            [
+                "testbeds on this machine: e3c4 (1 host on 10.214.4.0/24), e3t (4 hosts on 10.213.7.0/24); give one to --name"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_subnet_in_use_names_the_testbed_that_has_it() {
+        let err = word(TestnetError::SubnetInUse {
+            subnet: [10, 213, 7],
+            iface: "e3t-br".into(),
+            address: "10.213.7.1/24".into(),
+            testbed: Some("e3t".into()),
+        });
+        assert_eq!(err.exit_code(), 2);
+        assert_eq!(
+            err.hints,
+            [
+                "choose another --subnet, or take testbed `e3t` down: `cargo xtask testnet down --name e3t`"
+            ]
+        );
+        let err = word(TestnetError::SubnetInUse {
+            subnet: [192, 168, 1],
+            iface: "wlan0".into(),
+            address: "192.168.1.20/24".into(),
+            testbed: None,
+        });
+        assert_eq!(err.exit_code(), 2);
+        assert_eq!(
+            err.hints,
+            ["choose another --subnet (wlan0 is not an e3 testbed's bridge)"]
+        );
+    }
+
+    /// `down --name` says what a name may be, as `up --name` does.
+    #[test]
+    fn down_name_has_a_help_text_with_its_limits() {
+        use clap::CommandFactory;
+        let mut cli = crate::cli::Cli::command();
+        let down = cli
+            .find_subcommand_mut("testnet")
+            .and_then(|t| t.find_subcommand_mut("down"))
+            .unwrap();
+        let help = down.render_help().to_string();
+        assert!(
+            help.contains("up to 8 of [a-z0-9], starting with a letter"),
+            "{help}"
+        );
+    }
 }

@@ -10,15 +10,19 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use xshell::{Shell, cmd};
 
+pub mod testbed;
+
 /// A test body run twice: with parties started cold (a Python each) and
-/// warm (forked by one Python that loaded the heavy modules once).
+/// warm (forked by one Python that loaded the heavy modules once). Each
+/// mode is asked for by its flag: what runs without one is e3's default,
+/// which may be either.
 #[macro_export]
 macro_rules! both_ways {
     ($($name:ident),* $(,)?) => {
         $(mod $name {
             #[test]
             fn cold() {
-                super::$name(&[]);
+                super::$name(&["--cold"]);
             }
             #[test]
             fn warm() {
@@ -202,17 +206,77 @@ pub fn results(log: &str) -> Vec<String> {
         .collect()
 }
 
-/// Waits up to 3 s for `found()` to come back empty; fails with what is left.
+/// How long a test waits for something that must happen before it fails
+/// saying it did not: long enough for any machine, however busy. It only
+/// keeps a broken test from hanging; nothing is asserted about speed.
+pub const PATIENCE: Duration = Duration::from_secs(120);
+
+/// Waits until `done()`; fails naming `what` if it has not come to pass
+/// within [`PATIENCE`].
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "waited {PATIENCE:?} for {what} in vain"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits until `found()` comes back empty (processes that were told to
+/// end, say, are gone); fails with what is left after [`PATIENCE`].
 pub fn assert_none_left(what: &str, found: impl Fn() -> Vec<String>) {
-    let deadline = Instant::now() + Duration::from_secs(3);
+    let deadline = Instant::now() + PATIENCE;
     loop {
         let left = found();
         if left.is_empty() {
             return;
         }
         assert!(Instant::now() < deadline, "{what} left behind: {left:#?}");
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// A word no other test uses at the same time, in this test binary, in
+/// another, or in another clone of the repository running its own suite:
+/// `label`, this process's id and a count. For the markers by which a test
+/// finds the processes it started, and only those.
+pub fn unique(label: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    format!("{label}-{}-{n}", std::process::id())
+}
+
+/// The environment variable that marks every process a test's command
+/// starts (they inherit it): see [`owned_by`] and [`processes_owned_by`].
+pub const OWNER_VAR: &str = "E3_TEST_OWNER";
+
+/// `command` with its processes, and theirs, marked as `token`'s.
+pub fn owned_by(mut command: Command, token: &str) -> Command {
+    command.env(OWNER_VAR, token);
+    command
+}
+
+/// The processes still running with `token`'s mark: what a command
+/// started with [`owned_by`] left behind, and nothing of anyone else's.
+pub fn processes_owned_by(token: &str) -> Vec<String> {
+    let mark = format!("{OWNER_VAR}={token}");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if environ.split(|b| *b == 0).any(|v| v == mark.as_bytes()) {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            found.push(format!(
+                "{}: {}",
+                entry.file_name().to_string_lossy(),
+                text(&cmdline).replace('\0', " ")
+            ));
+        }
+    }
+    found
 }
 
 /// Every party printed the same three derangements as party 0 (secretsanta).
