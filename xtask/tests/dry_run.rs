@@ -7,7 +7,10 @@ use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 
-use common::{Scratch, assert_none_left, program, python_env, read_until, root, text, xtask};
+use common::{
+    Scratch, assert_none_left, processes_mentioning, program, python_env, read_until, root, text,
+    unique, xtask,
+};
 use serde_json::Value;
 
 /// The built xtask with `args`, run from the workspace root with an empty
@@ -227,9 +230,9 @@ fn a_dry_run_whose_reader_goes_away_ends_quietly() {
 fn a_live_run_whose_reader_goes_away_stops_and_keeps_its_logs() {
     python_env();
     let sleeper = program("sleeper.py");
-    let marker = "reader-gone-test";
     for mode in ["--warm", "--cold"] {
-        let mut child = xtask(&["run", &sleeper, "--parties", "3", mode, "--", marker])
+        let marker = unique("reader-gone");
+        let mut child = xtask(&["run", &sleeper, "--parties", "3", mode, "--", &marker])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -269,28 +272,10 @@ fn a_live_run_whose_reader_goes_away_stops_and_keeps_its_logs() {
         for party in summary["parties"].as_array().unwrap() {
             assert_eq!(party["status"], "stopped", "{party:#}");
         }
-        assert_none_left("parties", || processes_mentioning(marker));
+        assert_none_left("parties", || processes_mentioning(&marker));
     }
 }
 
 fn libc_sigpipe() -> i32 {
     13
-}
-
-// TODO(merge): one copy in common/ with run.rs's.
-fn processes_mentioning(fragment: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
-            continue;
-        };
-        let cmdline = text(&cmdline).replace('\0', " ");
-        if cmdline.contains(fragment) && !cmdline.contains("cargo") {
-            found.push(format!(
-                "{}: {cmdline}",
-                entry.file_name().to_string_lossy()
-            ));
-        }
-    }
-    found
 }

@@ -9,24 +9,6 @@ use std::process::Stdio;
 use common::*;
 use serde_json::Value;
 
-/// Processes whose command line mentions `fragment`.
-fn processes_mentioning(fragment: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
-            continue;
-        };
-        let cmdline = text(&cmdline).replace('\0', " ");
-        if cmdline.contains(fragment) && !cmdline.contains("cargo") {
-            found.push(format!(
-                "{}: {cmdline}",
-                entry.file_name().to_string_lossy()
-            ));
-        }
-    }
-    found
-}
-
 /// No process mentions `marker` (one of [`unique`]'s: this test's alone).
 fn assert_no_processes(marker: &str) {
     // Reaped by e3 before it exits; allow the kernel a moment to tidy /proc
@@ -491,28 +473,34 @@ fn bad_inputs_are_usage_errors() {
 #[test]
 fn dry_run_prints_the_plan_and_runs_nothing() {
     python_env();
-    let before = std::fs::read_link(root().join("logs/latest")).ok();
-    let out = run(&[
-        "--dry-run",
-        "run",
-        "secretsanta",
-        "--parties",
-        "6",
-        "--",
-        "3",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(
-        std::fs::read_link(root().join("logs/latest"))
-            .ok()
-            .is_some(),
-        before.is_some()
-    );
-    let stdout = normalise_ports(&text(&out.stdout));
-    let root = regex_escape(&root().to_string_lossy());
-    insta::with_settings!({filters => vec![(root.as_str(), "[ROOT]")]}, {
-        insta::assert_snapshot!(stdout);
-    });
+    // The default (warm) and --cold: both ways stay planned as claimed.
+    for (name, mode) in [("warm", None), ("cold", Some("--cold"))] {
+        let before = std::fs::read_link(root().join("logs/latest")).ok();
+        let mut args = vec!["--dry-run", "run", "secretsanta", "--parties", "6"];
+        args.extend(mode);
+        args.extend(["--", "3"]);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(
+            std::fs::read_link(root().join("logs/latest"))
+                .ok()
+                .is_some(),
+            before.is_some()
+        );
+        // warm.py itself is e3-run's to snapshot, word for word.
+        let stdout =
+            normalise_ports(&text(&out.stdout)).replace(e3_run::warm::SCRIPT, "<warm.py>\n");
+        let root = regex_escape(&root().to_string_lossy());
+        insta::with_settings!({
+            snapshot_suffix => name,
+            filters => vec![
+                (root.as_str(), "[ROOT]"),
+                (r"/tmp/e3-warm-[0-9]+-[0-9]+\.sock", "[SOCKET]"),
+            ],
+        }, {
+            insta::assert_snapshot!(stdout);
+        });
+    }
 }
 
 /// Writes the run's ports as offsets from the first (`127.0.0.1:[BASE+2]`):

@@ -224,6 +224,24 @@ pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Processes whose command line mentions `fragment`.
+pub fn processes_mentioning(fragment: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = text(&cmdline).replace('\0', " ");
+        if cmdline.contains(fragment) && !cmdline.contains("cargo") {
+            found.push(format!(
+                "{}: {cmdline}",
+                entry.file_name().to_string_lossy()
+            ));
+        }
+    }
+    found
+}
+
 /// Waits until `found()` comes back empty (processes that were told to
 /// end, say, are gone); fails with what is left after [`PATIENCE`].
 pub fn assert_none_left(what: &str, found: impl Fn() -> Vec<String>) {
