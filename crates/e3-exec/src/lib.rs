@@ -569,6 +569,10 @@ struct Member {
     done: Option<JobEnd>,
 }
 
+/// How long a member's output may take to end once its process group was
+/// killed: only a writer that left the group can hold it open that long.
+const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
 /// Starts the jobs (all at once, or at most `max_parallel` at a time) and
 /// watches them until all have ended.
 ///
@@ -675,6 +679,17 @@ pub fn run_together(
             if !member.eof {
                 // Leftover children of the member keep its output open.
                 signal_group(&member.child, libc::SIGKILL);
+                // Its group is gone, so its output ends: read it to the end
+                // (on a starved machine its reader thread may lag behind),
+                // bounded for a writer that left the group.
+                let deadline = Instant::now() + DRAIN_LIMIT;
+                while members[job].as_ref().is_some_and(|m| !m.eof) {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    match rx.recv_timeout(left) {
+                        Ok(msg) => deliver(msg, &mut members, observer, &mut verdicts),
+                        Err(_) => break,
+                    }
+                }
             }
             // Deliver what is already buffered before the end.
             while let Ok(msg) = rx.try_recv() {
