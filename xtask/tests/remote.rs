@@ -239,6 +239,52 @@ fn a_party_killed_mid_run_stops_every_host(mode: &[&str]) {
     bed.assert_no_pythons();
 }
 
+/// A host that stops answering mid-run (its link taken down) is named as
+/// lost, from what ssh's master connection said, not as ssh's exit code
+/// 255; the other parties show the SIGTERM e3 stopped them with.
+#[test]
+fn a_host_that_stops_answering_is_named_lost() {
+    if !can_make_testbeds() {
+        return;
+    }
+    let bed = Testbed::up(3);
+    let program = program("sleeper.py");
+    let mut child = bed
+        .run(&program, &["--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = read_until(&mut stderr, "all 3 parties connected");
+    let lost = bed.host(2);
+    let sh = shell();
+    cmd!(sh, "ip -n {lost} link set dev eth0 down")
+        .run()
+        .unwrap();
+    // ssh gives up after 15 s of silence; nothing here bounds how long.
+    std::io::Read::read_to_string(&mut stderr, &mut seen).unwrap();
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    let status = child.wait().unwrap();
+    cmd!(sh, "ip -n {lost} link set dev eth0 up").run().unwrap();
+    assert_eq!(status.code(), Some(1), "{seen}");
+    let why = format!("lost the connection to root@{lost} (no answer for 15 s)");
+    assert!(
+        seen.contains(&format!("error: the run failed: party 1 {why}")),
+        "{seen}"
+    );
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let party = |i: usize| summary["parties"][i].clone();
+    assert_eq!(party(1)["status"], "failed");
+    assert_eq!(party(1)["lost"], why.as_str());
+    assert_eq!(party(1)["exit_code"], serde_json::Value::Null);
+    for i in [0, 2] {
+        assert_eq!(party(i)["status"], "stopped", "{summary:#}");
+        assert_eq!(party(i)["signal"], "SIGTERM", "{summary:#}");
+    }
+}
+
 fn a_timeout_stops_the_parties_on_their_hosts(mode: &[&str]) {
     if !can_make_testbeds() {
         return;

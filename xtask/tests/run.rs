@@ -380,6 +380,14 @@ fn bad_inputs_are_usage_errors() {
         ),
         (&["run"], "required arguments were not provided"),
         (
+            &["run", "secretsanta", "6"],
+            "hint: the program's own arguments go after `--`: `cargo xtask run secretsanta -- 6`",
+        ),
+        (
+            &["run", "secretsanta", "--", "-M3"],
+            "give e3 `--parties N`",
+        ),
+        (
             &[
                 "run",
                 "secretsanta",
