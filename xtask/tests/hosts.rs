@@ -124,9 +124,9 @@ fn bad_inputs() {
         // (file name, contents, which flag it goes to, expected fragment)
         (
             "dup.pssh",
-            "root@pi\n\nroot@pi\n",
+            "root@pi\n\nPI.:22\n",
             "--extra",
-            "dup.pssh:3: duplicate host `pi` (also on line 1)",
+            "dup.pssh:3: `PI.:22` is the same host as `root@pi` on line 1 (pi:22)\nhint: a host is its name",
         ),
         (
             "port.pssh",
@@ -150,7 +150,7 @@ fn bad_inputs() {
             "twice.pssh",
             "root@mpyc-demo--ams3-0-15e53f39\n",
             "--extra",
-            "host `mpyc-demo--ams3-0-15e53f39` is already in the provisioned hosts",
+            "twice.pssh:1: `root@mpyc-demo--ams3-0-15e53f39` is the same host as `root@mpyc-demo--ams3-0-15e53f39` on ",
         ),
         (
             "broken.json",
@@ -174,7 +174,7 @@ fn bad_inputs() {
             "badline.json",
             r#"{"hosts-pssh": {"value": "a\nb c"}}"#,
             "--terraform-output",
-            "badline.json (hosts-pssh):2: `b c` has more than one field",
+            "badline.json (hosts-pssh):2: stray field `c` after `b` (fields are `key=value`)",
         ),
     ];
     for (name, contents, flag, expect) in cases {

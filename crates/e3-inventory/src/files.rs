@@ -2,7 +2,7 @@
 //! root: `hosts.pssh` (party order) and Colmena's `hosts.json`, made from
 //! Terraform's output and any hosts Terraform does not manage.
 
-use crate::{Inventory, InventoryError};
+use crate::{Inventory, InventoryError, PLATFORMS, is_machine_name};
 
 pub const HOSTS_JSON: &str = "hosts.json";
 pub const HOSTS_PSSH: &str = "hosts.pssh";
@@ -17,16 +17,23 @@ pub struct HostFiles {
 
 /// Terraform's `output -json` document (named `source` in errors) and the
 /// extra hosts (with the name their errors give them) to the files'
-/// contents. No IO.
+/// contents. No IO. Refuses a host twice (by identity), and what the hive
+/// could not make a node of: a platform e3 has no image for, a host whose
+/// machine name it cannot tell (an address without `hostName`), two hosts
+/// that would have one machine name.
 pub fn host_files(
     document: &str,
     source: &str,
     extra: Option<(Inventory, &str)>,
 ) -> Result<HostFiles, InventoryError> {
     let provisioned = Inventory::from_terraform_output(document, source)?;
-    let inventory = match extra {
-        Some((extra, extra_source)) => provisioned.merge(extra, extra_source)?,
-        None => provisioned,
+    let from_terraform = provisioned.hosts.len();
+    let (inventory, extra_source) = match extra {
+        Some((extra, extra_source)) => (
+            provisioned.merge(extra, source, extra_source)?,
+            extra_source,
+        ),
+        None => (provisioned, source),
     };
     if inventory.hosts.is_empty() {
         return Err(InventoryError::new(
@@ -35,6 +42,14 @@ pub fn host_files(
             "no hosts (are the node counts all zero?)",
         ));
     }
+    let source_of = |i: usize| {
+        if i < from_terraform {
+            source
+        } else {
+            extra_source
+        }
+    };
+    check_for_hive(&inventory, &source_of)?;
     let pssh = format!(
         "# Written by `cargo xtask hosts` from Terraform's output; party i is the i-th host.\n\
          # Edit the extra hosts file (--extra) instead of this one.\n{}",
@@ -45,6 +60,77 @@ pub fn host_files(
         pssh,
         inventory,
     })
+}
+
+/// What the hive needs of every host (nix/hive.nix): a platform with an
+/// image, and a machine name of its own.
+fn check_for_hive<'a>(
+    inventory: &Inventory,
+    source_of: &dyn Fn(usize) -> &'a str,
+) -> Result<(), InventoryError> {
+    let error = |i: usize, message: String| {
+        InventoryError::new(source_of(i), inventory.hosts[i].line, message)
+    };
+    let mut names: Vec<(String, usize)> = Vec::new();
+    for (i, host) in inventory.hosts.iter().enumerate() {
+        if let Some(platform) = &host.platform
+            && !PLATFORMS.iter().any(|(p, _)| p == platform)
+        {
+            let known: Vec<String> = PLATFORMS
+                .iter()
+                .map(|(p, what)| format!("{p} ({what})"))
+                .collect();
+            return Err(error(
+                i,
+                format!(
+                    "`{}` has platform `{platform}`, which e3 has no image for",
+                    host.pssh_line()
+                ),
+            )
+            .hint(format!("e3's images are for {}", known.join(" and "))));
+        }
+        let Some(name) = host.machine_name() else {
+            return Err(error(
+                i,
+                format!(
+                    "`{}` is an address: hosts.json needs the machine's name",
+                    host.pssh_line()
+                ),
+            )
+            .hint("add `hostName=NAME` after it in the hosts file (one DNS label, the name the machine is to have)"));
+        };
+        if !is_machine_name(&name) {
+            return Err(error(
+                i,
+                format!(
+                    "`{}` would be named `{name}`, which is not one DNS label NixOS takes",
+                    host.pssh_line()
+                ),
+            )
+            .hint("add `hostName=NAME` after it in the hosts file"));
+        }
+        if let Some((_, j)) = names.iter().find(|(n, _)| *n == name) {
+            let other = &inventory.hosts[*j];
+            let place = match (other.line, source_of(*j) == source_of(i)) {
+                (Some(line), true) => format!("line {line}"),
+                (Some(line), false) => format!("{}:{line}", source_of(*j)),
+                (None, _) => source_of(*j).to_string(),
+            };
+            return Err(error(
+                i,
+                format!(
+                    "`{}` and `{}` on {place} would both be machines named `{name}`",
+                    host.pssh_line(),
+                    other.pssh_line()
+                ),
+            )
+            .hint(
+                "give them names of their own with `hostName=NAME` after each in the hosts file",
+            ));
+        }
+        names.push((name, i));
+    }
+    Ok(())
 }
 
 /// index, host, user, port, region, platform: one line per host.

@@ -155,7 +155,7 @@ fn bad_inputs_exit_2_with_a_message() {
     let cases: Vec<(Vec<&str>, String)> = vec![
         (
             vec!["--hosts", dup, "--", "echo"],
-            format!("{dup}:3: duplicate host `a` (also on line 1)"),
+            format!("{dup}:3: `a` is the same host as `a` on line 1 (a:22)"),
         ),
         (
             vec!["--hosts", twice, "--hostname", "n", "--", "echo"],
