@@ -66,6 +66,16 @@ impl Address {
     }
 }
 
+impl Address {
+    /// `name` (as written), or in brackets when it is an IPv6 address.
+    pub fn bracketed_or(&self, name: &str) -> String {
+        match self {
+            Address::Ip(IpAddr::V6(_)) => format!("[{name}]"),
+            _ => name.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Address {
     /// Bare: a name, or an address as ssh and MPyC take it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

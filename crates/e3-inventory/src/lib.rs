@@ -89,7 +89,7 @@ impl Host {
     /// `[user@]host` as rsync takes it before `:path`: an IPv6 address in
     /// brackets (`root@[::1]`).
     pub fn rsync_target(&self) -> String {
-        let host = self.address().bracketed_as(&self.name);
+        let host = self.address().bracketed_or(&self.name);
         match &self.user {
             Some(user) => format!("{user}@{host}"),
             None => host,
@@ -128,16 +128,6 @@ impl Host {
         match self.address() {
             Address::Name(_) => Some(self.address().short()),
             Address::Ip(_) => None,
-        }
-    }
-}
-
-impl Address {
-    /// `name` itself, or an IPv6 address in brackets.
-    fn bracketed_as(&self, name: &str) -> String {
-        match self {
-            Address::Ip(std::net::IpAddr::V6(_)) => format!("[{name}]"),
-            _ => name.to_string(),
         }
     }
 }
@@ -469,7 +459,7 @@ impl Inventory {
 impl Host {
     /// `host` as rsync (and `hosts.pssh`) writes it, without the user.
     fn rsync_target_without_user(&self) -> String {
-        self.address().bracketed_as(&self.name)
+        self.address().bracketed_or(&self.name)
     }
 }
 

@@ -41,13 +41,23 @@ pub struct Party {
 }
 
 impl Party {
-    /// `host:port`, as MPyC's `-P` takes it (IPv6 literals in brackets).
+    /// `host:port` as people read it: an IPv6 address in brackets
+    /// (`[::1]:11599`).
     pub fn address(&self) -> String {
-        if self.host.contains(':') && !self.host.starts_with('[') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        format!(
+            "{}:{}",
+            e3_inventory::Address::of(&self.host).bracketed_or(&self.host),
+            self.port
+        )
+    }
+
+    /// `host:port` as MPyC's `-P` takes it. MPyC 0.11 splits it at the
+    /// last `:` (`mpyc/runtime.py`, `setup`: `party.rsplit(':', maxsplit=1)`)
+    /// and hands the host to asyncio as it is, so an IPv6 address goes
+    /// bare (`::1:11599`): in brackets it is no host name, and the party
+    /// retries its connection forever.
+    pub fn mpyc_address(&self) -> String {
+        format!("{}:{}", self.host, self.port)
     }
 }
 
@@ -119,8 +129,12 @@ pub fn check_party_count(parties: usize) -> Result<(), LayoutError> {
     }
 }
 
-/// Party `i` goes to the host at `i / per_host`, as its `(i % per_host)`-th
-/// party: hosts are filled in file order, one after another.
+/// Party `i` goes to the host at `i / per_host`: hosts are filled in file
+/// order, one after another. Each party listens on `base_port` plus the
+/// number of parties before it at the same network address (the name or
+/// address, compared as [`e3_inventory::Address`]): a host's `k`-th party
+/// on `base_port + k`, and hosts that share an address (two ssh ports of
+/// one address, port forwarding) on ports after one another's.
 pub fn party_table(hosts: &[String], layout: &Layout) -> Result<Vec<Party>, LayoutError> {
     check_party_count(layout.parties)?;
     if layout.per_host == 0 {
@@ -136,22 +150,31 @@ pub fn party_table(hosts: &[String], layout: &Layout) -> Result<Vec<Party>, Layo
             per_host: layout.per_host,
         });
     }
-    let slots = layout.per_host.min(layout.parties);
-    if usize::from(layout.base_port) + slots - 1 > usize::from(u16::MAX) {
+    let addresses: Vec<e3_inventory::Address> =
+        hosts.iter().map(|h| e3_inventory::Address::of(h)).collect();
+    let slots: Vec<usize> = (0..layout.parties)
+        .map(|index| {
+            let address = &addresses[index / layout.per_host];
+            (0..index)
+                .filter(|&j| &addresses[j / layout.per_host] == address)
+                .count()
+        })
+        .collect();
+    let needed = slots.iter().max().map_or(0, |s| s + 1);
+    if usize::from(layout.base_port) + needed - 1 > usize::from(u16::MAX) {
         return Err(LayoutError::PortsOverflow {
             base: layout.base_port,
-            needed: slots,
+            needed,
         });
     }
     Ok((0..layout.parties)
         .map(|index| {
             let host_index = index / layout.per_host;
-            let slot = index % layout.per_host;
             Party {
                 index,
                 host_index,
                 host: hosts[host_index].clone(),
-                port: layout.base_port + slot as u16,
+                port: layout.base_port + slots[index] as u16,
             }
         })
         .collect())
@@ -162,7 +185,7 @@ pub fn mpyc_args(table: &[Party], index: usize) -> Vec<String> {
     let mut args = vec!["-I".to_string(), index.to_string()];
     for party in table {
         args.push("-P".to_string());
-        args.push(party.address());
+        args.push(party.mpyc_address());
     }
     args
 }
@@ -217,7 +240,7 @@ pub fn render_party_table(commands: &[PartyCommand]) -> String {
         commands.iter().map(f).max().unwrap_or(0).max(min)
     };
     let wi = width(&|c| c.party.index.to_string().len(), 5);
-    let wh = width(&|c| c.host.ssh_target().len(), 4);
+    let wh = width(&|c| c.host.pssh_line().len(), 4);
     let wa = width(&|c| c.party.address().len(), 7);
     let mut out = format!(
         "{:<wi$}  {:<wh$}  {:<wa$}  command\n",
@@ -228,7 +251,7 @@ pub fn render_party_table(commands: &[PartyCommand]) -> String {
         out.push_str(&format!(
             "{:<wi$}  {:<wh$}  {:<wa$}  {}\n",
             c.party.index,
-            c.host.ssh_target(),
+            c.host.pssh_line(),
             c.party.address(),
             argv.join(" ")
         ));
@@ -306,10 +329,89 @@ mod tests {
         );
     }
 
+    /// A hosts file and a layout per row: the `-P` list every party gets
+    /// (what MPyC parses), and the addresses as people are shown them.
     #[test]
-    fn ipv6_literals_are_bracketed() {
-        let table = party_table(&hosts(&["::1"]), &layout(1, 1)).unwrap();
-        assert_eq!(table[0].address(), "[::1]:11599");
+    fn mpyc_addresses_for_every_written_form() {
+        let rows: &[(&str, (usize, usize), &str, &str)] = &[
+            // (hosts file, (parties, per host), -P values, addresses shown)
+            ("a\nb", (2, 1), "a:11599 b:11599", "a:11599 b:11599"),
+            ("[::1]", (1, 1), "::1:11599", "[::1]:11599"),
+            (
+                "root@::1",
+                (2, 2),
+                "::1:11599 ::1:11600",
+                "[::1]:11599 [::1]:11600",
+            ),
+            (
+                "user@[fd7a:115c:a1e0::5]:22\nfd7a:115c:a1e0::6",
+                (2, 1),
+                "fd7a:115c:a1e0::5:11599 fd7a:115c:a1e0::6:11599",
+                "[fd7a:115c:a1e0::5]:11599 [fd7a:115c:a1e0::6]:11599",
+            ),
+            // Two machines behind one address: ports after one another's,
+            // whatever ssh port reaches them.
+            (
+                "alice@pc.example:22\nalice@pc.example:2222",
+                (2, 1),
+                "pc.example:11599 pc.example:11600",
+                "pc.example:11599 pc.example:11600",
+            ),
+            (
+                "[::1]\n[::1]:2222\nother",
+                (5, 2),
+                "::1:11599 ::1:11600 ::1:11601 ::1:11602 other:11599",
+                "[::1]:11599 [::1]:11600 [::1]:11601 [::1]:11602 other:11599",
+            ),
+            // One address in any case or with a trailing dot.
+            (
+                "pc.example:22\nPC.Example.:2222",
+                (2, 1),
+                "pc.example:11599 PC.Example.:11600",
+                "pc.example:11599 PC.Example.:11600",
+            ),
+            (
+                "10.0.0.1\n10.0.0.1:2200",
+                (2, 1),
+                "10.0.0.1:11599 10.0.0.1:11600",
+                "10.0.0.1:11599 10.0.0.1:11600",
+            ),
+        ];
+        for (file, (parties, per_host), mpyc, shown) in rows {
+            let inventory = Inventory::from_pssh(file, "h").unwrap();
+            let settings = Settings {
+                layout: layout(*parties, *per_host),
+                log_level: None,
+                program: vec!["demo.py".into()],
+            };
+            let commands = plan_parties(&inventory, &settings).unwrap();
+            let p_list: Vec<&str> = commands[0]
+                .argv
+                .windows(2)
+                .filter(|w| w[0] == "-P")
+                .map(|w| w[1].as_str())
+                .collect();
+            assert_eq!(p_list.join(" "), *mpyc, "{file:?}");
+            let addresses: Vec<String> = commands.iter().map(|c| c.party.address()).collect();
+            assert_eq!(addresses.join(" "), *shown, "{file:?}");
+        }
+    }
+
+    #[test]
+    fn shared_addresses_count_toward_the_port_limit() {
+        let err = party_table(
+            &hosts(&["pc", "pc"]),
+            &Layout {
+                parties: 2,
+                per_host: 1,
+                base_port: 65535,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "base port 65535 leaves no room for 2 ports below 65536"
+        );
     }
 
     #[test]
