@@ -9,6 +9,7 @@
 pub mod mpyc;
 
 use std::fmt;
+use std::net::IpAddr;
 
 use e3_inventory::{Host, Inventory};
 
@@ -259,33 +260,220 @@ pub fn render_party_table(commands: &[PartyCommand]) -> String {
     out
 }
 
-/// Which entry of the inventory is the host called `hostname`: an exact
-/// match of the name, or of the short names (`node-1` matches
-/// `node-1.tailnet.ts.net` either way round). `Ok(None)` when none does.
-pub fn find_own_index(inventory: &Inventory, hostname: &str) -> Result<Option<usize>, String> {
-    let exact: Vec<usize> = (0..inventory.hosts.len())
-        .filter(|&i| inventory.hosts[i].name == hostname)
-        .collect();
-    let matches = if exact.is_empty() {
-        let short = e3_inventory::short_name(hostname);
-        (0..inventory.hosts.len())
-            .filter(|&i| inventory.hosts[i].short_name() == short)
-            .collect()
-    } else {
-        exact
-    };
-    match matches.as_slice() {
-        [] => Ok(None),
-        [one] => Ok(Some(*one)),
-        many => Err(format!(
-            "hostname `{hostname}` matches {} entries: {}",
-            many.len(),
-            many.iter()
-                .map(|&i| inventory.hosts[i].pssh_line())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+/// How this machine is known: what `prun` looks for in the hosts file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Machine {
+    /// Its own addresses (every interface's, and its tailnet addresses).
+    pub addresses: Vec<IpAddr>,
+    /// Its tailnet DNS name (`tailscale status --json`: `Self.DNSName`),
+    /// when Tailscale is there.
+    pub tailnet_name: Option<String>,
+    /// Its hostname.
+    pub hostname: Option<String>,
+}
+
+/// The ways an entry can match this machine, in order of precedence: the
+/// first that matches any entry decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchedBy {
+    /// An entry that is an address of this machine.
+    Address,
+    /// The tailnet DNS name, whole or its first label for a short entry.
+    TailnetName,
+    /// The hostname, without case: the whole name, or an entry's
+    /// `hostName` field.
+    Hostname,
+    /// The hostname's first label and an entry's, without case
+    /// (`DESKTOP-K3J9Q2A` and `desktop-k3j9q2a.tail1234.ts.net`).
+    ShortHostname,
+}
+
+impl MatchedBy {
+    fn what(self) -> &'static str {
+        match self {
+            MatchedBy::Address => "address",
+            MatchedBy::TailnetName => "tailnet name",
+            MatchedBy::Hostname => "hostname",
+            MatchedBy::ShortHostname => "short hostname",
+        }
     }
+}
+
+/// Why `prun` cannot tell which party this machine is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FindError {
+    /// No entry matches: how the machine is known, and the entries.
+    NoMatch {
+        machine: Machine,
+        entries: Vec<String>,
+    },
+    /// Two or more entries match at one level: the value they matched and
+    /// the candidates (index, entry).
+    Ambiguous {
+        by: MatchedBy,
+        value: String,
+        candidates: Vec<(usize, String)>,
+    },
+}
+
+impl fmt::Display for FindError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FindError::NoMatch { machine, entries } => {
+                let mut known = Vec::new();
+                if let Some(name) = &machine.hostname {
+                    known.push(format!("hostname `{name}`"));
+                }
+                match &machine.tailnet_name {
+                    Some(name) => known.push(format!("tailnet name `{name}`")),
+                    None => known.push("no tailnet name".into()),
+                }
+                let addresses: Vec<String> =
+                    machine.addresses.iter().map(ToString::to_string).collect();
+                known.push(match addresses.is_empty() {
+                    true => "no addresses".into(),
+                    false => format!("addresses {}", addresses.join(", ")),
+                });
+                const SHOWN: usize = 8;
+                let mut listed: Vec<String> = entries
+                    .iter()
+                    .take(SHOWN)
+                    .enumerate()
+                    .map(|(i, e)| format!("{i}: {e}"))
+                    .collect();
+                if entries.len() > SHOWN {
+                    listed.push(format!("and {} more", entries.len() - SHOWN));
+                }
+                write!(
+                    f,
+                    "this machine ({}) matches none of the {} entries ({})",
+                    known.join("; "),
+                    entries.len(),
+                    listed.join(", ")
+                )
+            }
+            FindError::Ambiguous {
+                by,
+                value,
+                candidates,
+            } => {
+                let listed: Vec<String> = candidates
+                    .iter()
+                    .map(|(i, e)| format!("{i}: {e}"))
+                    .collect();
+                write!(
+                    f,
+                    "this machine's {} `{value}` matches {} entries ({})",
+                    by.what(),
+                    candidates.len(),
+                    listed.join(", ")
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for FindError {}
+
+/// Which entry of the inventory is this machine, and how it was found:
+/// by its own addresses (entries that are addresses), then its tailnet
+/// DNS name, then its hostname without case (whole, then first labels).
+/// Names are compared as [`e3_inventory::Address`]es: without case and
+/// without a trailing dot. No match, or two at the level that decides,
+/// is an error naming the candidates.
+pub fn find_own_index(
+    inventory: &Inventory,
+    machine: &Machine,
+) -> Result<(usize, MatchedBy), FindError> {
+    use e3_inventory::Address;
+    let hosts = &inventory.hosts;
+    let name_of = |i: usize| match hosts[i].address() {
+        Address::Name(name) => Some(name),
+        Address::Ip(_) => None,
+    };
+    let first_label = |name: &str| name.split('.').next().unwrap_or(name).to_string();
+    let canonical = |name: &str| match Address::of(name) {
+        Address::Name(name) => name,
+        Address::Ip(ip) => ip.to_string(),
+    };
+    let mut levels: Vec<(MatchedBy, String, Vec<usize>)> = Vec::new();
+    levels.push((
+        MatchedBy::Address,
+        String::new(),
+        (0..hosts.len())
+            .filter(|&i| match hosts[i].address() {
+                Address::Ip(ip) => machine.addresses.contains(&ip),
+                Address::Name(_) => false,
+            })
+            .collect(),
+    ));
+    if let Some(tailnet) = &machine.tailnet_name {
+        let full = canonical(tailnet);
+        let short = first_label(&full);
+        levels.push((
+            MatchedBy::TailnetName,
+            tailnet.clone(),
+            (0..hosts.len())
+                .filter(|&i| {
+                    name_of(i).is_some_and(|n| n == full || (!n.contains('.') && n == short))
+                })
+                .collect(),
+        ));
+    }
+    if let Some(hostname) = &machine.hostname {
+        let full = canonical(hostname);
+        let short = first_label(&full);
+        levels.push((
+            MatchedBy::Hostname,
+            hostname.clone(),
+            (0..hosts.len())
+                .filter(|&i| {
+                    name_of(i).is_some_and(|n| n == full)
+                        || hosts[i]
+                            .host_name
+                            .as_ref()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(&full))
+                })
+                .collect(),
+        ));
+        levels.push((
+            MatchedBy::ShortHostname,
+            hostname.clone(),
+            (0..hosts.len())
+                .filter(|&i| name_of(i).is_some_and(|n| first_label(&n) == short))
+                .collect(),
+        ));
+    }
+    for (by, value, matches) in levels {
+        match matches.as_slice() {
+            [] => continue,
+            [one] => return Ok((*one, by)),
+            many => {
+                let value = match by {
+                    MatchedBy::Address => {
+                        let mut names: Vec<String> = Vec::new();
+                        for &i in many {
+                            let name = hosts[i].address().to_string();
+                            if !names.contains(&name) {
+                                names.push(name);
+                            }
+                        }
+                        names.join(", ")
+                    }
+                    _ => value,
+                };
+                return Err(FindError::Ambiguous {
+                    by,
+                    value,
+                    candidates: many.iter().map(|&i| (i, hosts[i].pssh_line())).collect(),
+                });
+            }
+        }
+    }
+    Err(FindError::NoMatch {
+        machine: machine.clone(),
+        entries: hosts.iter().map(Host::pssh_line).collect(),
+    })
 }
 
 #[cfg(test)]
@@ -451,24 +639,124 @@ mod tests {
         );
     }
 
+    /// A hosts file and how the machine is known, per row: the index
+    /// prun takes and how it found it, or its error.
     #[test]
-    fn own_index_by_hostname() {
-        let inv = Inventory::from_pssh(
-            "root@node-0.tail.ts.net\nnode-1\nroot@10.0.0.7\nnode-3.a.net\nnode-3.b.net\n",
-            "h",
-        )
-        .unwrap();
-        let find = |name: &str| find_own_index(&inv, name);
-        assert_eq!(find("node-0"), Ok(Some(0)));
-        assert_eq!(find("node-0.tail.ts.net"), Ok(Some(0)));
-        assert_eq!(find("node-1.tail.ts.net"), Ok(Some(1)));
-        assert_eq!(find("10.0.0.7"), Ok(Some(2)));
-        assert_eq!(find("10.0.0"), Ok(None));
-        assert_eq!(find("node-9"), Ok(None));
-        assert_eq!(find("node-3.a.net"), Ok(Some(3)));
-        assert_eq!(
-            find("node-3"),
-            Err("hostname `node-3` matches 2 entries: node-3.a.net, node-3.b.net".into())
+    fn which_party_am_i() {
+        const FILE: &str = "root@node-0.tail.ts.net\nnode-1\nroot@10.0.0.7\nnode-3.a.net\nnode-3.b.net\n[fd7a:115c:a1e0::5]:2222\n";
+        let pis = "raspberrypi.tail1234.ts.net\nraspberrypi-1.tail1234.ts.net\n";
+        let desk = "desktop-k3j9q2a.tail1234.ts.net\nother\n";
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let host = |name: &str| Machine {
+            hostname: Some(name.into()),
+            ..Machine::default()
+        };
+        let rows: Vec<(&str, Machine, &str)> = vec![
+            (FILE, host("node-0"), "0 by ShortHostname"),
+            (FILE, host("node-0.tail.ts.net"), "0 by Hostname"),
+            (FILE, host("NODE-1.tail.ts.net."), "1 by ShortHostname"),
+            (FILE, host("node-3.a.net"), "3 by Hostname"),
+            (
+                FILE,
+                host("node-3"),
+                "error: this machine's short hostname `node-3` matches 2 entries (3: node-3.a.net, 4: node-3.b.net)",
+            ),
+            // The machine's own addresses come first.
+            (
+                FILE,
+                Machine {
+                    addresses: vec![ip("127.0.0.1"), ip("10.0.0.7")],
+                    hostname: Some("node-1".into()),
+                    ..Machine::default()
+                },
+                "2 by Address",
+            ),
+            (
+                FILE,
+                Machine {
+                    addresses: vec![ip("::1"), ip("fd7a:115c:a1e0:0::5")],
+                    ..Machine::default()
+                },
+                "5 by Address",
+            ),
+            // MagicDNS lowercases the OS hostname.
+            (desk, host("DESKTOP-K3J9Q2A"), "0 by ShortHostname"),
+            // Two Pis called raspberrypi: the tailnet tells them apart.
+            (
+                pis,
+                Machine {
+                    tailnet_name: Some("raspberrypi-1.tail1234.ts.net.".into()),
+                    hostname: Some("raspberrypi".into()),
+                    ..Machine::default()
+                },
+                "1 by TailnetName",
+            ),
+            (
+                pis,
+                Machine {
+                    tailnet_name: Some("raspberrypi.tail1234.ts.net.".into()),
+                    hostname: Some("raspberrypi".into()),
+                    ..Machine::default()
+                },
+                "0 by TailnetName",
+            ),
+            (
+                "raspberrypi\nraspberrypi-1\n",
+                Machine {
+                    tailnet_name: Some("raspberrypi-1.tail1234.ts.net.".into()),
+                    hostname: Some("raspberrypi".into()),
+                    ..Machine::default()
+                },
+                "1 by TailnetName",
+            ),
+            // The hive's hostName field names the machine too.
+            (
+                "10.0.0.7 hostName=desk\n10.0.0.8 hostName=lab\n",
+                host("LAB"),
+                "1 by Hostname",
+            ),
+            (
+                "[::1]\n[::1]:2222\n",
+                Machine {
+                    addresses: vec![ip("::1")],
+                    ..Machine::default()
+                },
+                "error: this machine's address `::1` matches 2 entries (0: [::1], 1: [::1]:2222)",
+            ),
+            (
+                FILE,
+                Machine {
+                    addresses: vec![ip("192.0.2.1")],
+                    tailnet_name: Some("laptop.tail.ts.net.".into()),
+                    hostname: Some("laptop".into()),
+                },
+                "error: this machine (hostname `laptop`; tailnet name `laptop.tail.ts.net.`; addresses 192.0.2.1) matches none of the 6 entries (0: root@node-0.tail.ts.net, 1: node-1, 2: root@10.0.0.7, 3: node-3.a.net, 4: node-3.b.net, 5: [fd7a:115c:a1e0::5]:2222)",
+            ),
+            (
+                FILE,
+                Machine::default(),
+                "error: this machine (no tailnet name; no addresses) matches none of the 6 entries (0: root@node-0.tail.ts.net, 1: node-1, 2: root@10.0.0.7, 3: node-3.a.net, 4: node-3.b.net, 5: [fd7a:115c:a1e0::5]:2222)",
+            ),
+        ];
+        for (file, machine, expect) in rows {
+            let inventory = Inventory::from_pssh(file, "h").unwrap();
+            let got = match find_own_index(&inventory, &machine) {
+                Ok((i, by)) => format!("{i} by {by:?}"),
+                Err(e) => format!("error: {e}"),
+            };
+            assert_eq!(got, expect, "{machine:?}");
+        }
+    }
+
+    #[test]
+    fn long_files_are_listed_in_part() {
+        let file: String = (0..12).map(|i| format!("n{i}\n")).collect();
+        let inventory = Inventory::from_pssh(&file, "h").unwrap();
+        let err = find_own_index(&inventory, &Machine::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("matches none of the 12 entries (0: n0, 1: n1, 2: n2, 3: n3, 4: n4, 5: n5, 6: n6, 7: n7, and 4 more)"),
+            "{err}"
         );
     }
 }
