@@ -45,6 +45,37 @@ fn checked_in_host_files_are_up_to_date() {
     assert!(text(&out.stdout).contains("hosts.json and hosts.pssh are up to date (7 hosts)"));
 }
 
+/// `--check` refuses, as writing does, what the hive cannot make a node
+/// of: exit 2, the file and line, a hint; nothing is written.
+#[test]
+fn check_refuses_a_platform_without_an_image() {
+    let dir = scratch("riscv");
+    let extra = dir.join("extra.pssh");
+    std::fs::write(&extra, "# boards\nroot@board platform=riscv64-linux\n").unwrap();
+    let (extra, out_dir) = (extra.to_string_lossy(), dir.to_string_lossy());
+    let tf = format!("{FIXTURES}/terraform-output.json");
+    let out = xtask(&[
+        "hosts",
+        "--terraform-output",
+        &tf,
+        "--extra",
+        &extra,
+        "--out",
+        &out_dir,
+        "--check",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "error: {extra}:2: `root@board` has platform `riscv64-linux`, which e3 has no image for\n\
+             hint: e3's images are for x86_64-linux (DigitalOcean droplets) and aarch64-linux (Raspberry Pi 4)\n"
+        )
+    );
+    assert!(!dir.join("hosts.json").exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn writes_then_checks_then_notices_a_change() {
     let dir = scratch("write");
