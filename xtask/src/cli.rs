@@ -269,7 +269,7 @@ pub struct HostsArgs {
     #[arg(long, value_name = "FILE")]
     pub terraform_output: Option<String>,
 
-    /// Hosts Terraform does not manage (a Raspberry Pi, a laptop), in hosts.pssh format
+    /// Hosts Terraform does not manage (a Raspberry Pi, a laptop): hosts.pssh lines, each optionally followed by platform=, region=, hostName= fields
     #[arg(long, value_name = "FILE")]
     pub extra: Option<String>,
 

@@ -45,6 +45,37 @@ fn checked_in_host_files_are_up_to_date() {
     assert!(text(&out.stdout).contains("hosts.json and hosts.pssh are up to date (7 hosts)"));
 }
 
+/// `--check` refuses, as writing does, what the hive cannot make a node
+/// of: exit 2, the file and line, a hint; nothing is written.
+#[test]
+fn check_refuses_a_platform_without_an_image() {
+    let dir = scratch("riscv");
+    let extra = dir.join("extra.pssh");
+    std::fs::write(&extra, "# boards\nroot@board platform=riscv64-linux\n").unwrap();
+    let (extra, out_dir) = (extra.to_string_lossy(), dir.to_string_lossy());
+    let tf = format!("{FIXTURES}/terraform-output.json");
+    let out = xtask(&[
+        "hosts",
+        "--terraform-output",
+        &tf,
+        "--extra",
+        &extra,
+        "--out",
+        &out_dir,
+        "--check",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "error: {extra}:2: `root@board` has platform `riscv64-linux`, which e3 has no image for\n\
+             hint: e3's images are for x86_64-linux (DigitalOcean droplets) and aarch64-linux (Raspberry Pi 4)\n"
+        )
+    );
+    assert!(!dir.join("hosts.json").exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn writes_then_checks_then_notices_a_change() {
     let dir = scratch("write");
@@ -124,9 +155,9 @@ fn bad_inputs() {
         // (file name, contents, which flag it goes to, expected fragment)
         (
             "dup.pssh",
-            "root@pi\n\nroot@pi\n",
+            "root@pi\n\nPI.:22\n",
             "--extra",
-            "dup.pssh:3: duplicate host `pi` (also on line 1)",
+            "dup.pssh:3: `PI.:22` is the same host as `root@pi` on line 1 (pi:22)\nhint: a host is its name",
         ),
         (
             "port.pssh",
@@ -150,7 +181,7 @@ fn bad_inputs() {
             "twice.pssh",
             "root@mpyc-demo--ams3-0-15e53f39\n",
             "--extra",
-            "host `mpyc-demo--ams3-0-15e53f39` is already in the provisioned hosts",
+            "twice.pssh:1: `root@mpyc-demo--ams3-0-15e53f39` is the same host as `root@mpyc-demo--ams3-0-15e53f39` on ",
         ),
         (
             "broken.json",
@@ -174,7 +205,7 @@ fn bad_inputs() {
             "badline.json",
             r#"{"hosts-pssh": {"value": "a\nb c"}}"#,
             "--terraform-output",
-            "badline.json (hosts-pssh):2: `b c` has more than one field",
+            "badline.json (hosts-pssh):2: stray field `c` after `b` (fields are `key=value`)",
         ),
     ];
     for (name, contents, flag, expect) in cases {

@@ -433,10 +433,17 @@ fn hive_has_a_node_per_host() {
     if !have(&["nix"]) {
         return;
     }
-    // The fixture, with one host made a Raspberry Pi on another ssh port.
+    // The fixture as `cargo xtask hosts` wrote it (its extra host, the Pi,
+    // marked aarch64-linux in the extra file), with the Pi on another ssh
+    // port, and hosts written as people write them.
     let mut hosts = hosts_fixture();
-    hosts["pi4-lab"]["platform"] = json!("aarch64-linux");
+    assert_eq!(hosts["pi4-lab"]["platform"], json!("aarch64-linux"));
     hosts["pi4-lab"]["targetPort"] = json!(2222);
+    hosts["DESKTOP-K3J9Q2A.tail1234.ts.net"] = json!({});
+    hosts["fd7a:115c:a1e0::5"] = json!({ "hostName": "pi-v6", "platform": "aarch64-linux" });
+    hosts["10.0.0.7"] = json!({ "hostName": "desk" });
+    hosts["pc.example:2222"] =
+        json!({ "targetHost": "pc.example", "targetPort": 2222, "hostName": "right" });
     let nix = Nix::new("hive");
     let flake = nix.flake(Some(&hosts));
     let hive = nix
@@ -444,7 +451,10 @@ fn hive_has_a_node_per_host() {
         .unwrap_or_else(|e| panic!("evaluating the hive failed:\n{e}"));
 
     assert_eq!(hive["meta"], json!(["nixpkgs", "nodeNixpkgs"]));
-    assert_eq!(hive["nodeNixpkgs"], json!({ "pi4-lab": "aarch64-linux" }));
+    assert_eq!(
+        hive["nodeNixpkgs"],
+        json!({ "pi4-lab": "aarch64-linux", "fd7a:115c:a1e0::5": "aarch64-linux" })
+    );
     let nodes = hive["nodes"].as_object().unwrap();
     let mut names: Vec<&String> = nodes.keys().collect();
     names.sort();
@@ -454,7 +464,8 @@ fn hive_has_a_node_per_host() {
 
     for (name, host) in hosts.as_object().unwrap() {
         let node = &nodes[name];
-        let mut deployment = json!({ "targetHost": name });
+        let mut deployment =
+            json!({ "targetHost": host.get("targetHost").unwrap_or(&json!(name)) });
         deployment["tags"] = match host.get("region") {
             Some(region) => json!([region]),
             None => json!([]),
@@ -465,22 +476,90 @@ fn hive_has_a_node_per_host() {
             }
         }
         assert_eq!(node["deployment"], deployment, "{name}");
+        // Each host's modules by its platform: the Pi's SD image for
+        // aarch64-linux, DigitalOcean's image otherwise.
         let (platform, image) = match host.get("platform") {
             Some(_) => ("aarch64-linux", "sdImage"),
             None => ("x86_64-linux", "digitalOceanImage"),
         };
         assert_eq!(node["platform"], json!(platform), "{name}");
         assert_eq!(node["images"], json!([image]), "{name}");
+        // The machine's name: its hostName, else the first label in lower
+        // case; never NixOS's default `nixos`.
+        let machine = match host.get("hostName") {
+            Some(given) => given.as_str().unwrap().to_string(),
+            None => name.split('.').next().unwrap().to_lowercase(),
+        };
+        assert_eq!(
+            node["config"]["networking"]["hostName"],
+            json!(machine),
+            "{name}"
+        );
     }
-
-    // A platform e3 has no image for is an error naming the host.
-    let nix = Nix::new("hive-riscv");
-    let flake = nix.flake(Some(&json!({ "board": { "platform": "riscv64-linux" } })));
-    let err = nix.eval(&flake, "colmena", COLMENA).unwrap_err();
-    assert!(
-        err.contains("host `board` has platform `riscv64-linux`"),
-        "{err}"
+    assert_eq!(
+        nodes["DESKTOP-K3J9Q2A.tail1234.ts.net"]["config"]["networking"]["hostName"],
+        json!("desktop-k3j9q2a")
     );
+
+    // What the hive cannot make a node of is an error naming the host: a
+    // platform e3 has no image for, an address without a hostName, and a
+    // hostName NixOS's type refuses (which the stand-in enforces).
+    for (case, hosts, expect) in [
+        (
+            "riscv",
+            json!({ "board": { "platform": "riscv64-linux" } }),
+            "host `board` has platform `riscv64-linux`",
+        ),
+        (
+            "address",
+            json!({ "10.0.0.7": {} }),
+            "host `10.0.0.7` is an address and has no `hostName`",
+        ),
+        (
+            "v6-address",
+            json!({ "[::1]:2222": { "targetHost": "::1" } }),
+            "host `[::1]:2222` is an address and has no `hostName`",
+        ),
+        (
+            "bad-name",
+            json!({ "pi": { "hostName": "pi.lab" } }),
+            "The option `networking.hostName' has a value \"pi.lab\" that is not of type types.strMatching",
+        ),
+        (
+            "long-label",
+            json!({ format!("{}.example", "a".repeat(64)): {} }),
+            "The option `networking.hostName' has a value",
+        ),
+    ] {
+        let nix = Nix::new(&format!("hive-{case}"));
+        let flake = nix.flake(Some(&hosts));
+        let err = nix.eval(&flake, "colmena", COLMENA).unwrap_err();
+        assert!(err.contains(expect), "{case}: {err}");
+    }
+}
+
+/// The platforms e3-inventory lets into hosts.json are the ones the hive
+/// has modules for.
+#[test]
+fn the_hive_knows_e3_inventorys_platforms() {
+    if !have(&["nix"]) {
+        return;
+    }
+    let mut hosts = json!({});
+    for (platform, _) in e3_inventory::PLATFORMS {
+        hosts[format!("node-{platform}")] = json!({ "platform": platform });
+    }
+    let nix = Nix::new("hive-platforms");
+    let flake = nix.flake(Some(&hosts));
+    let hive = nix
+        .eval(&flake, "colmena", COLMENA)
+        .unwrap_or_else(|e| panic!("evaluating the hive failed:\n{e}"));
+    for (platform, _) in e3_inventory::PLATFORMS {
+        assert_eq!(
+            hive["nodes"][format!("node-{platform}")]["platform"],
+            json!(platform)
+        );
+    }
 }
 
 #[test]

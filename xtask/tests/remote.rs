@@ -151,8 +151,14 @@ fn prun_on_every_host_at_once() {
             stdout,
             text(&out.stderr)
         );
+        // Each found its entry by its own hostname.
         assert!(
-            text(&out.stderr).contains(&format!("prun: party {i} of 3 on {}", bed.host(i + 1)))
+            text(&out.stderr).contains(&format!(
+                "prun: party {i} of 3 on root@{} (found by its hostname)",
+                bed.host(i + 1)
+            )),
+            "{}",
+            text(&out.stderr)
         );
         assert!(
             stdout.contains(&format!("Hello world from party {i} of 3")),

@@ -420,7 +420,7 @@ fn bad_inputs_are_usage_errors() {
                 "--hosts",
                 "xtask/tests/fixtures/dup.pssh",
             ],
-            "dup.pssh:3: duplicate host `a`",
+            "dup.pssh:3: `a` is the same host as `a` on line 1 (a:22)\nhint: a host is its name",
         ),
         (
             &[

@@ -367,7 +367,7 @@ impl RemotePlan {
                     .iter()
                     .enumerate()
                     .map(|(i, host)| Job {
-                        label: format!("the warm start on {}", ssh.target(host)),
+                        label: format!("the warm start on {}", ssh.label(host)),
                         cmd: ssh.remote(host, true, warm.zygote(i, python, &program.file)),
                     })
                     .collect(),
@@ -720,7 +720,7 @@ impl Observer for RunObserver<'_> {
             .into_iter()
             .map(|(host, pids)| {
                 (
-                    ssh.target(host),
+                    ssh.label(host),
                     ssh.remote(host, false, e3_ssh::kill_command(&pids)),
                 )
             })
@@ -766,7 +766,7 @@ impl RunObserver<'_> {
         let how = match (self.ssh, &self.runs[job].host) {
             (Some(ssh), Some(host)) => {
                 let master_said = std::fs::read_to_string(ssh.master_log(host)).unwrap_or_default();
-                remote_end(end, stopped, &ssh.target(host), &party.tail, &master_said)
+                remote_end(end, stopped, &ssh.label(host), &party.tail, &master_said)
             }
             _ => PartyEnd::Ended(end),
         };
@@ -888,7 +888,7 @@ fn execute(
                 index: p.party.index,
                 host: p.party.host.clone(),
                 port: p.party.port,
-                ssh: ssh.zip(p.host.as_ref()).map(|(ssh, host)| ssh.target(host)),
+                ssh: ssh.zip(p.host.as_ref()).map(|(ssh, host)| ssh.label(host)),
                 ran_on: state.ran_on.clone(),
                 status: Status::of(end.end, end.stopped),
                 end: end
@@ -1038,6 +1038,69 @@ mod tests {
         cd demos && PYTHONUNBUFFERED=1 /usr/bin/python3 secretsanta.py 3 -I 2 -P 127.0.0.1:11605 -P 127.0.0.1:11606 -P 127.0.0.1:11601 &  # party 2
         wait
         ");
+    }
+
+    /// A run on IPv6 hosts, two of them behind one address: ssh gets the
+    /// address bare with `-p`, rsync in brackets, MPyC's `-P` bare, and
+    /// the parties of one address take ports after one another's.
+    #[test]
+    fn remote_plan_on_ipv6_hosts() {
+        let inventory =
+            e3_inventory::Inventory::from_pssh("root@[::1]\nroot@[::1]:2222\n", "hosts.pssh")
+                .unwrap();
+        let settings = prun::Settings {
+            layout: Layout {
+                parties: 3,
+                per_host: 2,
+                base_port: 11599,
+            },
+            log_level: None,
+            program: vec!["secretsanta.py".into()],
+        };
+        let commands = prun::plan_parties(&inventory, &settings).unwrap();
+        let ssh = Ssh {
+            ssh: "/usr/bin/ssh".into(),
+            config: None,
+            user: None,
+            connect_timeout: 10,
+            control_dir: "/tmp/e3-ssh-1".into(),
+        };
+        let plan = RemotePlan::new(
+            &ssh,
+            Some(Utf8Path::new("/usr/bin/rsync")),
+            &program(),
+            &commands,
+            &RemoteSettings {
+                remote_dir: "e3",
+                remote_python: "python3",
+                parallel: 16,
+                warm: None,
+            },
+        );
+        assert_eq!(plan.hosts.len(), 2);
+        let opts = "-o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=accept-new -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o ControlPath=/tmp/e3-ssh-1/%C";
+        insta::assert_snapshot!(plan.to_plan("/e3".into()).render().replace(opts, "$OPTS"), @r#"
+        cd /e3
+        mkdir -p -m 700 /tmp/e3-ssh-1
+        # connect to 2 hosts (16 at a time)
+        /usr/bin/ssh $OPTS -o ControlMaster=yes -o ControlPersist=30 -N -f -o LogLevel=VERBOSE -E /tmp/e3-ssh-1/root___1.log root@::1 &  # root@[::1]
+        /usr/bin/ssh $OPTS -p 2222 -o ControlMaster=yes -o ControlPersist=30 -N -f -o LogLevel=VERBOSE -E /tmp/e3-ssh-1/root___1-2222.log root@::1 &  # root@[::1]:2222
+        wait
+        # sync /e3/demos/ to 2 hosts (16 at a time)
+        /usr/bin/rsync -az --mkpath --exclude=__pycache__ --exclude=.git --exclude=logs -e '/usr/bin/ssh $OPTS -o ControlMaster=no' /e3/demos/ 'root@[::1]:e3/' &  # root@[::1]
+        /usr/bin/rsync -az --mkpath --exclude=__pycache__ --exclude=.git --exclude=logs -e '/usr/bin/ssh $OPTS -p 2222 -o ControlMaster=no' /e3/demos/ 'root@[::1]:e3/' &  # root@[::1]:2222
+        wait
+        # 3 parties, started together
+        /usr/bin/ssh $OPTS -o ControlMaster=no -tt root@::1 'echo "e3-party $$ $(uname -n)"; cd e3 && exec env PYTHONUNBUFFERED=1 python3 secretsanta.py -I 0 -P ::1:11599 -P ::1:11600 -P ::1:11601' &  # party 0
+        /usr/bin/ssh $OPTS -o ControlMaster=no -tt root@::1 'echo "e3-party $$ $(uname -n)"; cd e3 && exec env PYTHONUNBUFFERED=1 python3 secretsanta.py -I 1 -P ::1:11599 -P ::1:11600 -P ::1:11601' &  # party 1
+        /usr/bin/ssh $OPTS -p 2222 -o ControlMaster=no -tt root@::1 'echo "e3-party $$ $(uname -n)"; cd e3 && exec env PYTHONUNBUFFERED=1 python3 secretsanta.py -I 2 -P ::1:11599 -P ::1:11600 -P ::1:11601' &  # party 2
+        wait
+        # close the connections to 2 hosts
+        /usr/bin/ssh $OPTS -O exit root@::1 &  # root@[::1]
+        /usr/bin/ssh $OPTS -p 2222 -O exit root@::1 &  # root@[::1]:2222
+        wait
+        rm -rf /tmp/e3-ssh-1
+        "#);
     }
 
     #[test]

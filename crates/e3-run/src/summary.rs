@@ -64,8 +64,10 @@ pub struct PartySummary {
 }
 
 impl PartySummary {
+    /// `host:port` as people read it (an IPv6 address in brackets).
     fn address(&self) -> String {
-        format!("{}:{}", self.host, self.port)
+        let host = e3_inventory::Address::of(&self.host).bracketed_or(&self.host);
+        format!("{host}:{}", self.port)
     }
 }
 
@@ -403,6 +405,25 @@ mod tests {
             0  root@node-0  node-0:11599  ok          0  0:00:00.232        5312  1.50s
             1  root@node-1  node-1:11599  failed    255            -           -  1.51s
             2  root@node-2  node-2:11599  stopped     -            -           -  1.52s
+        ");
+    }
+
+    /// IPv6 hosts are shown bracketed, with the ssh port when the file
+    /// gives one, so two hosts of one address are told apart.
+    #[test]
+    fn ipv6_hosts_are_shown_bracketed() {
+        let mut s = summary(&[OK, OK], None, true);
+        for (i, ssh) in ["root@[::1]", "root@[::1]:2222"].into_iter().enumerate() {
+            s.parties[i].host = "::1".into();
+            s.parties[i].port = 11599 + i as u16;
+            s.parties[i].ssh = Some(ssh.into());
+        }
+        assert_eq!(s.to_json()["parties"][1]["address"], "[::1]:11600");
+        assert_eq!(s.to_json()["parties"][1]["host"], "::1");
+        insta::assert_snapshot!(s.table(), @r"
+        party  host             address      status  exit    mpyc time  bytes sent   wall
+            0  root@[::1]       [::1]:11599  ok         0  0:00:00.232        5312  1.50s
+            1  root@[::1]:2222  [::1]:11600  ok         0  0:00:00.232        5313  1.51s
         ");
     }
 

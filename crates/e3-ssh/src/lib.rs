@@ -31,16 +31,34 @@ pub struct Ssh {
 }
 
 impl Ssh {
-    /// `[user@]host` for ssh and rsync.
-    pub fn target(&self, host: &Host) -> String {
+    /// The host with `--ssh-user` applied.
+    fn as_reached(&self, host: &Host) -> Host {
         match &self.user {
             Some(user) => Host {
                 user: Some(user.clone()),
                 ..host.clone()
-            }
-            .ssh_target(),
-            None => host.ssh_target(),
+            },
+            None => host.clone(),
         }
+    }
+
+    /// `[user@]host` for ssh: an IPv6 address bare (`root@::1`); the port
+    /// goes in `-p`.
+    pub fn target(&self, host: &Host) -> String {
+        self.as_reached(host).ssh_target()
+    }
+
+    /// `[user@]host` for rsync, before `:path`: an IPv6 address in
+    /// brackets (`root@[::1]`).
+    pub fn rsync_target(&self, host: &Host) -> String {
+        self.as_reached(host).rsync_target()
+    }
+
+    /// The host as people are shown it: `[user@]host[:port]`, an IPv6
+    /// address in brackets (`root@[::1]:2222`), so that two hosts of one
+    /// address are told apart.
+    pub fn label(&self, host: &Host) -> String {
+        self.as_reached(host).pssh_line()
     }
 
     /// The options every ssh of a run shares (without the program name).
@@ -132,7 +150,7 @@ impl Ssh {
             .arg(format!("{}/", local_dir.as_str().trim_end_matches('/')))
             .arg(format!(
                 "{}:{}/",
-                self.target(host),
+                self.rsync_target(host),
                 remote_dir.trim_end_matches('/')
             ))
     }
@@ -148,7 +166,7 @@ impl Ssh {
         Self::rsync_base(rsync)
             .args(["-e".to_string(), self.rsync_shell(host)])
             .arg(local_file)
-            .arg(format!("{}:{remote_path}", self.target(host)))
+            .arg(format!("{}:{remote_path}", self.rsync_target(host)))
     }
 
     fn rsync_base(rsync: &Utf8Path) -> Cmd {
@@ -282,7 +300,7 @@ impl Session {
             jobs: hosts
                 .iter()
                 .map(|h| Job {
-                    label: ssh.target(h),
+                    label: ssh.label(h),
                     cmd: cmd(h),
                 })
                 .collect(),
@@ -610,6 +628,59 @@ mod tests {
             ssh.close_master(&host).render(),
         ];
         insta::assert_snapshot!(lines.join("\n"));
+    }
+
+    /// Per written form of a host: what ssh (destination and `-p`), rsync
+    /// (`HOST:path`) and people are given.
+    #[test]
+    fn each_address_as_ssh_and_rsync_take_it() {
+        let ssh = ssh();
+        let rows: &[(&str, &str, &str, &str)] = &[
+            // (entry, ssh's last words, rsync's destination, label)
+            (
+                "root@node-1",
+                "root@node-1 true",
+                "root@node-1:e3/",
+                "root@node-1",
+            ),
+            ("[::1]", "::1 true", "[::1]:e3/", "[::1]"),
+            (
+                "root@[::1]:2222",
+                "-p 2222 -o ControlMaster=no root@::1 true",
+                "root@[::1]:e3/",
+                "root@[::1]:2222",
+            ),
+            (
+                "user@[fd7a:115c:a1e0::5]:22",
+                "-p 22 -o ControlMaster=no user@fd7a:115c:a1e0::5 true",
+                "user@[fd7a:115c:a1e0::5]:e3/",
+                "user@[fd7a:115c:a1e0::5]:22",
+            ),
+            (
+                "fd7a:115c:a1e0::5",
+                "fd7a:115c:a1e0::5 true",
+                "[fd7a:115c:a1e0::5]:e3/",
+                "[fd7a:115c:a1e0::5]",
+            ),
+            (
+                "10.0.0.1:2200",
+                "-p 2200 -o ControlMaster=no 10.0.0.1 true",
+                "10.0.0.1:e3/",
+                "10.0.0.1:2200",
+            ),
+        ];
+        for (entry, ssh_end, rsync_dest, label) in rows {
+            let host = e3_inventory::Inventory::from_pssh(entry, "h")
+                .unwrap()
+                .hosts[0]
+                .clone();
+            let remote = ssh.remote(&host, false, "true".into()).render();
+            assert!(remote.ends_with(ssh_end), "{entry}: {remote}");
+            assert!(!remote.contains('['), "{entry}: {remote}");
+            let rsync = ssh.rsync("/usr/bin/rsync".into(), &host, "/e3/demos".into(), "e3");
+            assert_eq!(rsync.argv().last(), Some(rsync_dest), "{entry}");
+            assert_eq!(ssh.label(&host), *label, "{entry}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 pub mod mpyc;
 
 use std::fmt;
+use std::net::IpAddr;
 
 use e3_inventory::{Host, Inventory};
 
@@ -41,13 +42,23 @@ pub struct Party {
 }
 
 impl Party {
-    /// `host:port`, as MPyC's `-P` takes it (IPv6 literals in brackets).
+    /// `host:port` as people read it: an IPv6 address in brackets
+    /// (`[::1]:11599`).
     pub fn address(&self) -> String {
-        if self.host.contains(':') && !self.host.starts_with('[') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        format!(
+            "{}:{}",
+            e3_inventory::Address::of(&self.host).bracketed_or(&self.host),
+            self.port
+        )
+    }
+
+    /// `host:port` as MPyC's `-P` takes it. MPyC 0.11 splits it at the
+    /// last `:` (`mpyc/runtime.py`, `setup`: `party.rsplit(':', maxsplit=1)`)
+    /// and hands the host to asyncio as it is, so an IPv6 address goes
+    /// bare (`::1:11599`): in brackets it is no host name, and the party
+    /// retries its connection forever.
+    pub fn mpyc_address(&self) -> String {
+        format!("{}:{}", self.host, self.port)
     }
 }
 
@@ -119,8 +130,12 @@ pub fn check_party_count(parties: usize) -> Result<(), LayoutError> {
     }
 }
 
-/// Party `i` goes to the host at `i / per_host`, as its `(i % per_host)`-th
-/// party: hosts are filled in file order, one after another.
+/// Party `i` goes to the host at `i / per_host`: hosts are filled in file
+/// order, one after another. Each party listens on `base_port` plus the
+/// number of parties before it at the same network address (the name or
+/// address, compared as [`e3_inventory::Address`]): a host's `k`-th party
+/// on `base_port + k`, and hosts that share an address (two ssh ports of
+/// one address, port forwarding) on ports after one another's.
 pub fn party_table(hosts: &[String], layout: &Layout) -> Result<Vec<Party>, LayoutError> {
     check_party_count(layout.parties)?;
     if layout.per_host == 0 {
@@ -136,22 +151,31 @@ pub fn party_table(hosts: &[String], layout: &Layout) -> Result<Vec<Party>, Layo
             per_host: layout.per_host,
         });
     }
-    let slots = layout.per_host.min(layout.parties);
-    if usize::from(layout.base_port) + slots - 1 > usize::from(u16::MAX) {
+    let addresses: Vec<e3_inventory::Address> =
+        hosts.iter().map(|h| e3_inventory::Address::of(h)).collect();
+    let slots: Vec<usize> = (0..layout.parties)
+        .map(|index| {
+            let address = &addresses[index / layout.per_host];
+            (0..index)
+                .filter(|&j| &addresses[j / layout.per_host] == address)
+                .count()
+        })
+        .collect();
+    let needed = slots.iter().max().map_or(0, |s| s + 1);
+    if usize::from(layout.base_port) + needed - 1 > usize::from(u16::MAX) {
         return Err(LayoutError::PortsOverflow {
             base: layout.base_port,
-            needed: slots,
+            needed,
         });
     }
     Ok((0..layout.parties)
         .map(|index| {
             let host_index = index / layout.per_host;
-            let slot = index % layout.per_host;
             Party {
                 index,
                 host_index,
                 host: hosts[host_index].clone(),
-                port: layout.base_port + slot as u16,
+                port: layout.base_port + slots[index] as u16,
             }
         })
         .collect())
@@ -162,7 +186,7 @@ pub fn mpyc_args(table: &[Party], index: usize) -> Vec<String> {
     let mut args = vec!["-I".to_string(), index.to_string()];
     for party in table {
         args.push("-P".to_string());
-        args.push(party.address());
+        args.push(party.mpyc_address());
     }
     args
 }
@@ -217,7 +241,7 @@ pub fn render_party_table(commands: &[PartyCommand]) -> String {
         commands.iter().map(f).max().unwrap_or(0).max(min)
     };
     let wi = width(&|c| c.party.index.to_string().len(), 5);
-    let wh = width(&|c| c.host.ssh_target().len(), 4);
+    let wh = width(&|c| c.host.pssh_line().len(), 4);
     let wa = width(&|c| c.party.address().len(), 7);
     let mut out = format!(
         "{:<wi$}  {:<wh$}  {:<wa$}  command\n",
@@ -228,7 +252,7 @@ pub fn render_party_table(commands: &[PartyCommand]) -> String {
         out.push_str(&format!(
             "{:<wi$}  {:<wh$}  {:<wa$}  {}\n",
             c.party.index,
-            c.host.ssh_target(),
+            c.host.pssh_line(),
             c.party.address(),
             argv.join(" ")
         ));
@@ -236,33 +260,220 @@ pub fn render_party_table(commands: &[PartyCommand]) -> String {
     out
 }
 
-/// Which entry of the inventory is the host called `hostname`: an exact
-/// match of the name, or of the short names (`node-1` matches
-/// `node-1.tailnet.ts.net` either way round). `Ok(None)` when none does.
-pub fn find_own_index(inventory: &Inventory, hostname: &str) -> Result<Option<usize>, String> {
-    let exact: Vec<usize> = (0..inventory.hosts.len())
-        .filter(|&i| inventory.hosts[i].name == hostname)
-        .collect();
-    let matches = if exact.is_empty() {
-        let short = e3_inventory::short_name(hostname);
-        (0..inventory.hosts.len())
-            .filter(|&i| inventory.hosts[i].short_name() == short)
-            .collect()
-    } else {
-        exact
-    };
-    match matches.as_slice() {
-        [] => Ok(None),
-        [one] => Ok(Some(*one)),
-        many => Err(format!(
-            "hostname `{hostname}` matches {} entries: {}",
-            many.len(),
-            many.iter()
-                .map(|&i| inventory.hosts[i].pssh_line())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+/// How this machine is known: what `prun` looks for in the hosts file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Machine {
+    /// Its own addresses (every interface's, and its tailnet addresses).
+    pub addresses: Vec<IpAddr>,
+    /// Its tailnet DNS name (`tailscale status --json`: `Self.DNSName`),
+    /// when Tailscale is there.
+    pub tailnet_name: Option<String>,
+    /// Its hostname.
+    pub hostname: Option<String>,
+}
+
+/// The ways an entry can match this machine, in order of precedence: the
+/// first that matches any entry decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchedBy {
+    /// An entry that is an address of this machine.
+    Address,
+    /// The tailnet DNS name, whole or its first label for a short entry.
+    TailnetName,
+    /// The hostname, without case: the whole name, or an entry's
+    /// `hostName` field.
+    Hostname,
+    /// The hostname's first label and an entry's, without case
+    /// (`DESKTOP-K3J9Q2A` and `desktop-k3j9q2a.tail1234.ts.net`).
+    ShortHostname,
+}
+
+impl MatchedBy {
+    fn what(self) -> &'static str {
+        match self {
+            MatchedBy::Address => "address",
+            MatchedBy::TailnetName => "tailnet name",
+            MatchedBy::Hostname => "hostname",
+            MatchedBy::ShortHostname => "short hostname",
+        }
     }
+}
+
+/// Why `prun` cannot tell which party this machine is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FindError {
+    /// No entry matches: how the machine is known, and the entries.
+    NoMatch {
+        machine: Machine,
+        entries: Vec<String>,
+    },
+    /// Two or more entries match at one level: the value they matched and
+    /// the candidates (index, entry).
+    Ambiguous {
+        by: MatchedBy,
+        value: String,
+        candidates: Vec<(usize, String)>,
+    },
+}
+
+impl fmt::Display for FindError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FindError::NoMatch { machine, entries } => {
+                let mut known = Vec::new();
+                if let Some(name) = &machine.hostname {
+                    known.push(format!("hostname `{name}`"));
+                }
+                match &machine.tailnet_name {
+                    Some(name) => known.push(format!("tailnet name `{name}`")),
+                    None => known.push("no tailnet name".into()),
+                }
+                let addresses: Vec<String> =
+                    machine.addresses.iter().map(ToString::to_string).collect();
+                known.push(match addresses.is_empty() {
+                    true => "no addresses".into(),
+                    false => format!("addresses {}", addresses.join(", ")),
+                });
+                const SHOWN: usize = 8;
+                let mut listed: Vec<String> = entries
+                    .iter()
+                    .take(SHOWN)
+                    .enumerate()
+                    .map(|(i, e)| format!("{i}: {e}"))
+                    .collect();
+                if entries.len() > SHOWN {
+                    listed.push(format!("and {} more", entries.len() - SHOWN));
+                }
+                write!(
+                    f,
+                    "this machine ({}) matches none of the {} entries ({})",
+                    known.join("; "),
+                    entries.len(),
+                    listed.join(", ")
+                )
+            }
+            FindError::Ambiguous {
+                by,
+                value,
+                candidates,
+            } => {
+                let listed: Vec<String> = candidates
+                    .iter()
+                    .map(|(i, e)| format!("{i}: {e}"))
+                    .collect();
+                write!(
+                    f,
+                    "this machine's {} `{value}` matches {} entries ({})",
+                    by.what(),
+                    candidates.len(),
+                    listed.join(", ")
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for FindError {}
+
+/// Which entry of the inventory is this machine, and how it was found:
+/// by its own addresses (entries that are addresses), then its tailnet
+/// DNS name, then its hostname without case (whole, then first labels).
+/// Names are compared as [`e3_inventory::Address`]es: without case and
+/// without a trailing dot. No match, or two at the level that decides,
+/// is an error naming the candidates.
+pub fn find_own_index(
+    inventory: &Inventory,
+    machine: &Machine,
+) -> Result<(usize, MatchedBy), FindError> {
+    use e3_inventory::Address;
+    let hosts = &inventory.hosts;
+    let name_of = |i: usize| match hosts[i].address() {
+        Address::Name(name) => Some(name),
+        Address::Ip(_) => None,
+    };
+    let first_label = |name: &str| name.split('.').next().unwrap_or(name).to_string();
+    let canonical = |name: &str| match Address::of(name) {
+        Address::Name(name) => name,
+        Address::Ip(ip) => ip.to_string(),
+    };
+    let mut levels: Vec<(MatchedBy, String, Vec<usize>)> = Vec::new();
+    levels.push((
+        MatchedBy::Address,
+        String::new(),
+        (0..hosts.len())
+            .filter(|&i| match hosts[i].address() {
+                Address::Ip(ip) => machine.addresses.contains(&ip),
+                Address::Name(_) => false,
+            })
+            .collect(),
+    ));
+    if let Some(tailnet) = &machine.tailnet_name {
+        let full = canonical(tailnet);
+        let short = first_label(&full);
+        levels.push((
+            MatchedBy::TailnetName,
+            tailnet.clone(),
+            (0..hosts.len())
+                .filter(|&i| {
+                    name_of(i).is_some_and(|n| n == full || (!n.contains('.') && n == short))
+                })
+                .collect(),
+        ));
+    }
+    if let Some(hostname) = &machine.hostname {
+        let full = canonical(hostname);
+        let short = first_label(&full);
+        levels.push((
+            MatchedBy::Hostname,
+            hostname.clone(),
+            (0..hosts.len())
+                .filter(|&i| {
+                    name_of(i).is_some_and(|n| n == full)
+                        || hosts[i]
+                            .host_name
+                            .as_ref()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(&full))
+                })
+                .collect(),
+        ));
+        levels.push((
+            MatchedBy::ShortHostname,
+            hostname.clone(),
+            (0..hosts.len())
+                .filter(|&i| name_of(i).is_some_and(|n| first_label(&n) == short))
+                .collect(),
+        ));
+    }
+    for (by, value, matches) in levels {
+        match matches.as_slice() {
+            [] => continue,
+            [one] => return Ok((*one, by)),
+            many => {
+                let value = match by {
+                    MatchedBy::Address => {
+                        let mut names: Vec<String> = Vec::new();
+                        for &i in many {
+                            let name = hosts[i].address().to_string();
+                            if !names.contains(&name) {
+                                names.push(name);
+                            }
+                        }
+                        names.join(", ")
+                    }
+                    _ => value,
+                };
+                return Err(FindError::Ambiguous {
+                    by,
+                    value,
+                    candidates: many.iter().map(|&i| (i, hosts[i].pssh_line())).collect(),
+                });
+            }
+        }
+    }
+    Err(FindError::NoMatch {
+        machine: machine.clone(),
+        entries: hosts.iter().map(Host::pssh_line).collect(),
+    })
 }
 
 #[cfg(test)]
@@ -306,10 +517,89 @@ mod tests {
         );
     }
 
+    /// A hosts file and a layout per row: the `-P` list every party gets
+    /// (what MPyC parses), and the addresses as people are shown them.
     #[test]
-    fn ipv6_literals_are_bracketed() {
-        let table = party_table(&hosts(&["::1"]), &layout(1, 1)).unwrap();
-        assert_eq!(table[0].address(), "[::1]:11599");
+    fn mpyc_addresses_for_every_written_form() {
+        let rows: &[(&str, (usize, usize), &str, &str)] = &[
+            // (hosts file, (parties, per host), -P values, addresses shown)
+            ("a\nb", (2, 1), "a:11599 b:11599", "a:11599 b:11599"),
+            ("[::1]", (1, 1), "::1:11599", "[::1]:11599"),
+            (
+                "root@::1",
+                (2, 2),
+                "::1:11599 ::1:11600",
+                "[::1]:11599 [::1]:11600",
+            ),
+            (
+                "user@[fd7a:115c:a1e0::5]:22\nfd7a:115c:a1e0::6",
+                (2, 1),
+                "fd7a:115c:a1e0::5:11599 fd7a:115c:a1e0::6:11599",
+                "[fd7a:115c:a1e0::5]:11599 [fd7a:115c:a1e0::6]:11599",
+            ),
+            // Two machines behind one address: ports after one another's,
+            // whatever ssh port reaches them.
+            (
+                "alice@pc.example:22\nalice@pc.example:2222",
+                (2, 1),
+                "pc.example:11599 pc.example:11600",
+                "pc.example:11599 pc.example:11600",
+            ),
+            (
+                "[::1]\n[::1]:2222\nother",
+                (5, 2),
+                "::1:11599 ::1:11600 ::1:11601 ::1:11602 other:11599",
+                "[::1]:11599 [::1]:11600 [::1]:11601 [::1]:11602 other:11599",
+            ),
+            // One address in any case or with a trailing dot.
+            (
+                "pc.example:22\nPC.Example.:2222",
+                (2, 1),
+                "pc.example:11599 PC.Example.:11600",
+                "pc.example:11599 PC.Example.:11600",
+            ),
+            (
+                "10.0.0.1\n10.0.0.1:2200",
+                (2, 1),
+                "10.0.0.1:11599 10.0.0.1:11600",
+                "10.0.0.1:11599 10.0.0.1:11600",
+            ),
+        ];
+        for (file, (parties, per_host), mpyc, shown) in rows {
+            let inventory = Inventory::from_pssh(file, "h").unwrap();
+            let settings = Settings {
+                layout: layout(*parties, *per_host),
+                log_level: None,
+                program: vec!["demo.py".into()],
+            };
+            let commands = plan_parties(&inventory, &settings).unwrap();
+            let p_list: Vec<&str> = commands[0]
+                .argv
+                .windows(2)
+                .filter(|w| w[0] == "-P")
+                .map(|w| w[1].as_str())
+                .collect();
+            assert_eq!(p_list.join(" "), *mpyc, "{file:?}");
+            let addresses: Vec<String> = commands.iter().map(|c| c.party.address()).collect();
+            assert_eq!(addresses.join(" "), *shown, "{file:?}");
+        }
+    }
+
+    #[test]
+    fn shared_addresses_count_toward_the_port_limit() {
+        let err = party_table(
+            &hosts(&["pc", "pc"]),
+            &Layout {
+                parties: 2,
+                per_host: 1,
+                base_port: 65535,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "base port 65535 leaves no room for 2 ports below 65536"
+        );
     }
 
     #[test]
@@ -349,24 +639,124 @@ mod tests {
         );
     }
 
+    /// A hosts file and how the machine is known, per row: the index
+    /// prun takes and how it found it, or its error.
     #[test]
-    fn own_index_by_hostname() {
-        let inv = Inventory::from_pssh(
-            "root@node-0.tail.ts.net\nnode-1\nroot@10.0.0.7\nnode-3.a.net\nnode-3.b.net\n",
-            "h",
-        )
-        .unwrap();
-        let find = |name: &str| find_own_index(&inv, name);
-        assert_eq!(find("node-0"), Ok(Some(0)));
-        assert_eq!(find("node-0.tail.ts.net"), Ok(Some(0)));
-        assert_eq!(find("node-1.tail.ts.net"), Ok(Some(1)));
-        assert_eq!(find("10.0.0.7"), Ok(Some(2)));
-        assert_eq!(find("10.0.0"), Ok(None));
-        assert_eq!(find("node-9"), Ok(None));
-        assert_eq!(find("node-3.a.net"), Ok(Some(3)));
-        assert_eq!(
-            find("node-3"),
-            Err("hostname `node-3` matches 2 entries: node-3.a.net, node-3.b.net".into())
+    fn which_party_am_i() {
+        const FILE: &str = "root@node-0.tail.ts.net\nnode-1\nroot@10.0.0.7\nnode-3.a.net\nnode-3.b.net\n[fd7a:115c:a1e0::5]:2222\n";
+        let pis = "raspberrypi.tail1234.ts.net\nraspberrypi-1.tail1234.ts.net\n";
+        let desk = "desktop-k3j9q2a.tail1234.ts.net\nother\n";
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let host = |name: &str| Machine {
+            hostname: Some(name.into()),
+            ..Machine::default()
+        };
+        let rows: Vec<(&str, Machine, &str)> = vec![
+            (FILE, host("node-0"), "0 by ShortHostname"),
+            (FILE, host("node-0.tail.ts.net"), "0 by Hostname"),
+            (FILE, host("NODE-1.tail.ts.net."), "1 by ShortHostname"),
+            (FILE, host("node-3.a.net"), "3 by Hostname"),
+            (
+                FILE,
+                host("node-3"),
+                "error: this machine's short hostname `node-3` matches 2 entries (3: node-3.a.net, 4: node-3.b.net)",
+            ),
+            // The machine's own addresses come first.
+            (
+                FILE,
+                Machine {
+                    addresses: vec![ip("127.0.0.1"), ip("10.0.0.7")],
+                    hostname: Some("node-1".into()),
+                    ..Machine::default()
+                },
+                "2 by Address",
+            ),
+            (
+                FILE,
+                Machine {
+                    addresses: vec![ip("::1"), ip("fd7a:115c:a1e0:0::5")],
+                    ..Machine::default()
+                },
+                "5 by Address",
+            ),
+            // MagicDNS lowercases the OS hostname.
+            (desk, host("DESKTOP-K3J9Q2A"), "0 by ShortHostname"),
+            // Two Pis called raspberrypi: the tailnet tells them apart.
+            (
+                pis,
+                Machine {
+                    tailnet_name: Some("raspberrypi-1.tail1234.ts.net.".into()),
+                    hostname: Some("raspberrypi".into()),
+                    ..Machine::default()
+                },
+                "1 by TailnetName",
+            ),
+            (
+                pis,
+                Machine {
+                    tailnet_name: Some("raspberrypi.tail1234.ts.net.".into()),
+                    hostname: Some("raspberrypi".into()),
+                    ..Machine::default()
+                },
+                "0 by TailnetName",
+            ),
+            (
+                "raspberrypi\nraspberrypi-1\n",
+                Machine {
+                    tailnet_name: Some("raspberrypi-1.tail1234.ts.net.".into()),
+                    hostname: Some("raspberrypi".into()),
+                    ..Machine::default()
+                },
+                "1 by TailnetName",
+            ),
+            // The hive's hostName field names the machine too.
+            (
+                "10.0.0.7 hostName=desk\n10.0.0.8 hostName=lab\n",
+                host("LAB"),
+                "1 by Hostname",
+            ),
+            (
+                "[::1]\n[::1]:2222\n",
+                Machine {
+                    addresses: vec![ip("::1")],
+                    ..Machine::default()
+                },
+                "error: this machine's address `::1` matches 2 entries (0: [::1], 1: [::1]:2222)",
+            ),
+            (
+                FILE,
+                Machine {
+                    addresses: vec![ip("192.0.2.1")],
+                    tailnet_name: Some("laptop.tail.ts.net.".into()),
+                    hostname: Some("laptop".into()),
+                },
+                "error: this machine (hostname `laptop`; tailnet name `laptop.tail.ts.net.`; addresses 192.0.2.1) matches none of the 6 entries (0: root@node-0.tail.ts.net, 1: node-1, 2: root@10.0.0.7, 3: node-3.a.net, 4: node-3.b.net, 5: [fd7a:115c:a1e0::5]:2222)",
+            ),
+            (
+                FILE,
+                Machine::default(),
+                "error: this machine (no tailnet name; no addresses) matches none of the 6 entries (0: root@node-0.tail.ts.net, 1: node-1, 2: root@10.0.0.7, 3: node-3.a.net, 4: node-3.b.net, 5: [fd7a:115c:a1e0::5]:2222)",
+            ),
+        ];
+        for (file, machine, expect) in rows {
+            let inventory = Inventory::from_pssh(file, "h").unwrap();
+            let got = match find_own_index(&inventory, &machine) {
+                Ok((i, by)) => format!("{i} by {by:?}"),
+                Err(e) => format!("error: {e}"),
+            };
+            assert_eq!(got, expect, "{machine:?}");
+        }
+    }
+
+    #[test]
+    fn long_files_are_listed_in_part() {
+        let file: String = (0..12).map(|i| format!("n{i}\n")).collect();
+        let inventory = Inventory::from_pssh(&file, "h").unwrap();
+        let err = find_own_index(&inventory, &Machine::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("matches none of the 12 entries (0: n0, 1: n1, 2: n2, 3: n3, 4: n4, 5: n5, 6: n6, 7: n7, and 4 more)"),
+            "{err}"
         );
     }
 }

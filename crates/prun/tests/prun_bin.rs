@@ -90,15 +90,152 @@ fn a_user_at_host_domain_entry_matches_its_short_name() {
     assert_eq!(text(&out.stdout), format!("demo.py 3 -I 3 {P_LIST}\n"));
 }
 
+/// A machine that is not in the file says so and fails, never silently
+/// (the other parties would wait for it forever).
 #[test]
-fn a_host_not_in_the_file_does_not_participate() {
+fn a_machine_not_in_the_file_is_an_error() {
     let out = party_of("laptop");
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = text(&out.stdout);
-    assert!(stdout.contains("host `laptop` is not in "), "{stdout}");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(text(&out.stdout), "");
+    let stderr = text(&out.stderr);
     assert!(
-        stdout.contains("(5 hosts); it does not participate"),
-        "{stdout}"
+        stderr.contains(": this machine (hostname `laptop`; no tailnet name; no addresses) matches none of the 5 entries (0: root@node-0.tail.ts.net, 1: node-1, 2: root@node-2.tail.ts.net, 3: me@node-3.example.org, 4: node-4)\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("prun: hint: say which party this machine is with --index I (its entry's place in the file, from 0)\n"),
+        "{stderr}"
+    );
+}
+
+/// A folder with a fake `tailscale` that prints `status` (or fails when
+/// `None`), to put first on PATH.
+struct FakeTailscale(PathBuf);
+
+impl FakeTailscale {
+    fn new(status: Option<&str>) -> FakeTailscale {
+        use std::os::unix::fs::PermissionsExt;
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("e3-prun-ts-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = match status {
+            Some(json) => format!(
+                "#!/bin/sh\n[ \"$1 $2\" = \"status --json\" ] || exit 2\ncat <<'EOF'\n{json}\nEOF\n"
+            ),
+            None => "#!/bin/sh\necho 'failed to connect to local tailscaled' >&2\nexit 1\n".into(),
+        };
+        let path = dir.join("tailscale");
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        FakeTailscale(dir)
+    }
+
+    fn path(&self) -> String {
+        format!(
+            "{}:{}",
+            self.0.display(),
+            std::env::var("PATH").unwrap_or_default()
+        )
+    }
+}
+
+impl Drop for FakeTailscale {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// prun as on a host, looking at this machine, with `path` as PATH.
+fn prun_here(file: &HostsFile, path: &str) -> Output {
+    let sh = Shell::new().unwrap();
+    sh.set_var("PATH", path);
+    let prun = env!("CARGO_BIN_EXE_prun");
+    let hosts = file.to_str().unwrap();
+    cmd!(sh, "{prun} --hosts {hosts} -- echo")
+        .ignore_status()
+        .quiet()
+        .output()
+        .unwrap()
+}
+
+/// Two Raspberry Pis both called `raspberrypi`: the tailnet named the
+/// second `raspberrypi-1`, and prun asks Tailscale before the hostname.
+#[test]
+fn the_tailnet_name_tells_two_pis_apart() {
+    let file = hosts_file(
+        "pis.pssh",
+        "root@raspberrypi.tail1234.ts.net\nroot@raspberrypi-1.tail1234.ts.net\n",
+    );
+    let fake = FakeTailscale::new(Some(
+        r#"{"Version": "1.80.0", "Self": {"HostName": "raspberrypi", "DNSName": "raspberrypi-1.tail1234.ts.net.", "TailscaleIPs": ["100.64.0.2", "fd7a:115c:a1e0::2"]}}"#,
+    ));
+    let out = prun_here(&file, &fake.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "-I 1 -P raspberrypi.tail1234.ts.net:11599 -P raspberrypi-1.tail1234.ts.net:11599\n"
+    );
+    assert!(
+        text(&out.stderr).contains(
+            "prun: party 1 of 2 on root@raspberrypi-1.tail1234.ts.net (found by its tailnet name)"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    // Its tailnet addresses are its own too.
+    let file = hosts_file("pi-ips.pssh", "100.64.0.1\n[fd7a:115c:a1e0::2]\n");
+    let out = prun_here(&file, &fake.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "-I 1 -P 100.64.0.1:11599 -P fd7a:115c:a1e0::2:11599\n"
+    );
+}
+
+/// The OS hostname in any case matches its entry (MagicDNS lowercases);
+/// a tailscale that fails is no tailnet name.
+#[test]
+fn this_machines_hostname_matches_without_case() {
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .to_string();
+    let entry = format!("{}.tail1234.ts.net", hostname.to_uppercase());
+    let file = hosts_file("me.pssh", &format!("not-me-e3\n{entry}\n"));
+    let fake = FakeTailscale::new(None);
+    let out = prun_here(&file, &fake.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!("-I 1 -P not-me-e3:11599 -P {entry}:11599\n")
+    );
+    assert!(text(&out.stderr).contains("(found by its hostname)"));
+}
+
+/// An entry that is one of this machine's addresses comes first; two of
+/// them (two ssh ports of ::1) are an error naming both.
+#[test]
+fn this_machines_addresses_come_first() {
+    let fake = FakeTailscale::new(None);
+    let file = hosts_file("lo.pssh", "not-me-e3\n127.0.0.1\n");
+    let out = prun_here(&file, &fake.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "-I 1 -P not-me-e3:11599 -P 127.0.0.1:11599\n"
+    );
+    assert!(text(&out.stderr).contains("(found by its address)"));
+
+    let file = hosts_file("lo6.pssh", "127.0.0.1\n127.0.0.1:2222\n");
+    let out = prun_here(&file, &fake.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(
+            "this machine's address `127.0.0.1` matches 2 entries (0: 127.0.0.1, 1: 127.0.0.1:2222)"
+        ),
+        "{}",
+        text(&out.stderr)
     );
 }
 
@@ -155,11 +292,11 @@ fn bad_inputs_exit_2_with_a_message() {
     let cases: Vec<(Vec<&str>, String)> = vec![
         (
             vec!["--hosts", dup, "--", "echo"],
-            format!("{dup}:3: duplicate host `a` (also on line 1)"),
+            format!("{dup}:3: `a` is the same host as `a` on line 1 (a:22)"),
         ),
         (
             vec!["--hosts", twice, "--hostname", "n", "--", "echo"],
-            "hostname `n` matches 2 entries: n.x.net, n.y.net".into(),
+            "this machine's short hostname `n` matches 2 entries (0: n.x.net, 1: n.y.net)".into(),
         ),
         (
             vec!["--hosts", "/no/such/file", "--", "echo"],

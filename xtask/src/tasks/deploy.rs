@@ -381,16 +381,18 @@ fn wait_for_nodes(ssh: &Utf8Path, inventory: &Inventory, ui: &Ui, limit: Duratio
     let mut waiting: Vec<&e3_inventory::Host> = inventory.hosts.iter().collect();
     while !waiting.is_empty() {
         waiting.retain(|host| {
+            let port = host.port.map(|p| ["-p".to_string(), p.to_string()]);
             let cmd = Cmd::new(ssh)
                 .args(["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"])
                 .args(["-o", "StrictHostKeyChecking=accept-new"])
+                .args(port.into_iter().flatten())
                 .arg(host.ssh_target())
                 .args(["python3", "-c", "'import mpyc'"]);
             let ready = e3_exec::capture(&cmd).is_ok_and(|out| out.end.success());
             if ready {
                 ui.say(&format!(
                     "e3: {} ready ({:.0}s)",
-                    host.name,
+                    host.pssh_line(),
                     started.elapsed().as_secs_f64()
                 ));
             }
@@ -400,7 +402,7 @@ fn wait_for_nodes(ssh: &Utf8Path, inventory: &Inventory, ui: &Ui, limit: Duratio
             break;
         }
         if started.elapsed() > limit {
-            let names: Vec<&str> = waiting.iter().map(|h| h.name.as_str()).collect();
+            let names: Vec<String> = waiting.iter().map(|h| h.pssh_line()).collect();
             return Err(failure(format!(
                 "not ready after {}s (ssh, or python3 with MPyC): {}",
                 limit.as_secs(),

@@ -47,8 +47,9 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &HostsArgs) -> Result<()> {
             (text, "terraform output".to_string())
         }
     };
-    let mut files = host_files(&document, &source, extra.map(|e| (e, "--extra")))
-        .map_err(|e| usage(e.to_string()));
+    let extra_source = args.extra.as_deref().unwrap_or("--extra");
+    let mut files =
+        host_files(&document, &source, extra.map(|e| (e, extra_source))).map_err(inventory_error);
     if args.terraform_output.is_none() {
         files = files.map_err(|e| {
             e.hint("has the testbed been provisioned (`terraform apply` in terraform/)?")
@@ -85,7 +86,17 @@ pub fn terraform_output_cmd(terraform: &Utf8Path) -> Cmd {
 pub fn read_inventory_file(path: &Utf8Path, shown: &str) -> Result<Inventory> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| usage(format!("cannot read hosts file `{shown}`: {e}")))?;
-    Inventory::from_pssh(&text, shown).map_err(|e| usage(e.to_string()))
+    Inventory::from_pssh(&text, shown).map_err(inventory_error)
+}
+
+/// A mistake in a hosts file: its file and line, and the hint.
+pub fn inventory_error(err: e3_inventory::InventoryError) -> crate::error::Error {
+    let hint = err.hint.clone();
+    let error = usage(err.to_string());
+    match hint {
+        Some(hint) => error.hint(hint),
+        None => error,
+    }
 }
 
 pub fn write_plan(out_dir: &Utf8Path, files: &HostFiles) -> Plan {

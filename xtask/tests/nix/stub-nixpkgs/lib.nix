@@ -13,6 +13,11 @@ in
   filterAttrs = pred: set:
     builtins.removeAttrs set (builtins.filter (name: !pred name set."${name}") (builtins.attrNames set));
 
+  # As nixpkgs' lib.toLower (ASCII letters).
+  toLower = builtins.replaceStrings
+    [ "A" "B" "C" "D" "E" "F" "G" "H" "I" "J" "K" "L" "M" "N" "O" "P" "Q" "R" "S" "T" "U" "V" "W" "X" "Y" "Z" ]
+    [ "a" "b" "c" "d" "e" "f" "g" "h" "i" "j" "k" "l" "m" "n" "o" "p" "q" "r" "s" "t" "u" "v" "w" "x" "y" "z" ];
+
   getName = pkg: pkg.pname or (builtins.parseDrvName pkg.name).name;
 
   importJSON = path: builtins.fromJSON (builtins.readFile path);

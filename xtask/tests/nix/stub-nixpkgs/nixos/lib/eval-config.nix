@@ -4,9 +4,9 @@
 # merges their definitions (lists concatenated, attribute sets merged, equal
 # values kept, `lib.mkOverride` priorities honoured) and gives modules
 # `config`, `lib`, `pkgs` (for `nixpkgs.hostPlatform`), `modulesPath` and
-# `specialArgs`. It knows no option types or defaults; instead, a definition
-# of anything but the options listed below is an error, so a misspelt option
-# fails here as it would in NixOS.
+# `specialArgs`. It knows the types and defaults of a few options only (see
+# `types` below); instead, a definition of anything but the options listed
+# below is an error, so a misspelt option fails here as it would in NixOS.
 { modules
 , system ? null
 , specialArgs ? { }
@@ -25,6 +25,7 @@ let
     "networking.firewall.enable"
     "networking.firewall.trustedInterfaces"
     "networking.firewall.checkReversePath"
+    "networking.hostName"
     "nixpkgs.hostPlatform"
     "services.openssh.enable"
     "services.openssh.settings" # free-form sshd_config settings
@@ -39,6 +40,19 @@ let
     "virtualisation.digitalOceanImage.compressionMethod"
     "warnings"
   ] ++ extraOptions;
+
+  # Options whose type and default the stand-in enforces as nixpkgs
+  # declares them (nixos-26.05), checked by hand.
+  types = {
+    # nixos/modules/tasks/network-interfaces.nix: one DNS label, default
+    # "nixos" (which a host whose name was never set would keep).
+    "networking.hostName" = {
+      check = v: builtins.isString v
+        && builtins.match "^$|^[[:alnum:]]([[:alnum:]_-]{0,61}[[:alnum:]])?$" v != null;
+      description = "types.strMatching \"^$|^[[:alnum:]]([[:alnum:]_-]{0,61}[[:alnum:]])?$\"";
+      default = "nixos";
+    };
+  };
 
   split = option: builtins.filter builtins.isString (builtins.split "\\." option);
   declared = map split options;
@@ -109,7 +123,30 @@ let
     then throw "stub eval-config: modules with `options` or `config` are not supported"
     else [ (builtins.removeAttrs value [ "imports" ]) ] ++ builtins.concatMap collect (value.imports or [ ]);
 
-  config = mergeDefinitions [ ] (builtins.concatMap collect modules);
+  merged = mergeDefinitions [ ] (builtins.concatMap collect modules);
+
+  # The value at `path`, or null; `set` with `value` at `path`.
+  getPath = path: set:
+    builtins.foldl' (s: name: if builtins.isAttrs s && s ? "${name}" then s."${name}" else null) set path;
+  setPath = path: value: set:
+    if path == [ ] then value
+    else
+      let name = builtins.head path; in
+      set // { "${name}" = setPath (builtins.tail path) value (set."${name}" or { }); };
+
+  # Each typed option: its default when not defined, and a type error as
+  # NixOS gives one when the value does not fit.
+  typed = cfg: option:
+    let
+      path = split option;
+      type = types."${option}";
+      got = getPath path cfg;
+      value = if got == null then type.default else got;
+    in
+    if type.check value then setPath path value cfg
+    else throw "stub eval-config: The option `${option}' has a value ${builtins.toJSON value} that is not of type ${type.description}";
+
+  config = builtins.foldl' typed merged (builtins.attrNames types);
 
   hostPlatform = config.nixpkgs.hostPlatform or (
     if system != null then system
