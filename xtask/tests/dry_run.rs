@@ -5,29 +5,13 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::{
-    Scratch, assert_none_left, processes_mentioning, program, python_env, read_until, root, text,
-    unique, xtask,
+    Scratch, assert_none_left, bare, processes_mentioning, program, python_env, read_until, root,
+    text, unique, xtask,
 };
 use serde_json::Value;
-
-/// The built xtask with `args`, run from the workspace root with an empty
-/// environment and a PATH that holds no tool at all: a newcomer's machine
-/// with nothing installed (no python3, ssh, rsync, ip, nix, terraform, git,
-/// cargo), no secrets, no deploy record outside this checkout's own.
-fn bare(args: &[&str], home: &Scratch) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .current_dir(root())
-        .env_clear()
-        .env("PATH", "/nonexistent")
-        .env("HOME", &home.0)
-        .stdin(Stdio::null())
-        .output()
-        .expect("xtask starts")
-}
 
 /// Every task: exit 0, its plan on stdout (with `expect` in it), what the
 /// machine lacks as warnings on stderr (with `warned` in them).

@@ -11,7 +11,6 @@
 
 mod common;
 
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -30,29 +29,7 @@ const TOOLS: [&str; 6] = [
 /// Whether this machine can make the namespace; `false` (after saying
 /// why) when it cannot and this is not CI.
 fn can_make_namespaces() -> bool {
-    let mut missing = Vec::new();
-    if std::fs::metadata("/proc/self")
-        .map(|m| m.uid())
-        .unwrap_or(1)
-        != 0
-    {
-        missing.push("root".to_string());
-    }
-    for tool in TOOLS {
-        if !Path::new(tool).exists() {
-            missing.push(tool.to_string());
-        }
-    }
-    if missing.is_empty() {
-        return true;
-    }
-    let reason = format!("the IPv6 host tests need {}", missing.join(", "));
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{reason}; .ci/run installs them"
-    );
-    eprintln!("skipped: {reason} (run as root with openssh-server and rsync installed)");
-    false
+    common::testbed::root_with("the IPv6 host tests", &TOOLS)
 }
 
 /// The namespaces of this test file are `h19a<tag>-<pid>`: distinctive, and

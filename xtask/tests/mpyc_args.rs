@@ -277,21 +277,6 @@ fn e3s_model_reads_every_row_as_mpycs_own_parser() {
     );
 }
 
-/// The built xtask with no Python, ssh or any tool on PATH and an empty
-/// environment, as a newcomer's `--dry-run` runs: checks that need no
-/// Python must still refuse.
-fn bare(args: &[&str], home: &Scratch) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .current_dir(root())
-        .env_clear()
-        .env("PATH", "/nonexistent")
-        .env("HOME", &home.0)
-        .stdin(Stdio::null())
-        .output()
-        .expect("xtask starts")
-}
-
 /// Exit 2 with one `error:` line holding `error` and a `hint:` line
 /// holding `hint`.
 fn assert_refused(what: &str, out: &Output, error: &str, hint: &str) {

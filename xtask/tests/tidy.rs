@@ -51,33 +51,47 @@ fn only_the_executor_starts_processes() {
     );
 }
 
+/// Ways of printing straight to the terminal.
+const PRINTING: [&str; 6] = [
+    "println!",
+    "eprintln!",
+    "print!(",
+    "eprint!(",
+    "io::stdout",
+    "io::stderr",
+];
+
+/// `file: needle` for every needle in the code under `dir` (files that
+/// `skip` accepts left out).
+fn offenders(dir: &str, skip: impl Fn(&str) -> bool, needles: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (rel, code) in code_under(&root().join(dir)) {
+        if skip(&rel) {
+            continue;
+        }
+        for needle in needles {
+            if code.contains(needle) {
+                found.push(format!("{rel}: {needle}"));
+            }
+        }
+    }
+    found
+}
+
 /// The libraries (crates/*) return values, errors and events; only the
 /// tasks in xtask/ read flags and decide what people see. The host-side
 /// `prun` binary is a command-line program of its own.
 #[test]
 fn libraries_know_no_flags_and_print_nothing() {
-    let mut offenders = Vec::new();
-    for (rel, code) in code_under(&root().join("crates")) {
-        if rel.contains("/tests/") || rel.contains("/src/bin/") {
-            continue;
-        }
-        for needle in [
-            "clap::",
-            "println!",
-            "eprintln!",
-            "print!(",
-            "eprint!(",
-            "io::stdout",
-            "io::stderr",
-        ] {
-            if code.contains(needle) {
-                offenders.push(format!("{rel}: {needle}"));
-            }
-        }
-    }
+    let needles: Vec<&str> = std::iter::once("clap::").chain(PRINTING).collect();
+    let found = offenders(
+        "crates",
+        |rel| rel.contains("/tests/") || rel.contains("/src/bin/"),
+        &needles,
+    );
     assert!(
-        offenders.is_empty(),
-        "report events or return values, and let the task print: {offenders:#?}"
+        found.is_empty(),
+        "report events or return values, and let the task print: {found:#?}"
     );
 }
 
@@ -85,27 +99,14 @@ fn libraries_know_no_flags_and_print_nothing() {
 /// its reader goes away (`println!` panics on a broken pipe).
 #[test]
 fn the_tasks_print_only_through_out() {
-    let mut offenders = Vec::new();
-    for (rel, code) in code_under(&root().join("xtask/src")) {
-        if rel == "xtask/src/out.rs" || rel.contains("/tests/") {
-            continue;
-        }
-        for needle in [
-            "println!",
-            "eprintln!",
-            "print!(",
-            "eprint!(",
-            "io::stdout",
-            "io::stderr",
-        ] {
-            if code.contains(needle) {
-                offenders.push(format!("{rel}: {needle}"));
-            }
-        }
-    }
+    let found = offenders(
+        "xtask/src",
+        |rel| rel == "xtask/src/out.rs" || rel.contains("/tests/"),
+        &PRINTING,
+    );
     assert!(
-        offenders.is_empty(),
-        "print with crate::out (outln!, errln!, out::print): {offenders:#?}"
+        found.is_empty(),
+        "print with crate::out (outln!, errln!, out::print): {found:#?}"
     );
 }
 

@@ -119,6 +119,22 @@ pub fn xtask(args: &[&str]) -> Command {
     command
 }
 
+/// The built xtask with `args`, run from the workspace root with an empty
+/// environment and a PATH that holds no tool at all: a newcomer's machine
+/// with nothing installed (no python3, ssh, rsync, ip, nix, terraform, git,
+/// cargo) and no secrets, with `home` as its HOME.
+pub fn bare(args: &[&str], home: &Scratch) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .current_dir(root())
+        .env_clear()
+        .env("PATH", "/nonexistent")
+        .env("HOME", &home.0)
+        .stdin(Stdio::null())
+        .output()
+        .expect("xtask starts")
+}
+
 /// Runs the built xtask binary to its end, whatever its exit status.
 pub fn run(args: &[&str]) -> Output {
     let sh = shell();

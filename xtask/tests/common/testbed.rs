@@ -24,6 +24,21 @@ const IP: &str = "/usr/sbin/ip";
 /// Whether this machine can make testbeds; `false` (after saying why) when
 /// it cannot and this is not CI. In CI (CI=true) it cannot be skipped.
 pub fn can_make_testbeds() -> bool {
+    root_with(
+        "testbeds",
+        &[
+            "/usr/sbin/sshd",
+            "/usr/bin/rsync",
+            "/usr/bin/ssh",
+            IP,
+            "/usr/bin/unshare",
+        ],
+    )
+}
+
+/// Whether this process is root and `tools` are there, for `what`; `false`
+/// (after saying why) when not and this is not CI, where it is a failure.
+pub fn root_with(what: &str, tools: &[&str]) -> bool {
     let mut missing = Vec::new();
     if std::fs::metadata("/proc/self")
         .map(|m| m.uid())
@@ -32,13 +47,7 @@ pub fn can_make_testbeds() -> bool {
     {
         missing.push("root".to_string());
     }
-    for tool in [
-        "/usr/sbin/sshd",
-        "/usr/bin/rsync",
-        "/usr/bin/ssh",
-        IP,
-        "/usr/bin/unshare",
-    ] {
+    for tool in tools {
         if !Path::new(tool).exists() {
             missing.push(tool.to_string());
         }
@@ -46,7 +55,7 @@ pub fn can_make_testbeds() -> bool {
     if missing.is_empty() {
         return true;
     }
-    let reason = format!("testbeds need {}", missing.join(", "));
+    let reason = format!("{what} need {}", missing.join(", "));
     assert!(
         std::env::var_os("CI").is_none(),
         "{reason}; .ci/run installs them"
