@@ -126,7 +126,10 @@ impl Entry {
     }
 
     /// As `cargo xtask runs --json` prints it: the fields every kind has
-    /// (`id`, `kind`, `dir`, `started`, `latest`), then the kind's own.
+    /// (`id`, `kind`, `dir`, `started`, `latest`), then the kind's own. A
+    /// field that runs and experiments share has one type in both:
+    /// `parties`, `net` and `hosts` are lists (a run's: one party count, at
+    /// most one profile).
     pub fn to_json(&self) -> Value {
         let mut v = json!({
             "id": self.id,
@@ -142,10 +145,10 @@ impl Entry {
                     "program": program,
                     "program_path": run.program,
                     "args": run.args,
-                    "parties": run.parties.len(),
+                    "parties": [run.parties.len()],
                     "where": if run.remote { "hosts" } else { "local" },
                     "hosts": run.hosts(),
-                    "net": run.net.as_ref().map(|n| n.profile.as_str()),
+                    "net": run.net.iter().map(|n| n.profile.as_str()).collect::<Vec<_>>(),
                     "start": run.start,
                     "status": run.status.name(),
                     "error": run.error,
@@ -181,6 +184,59 @@ impl Entry {
             What::Unknown { why } => {
                 v["why"] = json!(why);
             }
+        }
+        v
+    }
+}
+
+impl Entry {
+    /// [`Entry::to_json`] with the details `runs show --json` prints: a
+    /// run's parties (`party`), an experiment's runs (`lines`, as
+    /// `runs.jsonl` holds them).
+    pub fn to_json_detailed(&self) -> Value {
+        let mut v = self.to_json();
+        match &self.what {
+            What::Run(run) => {
+                v["party"] = run
+                    .parties
+                    .iter()
+                    .map(|p| {
+                        json!({
+                            "index": p.index,
+                            "address": p.address,
+                            "ssh": p.ssh,
+                            "region": p.region,
+                            "status": p.status,
+                            "exit": p.exit,
+                            "mpyc_elapsed": p.mpyc_elapsed,
+                            "bytes_sent": p.bytes_sent,
+                            "wall_secs": p.wall_secs,
+                            "log": p.log,
+                        })
+                    })
+                    .collect();
+            }
+            What::Experiment(exp) => {
+                v["lines"] = exp
+                    .runs
+                    .iter()
+                    .map(|r| {
+                        json!({
+                            "run": r.run,
+                            "rep": r.rep,
+                            "parties": r.parties,
+                            "args": r.args,
+                            "net": r.net,
+                            "status": r.status,
+                            "error": r.error,
+                            "started_at": r.started_at,
+                            "wall_secs": r.wall_secs,
+                            "log_dir": r.log_dir,
+                        })
+                    })
+                    .collect();
+            }
+            What::Unknown { .. } => {}
         }
         v
     }
@@ -494,13 +550,23 @@ pub fn experiment_entry(id: &str, files: &ExperimentFiles<'_>) -> Entry {
             )
         }
         Err(why) => {
+            // The program, as far as the file still says it.
+            let program = files.experiment_toml.and_then(|text| {
+                let doc = e3_toml::Doc {
+                    text,
+                    source: source.as_str(),
+                };
+                let root = doc.parse().ok()?;
+                let program = e3_toml::get(root.get_ref(), "program")?;
+                program.get_ref().as_str().map(str::to_string)
+            });
             let mut parties: Vec<usize> = runs.iter().map(|r| r.parties).collect();
             parties.sort_unstable();
             parties.dedup();
             let mut net: Vec<String> = runs.iter().filter_map(|r| r.net.clone()).collect();
             net.sort();
             net.dedup();
-            (None, parties, net, None, None, done.len(), Some(why))
+            (program, parties, net, None, None, done.len(), Some(why))
         }
     };
     let environment = files
@@ -567,8 +633,10 @@ pub fn unknown_entry(parent: &str, id: &str, why: String) -> Entry {
 /// Why a folder of `parent` is not e3's: the file it lacks.
 pub fn missing_record(parent: &str) -> String {
     match parent {
-        LOGS => format!("no {SUMMARY}: not a run e3 finished (or one still running)"),
-        _ => format!("no {RUNS}: not an experiment's results"),
+        LOGS => format!("no {SUMMARY} (a run still running, or killed before it ended)"),
+        _ => format!(
+            "no {RUNS} (not an experiment's results, or one that ended before its first run)"
+        ),
     }
 }
 
@@ -715,6 +783,11 @@ mod tests {
         assert!(!exp.resumable());
         assert!(exp.file_error.as_deref().unwrap().contains("future_key"));
         assert_eq!((exp.parties.clone(), exp.done), (vec![2], 1));
+        assert_eq!(
+            e.program(),
+            Some("helloworld"),
+            "the program, as far as the file says it"
+        );
         // No environment.json: the id dates it.
         assert_eq!(e.started.unwrap().to_string(), "2026-11-30T11:00:00Z");
     }

@@ -24,22 +24,29 @@ pub enum LookupError {
     NoLatest { link: &'static str },
 }
 
+/// How many of an ambiguous query's folders the message names.
+const SHOWN: usize = 6;
+
 impl fmt::Display for LookupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LookupError::NotFound { query } => {
                 write!(f, "no run or experiment `{query}` in logs/ or results/")
             }
-            LookupError::Ambiguous { query, matches } => write!(
-                f,
-                "`{query}` could be {} folders: {}",
-                matches.len(),
-                matches
-                    .iter()
-                    .map(|m| m.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            LookupError::Ambiguous { query, matches } => {
+                let mut shown: Vec<&str> = matches.iter().take(SHOWN).map(|m| m.as_str()).collect();
+                let more = matches.len().saturating_sub(SHOWN);
+                let more = format!("{more} more");
+                if matches.len() > SHOWN {
+                    shown.push(&more);
+                }
+                write!(
+                    f,
+                    "`{query}` could be {} folders: {}",
+                    matches.len(),
+                    shown.join(", ")
+                )
+            }
             LookupError::NoLatest { link } => {
                 write!(f, "{link} points at no folder of the history")
             }
@@ -150,6 +157,7 @@ mod tests {
                     r#"{"run": 1, "rep": 1, "parties": 2, "args": [], "status": "ok", "log_dir": "logs/20261130-130001-helloworld"}"#,
                 ),
                 run("20261130-130001-helloworld"),
+                run("20261130-140000-x"),
             ],
             Some("20261130-130001-helloworld".into()),
             None,
@@ -216,7 +224,8 @@ mod tests {
     #[test]
     fn latest_is_the_newest_that_stands_on_its_own() {
         // The newest folder is the experiment's run: `latest` is the experiment.
-        let h = history();
+        let mut h = history();
+        h.entries.retain(|e| e.id != "20261130-140000-x");
         assert_eq!(found(&h, "latest"), "results/20261130-130000-small");
         assert_eq!(
             h.newest_ids(2),
