@@ -48,7 +48,7 @@ impl fmt::Display for LookupError {
                 )
             }
             LookupError::NoLatest { link } => {
-                write!(f, "{link} points at no folder of the history")
+                write!(f, "{link} is missing, or names a folder that is gone")
             }
         }
     }
@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(found(&h, "logs/latest"), "logs/20261130-130001-helloworld");
         assert_eq!(
             found(&h, "results/latest"),
-            "results/latest points at no folder of the history"
+            "results/latest is missing, or names a folder that is gone"
         );
         assert_eq!(
             found(&h, "nothing"),
