@@ -47,6 +47,8 @@ pub enum Task {
     Experiment(ExperimentArgs),
     /// Write report.md and SVG plots from an experiment's results (or one run's logs)
     Report(ReportArgs),
+    /// Past runs and experiments, newest first; `runs show ID` shows one, `runs prune` removes old ones
+    Runs(RunsArgs),
     /// Measure e3 against a baseline and write the figures to target/bench/benchmarks.md (--out DIR, --write-docs)
     Bench(BenchArgs),
     /// A share of run --net's relays in a process of its own (started by e3 itself when its own open-file limit is too low)
@@ -479,6 +481,48 @@ pub struct ReportArgs {
     /// Open report.md with the system's viewer afterwards
     #[arg(long)]
     pub open: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RunsArgs {
+    /// The folder that holds logs/ and results/, e.g. a CI artifact's [default: the workspace root]
+    #[arg(long, value_name = "DIR", global = true)]
+    pub root: Option<String>,
+
+    /// Print the list (or `show`'s entry) as JSON on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub action: Option<RunsAction>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RunsAction {
+    /// One run (its party table) or experiment (its runs and cells), and where its files are
+    Show {
+        /// An id or the start of one, `latest` (the newest), or a folder: logs/<id>, results/<id>, logs/latest, results/latest
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Remove old runs and experiments (an experiment with its runs), after listing them; never what logs/latest or results/latest points at, nor a folder that is not e3's
+    Prune {
+        /// Keep the newest N runs and experiments
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
+
+        /// Remove those last active more than DAYS days ago (with --keep: only those beyond the newest N)
+        #[arg(long, value_name = "DAYS")]
+        older_than: Option<u32>,
+
+        /// Remove unfinished experiments too (fewer runs than scheduled, which `experiment --resume` would finish)
+        #[arg(long)]
+        include_unfinished: bool,
+
+        /// Remove without asking (needed when no one is at a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Args, Debug)]

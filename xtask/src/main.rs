@@ -22,7 +22,7 @@ use clap::Parser;
 use crate::cli::{Cli, Task};
 use crate::tasks::{
     bench, deploy, destroy, doctor, experiment, hosts, image, leftovers, netprobe, report, run,
-    sync, tailnet, testnet,
+    runs, sync, tailnet, testnet,
 };
 
 fn main() -> ExitCode {
@@ -43,6 +43,7 @@ fn main() -> ExitCode {
         Task::Netprobe(args) => netprobe::run(&root, cli.dry_run, args),
         Task::Experiment(args) => experiment::run(&root, cli.dry_run, args),
         Task::Report(args) => report::run(&root, cli.dry_run, args),
+        Task::Runs(args) => runs::run(&root, cli.dry_run, args),
         Task::WarmParty { socket, argv } => warm_party(socket, argv),
         Task::RelayShard { routes } => relay_shard(routes),
         Task::Bench(args) => bench::run(&root, cli.dry_run, args),
@@ -131,6 +132,7 @@ fn task_name(task: &Task) -> &'static str {
         Task::Netprobe(_) => "netprobe",
         Task::Experiment(_) => "experiment",
         Task::Report(_) => "report",
+        Task::Runs(_) => "runs",
         Task::WarmParty { .. } => "warm-party",
         Task::RelayShard { .. } => "relay-shard",
         Task::Bench(_) => "bench",

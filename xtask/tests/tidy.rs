@@ -171,7 +171,8 @@ fn crates_depend_only_on_lower_layers() {
         ("prun", 2),
         ("e3-run", 3),
         ("e3-experiment", 4),
-        ("xtask", 5),
+        ("e3-history", 5),
+        ("xtask", 6),
     ];
     let layer = |name: &str| layers.iter().find(|(n, _)| *n == name).map(|(_, l)| *l);
     let root = root();

@@ -30,6 +30,13 @@ pub fn new_results_dir(
         .map_err(|(dir, e)| io::Error::new(e.kind(), format!("{dir}: {e}")))
 }
 
+/// Points `results/latest` at the experiment `id` (as `logs/latest` points
+/// at the newest run), replacing the old link in one step.
+pub fn link_latest(root: &Utf8Path, id: &str) -> io::Result<()> {
+    e3_run::logs::link_latest_in(&root.join(RESULTS_DIR), id)
+        .map_err(|(what, e)| io::Error::new(e.kind(), format!("{what}: {e}")))
+}
+
 /// Which run of the sweep a line is: its cell and repetition.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RunKey {
@@ -237,6 +244,10 @@ mod tests {
         let (b, _) = new_results_dir(&root, at, "local secretsanta").unwrap();
         assert_eq!(a, "20261123-195300-local_secretsanta");
         assert_eq!(b, "20261123-195300-local_secretsanta-2");
+        link_latest(&root, &a).unwrap();
+        link_latest(&root, &b).unwrap();
+        let target = std::fs::read_link(root.join("results/latest")).unwrap();
+        assert_eq!(target.to_str(), Some(b.as_str()));
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -57,13 +57,18 @@ pub fn new_dated_dir(
 
 /// Points `logs/latest` at the run, replacing the old link in one step.
 pub fn link_latest(root: &Utf8Path, id: &str) -> Result<(), RunError> {
-    let logs = root.join("logs");
-    let tmp = logs.join(format!(".latest-{}", std::process::id()));
+    link_latest_in(&root.join("logs"), id).map_err(|(what, e)| RunError::io(what, e))
+}
+
+/// Points `<parent>/latest` at `<parent>/<id>` (a relative link, so the
+/// folder can move), replacing the old link in one step. Returns what it
+/// could not do and why.
+pub fn link_latest_in(parent: &Utf8Path, id: &str) -> Result<(), (String, std::io::Error)> {
+    let tmp = parent.join(format!(".latest-{}", std::process::id()));
     let _ = std::fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(id, &tmp)
-        .map_err(|e| RunError::io(format!("cannot create {tmp}"), e))?;
-    std::fs::rename(&tmp, logs.join("latest"))
-        .map_err(|e| RunError::io(format!("cannot update {logs}/latest"), e))
+    std::os::unix::fs::symlink(id, &tmp).map_err(|e| (format!("cannot create {tmp}"), e))?;
+    std::fs::rename(&tmp, parent.join("latest"))
+        .map_err(|e| (format!("cannot update {parent}/latest"), e))
 }
 
 #[cfg(test)]

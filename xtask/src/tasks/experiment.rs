@@ -108,6 +108,12 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ExperimentArgs) -> Result<()> 
             (id, dir)
         }
     };
+    // `results/latest` names the experiment at work, as `logs/latest` the
+    // newest run (a folder resumed from elsewhere is not in results/).
+    if dir.parent() == Some(root.join(results::RESULTS_DIR).as_path()) {
+        results::link_latest(root, &id)
+            .map_err(|e| failure(format!("cannot point results/latest at {id}: {e}")))?;
+    }
     let runs_path = dir.join(RUNS);
     let (done, unreadable) =
         results::done_runs(&std::fs::read_to_string(&runs_path).unwrap_or_default());

@@ -12,6 +12,7 @@ pub mod leftovers;
 pub mod netprobe;
 pub mod report;
 pub mod run;
+pub mod runs;
 pub mod sync;
 pub mod tailnet;
 pub mod testnet;
