@@ -77,7 +77,11 @@ fn every_task_shows_its_plan_on_a_machine_without_its_tools() {
         (&["doctor"], "binfmt_misc", ""),
         (&["tailnet", "devices"], "devices", ""),
         (&["tailnet", "prune", "--prefix", "e3"], "devices", ""),
-        (&["runs", "prune", "--keep", "100000"], "nothing to remove", ""),
+        (
+            &["runs", "prune", "--keep", "100000"],
+            "nothing to remove",
+            "",
+        ),
         (&["bench", "run-overhead"], "-M6", "`cargo` was not found"),
         (
             &["bench", "many-parties"],

@@ -440,7 +440,7 @@ pub fn run_plan(plan: &Plan, mut announce: impl FnMut(&Step)) -> Result<()> {
                     Some(base) if path.is_relative() => base.join(path),
                     _ => path.clone(),
                 };
-                std::fs::write(&path, contents)
+                write_whole(&path, contents)
                     .map_err(|e| ExecError::io(format_args!("cannot write {path}"), e))?;
             }
             Step::Note(_) => {}
@@ -567,6 +567,27 @@ struct Member {
     eof: bool,
     signalled: bool,
     done: Option<JobEnd>,
+}
+
+/// Writes `contents` to `path` so that a reader sees the old file or the
+/// new one, never a part: another run may be starting a program from the
+/// same file (two warm runs at once both write `.e3/warm.py`).
+fn write_whole(path: &Utf8Path, contents: &str) -> std::io::Result<()> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let name = path.file_name().unwrap_or("file");
+    let temp = path.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()));
+    let written = std::fs::write(&temp, contents)
+        .and_then(|()| match std::fs::metadata(path) {
+            // The file keeps its mode (a private file stays private).
+            Ok(old) => std::fs::set_permissions(&temp, old.permissions()),
+            Err(_) => Ok(()),
+        })
+        .and_then(|()| std::fs::rename(&temp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
 }
 
 /// How long a member's output may take to end once its process group was
@@ -840,6 +861,37 @@ fn signal_group(child: &Child, sig: i32) {
 
 #[cfg(test)]
 mod tests {
+
+    /// A reader never sees a part of the file, and the file keeps its mode.
+    #[test]
+    fn files_are_written_whole_and_keep_their_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("e3-exec-write-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = Utf8PathBuf::from_path_buf(dir.join("script.py")).unwrap();
+        let big = "x = 1\n".repeat(100_000);
+        write_whole(&path, &big).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let reader = {
+            let path = path.clone();
+            let big = big.clone();
+            std::thread::spawn(move || {
+                for _ in 0..200 {
+                    let seen = std::fs::read_to_string(&path).unwrap();
+                    assert_eq!(seen.len(), big.len(), "a part of the file was seen");
+                }
+            })
+        };
+        for _ in 0..50 {
+            write_whole(&path, &big).unwrap();
+        }
+        reader.join().unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
     use super::*;
 
     struct Recorder {
