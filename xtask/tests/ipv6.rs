@@ -32,29 +32,6 @@ fn can_make_namespaces() -> bool {
     common::testbed::root_with("the IPv6 host tests", &TOOLS)
 }
 
-/// The namespaces of this test file are `h19a<tag>-<pid>`: distinctive, and
-/// one run's never meet another's.
-const PREFIX: &str = "h19a";
-
-/// Namespaces this test file made in runs that are gone (killed before
-/// they could clean up): removed, with whatever still runs in them.
-fn remove_stale_namespaces() {
-    let sh = shell();
-    let list = cmd!(sh, "ip netns list").quiet().read().unwrap_or_default();
-    for name in list.lines().filter_map(|l| l.split_whitespace().next()) {
-        let Some(pid) = name
-            .strip_prefix(PREFIX)
-            .and_then(|rest| rest.split_once('-'))
-            .and_then(|(_, pid)| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if !Path::new(&format!("/proc/{pid}")).exists() {
-            remove_namespace(name);
-        }
-    }
-}
-
 /// Kills every process in the namespace, then removes it.
 fn remove_namespace(name: &str) {
     let sh = shell();
@@ -77,17 +54,22 @@ struct Loopback6 {
     name: String,
     dir: Scratch,
     ports: Vec<u16>,
+    /// The namespace's name is `{claim}-h1`: a name no other test (of this
+    /// binary, another, or another clone) uses, and one that the next
+    /// claimer of the slot cleans up if this test dies.
+    claim: Option<e3_testnet::claim::Claim>,
 }
 
 impl Loopback6 {
-    fn up(tag: &str, ports: &[u16]) -> Loopback6 {
-        remove_stale_namespaces();
-        let name = format!("{PREFIX}{tag}-{}", std::process::id());
+    fn up(ports: &[u16]) -> Loopback6 {
+        let claim = common::testbed::claim_from("e3v", [10, 215]);
+        let name = format!("{}-h1", claim.name);
         let dir = Scratch::new(&name);
         let bed = Loopback6 {
             name: name.clone(),
             dir,
             ports: ports.to_vec(),
+            claim: Some(claim),
         };
         let sh = shell();
         let d = bed.dir.0.clone();
@@ -232,6 +214,9 @@ impl Loopback6 {
 impl Drop for Loopback6 {
     fn drop(&mut self) {
         remove_namespace(&self.name);
+        if let Some(claim) = self.claim.take() {
+            claim.release();
+        }
     }
 }
 
@@ -246,7 +231,7 @@ fn parties_on_ipv6_loopback_hosts(mode: &[&str]) {
         return;
     }
     let python = python_env();
-    let bed = Loopback6::up(if mode.is_empty() { "c" } else { "w" }, &[22, 2222]);
+    let bed = Loopback6::up(&[22, 2222]);
     std::fs::write(
         bed.dir.0.join("hosts.pssh"),
         "root@[::1]\nroot@[::1]:2222\n",

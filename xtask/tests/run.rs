@@ -627,3 +627,49 @@ fn in_github_actions_a_summary_and_error_annotations_and_no_secret() {
         before
     );
 }
+
+/// A warm party is the program as a cold Python runs it: the same lines
+/// in its log (its `__file__`, `__name__`, argv, path, a non-daemon
+/// thread waited for, atexit seeing the script as `__main__`) and, for an
+/// uncaught error, the same traceback and exit code; MPyC's own demos end
+/// warm as they end cold (checked by hand on all 32 of MPyC 0.11's).
+#[test]
+fn a_warm_party_sees_what_a_cold_one_sees() {
+    python_env();
+    let prog = program("like_cold.py");
+    for args in [&[][..], &["fail"]] {
+        let mut logs = Vec::new();
+        for mode in ["--warm", "--cold"] {
+            let mut argv = vec!["run", prog.as_str(), "--parties", "1", "--json", mode, "--"];
+            argv.extend(args);
+            let out = run(&argv);
+            let summary = summary_of(&out);
+            let want = if args.is_empty() { Some(0) } else { Some(1) };
+            assert_eq!(out.status.code(), want, "{mode}: {}", text(&out.stderr));
+            assert_eq!(
+                summary["parties"][0]["exit_code"],
+                want.unwrap(),
+                "{summary:#}"
+            );
+            logs.push(results(&log_of(&summary, 0)));
+        }
+        assert_eq!(logs[0], logs[1], "warm (left) and cold (right) differ");
+        let log = logs[0].join("\n");
+        for line in [
+            "__file__ is absolute: True",
+            "__name__: __main__",
+            "sys.path[0] is the folder: True",
+            "a non-daemon thread ended before the exit",
+            "at exit, __main__ is the script itself",
+        ] {
+            assert!(log.contains(line), "{line:?} not in:\n{log}");
+        }
+        if !args.is_empty() {
+            assert!(
+                log.contains("ValueError: an uncaught error, on purpose"),
+                "{log}"
+            );
+            assert!(!log.contains("warm.py") && !log.contains("runpy"), "{log}");
+        }
+    }
+}

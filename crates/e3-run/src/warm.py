@@ -90,13 +90,16 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import atexit
+import builtins
 import ctypes
+import importlib.machinery
 import json
-import runpy
 import selectors
 import signal
 import socket
+import threading
 import traceback
+import types
 
 # What MPyC imports, minus MPyC itself (measured in docs/warm-start.md).
 import argparse  # noqa: F401
@@ -128,14 +131,18 @@ ZYGOTE = os.getpid()
 
 
 def party(request, listening):
-    """In the forked child: become the party the request describes."""
+    """In the forked child: become the party the request describes, as
+    `python SCRIPT ARGS` would run it (CPython's pymain_run_file)."""
     code = 1
+    interrupted = False
     try:
         LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != ZYGOTE:
             os._exit(137)
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
+        # A fresh Python turns SIGINT into KeyboardInterrupt.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         for fd, mode in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY)):
             new = os.open(f"/proc/{request['pid']}/fd/{fd}", mode)
             os.dup2(new, fd)
@@ -145,10 +152,21 @@ def party(request, listening):
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        sys.argv = list(request["argv"])
-        sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
+        sys.argv = list(request["argv"])  # argv[0] as given, like python does
+        script = os.path.abspath(sys.argv[0])
+        sys.path[0] = os.path.dirname(script)
+        # The script's own __main__, kept in sys.modules to the end (atexit
+        # handlers and pickle look it up there), with an absolute __file__.
+        main = types.ModuleType("__main__")
+        main.__file__ = script
+        main.__cached__ = None
+        main.__builtins__ = builtins
+        main.__loader__ = importlib.machinery.SourceFileLoader("__main__", script)
+        sys.modules["__main__"] = main
         try:
-            runpy.run_path(sys.argv[0], run_name="__main__")
+            with open(script, "rb") as f:
+                source = f.read()
+            exec(compile(source, script, "exec"), main.__dict__)
             code = 0
         except SystemExit as stop:
             if stop.code is None:
@@ -158,9 +176,15 @@ def party(request, listening):
             else:
                 print(stop.code, file=sys.stderr)
                 code = 1
-        except BaseException:
-            traceback.print_exc()
+        except BaseException as exc:
+            # The traceback a cold Python prints: from the script's frame
+            # on (this function's frame left out), through sys.excepthook.
+            exc.__traceback__ = exc.__traceback__.tb_next
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+            interrupted = isinstance(exc, KeyboardInterrupt)
             code = 1
+        # As Python's exit: wait for non-daemon threads, then atexit.
+        threading._shutdown()
         atexit._run_exitfuncs()
     except BaseException:
         traceback.print_exc()
@@ -170,6 +194,10 @@ def party(request, listening):
                 stream.flush()
             except Exception:
                 pass
+        if interrupted:
+            # An uncaught KeyboardInterrupt ends a Python by SIGINT.
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
         os._exit(code)
 
 

@@ -566,12 +566,19 @@ pub struct Survey {
     pub namespaces: Vec<String>,
     pub pids: Vec<String>,
     pub bridge_exists: bool,
+    /// The hosts' links on this side (`NAME-v1`, ...). A namespace that is
+    /// gone from `ip netns list` can still live on, and its link with it,
+    /// while the kernel holds it (orphaned TCP connections, for minutes).
+    pub links: Vec<String>,
 }
 
 impl Survey {
     /// Nothing of the testbed is on this machine.
     pub fn is_empty(&self) -> bool {
-        self.namespaces.is_empty() && self.pids.is_empty() && !self.bridge_exists
+        self.namespaces.is_empty()
+            && self.pids.is_empty()
+            && !self.bridge_exists
+            && self.links.is_empty()
     }
 }
 
@@ -598,10 +605,23 @@ pub fn survey(ip: &Utf8Path, name: &str) -> Survey {
     let bridge_exists = Utf8Path::new("/sys/class/net")
         .join(format!("{name}-br"))
         .exists();
+    let link_prefix = format!("{name}-v");
+    let mut links: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|l| {
+            l.strip_prefix(&link_prefix)
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .collect();
+    links.sort();
     Survey {
         namespaces,
         pids,
         bridge_exists,
+        links,
     }
 }
 
@@ -633,6 +653,11 @@ pub fn plan_down(ip: &Utf8Path, name: &str, survey: &Survey, dir: &Utf8Path) -> 
     let mut plan = Plan::default();
     if !survey.pids.is_empty() {
         plan.push(Step::Run(Cmd::new("kill").arg("-KILL").args(&survey.pids)));
+    }
+    // A link goes with both its ends at once, even while the kernel still
+    // holds its namespace.
+    for link in &survey.links {
+        plan.push(Step::Run(Cmd::new(ip).args(["link", "del", link])));
     }
     for ns in &survey.namespaces {
         plan.push(Step::Run(Cmd::new(ip).args(["netns", "del", ns])));
@@ -678,6 +703,7 @@ mod tests {
             namespaces: vec!["e3t-h1".to_string(), "e3t-h2".into()],
             pids: vec!["101".to_string(), "102".into()],
             bridge_exists: true,
+            links: vec!["e3t-v1".to_string(), "e3t-v2".into()],
         };
         let plan = plan_down(
             "/usr/sbin/ip".into(),
@@ -687,6 +713,8 @@ mod tests {
         );
         insta::assert_snapshot!(plan.render(), @r"
         kill -KILL 101 102
+        /usr/sbin/ip link del e3t-v1
+        /usr/sbin/ip link del e3t-v2
         /usr/sbin/ip netns del e3t-h1
         /usr/sbin/ip netns del e3t-h2
         /usr/sbin/ip link del e3t-br
@@ -775,6 +803,15 @@ mod tests {
         assert!(
             !Survey {
                 bridge_exists: true,
+                ..Survey::default()
+            }
+            .is_empty()
+        );
+        // A host's link left while the kernel holds its namespace is still
+        // the testbed's: its name is not free.
+        assert!(
+            !Survey {
+                links: vec!["e3x-v1".into()],
                 ..Survey::default()
             }
             .is_empty()

@@ -67,10 +67,16 @@ pub fn root_with(what: &str, tools: &[&str]) -> bool {
 /// A testbed name, subnet and folder for this test alone, until released
 /// (or until this process dies).
 pub fn claim() -> Claim {
+    claim_from("e3c", [10, 214])
+}
+
+/// A claim from the pool `{prefix}0..254` on `{subnet}.0-254.0/24`, for
+/// tests that name their namespaces `{name}-h1`, ... their own way.
+pub fn claim_from(prefix: &str, subnet: [u8; 2]) -> Claim {
     let dirs = Utf8PathBuf::from_path_buf(std::env::temp_dir()).expect("a UTF-8 temp folder");
     let pool = Pool {
-        prefix: "e3c",
-        subnet: [10, 214],
+        prefix,
+        subnet,
         slots: 0..=254,
         dirs: &dirs,
     };
