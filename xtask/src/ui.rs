@@ -48,7 +48,7 @@ impl Ui {
                 "e3: the relays need about {needed} open files, more than e3's limit of {limit}: they run in {shards} processes of their own"
             ),
             RunEvent::WarmReady { took, starts: 1 } => format!(
-                "e3: warm start ready in {:.2}s (numpy, gmpy2 and asyncio loaded once)",
+                "e3: warm start ready in {:.2}s (numpy, gmpy2, asyncio and MPyC loaded once)",
                 took.as_secs_f64()
             ),
             RunEvent::WarmReady { took, starts } => format!(

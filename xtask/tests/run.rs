@@ -637,21 +637,33 @@ fn in_github_actions_a_summary_and_error_annotations_and_no_secret() {
 fn a_warm_party_sees_what_a_cold_one_sees() {
     python_env();
     let prog = program("like_cold.py");
-    for args in [&[][..], &["fail"]] {
+    // MPyC's options that act when it is imported, and what it logs then.
+    let imported = ["--no-gmpy2", "--log-level", "debug"];
+    for args in [&[][..], &["fail"], &imported] {
         let mut logs = Vec::new();
         for mode in ["--warm", "--cold"] {
             let mut argv = vec!["run", prog.as_str(), "--parties", "1", "--json", mode, "--"];
             argv.extend(args);
             let out = run(&argv);
             let summary = summary_of(&out);
-            let want = if args.is_empty() { Some(0) } else { Some(1) };
-            assert_eq!(out.status.code(), want, "{mode}: {}", text(&out.stderr));
+            let want = if args == ["fail"] { 1 } else { 0 };
             assert_eq!(
-                summary["parties"][0]["exit_code"],
-                want.unwrap(),
-                "{summary:#}"
+                out.status.code(),
+                Some(want),
+                "{mode}: {}",
+                text(&out.stderr)
             );
-            logs.push(results(&log_of(&summary, 0)));
+            assert_eq!(summary["parties"][0]["exit_code"], want, "{summary:#}");
+            let log = log_of(&summary, 0);
+            if args == imported {
+                for said in [
+                    "Use of package gmpy2 inside MPyC disabled.",
+                    "Set logging level to 10: DEBUG",
+                ] {
+                    assert_eq!(log.matches(said).count(), 1, "{mode}: {said:?} in:\n{log}");
+                }
+            }
+            logs.push(results(&log));
         }
         assert_eq!(logs[0], logs[1], "warm (left) and cold (right) differ");
         let log = logs[0].join("\n");
@@ -664,7 +676,7 @@ fn a_warm_party_sees_what_a_cold_one_sees() {
         ] {
             assert!(log.contains(line), "{line:?} not in:\n{log}");
         }
-        if !args.is_empty() {
+        if args == ["fail"] {
             assert!(
                 log.contains("ValueError: an uncaught error, on purpose"),
                 "{log}"

@@ -191,7 +191,7 @@ pub fn plan_local(
             contents: warm::SCRIPT.to_string(),
         });
         plan.push(Step::Background {
-            what: "the warm start: loads numpy, gmpy2 and asyncio once, then forks every party"
+            what: "the warm start: loads numpy, gmpy2, asyncio and MPyC (but its runtime) once, then forks every party"
                 .into(),
             cmd: warm.zygote(&interpreter, &program.file, args),
             ready: warm::READY.into(),
@@ -995,7 +995,7 @@ mod tests {
         cat > .e3/warm.py <<'EOF'
         <warm.py>
         EOF
-        /usr/bin/python3 -u .e3/warm.py /tmp/e3-warm-1-0.sock secretsanta.py 3 &  # the warm start: loads numpy, gmpy2 and asyncio once, then forks every party
+        E3_WARM_PRELOAD=1 /usr/bin/python3 -u .e3/warm.py /tmp/e3-warm-1-0.sock secretsanta.py 3 &  # the warm start: loads numpy, gmpy2, asyncio and MPyC (but its runtime) once, then forks every party
         # wait until it prints `e3-warm ready`
         # 2 parties of secretsanta.py, started together (forked warm)
         cd demos && PYTHONUNBUFFERED=1 /e3/target/debug/xtask warm-party --socket /tmp/e3-warm-1-0.sock -- secretsanta.py 3 -I 0 -P 127.0.0.1:11599 -P 127.0.0.1:11600 &  # party 0

@@ -137,39 +137,57 @@ pub fn given(python: Utf8PathBuf) -> Result<Python, PythonError> {
 
 /// e3's own environment, made with the interpreter `base` (`python3` on
 /// PATH); reads whether `.e3/venv` is current.
+///
+/// The environment is current when its pins are the requirements' and the
+/// interpreter it was made from is still the same file: the real file
+/// behind its `bin/python`, not the word `python3` on PATH, which differs
+/// between shells (pyenv's shim, or the version's own folder first on PATH
+/// under a pyenv Python) and made two e3s rebuild each other's environment,
+/// under each other's running parties.
 pub fn managed(root: &Utf8Path, base: Utf8PathBuf) -> Result<Python, PythonError> {
     let requirements =
         std::fs::read_to_string(root.join(REQUIREMENTS)).map_err(PythonError::Requirements)?;
     let venv = root.join(VENV_DIR);
-    let stamp = stamp_text(&base, &fingerprint(&base), &requirements);
     // The common case costs no process: the environment is what the stamp says.
-    if is_up_to_date(&venv, &stamp) {
-        return Ok(Python::Managed(Managed {
-            base,
-            venv,
-            stamp,
-            up_to_date: true,
-        }));
+    if let Ok(made_from) = venv.join("bin/python").canonicalize_utf8() {
+        let stamp = stamp_text(&fingerprint(&made_from), &requirements);
+        if is_up_to_date(&venv, &stamp) {
+            return Ok(Python::Managed(Managed {
+                base,
+                venv,
+                stamp,
+                up_to_date: true,
+            }));
+        }
     }
-    check_base(&base)?;
+    let real = check_base(&base)?;
     Ok(Python::Managed(Managed {
+        stamp: stamp_text(&fingerprint(&real), &requirements),
         base,
         venv,
-        stamp,
         up_to_date: false,
     }))
 }
 
-/// The base interpreter can make the environment: recent enough, with venv.
-fn check_base(base: &Utf8Path) -> Result<(), PythonError> {
+/// The base interpreter can make the environment: recent enough, with
+/// venv. Returns the real file it runs as (what the environment's
+/// `bin/python` will lead to).
+fn check_base(base: &Utf8Path) -> Result<Utf8PathBuf, PythonError> {
     let probe = probe(
         base,
         &[
             "-c",
-            "import sys; print('%d.%d.%d' % sys.version_info[:3]); import venv, ensurepip",
+            "import os, sys; print('%d.%d.%d' % sys.version_info[:3]); \
+             print(os.path.realpath(sys.executable)); import venv, ensurepip",
         ],
     )?;
-    let version = probe.stdout.trim().to_string();
+    let mut said = probe.stdout.lines();
+    let version = said.next().unwrap_or_default().trim().to_string();
+    let real = said
+        .next()
+        .map(|l| Utf8PathBuf::from(l.trim()))
+        .filter(|p| p.is_absolute())
+        .unwrap_or_else(|| base.to_path_buf());
     if !is_recent_enough(&version) {
         return Err(PythonError::TooOld {
             base: base.to_path_buf(),
@@ -182,7 +200,7 @@ fn check_base(base: &Utf8Path) -> Result<(), PythonError> {
             version,
         });
     }
-    Ok(())
+    Ok(real)
 }
 
 /// Runs a quick read-only check of an interpreter.
@@ -256,9 +274,9 @@ pub fn is_up_to_date(venv: &Utf8Path, stamp: &str) -> bool {
         && std::fs::read_to_string(venv.join(STAMP)).is_ok_and(|s| s == stamp)
 }
 
-fn stamp_text(base: &Utf8Path, fingerprint: &str, requirements: &str) -> String {
+fn stamp_text(fingerprint: &str, requirements: &str) -> String {
     format!(
-        "# written by e3 after the environment was made; do not edit\n# python: {base} = {fingerprint}\n{requirements}"
+        "# written by e3 after the environment was made; do not edit\n# python: {fingerprint}\n{requirements}"
     )
 }
 
@@ -289,7 +307,6 @@ mod tests {
             base: "/usr/bin/python3".into(),
             venv: "/e3/.e3/venv".into(),
             stamp: stamp_text(
-                "/usr/bin/python3".into(),
                 "/usr/bin/python3.11 (6831736 bytes, modified 1700000000)",
                 "mpyc==0.11\n",
             ),
@@ -311,12 +328,49 @@ mod tests {
         .e3/venv/bin/python -m pip install --disable-pip-version-check --no-input --quiet --requirement python/requirements.txt
         cat > .e3/venv/e3-stamp.txt <<'EOF'
         # written by e3 after the environment was made; do not edit
-        # python: /usr/bin/python3 = /usr/bin/python3.11 (6831736 bytes, modified 1700000000)
+        # python: /usr/bin/python3.11 (6831736 bytes, modified 1700000000)
         mpyc==0.11
         EOF
         ");
         insta::assert_snapshot!(render(&managed(true)), @"# python env .e3/venv is up to date with python/requirements.txt");
         assert!(Python::Given("/opt/py".into()).setup_steps().is_empty());
         assert_eq!(managed(true).interpreter(), "/e3/.e3/venv/bin/python");
+    }
+
+    /// The environment is current whatever word finds its interpreter:
+    /// pyenv's shim in one shell, the version's own folder in another.
+    #[test]
+    fn the_stamp_follows_the_environments_interpreter_not_path() {
+        let dir = std::env::temp_dir().join(format!("e3-venv-stamp-{}", std::process::id()));
+        let root = Utf8PathBuf::from_path_buf(dir.clone()).unwrap();
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join(".e3/venv/bin")).unwrap();
+        std::fs::create_dir_all(root.join("python")).unwrap();
+        std::fs::write(root.join(REQUIREMENTS), "mpyc==0.11\n").unwrap();
+        // The "real" interpreter and the environment's link to it.
+        let real = root.join("real-python3.11");
+        std::fs::write(&real, "#!/bin/sh\n").unwrap();
+        std::os::unix::fs::symlink(&real, root.join(".e3/venv/bin/python")).unwrap();
+        let real = real.canonicalize_utf8().unwrap();
+        let stamp = stamp_text(&fingerprint(&real), "mpyc==0.11\n");
+        std::fs::write(root.join(".e3/venv").join(STAMP), &stamp).unwrap();
+        // Two different words for python3 (neither is even run): current.
+        for word in ["/root/.pyenv/shims/python3", "/somewhere/else/python3"] {
+            let Ok(Python::Managed(m)) = managed_at(&root, word) else {
+                panic!("managed")
+            };
+            assert!(m.up_to_date, "{word}");
+        }
+        // A changed pin is not.
+        std::fs::write(root.join(REQUIREMENTS), "mpyc==0.12\n").unwrap();
+        assert!(matches!(
+            managed_at(&root, "/nonexistent/python3"),
+            Err(PythonError::Probe { .. })
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn managed_at(root: &Utf8Path, word: &str) -> Result<Python, PythonError> {
+        super::managed(root, word.into())
     }
 }

@@ -125,6 +125,53 @@ for _module in ("numpy", "gmpy2"):
     except ImportError:
         pass
 
+
+def preload_mpyc(argv):
+    """MPyC itself, but for mpyc.runtime, loaded as a party with `argv`
+    (its program and arguments, without -I and -P) would load it: importing
+    the package reads the command line for options that act at import (log
+    level, --no-numpy, --no-gmpy2, --no-uvloop, --workers, ...), and every
+    party of a local run has the same ones. mpyc.runtime, which sets up the
+    party from -I and -P, is each party's own. Returns the environment
+    variables the import set and what it printed (its log lines, such as
+    "Use of package gmpy2 inside MPyC disabled."), for each party to set
+    and print as its own import would."""
+    import tempfile
+    before = dict(os.environ)
+    saved, sys.argv = sys.argv, list(argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fds = os.dup(1), os.dup(2)
+    with tempfile.TemporaryFile() as said:
+        # The import's logging handler keeps sys.stdout, that is fd 1:
+        # only what it says now goes to the file.
+        os.dup2(said.fileno(), 1)
+        os.dup2(said.fileno(), 2)
+        try:
+            import mpyc  # noqa: F401
+            for name in ("numpy", "finfields", "thresha", "asyncoro", "sectypes", "mpctools",
+                         "secgroups", "random", "statistics", "seclists", "secpols"):
+                __import__(f"mpyc.{name}")
+        except ImportError:
+            pass
+        finally:
+            sys.argv = saved
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(fds[0], 1)
+            os.dup2(fds[1], 2)
+            for fd in fds:
+                os.close(fd)
+        said.seek(0)
+        text = said.read()
+    return {k: v for k, v in os.environ.items() if before.get(k) != v}, text
+
+
+# Only where the whole of every party's arguments is known (a local run):
+# E3_WARM_PRELOAD says so.
+MPYC_ENV, MPYC_SAID = (preload_mpyc(sys.argv[2:]) if __name__ == "__main__"
+                       and os.environ.pop("E3_WARM_PRELOAD", None) == "1" else ({}, b""))
+
 PR_SET_PDEATHSIG = 1
 LIBC = ctypes.CDLL(None, use_errno=True)
 ZYGOTE = os.getpid()
@@ -152,6 +199,14 @@ def party(request, listening):
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        for key, value in MPYC_ENV.items():
+            os.environ.setdefault(key, value)
+        if MPYC_SAID:
+            os.write(1, MPYC_SAID)
+        # A generator loaded before the fork would give every party the
+        # same numbers (the standard library's random reseeds at fork).
+        if "numpy.random" in sys.modules:
+            sys.modules["numpy.random"].seed()
         sys.argv = list(request["argv"])  # argv[0] as given, like python does
         script = os.path.abspath(sys.argv[0])
         sys.path[0] = os.path.dirname(script)

@@ -61,9 +61,12 @@ impl Warm {
     }
 
     /// `python -u .e3/warm.py SOCKET PROGRAM ARGS`: the program and its
-    /// arguments are only there for `ps`, to say what the process serves.
+    /// arguments say in `ps` what the process serves, and, every party of a
+    /// local run having the same, let it load MPyC as they would
+    /// (`E3_WARM_PRELOAD`; all but `mpyc.runtime`, which is each party's).
     pub fn zygote(&self, python: &Utf8Path, program: &str, args: &[String]) -> Cmd {
         Cmd::new(python)
+            .env("E3_WARM_PRELOAD", "1")
             .args(["-u", SCRIPT_PATH])
             .arg(&self.socket)
             .arg(program)
