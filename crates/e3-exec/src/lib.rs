@@ -503,6 +503,8 @@ pub struct GroupOptions {
     pub grace: Duration,
     /// Run at most this many members at a time (`None`: all at once).
     pub max_parallel: Option<usize>,
+    /// Start the members from the last to the first (their numbers stay).
+    pub last_first: bool,
 }
 
 impl Default for GroupOptions {
@@ -511,6 +513,7 @@ impl Default for GroupOptions {
             timeout: None,
             grace: Duration::from_secs(3),
             max_parallel: None,
+            last_first: false,
         }
     }
 }
@@ -610,6 +613,14 @@ pub fn run_together(
     let limit = options.max_parallel.unwrap_or(usize::MAX).max(1);
     let (tx, rx) = mpsc::channel::<Msg>();
     let mut members: Vec<Option<Member>> = (0..jobs.len()).map(|_| None).collect();
+    // The `next`-th member to start is member `order(next)`.
+    let order = |n: usize| {
+        if options.last_first {
+            jobs.len() - 1 - n
+        } else {
+            n
+        }
+    };
     let mut next = 0;
     let mut stopping: Option<(StopReason, Instant)> = None;
     let mut killed = false;
@@ -628,13 +639,14 @@ pub fn run_together(
             if next >= jobs.len() || stopping.is_some() {
                 break;
             }
-            match spawn_member(workdir, next, &jobs[next], tx.clone()) {
+            let job = order(next);
+            match spawn_member(workdir, job, &jobs[job], tx.clone()) {
                 Ok(child) => {
                     verdicts.push(observer.event(Event::Started {
-                        job: next,
+                        job,
                         pid: child.id(),
                     }));
-                    members[next] = Some(Member {
+                    members[job] = Some(Member {
                         child,
                         started: Instant::now(),
                         status: None,
@@ -987,6 +999,7 @@ mod tests {
             timeout: None,
             grace: Duration::from_secs(2),
             max_parallel: None,
+            last_first: false,
         };
         let report = run_together(None, &jobs, &options, &mut rec).unwrap();
         assert_eq!(
@@ -1005,6 +1018,7 @@ mod tests {
             timeout: Some(Duration::from_millis(300)),
             grace: Duration::from_secs(1),
             max_parallel: None,
+            last_first: false,
         };
         let report = run_together(None, &jobs, &options, &mut recorder(false)).unwrap();
         assert_eq!(
@@ -1035,6 +1049,7 @@ mod tests {
             timeout: None,
             grace: Duration::from_millis(300),
             max_parallel: None,
+            last_first: false,
         };
         let report = run_together(None, &jobs, &options, &mut StopOnLine("ignoring")).unwrap();
         assert_eq!(
@@ -1330,6 +1345,30 @@ mod tests {
         fn stopping(&mut self, _: &StopReason) {
             self.stopping_called += 1;
         }
+    }
+
+    /// Members started last first keep their numbers.
+    #[test]
+    fn members_can_start_from_the_last() {
+        struct Starts(Vec<usize>);
+        impl Observer for Starts {
+            fn event(&mut self, event: Event<'_>) -> Verdict {
+                if let Event::Started { job, .. } = event {
+                    self.0.push(job);
+                }
+                Verdict::Continue
+            }
+        }
+        let jobs: Vec<Job> = (0..4).map(|i| sh(&format!("exit {i}"))).collect();
+        let options = GroupOptions {
+            last_first: true,
+            ..GroupOptions::default()
+        };
+        let mut starts = Starts(Vec::new());
+        let report = run_together(None, &jobs, &options, &mut starts).unwrap();
+        assert_eq!(starts.0, [3, 2, 1, 0]);
+        let ends: Vec<_> = report.jobs.iter().map(|j| j.end).collect();
+        assert_eq!(ends, (0..4).map(|i| Some(End::Code(i))).collect::<Vec<_>>());
     }
 
     #[test]

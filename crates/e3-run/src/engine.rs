@@ -867,6 +867,10 @@ fn execute(
         timeout: Some(spec.timeout),
         grace: Duration::from_secs(3),
         max_parallel: None,
+        // An MPyC party connects to every party numbered above it, and
+        // waits 0.1 s before it tries again one that is not listening yet:
+        // started from the last, each finds the ones it calls listening.
+        last_first: true,
     };
     let report = e3_exec::run_together(Some(root), jobs, &options, &mut observer)?;
     for party in &mut observer.parties {
