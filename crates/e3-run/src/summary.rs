@@ -211,62 +211,93 @@ impl Summary {
 
     /// The table's header, rows and right-aligned columns.
     fn grid(&self) -> (Vec<&'static str>, Vec<Vec<String>>, Vec<bool>) {
-        let remote = self.parties.iter().any(|p| p.ssh.is_some());
-        let regions = self.parties.iter().any(|p| p.region.is_some());
-        let mut header = vec!["party"];
-        if remote {
-            header.push("host");
-        }
-        if regions {
-            header.push("region");
-        }
-        header.extend([
-            "address",
-            "status",
-            "exit",
-            "mpyc time",
-            "bytes sent",
-            "wall",
-        ]);
-        let mut right = vec![true];
-        if remote {
-            right.push(false);
-        }
-        if regions {
-            right.push(false);
-        }
-        right.extend([false, false, true, true, true, true]);
-        let rows: Vec<Vec<String>> = self
+        let rows: Vec<PartyRow> = self
             .parties
             .iter()
-            .map(|p| {
-                let mut row = vec![p.index.to_string()];
-                if remote {
-                    row.push(p.ssh.clone().unwrap_or_default());
-                }
-                if regions {
-                    row.push(p.region.clone().unwrap_or_default());
-                }
-                row.extend([
-                    p.address(),
-                    p.status.as_str().to_string(),
-                    match (p.end, &p.lost) {
-                        (_, Some(_)) => "lost".into(),
-                        (Some(End::Code(c)), None) => c.to_string(),
-                        (Some(End::Signal(s)), None) => e3_exec::signal_name(s),
-                        (None, None) => "-".into(),
-                    },
-                    p.stop.as_ref().map_or("-".into(), |s| s.elapsed.clone()),
-                    p.stop
-                        .as_ref()
-                        .map_or("-".into(), |s| s.bytes_sent.to_string()),
-                    format!("{:.2}s", p.wall.as_secs_f64()),
-                ]);
-                row
+            .map(|p| PartyRow {
+                index: p.index,
+                ssh: p.ssh.clone(),
+                region: p.region.clone(),
+                address: p.address(),
+                status: p.status.as_str().to_string(),
+                exit: match (p.end, &p.lost) {
+                    (_, Some(_)) => "lost".into(),
+                    (Some(End::Code(c)), None) => c.to_string(),
+                    (Some(End::Signal(s)), None) => e3_exec::signal_name(s),
+                    (None, None) => "-".into(),
+                },
+                mpyc_time: p.stop.as_ref().map(|s| s.elapsed.clone()),
+                bytes_sent: p.stop.as_ref().map(|s| s.bytes_sent),
+                wall_secs: Some(p.wall.as_secs_f64()),
             })
             .collect();
-        (header, rows, right)
+        party_grid(&rows)
     }
+}
+
+/// One party's row of a run's table, however it was learnt (the run that
+/// just ended, or a `summary.json` read back by `cargo xtask runs show`).
+pub struct PartyRow {
+    pub index: usize,
+    /// Where e3 reached it over ssh (remote runs): a host column.
+    pub ssh: Option<String>,
+    /// Its region under a network profile: a region column.
+    pub region: Option<String>,
+    pub address: String,
+    pub status: String,
+    /// An exit code, a signal's name, `lost` or `-`.
+    pub exit: String,
+    pub mpyc_time: Option<String>,
+    pub bytes_sent: Option<u64>,
+    pub wall_secs: Option<f64>,
+}
+
+/// A run's table: header, rows and right-aligned columns, for
+/// [`e3_plan::columns`] or [`e3_plan::markdown_table`].
+pub fn party_grid(parties: &[PartyRow]) -> (Vec<&'static str>, Vec<Vec<String>>, Vec<bool>) {
+    let remote = parties.iter().any(|p| p.ssh.is_some());
+    let regions = parties.iter().any(|p| p.region.is_some());
+    let mut header = vec!["party"];
+    let mut right = vec![true];
+    if remote {
+        header.push("host");
+        right.push(false);
+    }
+    if regions {
+        header.push("region");
+        right.push(false);
+    }
+    header.extend([
+        "address",
+        "status",
+        "exit",
+        "mpyc time",
+        "bytes sent",
+        "wall",
+    ]);
+    right.extend([false, false, true, true, true, true]);
+    let rows = parties
+        .iter()
+        .map(|p| {
+            let mut row = vec![p.index.to_string()];
+            if remote {
+                row.push(p.ssh.clone().unwrap_or_default());
+            }
+            if regions {
+                row.push(p.region.clone().unwrap_or_default());
+            }
+            row.extend([
+                p.address.clone(),
+                p.status.clone(),
+                p.exit.clone(),
+                p.mpyc_time.clone().unwrap_or_else(|| "-".into()),
+                p.bytes_sent.map_or("-".into(), |b| b.to_string()),
+                p.wall_secs.map_or("-".into(), |w| format!("{w:.2}s")),
+            ]);
+            row
+        })
+        .collect();
+    (header, rows, right)
 }
 
 fn round3(x: f64) -> f64 {

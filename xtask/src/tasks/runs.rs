@@ -368,49 +368,22 @@ fn not_found(history: &History, err: LookupError) -> crate::error::Error {
 
 /// A run's parties, as the run's own table shows them.
 fn party_table(run: &e3_history::RunRecord) -> String {
-    let remote = run.parties.iter().any(|p| p.ssh.is_some());
-    let regions = run.parties.iter().any(|p| p.region.is_some());
-    let mut header = vec!["party"];
-    let mut right = vec![true];
-    if remote {
-        header.push("host");
-        right.push(false);
-    }
-    if regions {
-        header.push("region");
-        right.push(false);
-    }
-    header.extend([
-        "address",
-        "status",
-        "exit",
-        "mpyc time",
-        "bytes sent",
-        "wall",
-    ]);
-    right.extend([false, false, true, true, true, true]);
-    let rows: Vec<Vec<String>> = run
+    let rows: Vec<e3_run::summary::PartyRow> = run
         .parties
         .iter()
-        .map(|p| {
-            let mut row = vec![p.index.to_string()];
-            if remote {
-                row.push(p.ssh.clone().unwrap_or_default());
-            }
-            if regions {
-                row.push(p.region.clone().unwrap_or_default());
-            }
-            row.extend([
-                p.address.clone(),
-                p.status.clone(),
-                p.exit.clone(),
-                p.mpyc_elapsed.clone().unwrap_or_else(|| "-".into()),
-                p.bytes_sent.map_or("-".into(), |b| b.to_string()),
-                p.wall_secs.map_or("-".into(), |w| format!("{w:.2}s")),
-            ]);
-            row
+        .map(|p| e3_run::summary::PartyRow {
+            index: p.index,
+            ssh: p.ssh.clone(),
+            region: p.region.clone(),
+            address: p.address.clone(),
+            status: p.status.clone(),
+            exit: p.exit.clone(),
+            mpyc_time: p.mpyc_elapsed.clone(),
+            bytes_sent: p.bytes_sent,
+            wall_secs: p.wall_secs,
         })
         .collect();
+    let (header, rows, right) = e3_run::summary::party_grid(&rows);
     e3_plan::columns(&header, &rows, &right)
 }
 
