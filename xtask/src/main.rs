@@ -75,7 +75,11 @@ fn bad_command_line(err: clap::Error) -> ! {
         (ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) => Some(arg.clone()),
         _ => None,
     };
-    let task = std::env::args().nth(1).unwrap_or_default();
+    // The task is the first word that is not a flag (`--dry-run run ...`).
+    let task = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .unwrap_or_default();
     let text = err.render().to_string();
     match stray {
         Some(arg) if !arg.starts_with('-') && ["run", "experiment"].contains(&task.as_str()) => {

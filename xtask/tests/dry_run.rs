@@ -147,17 +147,19 @@ fn a_dry_run_still_refuses_what_the_user_wrote_wrong() {
     }
 }
 
-/// Reads `lines` lines of `child`'s stdout, then goes away; returns what
-/// was read and how the child ended.
+/// Reads `child`'s stdout as `read` does, then goes away; returns what
+/// was read, how the child ended and what it said on stderr.
 fn read_then_leave(
-    mut child: std::process::Child,
-    lines: usize,
+    args: &[&str],
+    read: impl FnOnce(&mut BufReader<std::process::ChildStdout>) -> String,
 ) -> (String, std::process::ExitStatus, String) {
+    let mut child = xtask(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut seen = String::new();
-    for _ in 0..lines {
-        stdout.read_line(&mut seen).unwrap();
-    }
+    let seen = read(&mut stdout);
     drop(stdout);
     let mut stderr = String::new();
     child
@@ -197,12 +199,11 @@ fn a_dry_run_whose_reader_goes_away_ends_quietly() {
         // Larger than a pipe's buffer, or the test would prove nothing.
         let whole = xtask(args).output().unwrap();
         assert!(whole.stdout.len() > 1 << 17, "{args:?}: a small plan");
-        let child = xtask(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (seen, status, stderr) = read_then_leave(child, 1);
+        let (seen, status, stderr) = read_then_leave(args, |out| {
+            let mut line = String::new();
+            out.read_line(&mut line).unwrap();
+            line
+        });
         assert!(!seen.is_empty(), "{args:?}: nothing read");
         assert_eq!(
             status.signal(),
@@ -221,22 +222,9 @@ fn a_live_run_whose_reader_goes_away_stops_and_keeps_its_logs() {
     let sleeper = program("sleeper.py");
     for mode in ["--warm", "--cold"] {
         let marker = unique("reader-gone");
-        let mut child = xtask(&["run", &sleeper, "--parties", "3", mode, "--", &marker])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let seen = read_until(&mut stdout, "party 0 sleeping");
-        drop(stdout);
-        let mut stderr = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        let status = child.wait().unwrap();
+        let args = ["run", &sleeper, "--parties", "3", mode, "--", &marker];
+        let (seen, status, stderr) =
+            read_then_leave(&args, |out| read_until(out, "party 0 sleeping"));
         assert_eq!(
             status.signal(),
             Some(libc_sigpipe()),

@@ -384,6 +384,10 @@ fn bad_inputs_are_usage_errors() {
             "hint: the program's own arguments go after `--`: `cargo xtask run secretsanta -- 6`",
         ),
         (
+            &["--dry-run", "run", "secretsanta", "7"],
+            "hint: the program's own arguments go after `--`: `cargo xtask --dry-run run secretsanta -- 7`",
+        ),
+        (
             &["run", "secretsanta", "--", "-M3"],
             "give e3 `--parties N`",
         ),
