@@ -70,15 +70,10 @@ pub enum Task {
     },
 }
 
-#[derive(Args, Debug)]
-pub struct RunArgs {
-    /// The MPyC program: a name in demos/ (or in --demos DIR), or a path to a .py file
-    pub program: String,
-
-    /// How many parties, 1 to 256 (default: 3 locally; with --hosts, every host)
-    #[arg(long, short = 'n', value_name = "N")]
-    pub parties: Option<usize>,
-
+/// Where the parties run when not on this machine, and how e3 reaches
+/// them: `run`'s flags, and an experiment's over its file's `[hosts]`.
+#[derive(Args, Clone, Debug, Default)]
+pub struct OnHostsArgs {
     /// Run one party per host of this hosts file ([user@]host[:port] a line) over SSH
     #[arg(long, value_name = "FILE")]
     pub hosts: Option<String>,
@@ -97,6 +92,32 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub remote: RemoteArgs,
+}
+
+impl OnHostsArgs {
+    /// The flags given on the command line that only a run on hosts uses.
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut given = given_flags(&[
+            ("--parties-per-host", self.parties_per_host.is_some()),
+            ("--no-sync", self.no_sync),
+            ("--remote-python", self.remote_python.is_some()),
+        ]);
+        given.extend(self.remote.given());
+        given
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The MPyC program: a name in demos/ (or in --demos DIR), or a path to a .py file
+    pub program: String,
+
+    /// How many parties, 1 to 256 (default: 3 locally; with --hosts, every host)
+    #[arg(long, short = 'n', value_name = "N")]
+    pub parties: Option<usize>,
+
+    #[command(flatten)]
+    pub on_hosts: OnHostsArgs,
 
     /// Folder of programs to resolve PROGRAM in, e.g. a checkout of MPyC's demos/
     #[arg(long, value_name = "DIR")]
@@ -141,7 +162,7 @@ pub struct RunArgs {
 
 /// How e3 reaches hosts: shared by `run --hosts` and `sync`. No defaults
 /// here (see the methods), so a local run can tell which were given.
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Clone, Debug, Default)]
 pub struct RemoteArgs {
     /// The folder on each host that holds the program, relative to the ssh user's home [default: e3]
     #[arg(long, value_name = "DIR")]
@@ -186,27 +207,6 @@ impl RemoteArgs {
             ("--connect-timeout", self.connect_timeout.is_some()),
             ("--parallel", self.parallel.is_some()),
         ])
-    }
-}
-
-impl RunArgs {
-    pub fn parties_per_host(&self) -> usize {
-        self.parties_per_host.unwrap_or(1)
-    }
-
-    pub fn remote_python(&self) -> &str {
-        self.remote_python.as_deref().unwrap_or("python3")
-    }
-
-    /// The flags given on the command line that only a run on hosts uses.
-    pub fn remote_flags_given(&self) -> Vec<&'static str> {
-        let mut given = given_flags(&[
-            ("--parties-per-host", self.parties_per_host.is_some()),
-            ("--no-sync", self.no_sync),
-            ("--remote-python", self.remote_python.is_some()),
-        ]);
-        given.extend(self.remote.given());
-        given
     }
 }
 
@@ -447,9 +447,17 @@ pub enum TailnetAction {
 
 #[derive(Args, Debug)]
 pub struct ExperimentArgs {
-    /// The experiment file (TOML; see experiments/); with --resume, optional
+    /// The experiment file (TOML; see experiments/ and docs/experiments.md); with --resume, optional
     #[arg(value_name = "FILE", required_unless_present = "resume")]
     pub file: Option<String>,
+
+    /// The results folder's name, after the date: results/<date>-<NAME> [default: the file's `name`, else its stem]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Over the file's [hosts]: run on these hosts, reached this way (each flag as `run --hosts` takes it)
+    #[command(flatten)]
+    pub on_hosts: OnHostsArgs,
 
     /// Continue an interrupted experiment in this results folder, skipping what is done
     #[arg(long, value_name = "DIR")]

@@ -8,6 +8,7 @@ mod error;
 mod paths;
 mod pipeline;
 mod remote;
+mod request;
 mod tasks;
 #[cfg(test)]
 mod tests;

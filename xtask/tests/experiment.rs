@@ -81,10 +81,24 @@ fn a_sweep_records_every_run_with_its_figures() {
             }
             assert!(p["bytes_sent"].as_u64().unwrap() > 0, "{line:#}");
         }
-        assert!(root().join(line["log_dir"].as_str().unwrap()).is_dir());
+        let log_dir = root().join(line["log_dir"].as_str().unwrap());
+        assert!(log_dir.is_dir());
+        // Each line names its cell; each run's summary where it came from.
+        assert_eq!(line["cell"]["parties"], line["parties"], "{line:#}");
+        assert_eq!(line["cell"]["args"], line["args"], "{line:#}");
+        assert_eq!(line["cell"]["start"], "warm", "{line:#}");
+        let summary: Value = serde_json::from_str(
+            &std::fs::read_to_string(log_dir.join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        let env = &summary["environment"];
+        assert_eq!(env["command"][1], "experiment", "{summary:#}");
+        assert_eq!(env["parties"][0]["versions"]["mpyc"], "0.11", "{summary:#}");
+        assert_eq!(env["e3"]["commit"].as_str().map(str::len), Some(40), "{summary:#}");
+        assert_eq!(summary["start"], "warm");
     }
     assert!(
-        stdout.contains("run 8/8 parties=3 args=b rep 2/2 ok"),
+        stdout.contains("run 8/8 parties=3 args=b start=warm rep 2/2 ok"),
         "{stdout}"
     );
     assert!(stdout.contains("e3: 8 of 8 runs ok"), "{stdout}");
@@ -186,42 +200,114 @@ fn an_interrupted_experiment_resumes_without_running_anything_twice() {
     assert_eq!(run_ids.len(), 8);
 }
 
+/// Every mistake an experiment file can hold is refused before any run:
+/// exit 2, the file's line and key, no results folder; `--dry-run` says
+/// the same.
 #[test]
-fn bad_experiment_files_are_usage_errors_naming_key_and_line() {
+fn bad_experiment_files_are_refused_before_any_run_with_line_and_key() {
     let scratch = Scratch::new("bad");
-    let cases = [
+    std::fs::write(scratch.0.join("two.pssh"), "10.99.0.1\n10.99.0.2\n").unwrap();
+    let two = scratch.path("two.pssh");
+    let cases: Vec<(String, &str, &str)> = vec![
         (
-            "program = \"helloworld\"\nparties = [2]\nrepeat = 1\nrepat = 2\n",
-            ":4:",
-            "repat",
+            "program = \"helloworld\"\nparties = [2]\nrepeat = 1\nrepat = 2\n".into(),
+            ":4: `repat`",
+            "did you mean `repeat`",
         ),
         (
-            "program = \"helloworld\"\nparties = []\nrepeat = 1\n",
-            ":2:",
-            "parties",
+            "program = \"helloworld\"\nparties = []\nrepeat = 1\n".into(),
+            ":2: `parties`",
+            "empty",
         ),
         (
-            "program = \"helloworld\"\nparties = [300]\nrepeat = 1\n",
-            ":2:",
-            "parties",
+            "program = \"helloworld\"\nparties = [300]\nrepeat = 1\n".into(),
+            ":2: `parties`",
+            "more than MPyC supports",
         ),
+        // An unknown program.
         (
-            "program = \"helloworld\"\nparties = [2, 6]\nrepeat = 1\nthreshold = 1\n",
-            ":4:",
-            "threshold",
+            "parties = [2]\nprogram = \"nosuch\"\nrepeat = 1\n".into(),
+            ":2: `program`",
+            "unknown program `nosuch`",
+        ),
+        // An unknown network profile.
+        (
+            "program = \"helloworld\"\nparties = [2]\nrepeat = 1\nnet = [\n  \"lan\",\n  \"e3-9regions\",\n]\n".into(),
+            ":6: `net`",
+            "`e3-9regions`: cannot read net/e3-9regions.toml",
+        ),
+        // A profile whose placement does not hold a party count.
+        (
+            "program = \"helloworld\"\nparties = [3, 6]\nrepeat = 1\nnet = [\"lan\", \"e3-4regions\"]\n".into(),
+            ":4: `net`",
+            "in cell parties=3 net=e3-4regions start=warm: `e3-4regions` places 6 parties",
+        ),
+        // A placement that fits no party count, even with skip_unfit.
+        (
+            "program = \"helloworld\"\nparties = [3, 6]\nrepeat = 1\nnet = \"e3-4regions\"\nplacement = [\"ams3=3,sfo3=3\", \"ams3=2,sfo3=2\"]\nskip_unfit = true\n".into(),
+            ":5: `placement`",
+            "places 4 parties (ams3=2,sfo3=2), and the run has 3; it fits none of the party counts",
+        ),
+        // A placement naming a region the profile has not.
+        (
+            "program = \"helloworld\"\nparties = [3]\nrepeat = 1\nnet = \"e3-4regions\"\nplacement = \"ams3=2,mars1=1\"\n".into(),
+            ":5: `placement`",
+            "`ams3=2,mars1=1` in `e3-4regions`",
+        ),
+        // A threshold too high for a party count.
+        (
+            "program = \"helloworld\"\nparties = [2, 6]\nrepeat = 1\nthreshold = 1\n".into(),
+            ":4: `threshold`",
+            "too high for 2 parties",
+        ),
+        // Too few hosts for the largest cell.
+        (
+            format!("program = \"helloworld\"\nparties = [2, 3]\nrepeat = 1\n[hosts]\nfile = \"{two}\"\n"),
+            ":2: `parties`",
+            "in cell parties=3 start=cold: the hosts file",
+        ),
+        // MPyC's own options, in a named argument's value.
+        (
+            "program = \"helloworld\"\nparties = [2]\nrepeat = 1\nx = [\"a\", \"-I1\"]\nargs = [\"{x}\"]\n".into(),
+            ":5: `args`",
+            "MPyC's -I/--index",
         ),
     ];
-    for (i, (contents, line, key)) in cases.iter().enumerate() {
+    for (i, (contents, at, says)) in cases.iter().enumerate() {
         let path = scratch.path(&format!("bad{i}.toml"));
         std::fs::write(&path, contents).unwrap();
-        let out = run(&["experiment", &path]);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{contents}: {stderr}");
-        assert!(
-            stderr.contains(line) && stderr.contains(key),
-            "{contents}: {stderr}"
-        );
-        assert!(!stderr.contains("panicked"), "{stderr}");
+        // A results folder of its own name: none must appear.
+        let name = format!("bad-{}-{i}", std::process::id());
+        let mut verdicts = Vec::new();
+        for dry in [false, true] {
+            let mut argv = vec!["experiment", &path, "--name", &name];
+            if dry {
+                argv.insert(0, "--dry-run");
+            }
+            let out = run(&argv);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{contents}: {stderr}");
+            let error = stderr
+                .lines()
+                .find(|l| l.starts_with("error: "))
+                .unwrap_or_else(|| panic!("no error line: {stderr}"))
+                .to_string();
+            assert!(
+                error.contains(&format!("bad{i}.toml{at}")) && error.contains(says),
+                "{contents}\nexpected {at} ... {says}\n{stderr}"
+            );
+            assert!(!stderr.contains("panicked"), "{stderr}");
+            assert!(
+                !std::fs::read_dir(root().join("results"))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .any(|e| e.file_name().to_string_lossy().ends_with(&name)),
+                "{contents}: a results folder was made"
+            );
+            verdicts.push(error);
+        }
+        assert_eq!(verdicts[0], verdicts[1], "--dry-run says otherwise");
     }
 }
 

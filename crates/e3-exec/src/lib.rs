@@ -575,7 +575,7 @@ struct Member {
 /// Writes `contents` to `path` so that a reader sees the old file or the
 /// new one, never a part: another run may be starting a program from the
 /// same file (two warm runs at once both write `.e3/warm.py`).
-fn write_whole(path: &Utf8Path, contents: &str) -> std::io::Result<()> {
+pub fn write_whole(path: &Utf8Path, contents: &str) -> std::io::Result<()> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, Ordering::SeqCst);
     let name = path.file_name().unwrap_or("file");

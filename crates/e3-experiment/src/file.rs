@@ -1,92 +1,335 @@
 //! The experiment file: one TOML file naming a program and the sweep to run
-//! it over (party counts × program argument lists, each `repeat` times).
+//! it over — every key a run takes, each one a value or a list of values to
+//! sweep — and how many times each cell runs. docs/experiments.md describes
+//! every key; in short:
 //!
 //! ```toml
 //! program = "secretsanta"      # resolved as `cargo xtask run` resolves PROGRAM
 //! demos = "path/to/demos"      # optional, as --demos
+//! name = "santa-sizes"         # optional: results/<date>-<name> (default: the file's stem)
 //! parties = [3, 6, 12]         # the party counts to sweep
-//! args = [["8"], ["16"]]       # optional: program argument lists (default: one empty list)
+//! n = { values = [8, 16], label = "input size n", unit = "people" }  # a named argument
+//! args = ["{n}"]               # the program's arguments, with named ones in braces
+//! #   or lists to sweep as they are: args = [["8"], ["16"]]
+//! threshold = [0, 1]           # MPyC's -T (a value or a list)
+//! start = ["warm", "cold"]     # how the parties start (a value or a list)
+//! net = ["lan", "e3-4regions"] # network profiles (local runs)
+//! placement = ["ams3=2,sfo3=1"]  # parties per region, over the profile's own
+//! skip_unfit = true            # skip cells whose threshold or placement does not fit
 //! repeat = 3                   # runs per cell
-//! threshold = 1                # optional: MPyC's -T for every cell
-//! timeout = 600                # optional: seconds per run (default 600)
-//! [hosts]                      # optional: run on hosts, as run --hosts
+//! timeout = 600                # seconds per run (default 600)
+//! [hosts]                      # optional: run on hosts, as run --hosts (and its flags)
 //! file = "hosts.pssh"
-//! parties_per_host = 1         # optional, default 1
+//! parties_per_host = 1
+//! ssh_config = ".e3/testnet/e3t/ssh_config"
+//! remote_python = "python3"
 //! ```
 //!
 //! [`parse`] checks everything that can be checked without the machine:
 //! every mistake is a [`FileError`] naming the file, the line and the key.
+//! What needs the machine (network profiles, the hosts file, the program)
+//! is checked by the caller before the first run, worded with the lines
+//! kept in [`Experiment::lines`].
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
+use e3_run::Start;
 use e3_toml::{DeArray, DeTable, DeValue, Spanned, kind};
+use serde_json::Value;
 
 /// Seconds per run when the file gives no `timeout` (as `run --timeout`).
 pub const DEFAULT_TIMEOUT_SECS: u64 = 600;
 
 /// An experiment file, checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Experiment {
+    /// The file's name, as errors name it.
+    pub source: String,
     /// As `cargo xtask run` takes PROGRAM (a name in the demos folder or a
     /// path to a `.py` file); resolved by the caller.
     pub program: String,
     /// As `--demos DIR`.
     pub demos: Option<String>,
+    /// The results folder's name (after its date).
+    pub name: Option<String>,
     /// The party counts to sweep, in the file's order, each in MPyC's range.
     pub parties: Vec<usize>,
-    /// The program argument lists to sweep; one empty list when the file
-    /// gives none.
-    pub args: Vec<Vec<String>>,
+    /// The program's arguments: lists swept as they are, or one template.
+    pub args: Args,
+    /// Named arguments, swept (the template's `{name}`s), in the file's order.
+    pub vars: Vec<Var>,
+    /// MPyC's `-T` values to sweep; one `None` when the file sets none.
+    pub threshold: Vec<Option<usize>>,
+    /// Network profiles to sweep (`run --net`), as names or paths; one
+    /// `None` (no profile) when the file gives none.
+    pub net: Vec<Option<String>>,
+    /// Placements (`run --placement`) to sweep; one `None` (each profile's
+    /// own) when the file gives none.
+    pub placement: Vec<Option<String>>,
+    /// Start modes to sweep; one `None` (e3's default) when the file gives none.
+    pub start: Vec<Option<Start>>,
+    /// Cells whose threshold or placement does not fit their party count
+    /// are skipped (and said so) instead of refused.
+    pub skip_unfit: bool,
     /// Runs per cell, at least 1.
     pub repeat: usize,
-    /// MPyC's `-T` for every cell; below half of every party count.
-    pub threshold: Option<usize>,
     /// Seconds per run, at least 1.
     pub timeout_secs: u64,
     /// Run on hosts (as `run --hosts`) rather than on this machine.
     pub hosts: Option<Hosts>,
-    /// Network profiles to sweep (`run --net`), as names or paths; one
-    /// `None` (no profile) when the file gives none.
-    pub net: Vec<Option<String>>,
+    /// The line of each key (`parties`, `hosts.file`) and of each item of a
+    /// swept list (`net[1]`), for refusals found after parsing.
+    pub lines: BTreeMap<String, usize>,
 }
 
-/// The `[hosts]` table.
+/// The program's arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Args {
+    /// `args = [["8"], ["16"]]`: each list a cell (one empty list when the
+    /// file gives no `args`).
+    Lists(Vec<Vec<String>>),
+    /// `args = ["--no-log", "{n}"]`: one list, the named arguments put in.
+    Template(Vec<String>),
+}
+
+/// A named argument: `n = [8, 16]`, or `n = { values = [8, 16], label =
+/// "input size n", unit = "people" }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Var {
+    pub name: String,
+    /// Numbers or strings, as the file gives them.
+    pub values: Vec<Value>,
+    pub label: Option<String>,
+    pub unit: Option<String>,
+}
+
+/// The `[hosts]` table: every setting of `run --hosts`, named as its flag
+/// (`--ssh-config` is `ssh_config`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Hosts {
     /// The hosts file, as given (relative paths are the caller's to resolve).
     pub file: String,
-    /// At least 1.
-    pub parties_per_host: usize,
+    /// At least 1; `None`: 1.
+    pub parties_per_host: Option<usize>,
+    pub ssh_config: Option<String>,
+    pub ssh_user: Option<String>,
+    pub connect_timeout: Option<u64>,
+    pub remote_python: Option<String>,
+    pub remote_dir: Option<String>,
+    pub parallel: Option<usize>,
+    pub no_sync: bool,
 }
 
-/// One cell of the sweep: a party count and a program argument list, run
-/// `repeat` times.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One cell of the sweep: one value of every key, run `repeat` times.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Cell {
     pub parties: usize,
+    /// The program's own arguments (named ones put in; without `-T`).
     pub args: Vec<String>,
-    /// The network profile, if the experiment sweeps them.
+    /// The named arguments' values, in the file's order.
+    pub vars: Vec<(String, Value)>,
+    pub threshold: Option<usize>,
     pub net: Option<String>,
+    pub placement: Option<String>,
+    /// `None`: e3's default (the caller settles it with [`Cell::settle`]).
+    pub start: Option<Start>,
+}
+
+impl Cell {
+    /// The arguments every party gets: the cell's own, then MPyC's `-T t`.
+    pub fn program_args(&self) -> Vec<String> {
+        let mut args = self.args.clone();
+        if let Some(t) = self.threshold {
+            args.extend(["-T".to_string(), t.to_string()]);
+        }
+        args
+    }
+
+    /// The cell with e3's default start filled in.
+    pub fn settle(mut self, default: Start) -> Cell {
+        self.start = Some(self.start.unwrap_or(default));
+        self
+    }
+
+    /// The cell as `runs.jsonl` records it: every key the experiment sweeps
+    /// or sets, in sweep order, with this cell's value (`parties` and
+    /// `start` always; `args` only when swept as lists).
+    pub fn keys(&self, exp: &Experiment) -> Vec<(String, Value)> {
+        let mut keys = vec![("parties".to_string(), Value::from(self.parties))];
+        match &exp.args {
+            // A file without `args` sweeps none.
+            Args::Lists(lists) if lists == &[Vec::<String>::new()] => {}
+            Args::Lists(_) => keys.push(("args".into(), Value::from(self.args.clone()))),
+            Args::Template(_) => keys.extend(self.vars.iter().cloned()),
+        }
+        if let Some(t) = self.threshold {
+            keys.push(("threshold".into(), Value::from(t)));
+        }
+        if let Some(net) = &self.net {
+            keys.push(("net".into(), Value::from(net.as_str())));
+        }
+        if let Some(placement) = &self.placement {
+            keys.push(("placement".into(), Value::from(placement.as_str())));
+        }
+        if let Some(start) = self.start {
+            keys.push(("start".into(), Value::from(start.name())));
+        }
+        keys
+    }
+
+    /// `parties=6 n=16 net=lan`, as progress lines show a cell.
+    pub fn describe(&self, exp: &Experiment) -> String {
+        self.keys(exp)
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => format!("{k}={s}"),
+                Value::Array(a) if a.is_empty() => format!("{k}=-"),
+                Value::Array(a) => format!(
+                    "{k}={}",
+                    a.iter()
+                        .map(|x| x.as_str().unwrap_or_default())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                v => format!("{k}={v}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 impl Experiment {
-    /// Every cell, in the file's order: party counts outer, then argument
-    /// lists, then network profiles.
+    /// Every cell, in the file's order: party counts outer, then the
+    /// argument lists (or the named arguments, the first outermost), then
+    /// thresholds, network profiles, placements and start modes. Cells
+    /// whose threshold does not fit their party count are left out (the
+    /// file said `skip_unfit`, or [`parse`] refused it).
     pub fn cells(&self) -> Vec<Cell> {
+        let arg_choices: Vec<(Vec<String>, NamedValues)> = match &self.args {
+            Args::Lists(lists) => lists.iter().map(|l| (l.clone(), Vec::new())).collect(),
+            Args::Template(template) => combinations(&self.vars)
+                .into_iter()
+                .map(|vars| (fill(template, &vars), vars))
+                .collect(),
+        };
         let mut cells = Vec::new();
         for &parties in &self.parties {
-            for args in &self.args {
-                for net in &self.net {
-                    cells.push(Cell {
-                        parties,
-                        args: args.clone(),
-                        net: net.clone(),
-                    });
+            for (args, vars) in &arg_choices {
+                for &threshold in &self.threshold {
+                    if threshold.is_some_and(|t| prun::mpyc::check_threshold(t, parties).is_err()) {
+                        continue;
+                    }
+                    for net in &self.net {
+                        for placement in &self.placement {
+                            for &start in &self.start {
+                                cells.push(Cell {
+                                    parties,
+                                    args: args.clone(),
+                                    vars: vars.clone(),
+                                    threshold,
+                                    net: net.clone(),
+                                    placement: placement.clone(),
+                                    start,
+                                });
+                            }
+                        }
+                    }
                 }
             }
         }
         cells
     }
+
+    /// Labels and units of the named arguments that have them, for
+    /// `runs.jsonl`'s `labels`.
+    pub fn labels(&self) -> Value {
+        let mut labels = serde_json::Map::new();
+        for var in &self.vars {
+            let mut entry = serde_json::Map::new();
+            if let Some(label) = &var.label {
+                entry.insert("label".into(), Value::from(label.as_str()));
+            }
+            if let Some(unit) = &var.unit {
+                entry.insert("unit".into(), Value::from(unit.as_str()));
+            }
+            if !entry.is_empty() {
+                labels.insert(var.name.clone(), Value::Object(entry));
+            }
+        }
+        Value::Object(labels)
+    }
+
+    /// A refusal about `key`, at the line kept for `at` (a key, or a list
+    /// item such as `net[1]`; its key's line when the item has none).
+    pub fn error(&self, at: &str, key: &str, message: impl Into<String>) -> FileError {
+        let line = self
+            .lines
+            .get(at)
+            .or_else(|| self.lines.get(at.split('[').next().unwrap_or(at)))
+            .copied();
+        FileError {
+            source: self.source.clone(),
+            line,
+            key: Some(key.to_string()),
+            message: message.into(),
+        }
+    }
+}
+
+/// Named arguments and their values, in the file's order.
+type NamedValues = Vec<(String, Value)>;
+
+/// Every combination of the named arguments' values, the first varying slowest.
+fn combinations(vars: &[Var]) -> Vec<NamedValues> {
+    let mut all = vec![Vec::new()];
+    for var in vars {
+        let mut next = Vec::new();
+        for done in &all {
+            for value in &var.values {
+                let mut with = done.clone();
+                with.push((var.name.clone(), value.clone()));
+                next.push(with);
+            }
+        }
+        all = next;
+    }
+    all
+}
+
+/// A named argument's value as a program argument.
+pub fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The template with every `{name}` put in.
+fn fill(template: &[String], vars: &[(String, Value)]) -> Vec<String> {
+    template
+        .iter()
+        .map(|arg| {
+            let mut arg = arg.clone();
+            for (name, value) in vars {
+                arg = arg.replace(&format!("{{{name}}}"), &value_text(value));
+            }
+            arg
+        })
+        .collect()
+}
+
+/// The `{name}`s of a template argument.
+fn placeholders(arg: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = arg;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        names.push(&after[..close]);
+        rest = &after[close + 1..];
+    }
+    names
 }
 
 /// A mistake in an experiment file: the file, line and key, and why.
@@ -96,22 +339,56 @@ pub type FileError = e3_toml::KeyError;
 const TOP_KEYS: &[&str] = &[
     "program",
     "demos",
+    "name",
     "parties",
     "args",
-    "repeat",
     "threshold",
-    "timeout",
+    "start",
     "net",
+    "placement",
+    "skip_unfit",
+    "repeat",
+    "timeout",
     "hosts",
 ];
-const HOSTS_KEYS: &[&str] = &["file", "parties_per_host"];
+const HOSTS_KEYS: &[&str] = &[
+    "file",
+    "parties_per_host",
+    "ssh_config",
+    "ssh_user",
+    "connect_timeout",
+    "remote_python",
+    "remote_dir",
+    "parallel",
+    "no_sync",
+];
+/// Names a named argument cannot take: `runs.jsonl`'s own fields.
+const RESERVED: &[&str] = &[
+    "run",
+    "rep",
+    "run_id",
+    "status",
+    "error",
+    "started_at",
+    "wall_secs",
+    "log_dir",
+    "party",
+    "cell",
+    "cell_keys",
+    "labels",
+    "net_hash",
+    "net_source",
+];
 
 /// Reads and checks an experiment file; `source` names it in errors.
 pub fn parse(text: &str, source: &str) -> Result<Experiment, FileError> {
     let doc = Doc(e3_toml::Doc { text, source });
     let root = doc.parse()?;
     let root = root.get_ref();
-    doc.known_keys(root, "", TOP_KEYS)?;
+    let mut lines = BTreeMap::new();
+    for (key, _) in e3_toml::entries(root) {
+        lines.insert(key.get_ref().to_string(), doc.line(key.span().start));
+    }
 
     let program = doc.required(
         doc.string(root, "program", "program")?,
@@ -119,12 +396,14 @@ pub fn parse(text: &str, source: &str) -> Result<Experiment, FileError> {
         "name the program to run, e.g. `program = \"secretsanta\"`",
     )?;
     let demos = doc.string(root, "demos", "demos")?;
+    let name = doc.string(root, "name", "name")?;
     let parties = doc.required(
         doc.parties(root)?,
         "parties",
         "list the party counts to sweep, e.g. `parties = [3, 6]`",
     )?;
-    let args = doc.args(root)?;
+    let (args, args_spans) = doc.args(root)?;
+    let vars = doc.vars(root, &args)?;
     let repeat = doc.required(
         e3_toml::get(root, "repeat")
             .map(|value| doc.count(value, "repeat", "must be at least 1"))
@@ -132,39 +411,78 @@ pub fn parse(text: &str, source: &str) -> Result<Experiment, FileError> {
         "repeat",
         "say how many runs each cell gets, e.g. `repeat = 3`",
     )?;
-    let threshold = doc.threshold(root, &parties)?;
+    let skip_unfit = match e3_toml::get(root, "skip_unfit") {
+        Some(value) => value.get_ref().as_bool().ok_or_else(|| {
+            doc.error(
+                Some(value.span()),
+                "skip_unfit",
+                format!("expected true or false, found {}", kind(value.get_ref())),
+            )
+        })?,
+        None => false,
+    };
+    let threshold = doc.thresholds(root, &parties, skip_unfit)?;
     let timeout_secs = match e3_toml::get(root, "timeout") {
         Some(value) => doc.count(value, "timeout", "must be at least 1 second")? as u64,
         None => DEFAULT_TIMEOUT_SECS,
     };
-    let hosts = doc.hosts(root)?;
-    let net = doc.net(root, hosts.is_some())?;
-
-    let under_profile = net.iter().any(Option::is_some);
-    for list in &args {
-        doc.check_args(
-            list.get_ref(),
-            list.span(),
-            &parties,
-            threshold,
-            under_profile,
-        )?;
+    let hosts = doc.hosts(root, &mut lines)?;
+    let net = doc.names(root, "net", "profile", &mut lines)?;
+    if hosts.is_some()
+        && let Some(value) = e3_toml::get(root, "net")
+    {
+        return Err(doc.error(
+            Some(value.span()),
+            "net",
+            "network profiles emulate regions for local runs; with [hosts] the network is real: drop one of them",
+        ));
     }
-    Ok(Experiment {
+    let placement = doc.names(root, "placement", "placement", &mut lines)?;
+    if let Some(value) = e3_toml::get(root, "placement")
+        && net.iter().all(Option::is_none)
+    {
+        return Err(doc.error(
+            Some(value.span()),
+            "placement",
+            "places parties in a network profile's regions: add `net`, or drop `placement`",
+        ));
+    }
+    let start = doc.starts(root)?;
+
+    let exp = Experiment {
+        source: source.to_string(),
         program,
         demos,
+        name,
         parties,
-        args: if args.is_empty() {
-            vec![Vec::new()]
-        } else {
-            args.into_iter().map(Spanned::into_inner).collect()
-        },
-        repeat,
+        args,
+        vars,
         threshold,
+        net,
+        placement,
+        start,
+        skip_unfit,
+        repeat,
         timeout_secs,
         hosts,
-        net,
-    })
+        lines,
+    };
+    // Every cell's arguments, as MPyC will read them, the smallest party
+    // count first; a mistake points at its argument list.
+    let under_profile = exp.net.iter().any(Option::is_some);
+    let mut cells = exp.cells();
+    cells.sort_by_key(|c| c.parties);
+    for cell in &cells {
+        let span = match &exp.args {
+            Args::Lists(lists) => lists
+                .iter()
+                .position(|l| *l == cell.args)
+                .and_then(|i| args_spans.get(i).cloned()),
+            Args::Template(_) => args_spans.first().cloned(),
+        };
+        doc.check_args(cell, span, under_profile)?;
+    }
+    Ok(exp)
 }
 
 /// The file, for errors that point into it, and the experiment's own readers.
@@ -288,52 +606,6 @@ impl Doc<'_> {
         }
     }
 
-    /// `net = ["lan", "e3-4regions"]`: distinct profile names (or paths),
-    /// for local runs only.
-    fn net(&self, table: &DeTable<'_>, on_hosts: bool) -> Result<Vec<Option<String>>, FileError> {
-        let Some(value) = e3_toml::get(table, "net") else {
-            return Ok(vec![None]);
-        };
-        if on_hosts {
-            return Err(self.error(
-                Some(value.span()),
-                "net",
-                "network profiles emulate regions for local runs; with [hosts] the network is real: drop one of them",
-            ));
-        }
-        let list = self.array(
-            value,
-            "net",
-            "a list of profile names, e.g. [\"lan\", \"e3-4regions\"]",
-        )?;
-        let mut names: Vec<Option<String>> = Vec::new();
-        for item in list.iter() {
-            let Some(name) = item.get_ref().as_str().filter(|n| !n.trim().is_empty()) else {
-                return Err(self.error(
-                    Some(item.span()),
-                    "net",
-                    format!("expected a profile name, found {}", kind(item.get_ref())),
-                ));
-            };
-            if names.contains(&Some(name.to_string())) {
-                return Err(self.error(
-                    Some(item.span()),
-                    "net",
-                    format!("`{name}` is listed twice"),
-                ));
-            }
-            names.push(Some(name.to_string()));
-        }
-        if names.is_empty() {
-            return Err(self.error(
-                Some(value.span()),
-                "net",
-                "empty; name at least one profile, or leave the key out",
-            ));
-        }
-        Ok(names)
-    }
-
     /// `parties`: a non-empty list of distinct party counts in MPyC's range.
     fn parties(&self, table: &DeTable<'_>) -> Result<Option<Vec<usize>>, FileError> {
         let Some(value) = e3_toml::get(table, "parties") else {
@@ -374,12 +646,13 @@ impl Doc<'_> {
         Ok(Some(parties))
     }
 
-    /// `args`: a non-empty list of lists of strings, each with its span.
-    fn args(&self, table: &DeTable<'_>) -> Result<Vec<Spanned<Vec<String>>>, FileError> {
+    /// `args`: a list of argument lists (each a cell), or one list of
+    /// arguments with named ones in braces (a template); with its span.
+    fn args(&self, table: &DeTable<'_>) -> Result<(Args, Vec<Range<usize>>), FileError> {
         let Some(value) = e3_toml::get(table, "args") else {
-            return Ok(Vec::new());
+            return Ok((Args::Lists(vec![Vec::new()]), Vec::new()));
         };
-        let what = "a list of program argument lists, e.g. `[[\"8\"], [\"16\"]]`";
+        let what = "a list of program argument lists, e.g. `[[\"8\"], [\"16\"]]`, or one list with named arguments, e.g. `[\"{n}\"]`";
         let array = self.array(value, "args", what)?;
         if array.is_empty() {
             return Err(self.error(
@@ -388,7 +661,51 @@ impl Doc<'_> {
                 "empty; leave `args` out to run the program without arguments, or write `args = [[]]`",
             ));
         }
-        let mut lists = Vec::new();
+        let span = Some(value.span());
+        let strings = |list: &DeArray<'_>| -> Result<Vec<String>, FileError> {
+            list.iter()
+                .map(|arg| match arg.get_ref().as_str() {
+                    Some(text) => Ok(text.to_string()),
+                    None => Err(self.error(
+                        Some(arg.span()),
+                        "args",
+                        format!(
+                            "expected a string (program arguments are quoted, e.g. `\"8\"`), found {}",
+                            kind(arg.get_ref())
+                        ),
+                    )),
+                })
+                .collect()
+        };
+        // A template: every item a string, at least one naming an argument.
+        if array
+            .iter()
+            .all(|item| !matches!(item.get_ref(), DeValue::Array(_)))
+        {
+            let template = strings(array)?;
+            if !template.iter().any(|a| !placeholders(a).is_empty()) {
+                return Err(self.error(
+                    span,
+                    "args",
+                    format!(
+                        "a list of strings is one argument list with named arguments in braces, and this one names none; to sweep these as cells write `[{}]`, or for one cell `[[{}]]`",
+                        template
+                            .iter()
+                            .map(|a| format!("[\"{a}\"]"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        template
+                            .iter()
+                            .map(|a| format!("\"{a}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            return Ok((Args::Template(template), vec![value.span()]));
+        }
+        let mut lists: Vec<Vec<String>> = Vec::new();
+        let mut spans = Vec::new();
         for item in array.iter() {
             let DeValue::Array(list) = item.get_ref() else {
                 return Err(self.error(
@@ -400,57 +717,301 @@ impl Doc<'_> {
                     ),
                 ));
             };
-            let mut strings = Vec::new();
-            for arg in list.iter() {
-                match arg.get_ref().as_str() {
-                    Some(text) => strings.push(text.to_string()),
-                    None => {
-                        return Err(self.error(
-                            Some(arg.span()),
-                            "args",
-                            format!(
-                                "expected a string (program arguments are quoted, e.g. `\"8\"`), found {}",
-                                kind(arg.get_ref())
-                            ),
-                        ));
-                    }
-                }
+            let list = strings(list)?;
+            if let Some(named) = list.iter().find(|a| !placeholders(a).is_empty()) {
+                return Err(self.error(
+                    Some(item.span()),
+                    "args",
+                    format!(
+                        "`{named}`: named arguments go in one list, e.g. `args = [\"{named}\"]`, not in a list of lists"
+                    ),
+                ));
             }
-            lists.push(Spanned::new(item.span(), strings));
+            if lists.contains(&list) {
+                return Err(self.error(
+                    Some(item.span()),
+                    "args",
+                    format!(
+                        "[{}] is listed twice; each list is one cell",
+                        list.join(", ")
+                    ),
+                ));
+            }
+            lists.push(list);
+            spans.push(item.span());
         }
-        Ok(lists)
+        Ok((Args::Lists(lists), spans))
     }
 
-    /// `threshold`: MPyC's `-T`, checked against every party count as
-    /// `run` checks `-T` among the program arguments.
-    fn threshold(
+    /// The keys that are not e3's: named arguments when the template names
+    /// them, else unknown keys. Every name in the template must be one.
+    fn vars(&self, table: &DeTable<'_>, args: &Args) -> Result<Vec<Var>, FileError> {
+        let named: Vec<&str> = match args {
+            Args::Template(template) => template.iter().flat_map(|a| placeholders(a)).collect(),
+            Args::Lists(_) => Vec::new(),
+        };
+        let mut vars: Vec<Var> = Vec::new();
+        for (key, value) in e3_toml::entries(table) {
+            let name = key.get_ref().as_ref();
+            if TOP_KEYS.contains(&name) {
+                continue;
+            }
+            if !named.contains(&name) {
+                let message = if HOSTS_KEYS.contains(&name) {
+                    format!("unknown key; `{name}` belongs in the [hosts] table")
+                } else if let Some(near) = nearest(name, TOP_KEYS) {
+                    format!("unknown key; did you mean `{near}`?")
+                } else if matches!(value.get_ref(), DeValue::Array(_)) {
+                    format!(
+                        "unknown key; to sweep it as a program argument, name it in `args`, e.g. `args = [\"{{{name}}}\"]`"
+                    )
+                } else {
+                    unknown(name, TOP_KEYS)
+                };
+                return Err(self.error(Some(key.span()), name, message));
+            }
+            if RESERVED.contains(&name) {
+                return Err(self.error(
+                    Some(key.span()),
+                    name,
+                    format!(
+                        "`{name}` is a field of runs.jsonl; give the named argument another name"
+                    ),
+                ));
+            }
+            vars.push(self.var(name, value)?);
+        }
+        if let Some(missing) = named.iter().find(|n| !vars.iter().any(|v| v.name == **n)) {
+            let at = e3_toml::get(table, "args").map(|v| v.span());
+            let message = if missing.is_empty()
+                || !missing
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                format!(
+                    "`{{{missing}}}` is not a name; named arguments are letters, digits and `_`, e.g. `{{n}}`"
+                )
+            } else {
+                format!(
+                    "`{{{missing}}}` names no key; add e.g. `{missing} = [8, 16]` above any [table]"
+                )
+            };
+            return Err(self.error(at, "args", message));
+        }
+        Ok(vars)
+    }
+
+    /// One named argument: a list of values, or `{ values, label, unit }`.
+    fn var(&self, name: &str, value: &Spanned<DeValue<'_>>) -> Result<Var, FileError> {
+        let (list, label, unit) = match value.get_ref() {
+            DeValue::Table(t) => {
+                self.known_keys(t, &format!("{name}."), &["values", "label", "unit"])?;
+                let values = self.required(
+                    e3_toml::get(t, "values"),
+                    &format!("{name}.values"),
+                    &format!("list the values to sweep, e.g. `{name} = {{ values = [8, 16] }}`"),
+                )?;
+                (
+                    values,
+                    self.string(t, "label", &format!("{name}.label"))?,
+                    self.string(t, "unit", &format!("{name}.unit"))?,
+                )
+            }
+            _ => (value, None, None),
+        };
+        let array = self.array(
+            list,
+            name,
+            &format!("a list of values to sweep, e.g. `{name} = [8, 16]`"),
+        )?;
+        if array.is_empty() {
+            return Err(self.error(Some(list.span()), name, "empty; list at least one value"));
+        }
+        let mut values: Vec<Value> = Vec::new();
+        for item in array.iter() {
+            let v = match item.get_ref() {
+                DeValue::String(s) => Value::from(s.as_ref()),
+                DeValue::Integer(_) => Value::from(self.integer(item, name, "a number")? as i64),
+                DeValue::Float(f) => f
+                    .as_str()
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Value::Number)
+                    .ok_or_else(|| {
+                        self.error(
+                            Some(item.span()),
+                            name,
+                            format!("{f} is not a finite number"),
+                        )
+                    })?,
+                other => {
+                    return Err(self.error(
+                        Some(item.span()),
+                        name,
+                        format!("expected a number or a string, found {}", kind(other)),
+                    ));
+                }
+            };
+            if values.contains(&v) {
+                return Err(self.error(
+                    Some(item.span()),
+                    name,
+                    format!("{v} is listed twice; each value is one cell"),
+                ));
+            }
+            values.push(v);
+        }
+        Ok(Var {
+            name: name.to_string(),
+            values,
+            label,
+            unit,
+        })
+    }
+
+    /// A key that takes one value or a list of them: its items with spans.
+    fn one_or_list<'t, 'i>(
+        &self,
+        value: &'t Spanned<DeValue<'i>>,
+        key: &str,
+    ) -> Result<Vec<&'t Spanned<DeValue<'i>>>, FileError> {
+        match value.get_ref() {
+            DeValue::Array(items) if items.is_empty() => Err(self.error(
+                Some(value.span()),
+                key,
+                "empty; give at least one value, or leave the key out",
+            )),
+            DeValue::Array(items) => Ok(items.iter().collect()),
+            _ => Ok(vec![value]),
+        }
+    }
+
+    /// `net` or `placement`: distinct names, one or a list; each item's
+    /// line is kept as `key[i]`.
+    fn names(
+        &self,
+        table: &DeTable<'_>,
+        key: &str,
+        what: &str,
+        lines: &mut BTreeMap<String, usize>,
+    ) -> Result<Vec<Option<String>>, FileError> {
+        let Some(value) = e3_toml::get(table, key) else {
+            return Ok(vec![None]);
+        };
+        let mut names: Vec<Option<String>> = Vec::new();
+        for (i, item) in self.one_or_list(value, key)?.into_iter().enumerate() {
+            let Some(name) = item.get_ref().as_str().filter(|n| !n.trim().is_empty()) else {
+                return Err(self.error(
+                    Some(item.span()),
+                    key,
+                    format!(
+                        "expected a {what} (a string), found {}",
+                        kind(item.get_ref())
+                    ),
+                ));
+            };
+            if names.contains(&Some(name.to_string())) {
+                return Err(self.error(
+                    Some(item.span()),
+                    key,
+                    format!("`{name}` is listed twice"),
+                ));
+            }
+            lines.insert(format!("{key}[{i}]"), self.line(item.span().start));
+            names.push(Some(name.to_string()));
+        }
+        Ok(names)
+    }
+
+    /// `start`: `"warm"`, `"cold"`, or a list of them.
+    fn starts(&self, table: &DeTable<'_>) -> Result<Vec<Option<Start>>, FileError> {
+        let Some(value) = e3_toml::get(table, "start") else {
+            return Ok(vec![None]);
+        };
+        let mut starts = Vec::new();
+        for item in self.one_or_list(value, "start")? {
+            let start = match item.get_ref().as_str() {
+                Some("warm") => Start::Warm,
+                Some("cold") => Start::Cold,
+                _ => {
+                    return Err(self.error(
+                        Some(item.span()),
+                        "start",
+                        format!(
+                            "expected \"warm\" or \"cold\", found {}",
+                            item.get_ref()
+                                .as_str()
+                                .map_or(kind(item.get_ref()).to_string(), |s| format!("\"{s}\""))
+                        ),
+                    ));
+                }
+            };
+            if starts.contains(&Some(start)) {
+                return Err(self.error(
+                    Some(item.span()),
+                    "start",
+                    format!("`{start}` is listed twice"),
+                ));
+            }
+            starts.push(Some(start));
+        }
+        Ok(starts)
+    }
+
+    /// `threshold`: MPyC's `-T`, one or a list, each checked against every
+    /// party count as `run` checks `-T` among the program arguments; with
+    /// `skip_unfit`, a value need only fit one party count.
+    fn thresholds(
         &self,
         table: &DeTable<'_>,
         parties: &[usize],
-    ) -> Result<Option<usize>, FileError> {
+        skip_unfit: bool,
+    ) -> Result<Vec<Option<usize>>, FileError> {
         let Some(value) = e3_toml::get(table, "threshold") else {
-            return Ok(None);
+            return Ok(vec![None]);
         };
-        let at = Some(value.span());
-        let t = self.integer(value, "threshold", "a whole number")?;
-        if t < 0 {
-            return Err(self.error(at, "threshold", format!("must be 0 or more (found {t})")));
-        }
-        let t = usize::try_from(t)
-            .ok()
-            .filter(|t| t.checked_mul(2).is_some())
-            .ok_or_else(|| self.error(at.clone(), "threshold", format!("{t} is too large")))?;
         let mut sorted = parties.to_vec();
         sorted.sort_unstable();
-        for &m in &sorted {
-            prun::mpyc::check_threshold(t, m)
-                .map_err(|message| self.error(at.clone(), "threshold", message))?;
+        let mut thresholds = Vec::new();
+        for item in self.one_or_list(value, "threshold")? {
+            let at = Some(item.span());
+            let t = self.integer(item, "threshold", "a whole number")?;
+            if t < 0 {
+                return Err(self.error(at, "threshold", format!("must be 0 or more (found {t})")));
+            }
+            let t = usize::try_from(t)
+                .ok()
+                .filter(|t| t.checked_mul(2).is_some())
+                .ok_or_else(|| self.error(at.clone(), "threshold", format!("{t} is too large")))?;
+            let unfit: Vec<(usize, String)> = sorted
+                .iter()
+                .filter_map(|&m| prun::mpyc::check_threshold(t, m).err().map(|e| (m, e)))
+                .collect();
+            if let Some((_, message)) = unfit.first()
+                && (!skip_unfit || unfit.len() == sorted.len())
+            {
+                let how = if skip_unfit {
+                    "; it fits none of the party counts".to_string()
+                } else {
+                    "; or set `skip_unfit = true` to skip the cells it does not fit".to_string()
+                };
+                return Err(self.error(at, "threshold", format!("{message}{how}")));
+            }
+            if thresholds.contains(&Some(t)) {
+                return Err(self.error(at, "threshold", format!("{t} is listed twice")));
+            }
+            thresholds.push(Some(t));
         }
-        Ok(Some(t))
+        Ok(thresholds)
     }
 
-    /// `[hosts]`.
-    fn hosts(&self, table: &DeTable<'_>) -> Result<Option<Hosts>, FileError> {
+    /// `[hosts]`: every setting of `run --hosts`.
+    fn hosts(
+        &self,
+        table: &DeTable<'_>,
+        lines: &mut BTreeMap<String, usize>,
+    ) -> Result<Option<Hosts>, FileError> {
         let Some(value) = e3_toml::get(table, "hosts") else {
             return Ok(None);
         };
@@ -465,45 +1026,66 @@ impl Doc<'_> {
             ));
         };
         self.known_keys(hosts, "hosts.", HOSTS_KEYS)?;
+        for (key, _) in e3_toml::entries(hosts) {
+            lines.insert(
+                format!("hosts.{}", key.get_ref()),
+                self.line(key.span().start),
+            );
+        }
         let file = self.required(
             self.string(hosts, "file", "hosts.file")?,
             "hosts.file",
             "name the hosts file, e.g. `file = \"hosts.pssh\"`",
         )?;
-        let parties_per_host = match e3_toml::get(hosts, "parties_per_host") {
-            Some(value) => self.count(
-                value,
-                "hosts.parties_per_host",
-                &prun::LayoutError::PerHostZero.to_string(),
-            )?,
-            None => 1,
+        let count = |name: &str, below_one: &str| -> Result<Option<usize>, FileError> {
+            e3_toml::get(hosts, name)
+                .map(|value| self.count(value, &format!("hosts.{name}"), below_one))
+                .transpose()
+        };
+        let no_sync = match e3_toml::get(hosts, "no_sync") {
+            Some(value) => value.get_ref().as_bool().ok_or_else(|| {
+                self.error(
+                    Some(value.span()),
+                    "hosts.no_sync",
+                    format!("expected true or false, found {}", kind(value.get_ref())),
+                )
+            })?,
+            None => false,
         };
         Ok(Some(Hosts {
             file,
-            parties_per_host,
+            parties_per_host: count(
+                "parties_per_host",
+                &prun::LayoutError::PerHostZero.to_string(),
+            )?,
+            ssh_config: self.string(hosts, "ssh_config", "hosts.ssh_config")?,
+            ssh_user: self.string(hosts, "ssh_user", "hosts.ssh_user")?,
+            connect_timeout: count("connect_timeout", "must be at least 1 second")?
+                .map(|n| n as u64),
+            remote_python: self.string(hosts, "remote_python", "hosts.remote_python")?,
+            remote_dir: self.string(hosts, "remote_dir", "hosts.remote_dir")?,
+            parallel: count("parallel", "must be at least 1")?,
+            no_sync,
         }))
     }
 
-    /// One argument list, checked as `run` checks its program arguments
-    /// (with `threshold`'s `-T t` after them, as the runs get them), for
-    /// every party count (smallest first); `net` when the sweep has a
-    /// network profile.
+    /// A cell's arguments, checked as `run` checks its program arguments
+    /// (with `threshold`'s `-T t` after them, as the runs get them); `net`
+    /// when the sweep has a network profile.
     fn check_args(
         &self,
-        list: &[String],
-        span: Range<usize>,
-        parties: &[usize],
-        threshold: Option<usize>,
+        cell: &Cell,
+        span: Option<Range<usize>>,
         net: bool,
     ) -> Result<(), FileError> {
-        let at = Some(span);
+        let list = &cell.args;
         // Whether the list sets the threshold (in any spelling) as well.
-        if threshold.is_some()
+        if cell.threshold.is_some()
             && let Ok(reading) = prun::mpyc::options::read(list)
             && let Some(set) = reading.last("threshold")
         {
             return Err(self.error(
-                at,
+                span,
                 "args",
                 format!(
                     "`{}` sets MPyC's -T/--threshold, and so does `threshold`; keep one",
@@ -511,22 +1093,25 @@ impl Doc<'_> {
                 ),
             ));
         }
-        let mut full = list.to_vec();
-        if let Some(t) = threshold {
-            full.extend(["-T".to_string(), t.to_string()]);
-        }
-        let mut sorted = parties.to_vec();
-        sorted.sort_unstable();
-        for &m in &sorted {
-            let run = prun::mpyc::RunShape {
-                parties: m,
-                net,
-                said: prun::mpyc::Said::ExperimentFile,
-            };
-            prun::mpyc::check_program_args(&full, &run).map_err(|e| {
-                self.error(at.clone(), "args", format!("{}; {}", e.message, e.hint))
-            })?;
-        }
+        let run = prun::mpyc::RunShape {
+            parties: cell.parties,
+            net,
+            said: prun::mpyc::Said::ExperimentFile,
+        };
+        let named = if cell.vars.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (with {})",
+                cell.vars
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        prun::mpyc::check_program_args(&cell.program_args(), &run)
+            .map_err(|e| self.error(span, "args", format!("{}{named}; {}", e.message, e.hint)))?;
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //! and flushed to disk as the run ends, so a Ctrl-C, a crash or a killed
 //! machine loses at most the run in flight), and `environment.json`.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write as _};
 
@@ -13,6 +13,9 @@ use e3_run::Outcome;
 use e3_run::summary::Status;
 use jiff::Timestamp;
 use serde_json::{Value, json};
+
+use crate::file::{Cell, Experiment};
+use crate::sweep::Planned;
 
 pub const RESULTS_DIR: &str = "results";
 pub const EXPERIMENT_COPY: &str = "experiment.toml";
@@ -37,39 +40,61 @@ pub fn link_latest(root: &Utf8Path, id: &str) -> io::Result<()> {
         .map_err(|(what, e)| io::Error::new(e.kind(), format!("{what}: {e}")))
 }
 
-/// Which run of the sweep a line is: its cell and repetition.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct RunKey {
-    pub parties: usize,
-    pub args: Vec<String>,
-    /// The network profile's name, when the experiment sweeps them.
-    pub net: Option<String>,
-    /// From 1.
-    pub rep: usize,
+/// The runs `runs.jsonl` already holds: each line's cell (its recorded
+/// keys) and repetition.
+#[derive(Clone, Debug, Default)]
+pub struct Done {
+    runs: Vec<(BTreeMap<String, Value>, usize)>,
+}
+
+impl Done {
+    /// Whether repetition `rep` of the cell with `keys` ([`Cell::keys`]) is
+    /// done. A line matches when every key both name has the same value:
+    /// lines written before a key was recorded (`start`, `threshold`) still
+    /// count, and so do cells asked about without e3's default start.
+    pub fn contains(&self, keys: &[(String, Value)], rep: usize) -> bool {
+        self.runs.iter().any(|(recorded, r)| {
+            *r == rep
+                && keys
+                    .iter()
+                    .all(|(k, v)| recorded.get(k).is_none_or(|value| value == v))
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.runs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
 }
 
 /// The runs `runs.jsonl` already holds, and how many of its lines could
 /// not be read (a line cut short by a killed writer: that run is run again).
-pub fn done_runs(runs_jsonl: &str) -> (BTreeSet<RunKey>, usize) {
-    let mut done = BTreeSet::new();
+pub fn done_runs(runs_jsonl: &str) -> (Done, usize) {
+    let mut done = Done::default();
     let mut unreadable = 0;
     for line in runs_jsonl.lines().filter(|l| !l.trim().is_empty()) {
         let key = serde_json::from_str::<Value>(line).ok().and_then(|v| {
-            Some(RunKey {
-                parties: usize::try_from(v["parties"].as_u64()?).ok()?,
-                args: v["args"]
-                    .as_array()?
-                    .iter()
-                    .map(|a| a.as_str().map(str::to_string))
-                    .collect::<Option<_>>()?,
-                net: v["net"].as_str().map(str::to_string),
-                rep: usize::try_from(v["rep"].as_u64()?).ok()?,
-            })
+            let rep = usize::try_from(v["rep"].as_u64()?).ok()?;
+            let keys: BTreeMap<String, Value> = match v["cell"].as_object() {
+                Some(cell) => cell.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                // Lines of e3 before cells were recorded whole.
+                None => {
+                    let mut keys = BTreeMap::new();
+                    keys.insert("parties".into(), Value::from(v["parties"].as_u64()?));
+                    keys.insert("args".into(), v["args"].as_array()?.clone().into());
+                    if let Some(net) = v["net"].as_str() {
+                        keys.insert("net".into(), Value::from(net));
+                    }
+                    keys
+                }
+            };
+            Some((keys, rep))
         });
         match key {
-            Some(key) => {
-                done.insert(key);
-            }
+            Some(key) => done.runs.push(key),
             None => unreadable += 1,
         }
     }
@@ -98,8 +123,26 @@ impl RunsFile {
     }
 }
 
+/// What every line of a run says of its cell: `cell` (every key, as
+/// [`Cell::keys`]), `cell_keys` (their order), `labels`, and the fields the
+/// report reads without them (`parties`, `args`, `net`, `threshold`,
+/// `start`). docs/experiments.md is the schema.
+fn cell_fields(line: &mut Value, exp: &Experiment, cell: &Cell) {
+    let keys = cell.keys(exp);
+    line["cell_keys"] = json!(keys.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>());
+    line["cell"] = Value::Object(keys.into_iter().collect());
+    line["labels"] = exp.labels();
+    line["parties"] = json!(cell.parties);
+    line["args"] = json!(cell.args);
+    line["threshold"] = json!(cell.threshold);
+    line["start"] = json!(cell.start.map(|s| s.name()));
+    if let Some(net) = &cell.net {
+        line["net"] = json!(net);
+    }
+}
+
 /// The line of a run that ran (ok or failed), from the engine's outcome.
-pub fn run_line(root: &Utf8Path, number: usize, key: &RunKey, outcome: &Outcome) -> Value {
+pub fn run_line(root: &Utf8Path, planned: &Planned, exp: &Experiment, outcome: &Outcome) -> Value {
     let summary = &outcome.summary;
     let party: Vec<Value> = summary
         .parties
@@ -121,10 +164,8 @@ pub fn run_line(root: &Utf8Path, number: usize, key: &RunKey, outcome: &Outcome)
         .collect();
     let error = summary.failure();
     let mut line = json!({
-        "run": number,
-        "rep": key.rep,
-        "parties": key.parties,
-        "args": key.args,
+        "run": planned.number,
+        "rep": planned.rep,
         "run_id": summary.run_id,
         "status": if error.is_none() { "ok" } else { "failed" },
         "error": error,
@@ -133,12 +174,11 @@ pub fn run_line(root: &Utf8Path, number: usize, key: &RunKey, outcome: &Outcome)
         "log_dir": relative_to(root, &outcome.dir).as_str(),
         "party": party,
     });
-    // Under a network profile: as the file names it (the run's key), which
-    // one exactly (its hash), and where its figures come from (an
-    // estimate says so).
-    if let Some(net) = &key.net {
-        line["net"] = json!(net);
-    }
+    cell_fields(&mut line, exp, &planned.cell);
+    // The start the run really had.
+    line["start"] = json!(summary.start.name());
+    // Under a network profile: which one exactly (its hash), and where its
+    // figures come from (an estimate says so).
     if let Some(net) = &summary.net {
         line["net_hash"] = json!(net.hash);
         line["net_source"] = json!(net.source);
@@ -146,13 +186,12 @@ pub fn run_line(root: &Utf8Path, number: usize, key: &RunKey, outcome: &Outcome)
     line
 }
 
-/// The line of a run that could not start at all (its error says why).
-pub fn failed_line(number: usize, key: &RunKey, error: &str) -> Value {
+/// The line of a run that could not start at all (its error says why; it
+/// has no logs).
+pub fn failed_line(planned: &Planned, exp: &Experiment, error: &str) -> Value {
     let mut line = json!({
-        "run": number,
-        "rep": key.rep,
-        "parties": key.parties,
-        "args": key.args,
+        "run": planned.number,
+        "rep": planned.rep,
         "run_id": null,
         "status": "failed",
         "error": error,
@@ -161,9 +200,7 @@ pub fn failed_line(number: usize, key: &RunKey, error: &str) -> Value {
         "log_dir": null,
         "party": [],
     });
-    if let Some(net) = &key.net {
-        line["net"] = json!(net);
-    }
+    cell_fields(&mut line, exp, &planned.cell);
     line
 }
 
@@ -175,63 +212,80 @@ fn round3(x: f64) -> f64 {
 mod tests {
     use super::*;
 
+    fn exp(text: &str) -> Experiment {
+        crate::file::parse(text, "x.toml").unwrap()
+    }
+
     #[test]
-    fn done_runs_skip_a_cut_line() {
+    fn done_runs_skip_a_cut_line_and_read_old_lines() {
         let text = concat!(
             r#"{"parties": 3, "args": ["8"], "rep": 1, "status": "ok"}"#,
             "\n",
-            r#"{"parties": 3, "args": [], "rep": 2, "status": "failed"}"#,
+            r#"{"parties": 3, "args": [], "rep": 2, "status": "failed", "cell": {"parties": 3, "args": [], "start": "warm"}}"#,
             "\n",
             r#"{"parties": 6, "args": ["8"], "re"#,
         );
         let (done, unreadable) = done_runs(text);
-        assert_eq!(unreadable, 1);
-        assert!(done.contains(&RunKey {
-            parties: 3,
-            args: vec!["8".into()],
-            net: None,
-            rep: 1
-        }));
-        assert!(done.contains(&RunKey {
-            parties: 3,
-            args: vec![],
-            net: None,
-            rep: 2
-        }));
-        assert_eq!(done.len(), 2);
+        assert_eq!((done.len(), unreadable), (2, 1));
+        let keys = |args: &[&str], start: &str| {
+            vec![
+                ("parties".to_string(), json!(3)),
+                ("args".to_string(), json!(args)),
+                ("start".to_string(), json!(start)),
+            ]
+        };
+        // An old line (no cell) matches on what it recorded.
+        assert!(done.contains(&keys(&["8"], "cold"), 1));
+        assert!(!done.contains(&keys(&["8"], "cold"), 2));
+        assert!(done.contains(&keys(&[], "warm"), 2));
+        assert!(
+            !done.contains(&keys(&[], "cold"), 2),
+            "another start is another cell"
+        );
     }
 
     #[test]
-    fn lines_are_appended_whole() {
+    fn lines_are_appended_whole_and_name_their_cell() {
         let dir = std::env::temp_dir().join(format!("e3-runs-{}", std::process::id()));
         let dir = Utf8PathBuf::from_path_buf(dir).unwrap();
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(RUNS);
-        let key = RunKey {
-            parties: 2,
-            args: vec!["x".into()],
-            net: None,
-            rep: 1,
-        };
+        let exp = exp(
+            "program = \"p\"\nparties = [4]\nn = { values = [8, 16], label = \"input size n\", unit = \"people\" }\nargs = [\"{n}\"]\nthreshold = [0, 1]\nstart = \"cold\"\nrepeat = 2\n",
+        );
+        let schedule = crate::sweep::schedule(&exp.cells(), exp.repeat);
+        assert_eq!(schedule.len(), 8);
         let mut file = RunsFile::open(&path).unwrap();
-        file.append(&failed_line(1, &key, "could not start"))
+        file.append(&failed_line(&schedule[0], &exp, "could not start"))
             .unwrap();
         drop(file);
         let mut again = RunsFile::open(&path).unwrap();
         again
-            .append(&failed_line(
-                2,
-                &RunKey {
-                    rep: 2,
-                    ..key.clone()
-                },
-                "again",
-            ))
+            .append(&failed_line(&schedule[5], &exp, "again"))
             .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 2);
+        let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(
+            first["cell"],
+            json!({"parties": 4, "n": 8, "threshold": 0, "start": "cold"})
+        );
+        assert_eq!(
+            first["cell_keys"],
+            json!(["parties", "n", "threshold", "start"])
+        );
+        assert_eq!(
+            first["labels"],
+            json!({"n": {"label": "input size n", "unit": "people"}})
+        );
+        assert_eq!(first["args"], json!(["8"]));
+        assert!(first["log_dir"].is_null());
         let (done, unreadable) = done_runs(&text);
         assert_eq!((done.len(), unreadable), (2, 0));
+        for (i, planned) in schedule.iter().enumerate() {
+            let keys = planned.cell.keys(&exp);
+            assert_eq!(done.contains(&keys, planned.rep), i == 0 || i == 5, "{i}");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -4,44 +4,31 @@
 
 use std::time::Duration;
 
-use crate::file::Experiment;
-use crate::results::RunKey;
+use crate::file::Cell;
 
 /// One run of the sweep.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Planned {
     /// From 1, in the order of the schedule.
     pub number: usize,
-    pub key: RunKey,
+    pub cell: Cell,
+    /// Which repetition of its cell, from 1.
+    pub rep: usize,
 }
 
-pub fn schedule(exp: &Experiment) -> Vec<Planned> {
-    let cells = exp.cells();
-    let mut runs = Vec::with_capacity(cells.len() * exp.repeat);
-    for rep in 1..=exp.repeat {
-        for cell in &cells {
+/// The runs of `cells`, `repeat` times each, interleaved.
+pub fn schedule(cells: &[Cell], repeat: usize) -> Vec<Planned> {
+    let mut runs = Vec::with_capacity(cells.len() * repeat);
+    for rep in 1..=repeat {
+        for cell in cells {
             runs.push(Planned {
                 number: runs.len() + 1,
-                key: RunKey {
-                    parties: cell.parties,
-                    args: cell.args.clone(),
-                    net: cell.net.clone(),
-                    rep,
-                },
+                cell: cell.clone(),
+                rep,
             });
         }
     }
     runs
-}
-
-/// The program's arguments for a cell: its own, then MPyC's `-T t` when the
-/// experiment sets a threshold.
-pub fn program_args(exp: &Experiment, cell_args: &[String]) -> Vec<String> {
-    let mut args = cell_args.to_vec();
-    if let Some(t) = exp.threshold {
-        args.extend(["-T".to_string(), t.to_string()]);
-    }
-    args
 }
 
 /// Time left, from the runs of this session so far.

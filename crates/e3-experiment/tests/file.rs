@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use e3_experiment::file::{self, Cell, Experiment, Hosts};
+use e3_experiment::file::{self, Args, Cell, Experiment, Hosts};
+use e3_run::Start;
 
 fn example(name: &str) -> Experiment {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -13,38 +14,46 @@ fn example(name: &str) -> Experiment {
     file::parse(&text, name).unwrap_or_else(|err| panic!("{err}"))
 }
 
+fn lists(lists: &[&[&str]]) -> Args {
+    Args::Lists(
+        lists
+            .iter()
+            .map(|l| l.iter().map(|s| s.to_string()).collect())
+            .collect(),
+    )
+}
+
 #[test]
 fn examples_parse() {
+    let local = example("local-secretsanta.toml");
+    assert_eq!(local.program, "secretsanta");
+    assert_eq!(local.parties, [3, 6]);
+    assert_eq!(local.args, lists(&[&["4"], &["8"]]));
     assert_eq!(
-        example("local-secretsanta.toml"),
-        Experiment {
-            program: "secretsanta".into(),
-            demos: None,
-            parties: vec![3, 6],
-            args: vec![vec!["4".into()], vec!["8".into()]],
-            repeat: 3,
-            threshold: None,
-            timeout_secs: 600,
-            hosts: None,
-            net: vec![None],
-        }
+        (local.repeat, local.timeout_secs, local.hosts.clone()),
+        (3, 600, None)
     );
+    assert_eq!(local.cells().len(), 4);
+    let regions = example("e3-regions.toml");
+    assert_eq!(regions.parties, [6]);
+    assert_eq!(regions.threshold, [Some(1)]);
+    assert_eq!(regions.vars.len(), 1);
+    assert_eq!(regions.vars[0].name, "n");
+    assert_eq!(regions.args, Args::Template(vec!["{n}".into()]));
     assert_eq!(
-        example("e3-regions.toml"),
-        Experiment {
-            program: "secretsanta".into(),
-            demos: None,
-            parties: vec![6],
-            args: vec![vec!["8".into()], vec!["16".into()], vec!["32".into()]],
-            repeat: 5,
-            threshold: Some(1),
-            timeout_secs: 600,
-            hosts: Some(Hosts {
-                file: "hosts.pssh".into(),
-                parties_per_host: 1,
-            }),
-            net: vec![None],
-        }
+        regions.hosts,
+        Some(Hosts {
+            file: "hosts.pssh".into(),
+            parties_per_host: Some(1),
+            ..Hosts::default()
+        })
+    );
+    let cells = regions.cells();
+    let args: Vec<Vec<String>> = cells.iter().map(Cell::program_args).collect();
+    assert_eq!(
+        args,
+        [["8", "-T", "1"], ["16", "-T", "1"], ["32", "-T", "1"]]
+            .map(|a| a.map(String::from).to_vec())
     );
 }
 
@@ -53,31 +62,66 @@ fn every_key() {
     let text = r#"
 program = "demos/helloworld.py"
 demos = "elsewhere"
+name = "hello sizes"
 parties = [1, 0x3, 5]
-args = [[], ["--no-log", "x"]]
+size = { values = [8, "big"], label = "input size", unit = "people" }
+args = ["--no-log", "{size}"]
 repeat = 2
-threshold = 0
+threshold = [0]
+start = ["cold", "warm"]
 timeout = 1_000
 [hosts]
 file = "h.pssh"
 parties_per_host = 2
+ssh_config = ".e3/testnet/e3t/ssh_config"
+ssh_user = "root"
+connect_timeout = 5
+remote_python = "/opt/venv/bin/python"
+remote_dir = "work/e3"
+parallel = 4
+no_sync = true
 "#;
     let exp = file::parse(text, "all.toml").unwrap();
     assert_eq!(exp.program, "demos/helloworld.py");
     assert_eq!(exp.demos.as_deref(), Some("elsewhere"));
+    assert_eq!(exp.name.as_deref(), Some("hello sizes"));
     assert_eq!(exp.parties, [1, 3, 5]);
-    assert_eq!(exp.args, [vec![], vec!["--no-log".to_string(), "x".into()]]);
     assert_eq!(
-        (exp.repeat, exp.threshold, exp.timeout_secs),
-        (2, Some(0), 1000)
+        exp.vars[0].values,
+        [serde_json::json!(8), serde_json::json!("big")]
     );
+    assert_eq!(exp.vars[0].label.as_deref(), Some("input size"));
+    assert_eq!(exp.vars[0].unit.as_deref(), Some("people"));
+    assert_eq!(
+        (exp.repeat, exp.threshold.clone(), exp.timeout_secs),
+        (2, vec![Some(0)], 1000)
+    );
+    assert_eq!(exp.start, [Some(Start::Cold), Some(Start::Warm)]);
     assert_eq!(
         exp.hosts,
         Some(Hosts {
             file: "h.pssh".into(),
-            parties_per_host: 2
+            parties_per_host: Some(2),
+            ssh_config: Some(".e3/testnet/e3t/ssh_config".into()),
+            ssh_user: Some("root".into()),
+            connect_timeout: Some(5),
+            remote_python: Some("/opt/venv/bin/python".into()),
+            remote_dir: Some("work/e3".into()),
+            parallel: Some(4),
+            no_sync: true,
         })
     );
+    // 3 party counts × 2 sizes × 2 starts.
+    let cells = exp.cells();
+    assert_eq!(cells.len(), 12);
+    assert_eq!(cells[1].args, ["--no-log", "8"]);
+    assert_eq!(cells[2].args, ["--no-log", "big"]);
+    assert_eq!(
+        cells[3].describe(&exp),
+        "parties=1 size=big threshold=0 start=warm"
+    );
+    assert_eq!(exp.lines["hosts.ssh_config"], 15);
+    assert_eq!(exp.lines["parties"], 5);
 }
 
 #[test]
@@ -90,7 +134,11 @@ fn cells_run_parties_outer_args_inner() {
     let cell = |parties: usize, args: &[&str]| Cell {
         parties,
         args: args.iter().map(|s| s.to_string()).collect(),
+        vars: Vec::new(),
+        threshold: None,
         net: None,
+        placement: None,
+        start: None,
     };
     assert_eq!(
         exp.cells(),
@@ -114,8 +162,58 @@ fn cells_run_parties_outer_args_inner() {
     assert_eq!(nets, [Some("lan"), Some("e3-4regions")]);
     // Without `args`, one cell per party count, with no arguments.
     let exp = file::parse("program = \"p\"\nparties = [2, 4]\nrepeat = 1\n", "x.toml").unwrap();
-    assert_eq!(exp.args, [Vec::<String>::new()]);
+    assert_eq!(exp.args, Args::Lists(vec![Vec::new()]));
     assert_eq!(exp.cells(), [cell(2, &[]), cell(4, &[])]);
+}
+
+#[test]
+fn named_arguments_sweep_the_first_outermost() {
+    let exp = file::parse(
+        "program = \"p\"\nparties = [3]\nn = [8, 16]\nmode = [\"a\", \"b\"]\nargs = [\"-n{n}\", \"{mode}\", \"--x={n}{mode}\"]\nrepeat = 1\n",
+        "x.toml",
+    )
+    .unwrap();
+    let args: Vec<String> = exp.cells().iter().map(|c| c.args.join(" ")).collect();
+    assert_eq!(
+        args,
+        [
+            "-n8 a --x=8a",
+            "-n8 b --x=8b",
+            "-n16 a --x=16a",
+            "-n16 b --x=16b"
+        ]
+    );
+    assert_eq!(
+        exp.cells()[3].keys(&exp),
+        [
+            ("parties".to_string(), serde_json::json!(3)),
+            ("n".to_string(), serde_json::json!(16)),
+            ("mode".to_string(), serde_json::json!("b")),
+        ]
+    );
+}
+
+#[test]
+fn thresholds_that_do_not_fit_are_refused_or_skipped_as_the_file_says() {
+    check(
+        "program = \"p\"\nparties = [3, 5]\nrepeat = 1\nthreshold = [0, 2]\n",
+        "e.toml:4: `threshold`: MPyC threshold 2 is too high for 3 parties: it must be below half the parties (at most 1); or set `skip_unfit = true` to skip the cells it does not fit",
+    );
+    let exp = file::parse(
+        "program = \"p\"\nparties = [3, 5]\nrepeat = 1\nthreshold = [0, 2]\nskip_unfit = true\n",
+        "x.toml",
+    )
+    .unwrap();
+    let cells: Vec<(usize, Option<usize>)> = exp
+        .cells()
+        .iter()
+        .map(|c| (c.parties, c.threshold))
+        .collect();
+    assert_eq!(cells, [(3, Some(0)), (5, Some(0)), (5, Some(2))]);
+    check(
+        "program = \"p\"\nparties = [3, 4]\nrepeat = 1\nthreshold = [0, 2]\nskip_unfit = true\n",
+        "e.toml:4: `threshold`: MPyC threshold 2 is too high for 3 parties: it must be below half the parties (at most 1); it fits none of the party counts",
+    );
 }
 
 /// `body`, read as `e.toml`, fails with exactly `expect`.
@@ -148,12 +246,12 @@ fn mistakes() {
     );
     check(
         &format!("{OK}colour = \"red\"\n"),
-        "e.toml:4: `colour`: unknown key; the keys are `program`, `demos`, `parties`, `args`, `repeat`, `threshold`, `timeout`, `net`, `hosts`",
+        "e.toml:4: `colour`: unknown key; the keys are `program`, `demos`, `name`, `parties`, `args`, `threshold`, `start`, `net`, `placement`, `skip_unfit`, `repeat`, `timeout`, `hosts`",
     );
     // Network profiles: a list of distinct names, for local runs only.
     check(
-        &format!("{OK}net = \"lan\"\n"),
-        "e.toml:4: `net`: expected a list of profile names, e.g. [\"lan\", \"e3-4regions\"], found a string",
+        &format!("{OK}net = 4\n"),
+        "e.toml:4: `net`: expected a profile (a string), found an integer",
     );
     check(
         &format!("{OK}net = [\"lan\", \"lan\"]\n"),
@@ -207,6 +305,10 @@ fn mistakes() {
     );
     check(
         &format!("{OK}args = [\"8\", \"16\"]\n"),
+        "e.toml:4: `args`: a list of strings is one argument list with named arguments in braces, and this one names none; to sweep these as cells write `[[\"8\"], [\"16\"]]`, or for one cell `[[\"8\", \"16\"]]`",
+    );
+    check(
+        &format!("{OK}args = [[\"8\"], \"16\"]\n"),
         "e.toml:4: `args`: expected a list of program arguments, found a string; `args` is a list of lists, e.g. `[[\"8\"], [\"16\"]]`",
     );
     check(
@@ -215,7 +317,7 @@ fn mistakes() {
     );
     check(
         &format!("{OK}args = \"8\"\n"),
-        "e.toml:4: `args`: expected a list of program argument lists, e.g. `[[\"8\"], [\"16\"]]`, found a string",
+        "e.toml:4: `args`: expected a list of program argument lists, e.g. `[[\"8\"], [\"16\"]]`, or one list with named arguments, e.g. `[\"{n}\"]`, found a string",
     );
     check(
         "program = \"p\"\nparties = [3]\nrepeat = \"3\"\n",
@@ -278,7 +380,7 @@ fn mistakes() {
     // Threshold: below half of every party count, the smallest named.
     check(
         "program = \"p\"\nparties = [6, 2, 4]\nrepeat = 1\nthreshold = 1\n",
-        "e.toml:4: `threshold`: MPyC threshold 1 is too high for 2 parties: it must be below half the parties (at most 0)",
+        "e.toml:4: `threshold`: MPyC threshold 1 is too high for 2 parties: it must be below half the parties (at most 0); or set `skip_unfit = true` to skip the cells it does not fit",
     );
     check(
         &format!("{OK}threshold = -1\n"),
@@ -348,6 +450,83 @@ fn mistakes() {
 }
 
 #[test]
+fn mistakes_in_the_new_keys() {
+    check(
+        &format!("{OK}args = [\"{{n}}\"]\n"),
+        "e.toml:4: `args`: `{n}` names no key; add e.g. `n = [8, 16]` above any [table]",
+    );
+    check(
+        &format!("{OK}n = [8, 16]\n"),
+        "e.toml:4: `n`: unknown key; to sweep it as a program argument, name it in `args`, e.g. `args = [\"{n}\"]`",
+    );
+    check(
+        &format!("{OK}n = []\nargs = [\"{{n}}\"]\n"),
+        "e.toml:4: `n`: empty; list at least one value",
+    );
+    check(
+        &format!("{OK}n = [8, 8]\nargs = [\"{{n}}\"]\n"),
+        "e.toml:4: `n`: 8 is listed twice; each value is one cell",
+    );
+    check(
+        &format!("{OK}n = {{ values = [8], units = \"x\" }}\nargs = [\"{{n}}\"]\n"),
+        "e.toml:4: `n.units`: unknown key; did you mean `unit`?",
+    );
+    check(
+        &format!("{OK}n = [true]\nargs = [\"{{n}}\"]\n"),
+        "e.toml:4: `n`: expected a number or a string, found a boolean",
+    );
+    check(
+        &format!("{OK}status = [1]\nargs = [\"{{status}}\"]\n"),
+        "e.toml:4: `status`: `status` is a field of runs.jsonl; give the named argument another name",
+    );
+    check(
+        &format!("{OK}args = [[\"{{n}}\"]]\nn = [1]\n"),
+        "e.toml:4: `args`: `{n}`: named arguments go in one list, e.g. `args = [\"{n}\"]`, not in a list of lists",
+    );
+    check(
+        &format!("{OK}args = [[\"8\"], [\"8\"]]\n"),
+        "e.toml:4: `args`: [8] is listed twice; each list is one cell",
+    );
+    check(
+        &format!("{OK}start = \"hot\"\n"),
+        "e.toml:4: `start`: expected \"warm\" or \"cold\", found \"hot\"",
+    );
+    check(
+        &format!("{OK}start = [\"warm\", \"warm\"]\n"),
+        "e.toml:4: `start`: `warm` is listed twice",
+    );
+    check(
+        &format!("{OK}placement = \"ams3=3\"\n"),
+        "e.toml:4: `placement`: places parties in a network profile's regions: add `net`, or drop `placement`",
+    );
+    check(
+        &format!("{OK}skip_unfit = 1\n"),
+        "e.toml:4: `skip_unfit`: expected true or false, found an integer",
+    );
+    check(
+        &format!("{OK}threshold = []\n"),
+        "e.toml:4: `threshold`: empty; give at least one value, or leave the key out",
+    );
+    check(
+        &format!("{OK}[hosts]\nfile = \"h\"\nno_sync = \"yes\"\n"),
+        "e.toml:6: `hosts.no_sync`: expected true or false, found a string",
+    );
+    check(
+        &format!("{OK}[hosts]\nfile = \"h\"\nssh-config = \"c\"\n"),
+        "e.toml:6: `hosts.ssh-config`: unknown key; did you mean `ssh_config`?",
+    );
+    check(
+        &format!("{OK}[hosts]\nfile = \"h\"\nconnect_timeout = 0\n"),
+        "e.toml:6: `hosts.connect_timeout`: must be at least 1 second (found 0)",
+    );
+    // A named argument's value, as MPyC reads the arguments, names the cell.
+    check(
+        &format!("{OK}m = [\"4\", \"-M3\"]\nargs = [\"{{m}}\"]\n"),
+        "e.toml:5: `args`: program argument `-M3` (read as `-M 3`) is MPyC's -M: that is MPyC's own launcher, and e3 starts the parties itself (with m = \"-M3\"); list the party counts in `parties` instead",
+    );
+}
+
+#[test]
 fn hosts_as_inline_or_dotted_tables() {
     for hosts in ["hosts = { file = \"h\" }", "hosts.file = \"h\""] {
         let exp = file::parse(&format!("{OK}{hosts}\n"), "x.toml").unwrap();
@@ -355,7 +534,7 @@ fn hosts_as_inline_or_dotted_tables() {
             exp.hosts,
             Some(Hosts {
                 file: "h".into(),
-                parties_per_host: 1
+                ..Hosts::default()
             }),
             "{hosts}"
         );

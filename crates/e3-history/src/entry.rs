@@ -537,8 +537,11 @@ pub fn experiment_entry(id: &str, files: &ExperimentFiles<'_>) -> Entry {
     };
     let (program, parties, net, hosts_file, scheduled, done_count, file_error) = match parsed {
         Ok(exp) => {
-            let schedule = e3_experiment::sweep::schedule(&exp);
-            let done_count = schedule.iter().filter(|p| done.contains(&p.key)).count();
+            let schedule = e3_experiment::sweep::schedule(&exp.cells(), exp.repeat);
+            let done_count = schedule
+                .iter()
+                .filter(|p| done.contains(&p.cell.keys(&exp), p.rep))
+                .count();
             (
                 Some(exp.program.clone()),
                 exp.parties.clone(),

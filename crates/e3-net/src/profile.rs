@@ -16,6 +16,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use camino::{Utf8Path, Utf8PathBuf};
+
 use e3_toml::{DeTable, DeValue, Spanned};
 use sha2::{Digest, Sha256};
 
@@ -201,6 +203,69 @@ const TOP_KEYS: &[&str] = &[
     "bandwidth_mbit",
     "jitter_ms",
 ];
+
+/// Why a profile could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The file cannot be read; `known` are the profiles in `net/`.
+    Unreadable {
+        shown: String,
+        error: std::io::Error,
+        known: Vec<String>,
+    },
+    Invalid(ProfileError),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Unreadable { shown, error, .. } => write!(f, "cannot read {shown}: {error}"),
+            LoadError::Invalid(err) => write!(f, "{err}"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// The profiles in `root/net/`, by name, sorted.
+pub fn known(root: &Utf8Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root.join(PROFILES_DIR))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".toml"))
+                .map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Where profiles are found by name: `net/NAME.toml` under the root.
+pub const PROFILES_DIR: &str = "net";
+
+/// The profile `given`: a name (`net/NAME.toml` under `root`), or a path
+/// (one with a `/` or ending in `.toml`) relative to `cwd`.
+pub fn load(root: &Utf8Path, cwd: &Utf8Path, given: &str) -> Result<Profile, LoadError> {
+    let as_path = given.contains('/') || given.ends_with(".toml");
+    let path: Utf8PathBuf = match as_path {
+        true => cwd.join(given),
+        false => root.join(PROFILES_DIR).join(format!("{given}.toml")),
+    };
+    let shown = path
+        .strip_prefix(root)
+        .map_or_else(|_| path.to_string(), |p| p.to_string());
+    let text = std::fs::read_to_string(&path).map_err(|error| LoadError::Unreadable {
+        shown: shown.clone(),
+        error,
+        known: known(root),
+    })?;
+    let name = path.file_stem().unwrap_or(given);
+    parse(&text, name, &shown).map_err(LoadError::Invalid)
+}
 
 /// Reads and checks a profile; `name` is what it is called (the file's
 /// stem), `source` names the file in errors.

@@ -40,6 +40,11 @@ pub struct RunSpec<'a> {
     pub net: Option<&'a NetRun>,
     /// Warm or cold: recorded in the summary (the plan carries the how).
     pub start: crate::Start,
+    /// e3's commit and command line, for the summary's `environment`
+    /// (`None`: no environment is recorded).
+    pub provenance: Option<&'a crate::provenance::Provenance>,
+    /// A run on hosts: the Python command there (its versions are asked).
+    pub remote_python: Option<&'a str>,
 }
 
 /// A party of a run and, for remote runs, the host it runs on.
@@ -285,7 +290,11 @@ pub fn run_local(
         .into_iter()
         .map(|party| RunParty { party, host: None })
         .collect();
-    execute(spec, &parties, &jobs, None, progress)
+    let places = spec.provenance.map(|_| crate::provenance::Places {
+        versions: vec![("local".into(), crate::provenance::local_versions(python))],
+        hosts: Vec::new(),
+    });
+    execute(spec, &parties, &jobs, None, places, progress)
 }
 
 /// Hosts that run at least one party, in inventory order.
@@ -460,11 +469,25 @@ pub fn run_remote(
     }
     plan.session
         .run(spec.root, &|event| progress(RunEvent::Host(event)), || {
+            // What each host runs the parties with, through its connection.
+            let places = spec.provenance.map(|_| crate::provenance::Places {
+                versions: crate::provenance::host_versions(
+                    ssh,
+                    &plan.hosts,
+                    spec.remote_python.unwrap_or("python3"),
+                ),
+                hosts: plan
+                    .hosts
+                    .iter()
+                    .map(|h| (ssh.label(h), h.region.clone()))
+                    .collect(),
+            });
             // Each host's warm start, until the parties have ended: dropping
             // its ssh hangs it up, which ends it (and any party left).
             let zygotes = start_warm(spec.root, &plan.zygotes, progress);
-            let outcome = zygotes
-                .and_then(|_zygotes| execute(spec, &plan.runs, &plan.parties, Some(ssh), progress));
+            let outcome = zygotes.and_then(|_zygotes| {
+                execute(spec, &plan.runs, &plan.parties, Some(ssh), places, progress)
+            });
             // Sockets of warm starts that were killed (and so could not
             // remove their own), through the still open connections.
             for cmd in &plan.cleanup {
@@ -822,10 +845,18 @@ fn execute(
     parties: &[RunParty],
     jobs: &[Job],
     ssh: Option<&Ssh>,
+    places: Option<crate::provenance::Places>,
     progress: &dyn Fn(RunEvent<'_>),
 ) -> Result<Outcome, RunError> {
     let root = spec.root;
     let started_at = jiff::Timestamp::now();
+    let environment = spec.provenance.zip(places).map(|(provenance, places)| {
+        crate::provenance::record(
+            provenance,
+            &places,
+            &started_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        )
+    });
     let (run_id, dir) = logs::new_run_dir(root, started_at, spec.program.name())?;
     let mut states = Vec::with_capacity(jobs.len());
     for (i, job) in jobs.iter().enumerate() {
@@ -917,6 +948,7 @@ fn execute(
             hash: net.profile.hash.clone(),
             placement: net.profile.placement.clone(),
         }),
+        environment,
     };
     let outcome = Outcome {
         summary,

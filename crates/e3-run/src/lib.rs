@@ -12,6 +12,10 @@
 //! - [`net`]: a local run under a network profile (`run --net`): each
 //!   party's `-P` list through the relays, and the relays' routes;
 //! - [`start`]: warm or cold, and e3's one default for it;
+//! - [`request`]: one description of a run ([`RunRequest`]), filled by
+//!   `run`'s flags or an experiment's cell, checked and planned here;
+//! - [`provenance`]: e3's commit, the command line and the parties'
+//!   versions, recorded with every run and experiment;
 //! - [`logs`] and [`summary`]: `logs/<run-id>/`, and what the run did, party
 //!   by party, as a table and as `summary.json`.
 //!
@@ -25,7 +29,9 @@ pub mod logs;
 pub mod net;
 pub mod ports;
 pub mod program;
+pub mod provenance;
 pub mod python;
+pub mod request;
 pub mod start;
 pub mod summary;
 pub mod warm;
@@ -35,4 +41,6 @@ pub use engine::{
     plan_local, run_local, run_remote,
 };
 pub use program::{Program, ProgramError, resolve_program};
+pub use provenance::Provenance;
+pub use request::{Place, Prepared, RequestError, RunRequest};
 pub use start::{Placement, Start};

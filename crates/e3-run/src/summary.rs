@@ -86,6 +86,9 @@ pub struct Summary {
     pub wall: Duration,
     /// The network profile the run was under (`run --net`).
     pub net: Option<NetSummary>,
+    /// Where its numbers come from: e3's commit, the command line, the
+    /// parties' Python and packages ([`crate::provenance::record`]).
+    pub environment: Option<serde_json::Value>,
 }
 
 /// Which network profile a run was under, and where it put the parties.
@@ -192,6 +195,9 @@ impl Summary {
                     .map(|(r, n)| json!({"region": r, "parties": n}))
                     .collect::<Vec<_>>(),
             });
+        }
+        if let Some(environment) = &self.environment {
+            summary["environment"] = environment.clone();
         }
         summary
     }
@@ -346,6 +352,23 @@ mod tests {
             stopped: stopped.map(str::to_string),
             wall: Duration::from_millis(1620),
             net: None,
+            environment: Some(crate::provenance::record(
+                &crate::provenance::Provenance {
+                    commit: Some("8a92bcf5e9f8e8492d5e692f63b035f399036e1a".into()),
+                    dirty: Some(false),
+                    command: ["cargo xtask", "run", "secretsanta", "--", "3"]
+                        .map(String::from)
+                        .to_vec(),
+                },
+                &crate::provenance::Places {
+                    versions: vec![(
+                        "local".into(),
+                        json!({"python": "3.11.7", "mpyc": "0.11", "numpy": "2.4.6", "gmpy2": "2.3.2"}),
+                    )],
+                    hosts: Vec::new(),
+                },
+                "2026-11-23T19:53:00Z",
+            )),
         }
     }
 

@@ -1,110 +1,66 @@
-//! `cargo xtask experiment FILE`: a sweep of runs (party counts × program
-//! arguments × repetitions, interleaved), each through the same engine as
-//! `cargo xtask run`, every result appended to `results/<id>/runs.jsonl`
-//! as its run ends. `--resume results/<id>` goes on where it stopped.
+//! `cargo xtask experiment FILE`: a sweep of runs (every key a run takes,
+//! each a value or a list, × repetitions, interleaved), each an
+//! [`e3_run::RunRequest`] filled from its cell and run through the same
+//! engine as `cargo xtask run`, every result appended to
+//! `results/<id>/runs.jsonl` as its run ends. Everything that can be
+//! checked is checked before the first run (and by `--dry-run`), worded
+//! with the file's line and key. `--resume results/<id>` goes on where it
+//! stopped.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use camino::{Utf8Path, Utf8PathBuf};
-use e3_experiment::environment::{self, Found};
-use e3_experiment::file::{Cell, Experiment};
-use e3_experiment::results::{self, ENVIRONMENT, EXPERIMENT_COPY, RUNS, RunKey, RunsFile};
+use camino::Utf8Path;
+use e3_experiment::file::{Cell, Experiment, FileError};
+use e3_experiment::results::{self, ENVIRONMENT, EXPERIMENT_COPY, RUNS, RunsFile};
 use e3_experiment::sweep::{self, Eta, Planned};
-use e3_inventory::Inventory;
-use e3_run::python::Python;
-use e3_run::warm::RemoteWarm;
-use e3_run::{Outcome, Placement, Program, RemotePlan, RunEvent, RunSpec, Start};
-use e3_ssh::Ssh;
+use e3_run::request::{Hosts, Local, Place, RequestError};
+use e3_run::{Outcome, Placement, RunEvent, RunRequest, Start};
 
-use crate::cli::{ExperimentArgs, RemoteArgs};
+use crate::cli::ExperimentArgs;
 use crate::error::{Error, Result, failure, usage};
 use crate::paths::{current_dir, relative_to};
-use crate::tasks::run::{
-    LocalRun, LocalStart, party_commands, prepare_local, remote_plan, resolve_profile,
-    resolve_program, resolve_python,
-};
+use crate::request::{self, HostsAsked};
 use crate::ui::Ui;
-use crate::{remote, tools};
-
-/// Where the parties run.
-enum Place {
-    Local(Python),
-    Hosts {
-        file: String,
-        per_host: usize,
-        ssh: Ssh,
-        inventory: Inventory,
-        rsync: Option<Utf8PathBuf>,
-    },
-}
 
 pub fn run(root: &Utf8Path, dry_run: bool, args: &ExperimentArgs) -> Result<()> {
     let cwd = current_dir()?;
     let resume_dir = args.resume.as_deref().map(|d| cwd.join(d));
-    let (text, source) = match (&args.file, &resume_dir) {
-        (Some(file), _) => (
-            std::fs::read_to_string(cwd.join(file))
-                .map_err(|e| usage(format!("cannot read experiment file `{file}`: {e}")))?,
-            file.clone(),
-        ),
-        (None, Some(dir)) => (
-            std::fs::read_to_string(dir.join(EXPERIMENT_COPY)).map_err(|e| {
-                usage(format!(
-                    "{} is not an experiment's results folder: {e}",
-                    relative_to(root, dir)
-                ))
-            })?,
-            relative_to(root, &dir.join(EXPERIMENT_COPY)).to_string(),
-        ),
-        (None, None) => return Err(usage("give an experiment FILE, or --resume DIR")),
-    };
-    let exp = e3_experiment::file::parse(&text, &source).map_err(|e| usage(e.to_string()))?;
-    if let (Some(dir), Some(file)) = (&resume_dir, &args.file) {
-        let copy = std::fs::read_to_string(dir.join(EXPERIMENT_COPY)).map_err(|e| {
-            usage(format!(
-                "{} is not an experiment's results folder: {e}",
-                relative_to(root, dir)
-            ))
-        })?;
-        if copy != text {
-            return Err(usage(format!(
-                "`{file}` is not the experiment {} was started with",
-                relative_to(root, dir)
-            ))
-            .hint("resume with the file it was started with (or without FILE: the copy in the folder is used), or start a new experiment"));
-        }
-    }
-    let program = resolve_program(root, &cwd, &exp.program, exp.demos.as_deref())?;
-    let schedule = sweep::schedule(&exp);
-    let mut place = place(root, &exp)?;
+    let (text, source) = read_file(root, &cwd, args, resume_dir.as_deref())?;
+    let exp = e3_experiment::file::parse(&text, &source).map_err(file_error)?;
+    let sweep = Sweep::new(root, &cwd, &exp, args)?;
+    let schedule = sweep::schedule(&sweep.cells, exp.repeat);
     if dry_run {
-        return print_plan(root, &exp, &program, &mut place, &schedule);
+        return print_plan(root, &exp, &sweep, &schedule);
     }
 
     let ui = Ui::new(false);
+    for (cell, why) in &sweep.skipped {
+        ui.say(&format!(
+            "e3: skipping cell {} (skip_unfit): {why}",
+            cell.describe(&exp)
+        ));
+    }
     let (id, dir) = match &resume_dir {
         Some(dir) => (
             dir.file_name().unwrap_or("results").to_string(),
             dir.clone(),
         ),
         None => {
-            let name = Utf8Path::new(&source)
-                .file_stem()
-                .unwrap_or(program.name())
-                .to_string();
+            let name = args
+                .name
+                .clone()
+                .or_else(|| exp.name.clone())
+                .unwrap_or_else(|| {
+                    Utf8Path::new(&source)
+                        .file_stem()
+                        .unwrap_or(sweep.program_name())
+                        .to_string()
+                });
             let (id, dir) = results::new_results_dir(root, jiff::Timestamp::now(), &name)
                 .map_err(|e| failure(format!("cannot make a results folder: {e}")))?;
             std::fs::write(dir.join(EXPERIMENT_COPY), &text)
                 .map_err(|e| failure(format!("cannot write {EXPERIMENT_COPY}: {e}")))?;
-            let env = environment_record(root, &place);
-            std::fs::write(
-                dir.join(ENVIRONMENT),
-                format!(
-                    "{}\n",
-                    serde_json::to_string_pretty(&env).expect("json serialises")
-                ),
-            )
-            .map_err(|e| failure(format!("cannot write {ENVIRONMENT}: {e}")))?;
             (id, dir)
         }
     };
@@ -122,11 +78,14 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ExperimentArgs) -> Result<()> 
             "e3: {unreadable} line(s) of {RUNS} could not be read (cut short?): their runs run again"
         ));
     }
-    let todo: Vec<&Planned> = schedule.iter().filter(|p| !done.contains(&p.key)).collect();
+    let todo: Vec<&Planned> = schedule
+        .iter()
+        .filter(|p| !done.contains(&p.cell.keys(&exp), p.rep))
+        .collect();
     ui.say(&format!(
         "e3: experiment {id}: {} ({} × {}){}; results in {}/",
         e3_plan::count(schedule.len(), "run", "runs"),
-        e3_plan::count(exp.cells().len(), "cell", "cells"),
+        e3_plan::count(sweep.cells.len(), "cell", "cells"),
         e3_plan::count(exp.repeat, "rep", "reps"),
         if done.is_empty() {
             String::new()
@@ -137,52 +96,70 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ExperimentArgs) -> Result<()> 
     ));
     let mut runs_file =
         RunsFile::open(&runs_path).map_err(|e| failure(format!("cannot open {runs_path}: {e}")))?;
-    let (mut eta, mut place) = (Eta::default(), place);
+    let provenance = request::provenance(root);
+    let mut environment_written = dir.join(ENVIRONMENT).exists();
+    let (mut eta, mut sweep) = (Eta::default(), sweep);
     for (i, planned) in todo.iter().enumerate() {
         if e3_exec::interrupted() || e3_exec::interrupted_by_reader() {
             return Err(interrupted(root, &dir));
         }
         let started = Instant::now();
-        let outcome = one_run(
-            root,
-            &exp,
-            &program,
-            &mut place,
-            &planned.key,
-            args.verbose,
-            &ui,
-        );
+        let outcome = sweep.one_run(root, &planned.cell, &provenance, args.verbose, &ui);
         if e3_exec::interrupted() || e3_exec::interrupted_by_reader() {
             // The run in flight is not a result: it runs again on resume.
             return Err(interrupted(root, &dir));
         }
         let line = match &outcome {
-            Ok(outcome) => results::run_line(root, planned.number, &planned.key, outcome),
-            Err(err) => results::failed_line(planned.number, &planned.key, &err.message),
+            Ok(outcome) => results::run_line(root, planned, &exp, outcome),
+            Err(err) => results::failed_line(planned, &exp, &err.message),
         };
         runs_file
             .append(&line)
             .map_err(|e| failure(format!("cannot append to {runs_path}: {e}")))?;
+        // What the parties ran with, from the first run that started: the
+        // same record as every run's summary.json holds.
+        if !environment_written
+            && let Ok(Outcome {
+                summary:
+                    e3_run::summary::Summary {
+                        environment: Some(environment),
+                        ..
+                    },
+                ..
+            }) = &outcome
+        {
+            let text = format!(
+                "{}\n",
+                serde_json::to_string_pretty(environment).expect("json serialises")
+            );
+            std::fs::write(dir.join(ENVIRONMENT), text)
+                .map_err(|e| failure(format!("cannot write {ENVIRONMENT}: {e}")))?;
+            environment_written = true;
+        }
         let took = started.elapsed();
         eta.record(took);
         let ok = line["status"] == "ok";
+        let left = todo.len() - i - 1;
         ui.say(&progress(
+            &exp,
             planned,
             schedule.len(),
-            exp.repeat,
             ok,
             took,
-            todo.len() - i - 1,
-            eta.left(todo.len() - i - 1),
+            left,
+            eta.left(left),
         ));
         if !ok {
             if let Some(error) = line["error"].as_str() {
-                let logs = line["log_dir"].as_str().unwrap_or("-");
+                let logs = match line["log_dir"].as_str() {
+                    Some(dir) => format!("logs: {dir}"),
+                    None => "no logs: the run did not start".to_string(),
+                };
                 crate::pipeline::annotate_error(
                     &format!("experiment run {} failed", planned.number),
-                    &format!("run {} ({error}); its logs: {logs}", planned.number),
+                    &format!("run {} ({error}); {logs}", planned.number),
                 );
-                ui.say(&format!("    {error} (logs: {logs})"));
+                ui.say(&format!("    {error} ({logs})"));
             }
             if args.fail_fast {
                 return Err(failure(format!(
@@ -220,6 +197,372 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ExperimentArgs) -> Result<()> 
     Ok(())
 }
 
+/// The experiment file's text and its name for messages: FILE, or the copy
+/// in the folder resumed (FILE, when given too, must be that copy).
+fn read_file(
+    root: &Utf8Path,
+    cwd: &Utf8Path,
+    args: &ExperimentArgs,
+    resume_dir: Option<&Utf8Path>,
+) -> Result<(String, String)> {
+    let copy = |dir: &Utf8Path| {
+        std::fs::read_to_string(dir.join(EXPERIMENT_COPY)).map_err(|e| {
+            usage(format!(
+                "{} is not an experiment's results folder: {e}",
+                relative_to(root, dir)
+            ))
+        })
+    };
+    match (&args.file, resume_dir) {
+        (Some(file), resume) => {
+            let text = std::fs::read_to_string(cwd.join(file))
+                .map_err(|e| usage(format!("cannot read experiment file `{file}`: {e}")))?;
+            if let Some(dir) = resume
+                && copy(dir)? != text
+            {
+                return Err(usage(format!(
+                    "`{file}` is not the experiment {} was started with",
+                    relative_to(root, dir)
+                ))
+                .hint("resume with the file it was started with (or without FILE: the copy in the folder is used), or start a new experiment"));
+            }
+            Ok((text, file.clone()))
+        }
+        (None, Some(dir)) => Ok((
+            copy(dir)?,
+            relative_to(root, &dir.join(EXPERIMENT_COPY)).to_string(),
+        )),
+        (None, None) => Err(usage("give an experiment FILE, or --resume DIR")),
+    }
+}
+
+/// A mistake in the file: exit 2, with its line and key.
+fn file_error(err: FileError) -> Error {
+    usage(err.to_string()).hint("docs/experiments.md describes every key of an experiment file")
+}
+
+/// The checked sweep: what every run shares, the network profiles with
+/// their placements, and the cells that run (and those skipped, why).
+struct Sweep {
+    program: e3_run::Program,
+    timeout: Duration,
+    place: Place,
+    /// By (net, placement) as the file names them.
+    profiles: BTreeMap<(String, Option<String>), e3_net::Profile>,
+    cells: Vec<Cell>,
+    skipped: Vec<(Cell, String)>,
+}
+
+impl Sweep {
+    /// Reads and checks everything the experiment's runs need, before any
+    /// of them: the program, where the parties run, every profile and
+    /// placement, and every cell as a run (party counts, arguments,
+    /// placements, the hosts); a refusal names the file's line and key.
+    fn new(
+        root: &Utf8Path,
+        cwd: &Utf8Path,
+        exp: &Experiment,
+        args: &ExperimentArgs,
+    ) -> Result<Sweep> {
+        let program =
+            request::program(root, cwd, &exp.program, exp.demos.as_deref()).map_err(|err| {
+                let at = if err.message.contains("--demos") {
+                    "demos"
+                } else {
+                    "program"
+                };
+                let mut e = usage(exp.error(at, at, err.message.clone()).to_string());
+                e.hints = err.hints;
+                e
+            })?;
+        let asked = hosts_asked(exp, args)?;
+        let starts: Vec<Option<Start>> = exp.start.clone();
+        let place = match &asked {
+            Some(asked) => {
+                let warm = starts.iter().any(|s| asked.start(*s).is_warm());
+                Place::Hosts(
+                    request::hosts(asked, warm).map_err(|err| hosts_error(exp, asked, err))?,
+                )
+            }
+            None => Place::Local(Local {
+                python: request::python(root, None)?,
+                net: None,
+                launcher: request::launcher()?,
+            }),
+        };
+        let default_start = Start::choose(
+            None,
+            match &place {
+                Place::Local(_) => Placement::Local,
+                Place::Hosts(h) => Placement::PerHost(h.per_host),
+            },
+        );
+        // Every profile, and every placement in it.
+        let mut profiles = BTreeMap::new();
+        for (i, net) in exp.net.iter().enumerate() {
+            let Some(net) = net else { continue };
+            let at = format!("net[{i}]");
+            let profile = e3_net::profile::load(root, cwd, net).map_err(|err| {
+                let message = match &err {
+                    e3_net::profile::LoadError::Unreadable { known, .. } => format!(
+                        "`{net}`: {err}; the profiles in net/ are {}, or give a path to a .toml file",
+                        known.join(", ")
+                    ),
+                    e3_net::profile::LoadError::Invalid(_) => format!("`{net}`: {err}"),
+                };
+                usage(exp.error(&at, "net", message).to_string())
+            })?;
+            for (j, placement) in exp.placement.iter().enumerate() {
+                let placed = match placement {
+                    None => profile.clone(),
+                    Some(p) => profile.with_placement(p).map_err(|err| {
+                        usage(
+                            exp.error(
+                                &format!("placement[{j}]"),
+                                "placement",
+                                format!("`{p}` in `{net}`: {}", err.message),
+                            )
+                            .to_string(),
+                        )
+                    })?,
+                };
+                profiles.insert((net.clone(), placement.clone()), placed);
+            }
+        }
+        let mut sweep = Sweep {
+            program,
+            timeout: Duration::from_secs(exp.timeout_secs),
+            place,
+            profiles,
+            cells: Vec::new(),
+            skipped: Vec::new(),
+        };
+        // Every cell as the run it will be: what does not fit is refused
+        // (or, with skip_unfit, skipped when it is the placement).
+        for cell in exp.cells() {
+            let cell = cell.settle(default_start);
+            match sweep.request(&cell).check() {
+                Ok(()) => sweep.cells.push(cell),
+                Err(RequestError::Placement(err)) if exp.skip_unfit => {
+                    sweep.skipped.push((cell, err.message))
+                }
+                Err(err) => return Err(sweep.cell_error(exp, &cell, err)),
+            }
+        }
+        // Skipping is for cells a profile does not fit, not for a profile
+        // or placement that fits no cell at all.
+        for (cell, why) in &sweep.skipped {
+            let fits_some = sweep
+                .cells
+                .iter()
+                .any(|c| c.net == cell.net && c.placement == cell.placement);
+            if !fits_some {
+                return Err(sweep.cell_error(
+                    exp,
+                    cell,
+                    RequestError::Placement(e3_net::ProfileError {
+                        source: String::new(),
+                        line: None,
+                        key: None,
+                        message: format!("{why}; it fits none of the party counts"),
+                    }),
+                ));
+            }
+        }
+        if sweep.cells.is_empty() {
+            return Err(usage(
+                exp.error(
+                    "skip_unfit",
+                    "skip_unfit",
+                    "every cell is skipped: nothing would run",
+                )
+                .to_string(),
+            ));
+        }
+        Ok(sweep)
+    }
+
+    fn program_name(&self) -> &str {
+        self.program.name()
+    }
+
+    /// The run of a cell, as `run`'s flags would describe it.
+    fn request(&self, cell: &Cell) -> RunRequest {
+        let place = match &self.place {
+            Place::Local(local) => Place::Local(Local {
+                net: cell
+                    .net
+                    .as_ref()
+                    .map(|net| self.profiles[&(net.clone(), cell.placement.clone())].clone()),
+                ..local.clone()
+            }),
+            hosts => hosts.clone(),
+        };
+        RunRequest {
+            program: self.program.clone(),
+            args: cell.program_args(),
+            parties: Some(cell.parties),
+            start: cell.start,
+            timeout: self.timeout,
+            base_port: prun::DEFAULT_PORT,
+            place,
+        }
+    }
+
+    /// Why a cell cannot run, at the line of the key that decides it.
+    fn cell_error(&self, exp: &Experiment, cell: &Cell, err: RequestError) -> Error {
+        let in_cell = format!("in cell {}", cell.describe(exp));
+        let net_at = |exp: &Experiment| {
+            let i = exp.net.iter().position(|n| *n == cell.net).unwrap_or(0);
+            match &cell.placement {
+                Some(p) => {
+                    let j = exp.placement.iter().position(|x| x.as_ref() == Some(p));
+                    (format!("placement[{}]", j.unwrap_or(0)), "placement")
+                }
+                None => (format!("net[{i}]"), "net"),
+            }
+        };
+        let (at, key, message, hint): (String, &str, String, Option<String>) = match &err {
+            RequestError::Placement(e) => {
+                let (at, key) = net_at(exp);
+                (
+                    at,
+                    key,
+                    format!(
+                        "{in_cell}: `{}` {}",
+                        cell.net.as_deref().unwrap_or_default(),
+                        e.message.replace("; change --parties, or give --placement", "")
+                    ),
+                    Some(
+                        "add a `placement` that holds every party count, drop the party count, or set `skip_unfit = true` to skip such cells"
+                            .into(),
+                    ),
+                )
+            }
+            RequestError::Layout { file, error } => (
+                "parties".into(),
+                "parties",
+                format!("{in_cell}: the hosts file `{file}`: {error}"),
+                Some("add hosts, raise `parties_per_host` in [hosts] (or --parties-per-host), or drop the party count".into()),
+            ),
+            RequestError::ProgramArgs(e) => (
+                "args".into(),
+                "args",
+                format!("{in_cell}: {}", e.message),
+                Some(e.hint.clone()),
+            ),
+            RequestError::Parties { .. } => ("parties".into(), "parties", format!("{in_cell}: {err}"), None),
+            _ => return request::word(err),
+        };
+        let mut error = usage(exp.error(&at, key, message).to_string());
+        if let Some(hint) = hint {
+            error = error.hint(hint);
+        }
+        error
+    }
+
+    /// One run of a cell through the run engine, as `cargo xtask run` makes it.
+    fn one_run(
+        &mut self,
+        root: &Utf8Path,
+        cell: &Cell,
+        provenance: &e3_run::Provenance,
+        verbose: bool,
+        ui: &Ui,
+    ) -> Result<Outcome> {
+        let request = self.request(cell);
+        let prepared = request.prepare(root).map_err(request::word)?;
+        // Party 0's output and e3's own lines only when asked: one line a run.
+        let progress = |event: RunEvent<'_>| {
+            if verbose || matches!(event, RunEvent::MakingEnv | RunEvent::EnvReady { .. }) {
+                ui.run_event(event);
+            }
+        };
+        let outcome = prepared.run(root, &request, provenance, &progress)?;
+        // The program's folder is on the hosts now: no sync for later runs.
+        if let Place::Hosts(hosts) = &mut self.place {
+            hosts.sync = false;
+        }
+        Ok(outcome)
+    }
+}
+
+/// The file's `[hosts]`, with the command line's flags over it; `None`:
+/// the parties run on this machine.
+fn hosts_asked(exp: &Experiment, args: &ExperimentArgs) -> Result<Option<HostsAsked>> {
+    let flags = &args.on_hosts;
+    let Some(file) = flags
+        .hosts
+        .clone()
+        .or_else(|| exp.hosts.as_ref().map(|h| h.file.clone()))
+    else {
+        if let Some(flag) = flags.given().first() {
+            return Err(usage(format!("{flag} is for experiments on hosts")).hint(
+                "add --hosts FILE, or a [hosts] table with `file = \"hosts.pssh\"` to the experiment file",
+            ));
+        }
+        return Ok(None);
+    };
+    if exp.net.iter().any(Option::is_some) {
+        return Err(usage(
+            exp.error(
+                "net",
+                "net",
+                "network profiles emulate regions for local runs; with --hosts the network is real: drop one of them",
+            )
+            .to_string(),
+        ));
+    }
+    let from_file = exp.hosts.clone().unwrap_or_default();
+    let remote = &flags.remote;
+    Ok(Some(HostsAsked {
+        file,
+        remote: crate::cli::RemoteArgs {
+            remote_dir: remote.remote_dir.clone().or(from_file.remote_dir),
+            ssh_config: remote.ssh_config.clone().or(from_file.ssh_config),
+            ssh_user: remote.ssh_user.clone().or(from_file.ssh_user),
+            connect_timeout: remote.connect_timeout.or(from_file.connect_timeout),
+            parallel: remote.parallel.or(from_file.parallel),
+        },
+        per_host: flags.parties_per_host.or(from_file.parties_per_host),
+        remote_python: flags.remote_python.clone().or(from_file.remote_python),
+        no_sync: flags.no_sync || from_file.no_sync,
+    }))
+}
+
+/// A hosts setting that is not right: at its line in [hosts] when it came
+/// from the file (the flags' own words otherwise).
+fn hosts_error(exp: &Experiment, asked: &HostsAsked, err: Error) -> Error {
+    let Some(hosts) = &exp.hosts else {
+        return err;
+    };
+    let from_file = [
+        ("--ssh-config", "ssh_config", hosts.ssh_config.as_deref()),
+        ("--ssh-user", "ssh_user", hosts.ssh_user.as_deref()),
+        ("--remote-dir", "remote_dir", hosts.remote_dir.as_deref()),
+    ];
+    for (flag, key, value) in from_file {
+        if err.message.contains(flag) && value.is_some() {
+            let message = err.message.replace(&format!("{flag} "), "");
+            let mut e = usage(
+                exp.error(&format!("hosts.{key}"), &format!("hosts.{key}"), message)
+                    .to_string(),
+            );
+            e.hints = err.hints;
+            return e;
+        }
+    }
+    if err.message.contains(&format!("`{}`", asked.file)) && hosts.file == asked.file {
+        let mut e = usage(
+            exp.error("hosts.file", "hosts.file", err.message.clone())
+                .to_string(),
+        );
+        e.hints = err.hints;
+        return e;
+    }
+    err
+}
+
 fn interrupted(root: &Utf8Path, dir: &Utf8Path) -> Error {
     failure(format!(
         "interrupted; the runs that ended are kept. Resume: cargo xtask experiment --resume {}",
@@ -227,298 +570,105 @@ fn interrupted(root: &Utf8Path, dir: &Utf8Path) -> Error {
     ))
 }
 
-/// `run 7/24 parties=12 args=16 rep 2/3 ok 1.84 s; about 40 s left`
+/// `run 7/24 parties=12 n=16 start=warm rep 2/3 ok 1.84 s; about 40 s left`
 fn progress(
+    exp: &Experiment,
     planned: &Planned,
     total: usize,
-    reps: usize,
     ok: bool,
     took: Duration,
     runs_left: usize,
     left: Option<Duration>,
 ) -> String {
-    let args = if planned.key.args.is_empty() {
-        "-".to_string()
-    } else {
-        planned.key.args.join(" ")
-    };
     let left = match (runs_left, left) {
         (0, _) => "; done".to_string(),
         (_, Some(d)) if d.as_secs() > 0 => format!("; about {} s left", d.as_secs()),
         (_, Some(_)) => "; about a second left".to_string(),
         (_, None) => String::new(),
     };
-    let net = planned
-        .key
-        .net
-        .as_ref()
-        .map_or(String::new(), |n| format!(" net={n}"));
     format!(
-        "run {}/{total} parties={} args={args}{net} rep {}/{reps} {} {:.2} s{left}",
+        "run {}/{total} {} rep {}/{} {} {:.2} s{left}",
         planned.number,
-        planned.key.parties,
-        planned.key.rep,
+        planned.cell.describe(exp),
+        planned.rep,
+        exp.repeat,
         if ok { "ok" } else { "FAILED" },
         took.as_secs_f64()
     )
 }
 
-fn place(root: &Utf8Path, exp: &Experiment) -> Result<Place> {
-    match &exp.hosts {
-        None => Ok(Place::Local(resolve_python(root, None)?)),
-        Some(hosts) => {
-            let (ssh, inventory) = remote::resolve(&no_remote_flags(), &hosts.file)?;
-            let rsync = Some(tools::require(
-                "rsync",
-                "install rsync (Debian/Ubuntu: `apt-get install rsync`)",
-            )?);
-            Ok(Place::Hosts {
-                file: hosts.file.clone(),
-                per_host: hosts.parties_per_host,
-                ssh,
-                inventory,
-                rsync,
-            })
-        }
-    }
-}
-
-/// e3's defaults for reaching hosts (an experiment file sets none of them).
-fn no_remote_flags() -> RemoteArgs {
-    RemoteArgs {
-        remote_dir: None,
-        ssh_config: None,
-        ssh_user: None,
-        connect_timeout: None,
-        parallel: None,
-    }
-}
-
-/// One run through the run engine, as `cargo xtask run` makes it.
-fn one_run(
-    root: &Utf8Path,
-    exp: &Experiment,
-    program: &Program,
-    place: &mut Place,
-    key: &RunKey,
-    verbose: bool,
-    ui: &Ui,
-) -> Result<Outcome> {
-    let program_args = sweep::program_args(exp, &key.args);
-    let cell = Cell {
-        parties: key.parties,
-        args: key.args.clone(),
-        net: key.net.clone(),
-    };
-    let run = cell_run(root, program, place, &cell, &program_args)?;
-    let net = match &run {
-        CellRun::Local(local) => local.net.as_ref(),
-        CellRun::Hosts(_) => None,
-    };
-    let start = match &run {
-        CellRun::Local(local) => local.start,
-        CellRun::Hosts(plan) if plan.zygotes.is_empty() => Start::Cold,
-        CellRun::Hosts(_) => Start::Warm,
-    };
-    let spec = RunSpec {
-        root,
-        program,
-        args: &program_args,
-        timeout: Duration::from_secs(exp.timeout_secs),
-        net,
-        start,
-    };
-    // Party 0's output and e3's own lines only when asked: one line a run.
-    let progress = |event: RunEvent<'_>| {
-        if verbose || matches!(event, RunEvent::MakingEnv | RunEvent::EnvReady { .. }) {
-            ui.run_event(event);
-        }
-    };
-    match (&run, place) {
-        (CellRun::Local(run), Place::Local(python)) => Ok(e3_run::run_local(
-            &spec,
-            python,
-            run.plan.clone(),
-            run.table.clone(),
-            &progress,
-        )?),
-        (CellRun::Hosts(plan), Place::Hosts { ssh, rsync, .. }) => {
-            let outcome = e3_run::run_remote(&spec, plan, ssh, &progress)?;
-            // The program's folder is on the hosts now: no sync for later runs.
-            *rsync = None;
-            Ok(outcome)
-        }
-        _ => unreachable!("cell_run makes a run of the place's kind"),
-    }
-}
-
-/// What one run of a cell is made of; `--dry-run` prints the very same.
-enum CellRun {
-    Local(Box<LocalRun>),
-    Hosts(Box<RemotePlan>),
-}
-
-fn cell_run(
-    root: &Utf8Path,
-    program: &Program,
-    place: &Place,
-    cell: &Cell,
-    program_args: &[String],
-) -> Result<CellRun> {
-    let parties = cell.parties;
-    Ok(match place {
-        Place::Local(python) => {
-            let net = match &cell.net {
-                Some(name) => Some(resolve_profile(root, name, None)?),
-                None => None,
-            };
-            CellRun::Local(Box::new(prepare_local(
-                root,
-                program,
-                program_args,
-                parties,
-                python,
-                prun::DEFAULT_PORT,
-                LocalStart {
-                    start: Start::choose(None, Placement::Local),
-                    net,
-                },
-            )?))
-        }
-        Place::Hosts {
-            file,
-            per_host,
-            ssh,
-            inventory,
-            rsync,
-        } => {
-            let commands = party_commands(
-                inventory,
-                file,
-                program,
-                Some(parties),
-                *per_host,
-                prun::DEFAULT_PORT,
-                program_args,
-            )?;
-            CellRun::Hosts(Box::new(remote_plan(
-                ssh,
-                rsync.as_deref(),
-                program,
-                &commands,
-                &no_remote_flags(),
-                "python3",
-                Start::choose(None, Placement::PerHost(*per_host))
-                    .is_warm()
-                    .then(|| RemoteWarm::new(rsync.clone().unwrap_or_default()))
-                    .as_ref(),
-            )))
-        }
-    })
-}
-
+/// What the sweep would do: its verdict (every check ran), the runs in
+/// order, and each cell's plan, as the real sweep would run it.
 fn print_plan(
     root: &Utf8Path,
     exp: &Experiment,
-    program: &Program,
-    place: &mut Place,
+    sweep: &Sweep,
     schedule: &[Planned],
 ) -> Result<()> {
+    crate::out::outln!(
+        "# experiment {}: {} ({} × {}), every cell checked",
+        exp.source,
+        e3_plan::count(schedule.len(), "run", "runs"),
+        e3_plan::count(sweep.cells.len(), "cell", "cells"),
+        e3_plan::count(exp.repeat, "rep", "reps"),
+    );
+    for (cell, why) in &sweep.skipped {
+        crate::out::outln!("# skipped (skip_unfit): {}: {why}", cell.describe(exp));
+    }
     for planned in schedule {
         crate::out::outln!(
-            "# run {}/{}: parties={} args={}{} rep {}/{}",
+            "# run {}/{}: {} rep {}/{}",
             planned.number,
             schedule.len(),
-            planned.key.parties,
-            planned.key.args.join(" "),
-            planned
-                .key
-                .net
-                .as_ref()
-                .map_or(String::new(), |n| format!(" net={n}")),
-            planned.key.rep,
+            planned.cell.describe(exp),
+            planned.rep,
             exp.repeat
         );
     }
     // Every repetition of a cell runs the same commands: each cell once.
-    for cell in exp.cells() {
-        let program_args = sweep::program_args(exp, &cell.args);
-        crate::out::outln!(
-            "\n# cell parties={} args={}{}",
-            cell.parties,
-            cell.args.join(" "),
-            cell.net
-                .as_ref()
-                .map_or(String::new(), |n| format!(" net={n}"))
-        );
-        match cell_run(root, program, place, &cell, &program_args)? {
-            CellRun::Local(local) => crate::out::print(&local.plan.render()),
-            CellRun::Hosts(plan) => crate::out::print(&plan.to_plan(root).render()),
-        }
+    let mut sweep_place = sweep.place.clone();
+    for cell in &sweep.cells {
+        crate::out::outln!("\n# cell {}", cell.describe(exp));
+        let mut request = sweep.request(cell);
+        request.place = match (&request.place, &sweep_place) {
+            (Place::Hosts(_), Place::Hosts(h)) => Place::Hosts(h.clone()),
+            (place, _) => place.clone(),
+        };
+        let prepared = request.prepare(root).map_err(request::word)?;
+        crate::out::print(&prepared.plan(root).render());
         // As in the real sweep: the program's folder is synced once, first.
-        if let Place::Hosts { rsync, .. } = place {
-            *rsync = None;
+        if let Place::Hosts(Hosts { sync, .. }) = &mut sweep_place {
+            *sync = false;
         }
     }
     Ok(())
 }
 
-/// What the experiment runs on; a probe that fails leaves its field null.
-fn environment_record(root: &Utf8Path, place: &Place) -> serde_json::Value {
-    let (mut commit, mut dirty) = (None, None);
-    if let Ok(git) = tools::find("git") {
-        let (rev, status) = environment::git_cmds(&git);
-        if let Ok(out) = e3_exec::capture_in(Some(root), &rev)
-            && out.end.success()
-        {
-            commit = Some(out.stdout.trim().to_string());
-        }
-        if let Ok(out) = e3_exec::capture_in(Some(root), &status)
-            && out.end.success()
-        {
-            dirty = Some(!out.stdout.trim().is_empty());
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_names_every_key_of_the_cell() {
+        let exp = e3_experiment::file::parse(
+            "program = \"p\"\nparties = [4]\nn = [8, 16]\nargs = [\"{n}\"]\nstart = [\"warm\", \"cold\"]\nrepeat = 2\n",
+            "x.toml",
+        )
+        .unwrap();
+        let cells: Vec<Cell> = exp.cells();
+        let schedule = sweep::schedule(&cells, exp.repeat);
+        let line = progress(
+            &exp,
+            &schedule[5],
+            schedule.len(),
+            true,
+            Duration::from_millis(1840),
+            2,
+            Some(Duration::from_secs(4)),
+        );
+        assert_eq!(
+            line,
+            "run 6/8 parties=4 n=8 start=cold rep 2/2 ok 1.84 s; about 4 s left"
+        );
     }
-    let (versions, hosts) = match place {
-        Place::Local(python) => {
-            let out = e3_exec::capture(&environment::versions_cmd(&python.interpreter()));
-            let v = out.map_or(serde_json::Value::Null, |o| {
-                environment::parse_versions(&o.stdout)
-            });
-            (vec![("local".to_string(), v)], Vec::new())
-        }
-        Place::Hosts { ssh, inventory, .. } => {
-            let script = format!(
-                "python3 -c {}",
-                e3_plan::quote(environment::VERSIONS_SCRIPT)
-            );
-            let versions = inventory
-                .hosts
-                .iter()
-                .map(|host| {
-                    let out = e3_exec::capture(&ssh.remote(host, false, script.clone()));
-                    let v = out.map_or(serde_json::Value::Null, |o| {
-                        environment::parse_versions(&o.stdout)
-                    });
-                    (host.name.clone(), v)
-                })
-                .collect();
-            let hosts = inventory
-                .hosts
-                .iter()
-                .map(|h| (h.name.clone(), h.region.clone()))
-                .collect();
-            (versions, hosts)
-        }
-    };
-    let now = jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string();
-    environment::record(&Found {
-        commit: commit.as_deref(),
-        dirty,
-        versions,
-        hosts,
-        recorded_at: &now,
-    })
 }

@@ -12,14 +12,14 @@ use std::time::Duration;
 
 use camino::Utf8Path;
 use e3_net::probe::{self, Measurements};
-use e3_run::{Program, RunSpec};
+use e3_run::request::Place;
+use e3_run::{Program, RunRequest, Start};
 
 use crate::cli::NetprobeArgs;
 use crate::error::{Result, failure, usage};
 use crate::paths::{current_dir, relative_to};
-use crate::tasks::run::{party_commands, remote_plan};
+use crate::request::{self, HostsAsked};
 use crate::ui::Ui;
-use crate::{remote, tools};
 
 /// Where the program is written before it is synced to the hosts.
 const PROBE_DIR: &str = ".e3/netprobe";
@@ -28,46 +28,41 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &NetprobeArgs) -> Result<()> {
     if args.pings == 0 {
         return Err(usage("--pings must be at least 1"));
     }
-    let (ssh, inventory) = remote::resolve(&args.remote, &args.hosts)?;
-    if inventory.hosts.len() < 2 {
+    let asked = HostsAsked {
+        file: args.hosts.clone(),
+        remote: args.remote.clone(),
+        per_host: Some(1),
+        remote_python: args.remote_python.clone(),
+        no_sync: false,
+    };
+    let hosts = request::hosts(&asked, false)?;
+    if hosts.inventory.hosts.len() < 2 {
         return Err(usage(format!(
             "{} lists one host: a round trip needs two",
             args.hosts
         )));
     }
+    let inventory = hosts.inventory.clone();
     let dir = root.join(PROBE_DIR);
     let program = Program {
         dir: dir.clone(),
         file: "pingpong.py".into(),
     };
-    let program_args = vec![
-        "--pings".to_string(),
-        args.pings.to_string(),
-        "--bulk-all".to_string(),
-        (args.bulk_mb * 1_000_000).to_string(),
-    ];
-    let commands = party_commands(
-        &inventory,
-        &args.hosts,
-        &program,
-        None,
-        1,
-        args.base_port,
-        &program_args,
-    )?;
-    let rsync = tools::require(
-        "rsync",
-        "install rsync (Debian/Ubuntu: `apt-get install rsync`)",
-    )?;
-    let plan = remote_plan(
-        &ssh,
-        Some(&rsync),
-        &program,
-        &commands,
-        &args.remote,
-        args.remote_python.as_deref().unwrap_or("python3"),
-        None,
-    );
+    let request = RunRequest {
+        program,
+        args: vec![
+            "--pings".to_string(),
+            args.pings.to_string(),
+            "--bulk-all".to_string(),
+            (args.bulk_mb * 1_000_000).to_string(),
+        ],
+        parties: None,
+        start: Some(Start::Cold),
+        timeout: Duration::from_secs(args.timeout),
+        base_port: args.base_port,
+        place: Place::Hosts(hosts),
+    };
+    let prepared = request.prepare(root).map_err(request::word)?;
     let regions: Vec<String> = inventory
         .hosts
         .iter()
@@ -82,7 +77,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &NetprobeArgs) -> Result<()> {
     };
     if dry_run {
         crate::out::outln!("# write {PROBE_DIR}/pingpong.py (e3-net's ping-pong program), then:");
-        crate::out::print(&plan.to_plan(root).render());
+        crate::out::print(&prepared.plan(root).render());
         let mut distinct: Vec<&str> = Vec::new();
         for region in &regions {
             if !distinct.contains(&region.as_str()) {
@@ -106,15 +101,8 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &NetprobeArgs) -> Result<()> {
         args.pings,
         args.bulk_mb
     ));
-    let spec = RunSpec {
-        root,
-        program: &program,
-        args: &program_args,
-        timeout: Duration::from_secs(args.timeout),
-        net: None,
-        start: e3_run::Start::Cold,
-    };
-    let outcome = e3_run::run_remote(&spec, &plan, &ssh, &|e| match e {
+    let provenance = request::provenance(root);
+    let outcome = prepared.run(root, &request, &provenance, &|e| match e {
         // Party 0's own lines are measurements: shown at the end instead.
         e3_run::RunEvent::Line { .. } => {}
         e => ui.run_event(e),

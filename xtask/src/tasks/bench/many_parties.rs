@@ -98,8 +98,8 @@ pub fn run(
     counts: &[usize],
 ) -> Result<Option<String>> {
     check(runs, counts)?;
-    let xtask: Utf8PathBuf = super::super::run::launcher()?;
-    let python = super::super::run::resolve_python(root, None)?.interpreter();
+    let xtask: Utf8PathBuf = crate::request::launcher()?;
+    let python = crate::request::python(root, None)?.interpreter();
     if dry_run {
         crate::out::print(&self::dry_run(root, &xtask, &python, counts));
         return Ok(None);

@@ -132,7 +132,7 @@ pub fn dry_run(plan: &Plan, runs: usize) -> String {
 
 pub fn run(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<Option<String>> {
     check(runs)?;
-    let xtask = super::super::run::launcher()?;
+    let xtask = crate::request::launcher()?;
     let plan = plan(root, &xtask);
     if dry_run {
         crate::out::print(&self::dry_run(&plan, runs));
@@ -150,7 +150,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<Option<String>
 }
 
 fn measure(root: &Utf8Path, plan: &Plan, runs: usize) -> Result<String> {
-    let profile = super::super::run::resolve_profile(root, "e3-4regions", None)?;
+    let profile = crate::request::profile(root, "e3-4regions", None, "--net")?;
     let run_json = |cmd: &Cmd| -> Result<(f64, serde_json::Value)> {
         let (secs, out) = capture(root, cmd)?;
         let summary = serde_json::from_str(&out.stdout)

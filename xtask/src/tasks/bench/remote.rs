@@ -181,7 +181,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<
             "parallel-ssh",
             "install pssh (Debian/Ubuntu: `apt-get install pssh`)",
         )?,
-        xtask: super::super::run::launcher()?,
+        xtask: crate::request::launcher()?,
     };
     let tmp = Utf8PathBuf::from_path_buf(std::env::temp_dir())
         .map_err(|_| failure("the temp folder is not UTF-8"))?;

@@ -110,9 +110,9 @@ pub fn dry_run(root: &Utf8Path, tools: &Tools) -> String {
 pub fn run(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<Option<String>> {
     check(runs)?;
     let cargo = tools::require("cargo", "install Rust with rustup (https://rustup.rs)")?;
-    let python = super::super::run::resolve_python(root, None)?;
+    let python = crate::request::python(root, None)?;
     let tools = Tools {
-        xtask: super::super::run::launcher()?,
+        xtask: crate::request::launcher()?,
         cargo,
         python: python.interpreter(),
     };
