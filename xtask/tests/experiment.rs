@@ -107,6 +107,16 @@ fn a_sweep_records_every_run_with_its_figures() {
             .unwrap();
     assert_eq!(env["parties"][0]["versions"]["mpyc"], "0.11");
     assert!(env["machine"]["cores"].as_u64().unwrap() > 0);
+    // The whole record, what varies from machine to machine filtered (the
+    // versions are python/requirements.txt's pins).
+    let mut shown = env.clone();
+    shown["recorded_at"] = "[time]".into();
+    shown["e3"]["commit"] = "[commit]".into();
+    shown["e3"]["dirty"] = "[dirty]".into();
+    shown["machine"]["cores"] = "[cores]".into();
+    shown["command"][2] = "[scratch]/sweep.toml".into();
+    shown["parties"][0]["versions"]["python"] = "[python3 on PATH]".into();
+    insta::assert_snapshot!(serde_json::to_string_pretty(&shown).unwrap());
     assert_eq!(
         std::fs::read_to_string(results.0.join("experiment.toml")).unwrap(),
         SWEEP

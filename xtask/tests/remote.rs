@@ -379,3 +379,100 @@ fn netprobe_writes_a_profile_that_run_net_replays() {
         "{summary:#}"
     );
 }
+
+/// An experiment rehearsed on the testbed, as the README says to before
+/// renting droplets: its hosts settings in the file (ssh config, the hosts'
+/// Python, parties per host), swept over party counts and start modes, to
+/// its report; the command line's flags go over the file's.
+#[test]
+fn an_experiment_on_the_testbed_runs_to_its_report() {
+    if !can_make_testbeds() {
+        return;
+    }
+    let bed = Testbed::up(2);
+    let scratch = Scratch::new("testbed-experiment");
+    let (hosts, config, python) = (bed.hosts_file(), bed.ssh_config(), python_env());
+    let file = scratch.path("rehearse.toml");
+    let name = format!("rehearse-{}", bed.name);
+    std::fs::write(
+        &file,
+        format!(
+            "program = \"helloworld\"\nname = \"{name}\"\nparties = [2, 4]\nstart = [\"cold\", \"warm\"]\nrepeat = 1\ntimeout = 120\n\
+             [hosts]\nfile = \"{hosts}\"\nssh_config = \"{config}\"\nremote_python = \"{python}\"\nparties_per_host = 2\n"
+        ),
+    )
+    .unwrap();
+    let out = xtask(&["experiment", &file]).output().unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("e3: 4 of 4 runs ok"), "{stdout}");
+    let at = stdout.find("results in results/").unwrap();
+    let dir = root().join(
+        stdout[at + "results in ".len()..]
+            .split('/')
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("/"),
+    );
+    assert!(dir.ends_with(&name) || dir.to_string_lossy().contains(&name));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(dir.join("runs.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let cells: Vec<String> = lines
+        .iter()
+        .map(|l| format!("{}/{}", l["cell"]["parties"], l["cell"]["start"]))
+        .collect();
+    assert_eq!(cells, ["2/\"cold\"", "2/\"warm\"", "4/\"cold\"", "4/\"warm\""]);
+    for line in &lines {
+        assert_eq!(line["status"], "ok", "{line:#}");
+        // Two parties a host: parties 2 and 3 ran on the second host.
+        let summary: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(root().join(line["log_dir"].as_str().unwrap()).join("summary.json"))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(summary["start"], line["cell"]["start"], "{summary:#}");
+        for party in summary["parties"].as_array().unwrap() {
+            let host = bed.host(party["index"].as_u64().unwrap() as usize / 2 + 1);
+            assert_eq!(party["ran_on"], host.as_str(), "{party:#}");
+        }
+        // Each host's Python, asked on the host itself.
+        let versions = &summary["environment"]["parties"];
+        assert_eq!(versions[0]["versions"]["mpyc"], "0.11", "{summary:#}");
+    }
+    let env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("environment.json")).unwrap())
+            .unwrap();
+    assert_eq!(env["hosts"].as_array().unwrap().len(), 1, "{env:#}");
+    // The report, and the per-run CSV.
+    let out = xtask(&["report", dir.to_str().unwrap(), "--csv"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(report.contains("4 of 4 runs ok"), "{report}");
+    assert!(dir.join("runs.csv").is_file());
+    bed.assert_no_pythons();
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // The command line over the file: another ssh config ...
+    let other = scratch.path("other_config");
+    std::fs::copy(&config, &other).unwrap();
+    let out = xtask(&["--dry-run", "experiment", &file, "--ssh-config", &other])
+        .output()
+        .unwrap();
+    let plan = text(&out.stdout);
+    assert!(out.status.success(), "{plan}{}", text(&out.stderr));
+    assert!(plan.contains(&format!("-F {other}")), "{plan}");
+    assert!(!plan.contains(&format!("-F {config}")), "{plan}");
+    // ... and one party a host: four parties no longer fit on two hosts.
+    let out = xtask(&["experiment", &file, "--parties-per-host", "1"])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("rehearse.toml:3: `parties`: in cell parties=4 start=cold"),
+        "{stderr}"
+    );
+}

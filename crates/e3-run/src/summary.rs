@@ -415,6 +415,18 @@ mod tests {
         "#);
     }
 
+    /// `summary.json` as a whole: the run, its parties and where it came
+    /// from (e3's commit, the command, the parties' versions), one shape
+    /// with an experiment's environment.json. This machine's own figures
+    /// (cores, os, arch) are filtered.
+    #[test]
+    fn summary_json_records_where_the_run_came_from() {
+        let s = summary(&[OK, OK], None, false);
+        let mut json = s.to_json();
+        json["environment"]["machine"] = json!({"cores": "[cores]", "os": "[os]", "arch": "[arch]"});
+        insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
+    }
+
     #[test]
     fn a_failed_run_names_the_culprit() {
         let s = summary(

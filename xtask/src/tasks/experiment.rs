@@ -251,6 +251,9 @@ struct Sweep {
     profiles: BTreeMap<(String, Option<String>), e3_net::Profile>,
     cells: Vec<Cell>,
     skipped: Vec<(Cell, String)>,
+    /// On hosts: how many of the first hosts have the program's folder
+    /// (a run syncs only when it uses one that has not).
+    synced: usize,
 }
 
 impl Sweep {
@@ -336,6 +339,7 @@ impl Sweep {
             profiles,
             cells: Vec::new(),
             skipped: Vec::new(),
+            synced: 0,
         };
         // Every cell as the run it will be: what does not fit is refused
         // (or, with skip_unfit, skipped when it is the placement).
@@ -388,6 +392,11 @@ impl Sweep {
 
     /// The run of a cell, as `run`'s flags would describe it.
     fn request(&self, cell: &Cell) -> RunRequest {
+        self.request_synced(cell, self.synced)
+    }
+
+    /// The same, when the first `synced` hosts have the program's folder.
+    fn request_synced(&self, cell: &Cell, synced: usize) -> RunRequest {
         let place = match &self.place {
             Place::Local(local) => Place::Local(Local {
                 net: cell
@@ -396,7 +405,12 @@ impl Sweep {
                     .map(|net| self.profiles[&(net.clone(), cell.placement.clone())].clone()),
                 ..local.clone()
             }),
-            hosts => hosts.clone(),
+            Place::Hosts(hosts) => Place::Hosts(Hosts {
+                // The program's folder goes to each host once, by the
+                // first run that uses it.
+                sync: hosts.sync && hosts_used(hosts, cell.parties) > synced,
+                ..hosts.clone()
+            }),
         };
         RunRequest {
             program: self.program.clone(),
@@ -479,12 +493,17 @@ impl Sweep {
             }
         };
         let outcome = prepared.run(root, &request, provenance, &progress)?;
-        // The program's folder is on the hosts now: no sync for later runs.
-        if let Place::Hosts(hosts) = &mut self.place {
-            hosts.sync = false;
+        // The program's folder is on these hosts now.
+        if let Place::Hosts(hosts) = &self.place {
+            self.synced = self.synced.max(hosts_used(hosts, cell.parties));
         }
         Ok(outcome)
     }
+}
+
+/// How many of the hosts (the first ones) a run of `parties` uses.
+fn hosts_used(hosts: &Hosts, parties: usize) -> usize {
+    parties.div_ceil(hosts.per_host.max(1))
 }
 
 /// The file's `[hosts]`, with the command line's flags over it; `None`:
@@ -625,20 +644,16 @@ fn print_plan(
             exp.repeat
         );
     }
-    // Every repetition of a cell runs the same commands: each cell once.
-    let mut sweep_place = sweep.place.clone();
+    // Every repetition of a cell runs the same commands: each cell once,
+    // in the order the sweep first runs it (and syncs as it would).
+    let mut synced = 0;
     for cell in &sweep.cells {
         crate::out::outln!("\n# cell {}", cell.describe(exp));
-        let mut request = sweep.request(cell);
-        request.place = match (&request.place, &sweep_place) {
-            (Place::Hosts(_), Place::Hosts(h)) => Place::Hosts(h.clone()),
-            (place, _) => place.clone(),
-        };
+        let request = sweep.request_synced(cell, synced);
         let prepared = request.prepare(root).map_err(request::word)?;
         crate::out::print(&prepared.plan(root).render());
-        // As in the real sweep: the program's folder is synced once, first.
-        if let Place::Hosts(Hosts { sync, .. }) = &mut sweep_place {
-            *sync = false;
+        if let Place::Hosts(hosts) = &sweep.place {
+            synced = synced.max(hosts_used(hosts, cell.parties));
         }
     }
     Ok(())
