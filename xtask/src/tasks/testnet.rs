@@ -171,7 +171,7 @@ fn up(root: &Utf8Path, dry_run: bool, testnet: &Testnet) -> Result<()> {
     crate::out::outln!("  hosts file: {}", rel(testnet.hosts_path()));
     crate::out::outln!("  ssh config: {}", rel(testnet.ssh_config_path()));
     crate::out::outln!(
-        "try:  cargo xtask run secretsanta --hosts {} --ssh-config {} --remote-python {}",
+        "try:  cargo xtask run secretsanta --hosts {} --ssh-config {} --remote-python {}\n      (the same flags after `cargo xtask experiment FILE` run an experiment there)",
         rel(testnet.hosts_path()),
         rel(testnet.ssh_config_path()),
         root.join(e3_run::python::VENV_DIR).join("bin/python")
