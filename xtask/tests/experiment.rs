@@ -87,14 +87,17 @@ fn a_sweep_records_every_run_with_its_figures() {
         assert_eq!(line["cell"]["parties"], line["parties"], "{line:#}");
         assert_eq!(line["cell"]["args"], line["args"], "{line:#}");
         assert_eq!(line["cell"]["start"], "warm", "{line:#}");
-        let summary: Value = serde_json::from_str(
-            &std::fs::read_to_string(log_dir.join("summary.json")).unwrap(),
-        )
-        .unwrap();
+        let summary: Value =
+            serde_json::from_str(&std::fs::read_to_string(log_dir.join("summary.json")).unwrap())
+                .unwrap();
         let env = &summary["environment"];
         assert_eq!(env["command"][1], "experiment", "{summary:#}");
         assert_eq!(env["parties"][0]["versions"]["mpyc"], "0.11", "{summary:#}");
-        assert_eq!(env["e3"]["commit"].as_str().map(str::len), Some(40), "{summary:#}");
+        assert_eq!(
+            env["e3"]["commit"].as_str().map(str::len),
+            Some(40),
+            "{summary:#}"
+        );
         assert_eq!(summary["start"], "warm");
     }
     assert!(

@@ -424,13 +424,20 @@ fn an_experiment_on_the_testbed_runs_to_its_report() {
         .iter()
         .map(|l| format!("{}/{}", l["cell"]["parties"], l["cell"]["start"]))
         .collect();
-    assert_eq!(cells, ["2/\"cold\"", "2/\"warm\"", "4/\"cold\"", "4/\"warm\""]);
+    assert_eq!(
+        cells,
+        ["2/\"cold\"", "2/\"warm\"", "4/\"cold\"", "4/\"warm\""]
+    );
     for line in &lines {
         assert_eq!(line["status"], "ok", "{line:#}");
         // Two parties a host: parties 2 and 3 ran on the second host.
         let summary: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(root().join(line["log_dir"].as_str().unwrap()).join("summary.json"))
-                .unwrap(),
+            &std::fs::read_to_string(
+                root()
+                    .join(line["log_dir"].as_str().unwrap())
+                    .join("summary.json"),
+            )
+            .unwrap(),
         )
         .unwrap();
         assert_eq!(summary["start"], line["cell"]["start"], "{summary:#}");
@@ -447,7 +454,9 @@ fn an_experiment_on_the_testbed_runs_to_its_report() {
             .unwrap();
     assert_eq!(env["hosts"].as_array().unwrap().len(), 1, "{env:#}");
     // The report, and the per-run CSV.
-    let out = xtask(&["report", dir.to_str().unwrap(), "--csv"]).output().unwrap();
+    let out = xtask(&["report", dir.to_str().unwrap(), "--csv"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(report.contains("4 of 4 runs ok"), "{report}");

@@ -423,7 +423,8 @@ mod tests {
     fn summary_json_records_where_the_run_came_from() {
         let s = summary(&[OK, OK], None, false);
         let mut json = s.to_json();
-        json["environment"]["machine"] = json!({"cores": "[cores]", "os": "[os]", "arch": "[arch]"});
+        json["environment"]["machine"] =
+            json!({"cores": "[cores]", "os": "[os]", "arch": "[arch]"});
         insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
     }
 
