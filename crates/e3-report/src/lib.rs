@@ -20,7 +20,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-pub use runs::{CSV_HEADER, PartyRun, Run, csv, read_runs};
+pub use runs::{CSV_HEADER, Cell, Label, NO_LOGS, PartyRun, Run, csv, read_runs, value_text};
 pub use stats::{CellStats, Stats, cells};
 
 use markdown::{Table, cell_text, float};
@@ -161,7 +161,7 @@ pub fn experiment_report(
         failed.sort_by_key(|r| r.run);
         for r in failed {
             md.push_str(&format!(
-                "- run {} ({} parties, {}): {} — `{}`\n",
+                "- run {} ({} parties, {}): {} {}\n",
                 r.run,
                 r.parties,
                 match r.args.as_slice() {
@@ -169,7 +169,10 @@ pub fn experiment_report(
                     args => format!("args `{}`", args.join(" ")),
                 },
                 cell_text(r.error.as_deref().unwrap_or(&r.status)),
-                r.log_dir
+                match &r.log_dir {
+                    Some(dir) => format!("— `{dir}`"),
+                    None => NO_LOGS.to_string(),
+                }
             ));
         }
         md.push('\n');

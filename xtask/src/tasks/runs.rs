@@ -449,17 +449,19 @@ fn run_table(history: &History, exp: &e3_history::ExperimentRecord) -> String {
             if with_net {
                 row.push(r.net.clone().unwrap_or_else(|| "-".into()));
             }
-            let there = history
-                .entries
-                .iter()
-                .any(|e| e.dir.as_str() == r.log_dir.trim_end_matches('/'));
+            let there = |dir: &str| {
+                history
+                    .entries
+                    .iter()
+                    .any(|e| e.dir.as_str() == dir.trim_end_matches('/'))
+            };
             row.extend([
                 r.rep.to_string(),
                 r.status.clone(),
-                match (r.log_dir.as_str(), there) {
-                    ("", _) => "- (it never started)".to_string(),
-                    (dir, true) => dir.to_string(),
-                    (dir, false) => format!("{dir} (gone)"),
+                match r.log_dir.as_deref() {
+                    None => e3_report::NO_LOGS.to_string(),
+                    Some(dir) if there(dir) => dir.to_string(),
+                    Some(dir) => format!("{dir} (gone)"),
                 },
             ]);
             row
