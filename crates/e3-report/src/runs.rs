@@ -404,6 +404,13 @@ pub fn csv(runs: &[Run]) -> String {
     out
 }
 
+/// `runs` sorted by run number (stable: equal numbers keep the file's order).
+pub(crate) fn by_number(runs: &[Run]) -> Vec<&Run> {
+    let mut sorted: Vec<&Run> = runs.iter().collect();
+    sorted.sort_by_key(|r| r.run);
+    sorted
+}
+
 fn opt(x: Option<f64>) -> String {
     x.map_or(String::new(), |x| x.to_string())
 }

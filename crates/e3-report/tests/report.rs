@@ -1,5 +1,6 @@
 //! Reports of the committed fixtures: two experiments (`scale` on one
-//! machine, `scale-pi` on a Raspberry Pi) and one run's summary.json.
+//! machine, `scale-pi` on a Raspberry Pi), one over network profiles
+//! whose lines name their cells (`regions`), and one run's summary.json.
 
 use e3_report::{CSV_HEADER, Report, cells, experiment_report, read_runs, run_report};
 
@@ -7,6 +8,10 @@ const SCALE: &str = include_str!("fixtures/scale/runs.jsonl");
 const SCALE_TOML: &str = include_str!("fixtures/scale/experiment.toml");
 const SCALE_ENV: &str = include_str!("fixtures/scale/environment.json");
 const PI: &str = include_str!("fixtures/scale-pi/runs.jsonl");
+/// parties [3, 6] × net ["lan", "e3-4regions"], n = 16 (labelled, with a
+/// unit), 2 reps; the 3-party e3-4regions runs failed before they started
+/// (no logs, no net_source).
+const REGIONS: &str = include_str!("fixtures/regions/runs.jsonl");
 const SUMMARY: &str = include_str!("fixtures/summary.json");
 
 fn file<'a>(report: &'a Report, name: &str) -> &'a str {
@@ -52,8 +57,8 @@ fn the_experiment_report() {
             "secretsanta: MPyC time",
             "parties",
             "MPyC time (s)",
-            "args 8",
-            "args 16",
+            "args = 8",
+            "args = 16",
             "3",
             "6",
             "12",
@@ -65,8 +70,8 @@ fn the_experiment_report() {
             "secretsanta: bytes sent per party",
             "parties",
             "bytes sent per party",
-            "args 8",
-            "args 16",
+            "args = 8",
+            "args = 16",
         ],
     );
 }
@@ -163,10 +168,10 @@ fn versus_another_experiment() {
         assert_texts(
             file(&report, svg),
             &[
-                "scale: args 8",
-                "scale: args 16",
-                "scale-pi: args 8",
-                "scale-pi: args 16",
+                "scale: args = 8",
+                "scale: args = 16",
+                "scale-pi: args = 8",
+                "scale-pi: args = 16",
                 "parties",
             ],
         );
@@ -221,7 +226,10 @@ fn odd_args_and_failed_cells_still_plot() {
     let failed = r#"{"run": 2, "rep": 1, "parties": 3, "args": [], "run_id": "r2", "status": "failed", "error": "timed out", "started_at": "2026-11-24T07:16:00Z", "wall_secs": 5.0, "log_dir": "logs/r2", "party": null}"#;
     let report = experiment_report("odd", None, None, &format!("{ok}\n{failed}\n"), None).unwrap();
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
-    assert_texts(file(&report, "time.svg"), &["args a<b &", "odd: MPyC time"]);
+    assert_texts(
+        file(&report, "time.svg"),
+        &["args = a<b &", "odd: MPyC time"],
+    );
     assert!(report.markdown.contains(" 0/1 |"), "{}", report.markdown);
     assert!(
         report.markdown.contains(r"| a\<b & "),
@@ -231,12 +239,102 @@ fn odd_args_and_failed_cells_still_plot() {
     assert!(
         report
             .markdown
-            .contains("- run 2 (3 parties, no args): timed out")
+            .contains("- run 2 (parties = 3, no args): timed out — `logs/r2`")
     );
     // Only failed runs: no lines, still a plot.
     let report = experiment_report("odd", None, None, failed, None).unwrap();
     assert_texts(
         file(&report, "bytes.svg"),
         &["parties", "bytes sent per party"],
+    );
+}
+
+#[test]
+fn a_sweep_over_profiles_whose_small_cell_never_started() {
+    let report = experiment_report("regions", None, None, REGIONS, None).unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let md = &report.markdown;
+    insta::assert_snapshot!("regions_report_md", md);
+    // Every key counts: one cell per (parties, net), named by what varies.
+    assert!(
+        md.contains("6 of 8 runs ok, in 4 cells (parties × net),"),
+        "{md}"
+    );
+    // The profile once, with the source its started runs give: the cell
+    // whose runs never started does not split it.
+    assert_eq!(md.matches("- `e3-4regions`").count(), 1, "{md}");
+    assert!(!md.contains(": ?"), "{md}");
+    // A column per key, the labelled one with its unit.
+    assert!(
+        md.contains("| parties | input size n (people) | net         | start | runs ok |"),
+        "{md}"
+    );
+    assert!(md.contains("|       3 |                    16 | e3-4regions | warm  |     0/2 |"));
+    // A run that never started has no logs, and says so.
+    assert!(
+        md.contains(
+            "- run 2 (parties = 3, net = e3-4regions): could not start: the profile places 4 regions, \
+             more than the 3 parties — (did not start)\n"
+        ),
+        "{md}"
+    );
+    assert!(!md.contains("``"), "{md}");
+    // The legend names the lines by what tells them apart.
+    for svg in ["time.svg", "bytes.svg"] {
+        assert_texts(file(&report, svg), &["net = lan", "net = e3-4regions"]);
+    }
+}
+
+#[test]
+fn versus_matches_cells_by_every_key() {
+    // The same runs, but the lan cells under another profile: those cells
+    // are the other's only, though parties and n match.
+    let other = REGIONS.replace("\"lan\"", "\"wan\"");
+    let report = experiment_report("regions", None, None, REGIONS, Some(("wan", &other))).unwrap();
+    let md = &report.markdown;
+    let section = md.split("## Compared with wan").nth(1).unwrap();
+    let rows: Vec<Vec<&str>> = section
+        .lines()
+        .filter(|l| l.starts_with("| "))
+        .map(|l| l.split('|').map(str::trim).collect())
+        .collect();
+    assert_eq!(
+        rows[0][1..5],
+        ["parties", "input size n (people)", "net", "start"]
+    );
+    let ratio = |p: &str, net: &str| {
+        rows.iter()
+            .find(|r| r[1] == p && r[3] == net)
+            .unwrap_or_else(|| panic!("no {p} {net} in {rows:?}"))[7]
+            .to_string()
+    };
+    assert_eq!(ratio("6", "e3-4regions"), "1.00");
+    assert_eq!(ratio("6", "lan"), "only in regions");
+    assert_eq!(ratio("6", "wan"), "only in wan");
+    assert_eq!(rows.len(), 2 + 6);
+    assert_texts(
+        file(&report, "time.svg"),
+        &[
+            "regions: net = lan",
+            "wan: net = wan",
+            "wan: net = e3-4regions",
+        ],
+    );
+}
+
+#[test]
+fn a_profile_no_run_started_under_says_so() {
+    let never: String = REGIONS
+        .lines()
+        .filter(|l| l.contains("\"log_dir\":null"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let report = experiment_report("regions", None, None, &never, None).unwrap();
+    assert!(
+        report.markdown.contains(
+            "- `e3-4regions`: where its figures come from is not recorded (no run under it started)\n"
+        ),
+        "{}",
+        report.markdown
     );
 }
