@@ -22,7 +22,9 @@ use std::fmt;
 
 use serde_json::Value;
 
-pub use runs::{CSV_HEADER, Cell, Label, NO_LOGS, PartyRun, Run, csv, read_runs, value_text};
+pub use runs::{
+    Cell, Label, NO_LOGS, PartyRun, Run, csv, csv_header, csv_key_columns, read_runs, value_text,
+};
 pub use stats::{CellStats, KeyColumn, Stats, cells, key_columns, varying_keys};
 
 use markdown::{Table, cell_text, float};

@@ -345,26 +345,83 @@ fn party_of(v: &Value) -> Option<PartyRun> {
     })
 }
 
-/// The CSV header of [`csv`].
-pub const CSV_HEADER: &str = "run,rep,parties,args,run_id,status,error,started_at,run_wall_secs,\
-run_mpyc_secs,run_bytes_per_party,party,party_status,mpyc_elapsed_secs,bytes_sent,party_wall_secs,\
-connected_after_secs";
+/// The CSV's columns before the cell's keys.
+const CSV_FIRST: [&str; 2] = ["run", "rep"];
+
+/// Its columns after them: the run's own, then a party's.
+const CSV_REST: [&str; 15] = [
+    "parties",
+    "args",
+    "run_id",
+    "status",
+    "error",
+    "started_at",
+    "run_wall_secs",
+    "run_mpyc_secs",
+    "run_bytes_per_party",
+    "party",
+    "party_status",
+    "mpyc_elapsed_secs",
+    "bytes_sent",
+    "party_wall_secs",
+    "connected_after_secs",
+];
+
+/// The cell keys that get a column of their own in [`csv`]: every key of
+/// the runs' cells but `parties` and `args` (fixed columns), in the order
+/// they first appear (by run number).
+pub fn csv_key_columns(runs: &[Run]) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for r in by_number(runs) {
+        for k in r.cell.keys() {
+            if k != "parties" && k != "args" && !keys.iter().any(|x| x == k) {
+                keys.push(k.to_string());
+            }
+        }
+    }
+    keys
+}
+
+/// The CSV header of [`csv`]: `run,rep`, the key columns
+/// ([`csv_key_columns`]), then `parties,args,run_id,...`.
+pub fn csv_header(runs: &[Run]) -> String {
+    let keys = csv_key_columns(runs);
+    CSV_FIRST
+        .iter()
+        .map(|k| k.to_string())
+        .chain(keys.iter().map(|k| field(k)))
+        .chain(CSV_REST.iter().map(|k| k.to_string()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `runs` sorted by run number (stable: equal numbers keep the file's order).
+pub(crate) fn by_number(runs: &[Run]) -> Vec<&Run> {
+    let mut sorted: Vec<&Run> = runs.iter().collect();
+    sorted.sort_by_key(|r| r.run);
+    sorted
+}
 
 /// The runs as CSV, long form: one line per run and party (a run with no
 /// party figures gets one line with the party columns empty), sorted by
 /// run number. The run's own columns repeat on each of its lines, so a
-/// spreadsheet or `pandas.read_csv` can group by `run` or by cell
-/// (`parties`, `args`). `args` is the program's arguments joined by spaces;
-/// missing figures are empty.
+/// spreadsheet or `pandas.read_csv` can group by `run` or by cell: after
+/// `run` and `rep`, a column per key of the cell ([`csv_key_columns`]:
+/// `n`, `net`, `start`, ...; empty when a run's cell lacks it), then
+/// `parties` and `args` (the program's arguments joined by spaces).
+/// Values are plain: text unquoted unless CSV needs quotes; missing
+/// figures are empty.
 pub fn csv(runs: &[Run]) -> String {
-    let mut sorted: Vec<&Run> = runs.iter().collect();
-    sorted.sort_by_key(|r| r.run);
-    let mut out = String::from(CSV_HEADER);
+    let keys = csv_key_columns(runs);
+    let mut out = csv_header(runs);
     out.push('\n');
-    for r in sorted {
-        let head = [
-            r.run.to_string(),
-            r.rep.to_string(),
+    for r in by_number(runs) {
+        let mut head = vec![r.run.to_string(), r.rep.to_string()];
+        head.extend(
+            keys.iter()
+                .map(|k| r.cell.get(k).map_or(String::new(), |v| field(&plain(v)))),
+        );
+        head.extend([
             r.parties.to_string(),
             field(&r.args.join(" ")),
             field(&r.run_id),
@@ -374,8 +431,8 @@ pub fn csv(runs: &[Run]) -> String {
             opt(r.wall_secs),
             opt(r.mpyc_secs()),
             opt(r.bytes_per_party()),
-        ]
-        .join(",");
+        ]);
+        let head = head.join(",");
         let parties: Vec<String> = if r.party.is_empty() {
             vec![",,,,,".to_string()]
         } else {
@@ -402,13 +459,6 @@ pub fn csv(runs: &[Run]) -> String {
         }
     }
     out
-}
-
-/// `runs` sorted by run number (stable: equal numbers keep the file's order).
-pub(crate) fn by_number(runs: &[Run]) -> Vec<&Run> {
-    let mut sorted: Vec<&Run> = runs.iter().collect();
-    sorted.sort_by_key(|r| r.run);
-    sorted
 }
 
 fn opt(x: Option<f64>) -> String {
@@ -543,5 +593,27 @@ mod tests {
         // Older e3s wrote "" for a run that never started.
         let never = LINE.replace(r#""logs/r3""#, r#""""#);
         assert_eq!(read_runs(&never).0[0].log_dir, None);
+    }
+
+    #[test]
+    fn the_csv_has_a_column_per_key_after_rep() {
+        let (mut runs, _) = read_runs(&format!("{LINE}\n{V2}\n"));
+        let header = csv_header(&runs);
+        assert!(
+            header.starts_with("run,rep,who,n,threshold,net,placement,start,parties,args,run_id,"),
+            "{header}"
+        );
+        let csv = csv(&runs);
+        let lines: Vec<&str> = csv.lines().collect();
+        // The older line lacks those keys: empty. Text plain, quoted only
+        // when CSV needs it.
+        assert!(lines[1].starts_with("3,2,,,,,,,2,8,r3,ok,"), "{}", lines[1]);
+        assert_eq!(
+            lines[3],
+            "4,1,alice,16,1,e3-4regions,\"ams3=2,sfo3=1\",cold,6,16,,failed,\
+             could not start: no such profile,2026-12-01T09:00:00Z,,,,,,,,,"
+        );
+        runs.remove(1);
+        assert_eq!(csv_key_columns(&runs), Vec::<String>::new());
     }
 }

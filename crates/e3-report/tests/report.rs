@@ -2,7 +2,7 @@
 //! machine, `scale-pi` on a Raspberry Pi), one over network profiles
 //! whose lines name their cells (`regions`), and one run's summary.json.
 
-use e3_report::{CSV_HEADER, Report, cells, experiment_report, read_runs, run_report};
+use e3_report::{Report, cells, csv_header, experiment_report, read_runs, run_report};
 
 const SCALE: &str = include_str!("fixtures/scale/runs.jsonl");
 const SCALE_TOML: &str = include_str!("fixtures/scale/experiment.toml");
@@ -82,7 +82,9 @@ fn the_csv_has_a_line_per_run_and_party() {
     assert_eq!((runs.len(), warnings.len()), (17, 1));
     let csv = e3_report::csv(&runs);
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], CSV_HEADER);
+    // Its cells are parties and args, both fixed columns: no key columns.
+    assert_eq!(lines[0], csv_header(&runs));
+    assert!(lines[0].starts_with("run,rep,parties,args,run_id,"));
     let party_lines: usize = runs.iter().map(|r| r.party.len().max(1)).sum();
     assert_eq!(lines.len(), 1 + party_lines);
     assert_eq!(party_lines, 3 * 6 + 6 * 6 + 12 * 5);
@@ -91,7 +93,7 @@ fn the_csv_has_a_line_per_run_and_party() {
     let failed: Vec<&&str> = lines.iter().filter(|l| l.contains(",failed,")).collect();
     assert_eq!(failed.len(), 6);
     assert!(failed[0].contains(",stopped,,,"), "{}", failed[0]);
-    let columns = CSV_HEADER.split(',').count();
+    let columns = lines[0].split(',').count();
     for line in &lines {
         assert_eq!(line.split(',').count(), columns, "{line}");
     }
@@ -283,6 +285,24 @@ fn a_sweep_over_profiles_whose_small_cell_never_started() {
     for svg in ["time.svg", "bytes.svg"] {
         assert_texts(file(&report, svg), &["net = lan", "net = e3-4regions"]);
     }
+    // The CSV: a column per key but parties and args, after rep.
+    let csv = file(&report, "runs.csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with("run,rep,n,net,start,parties,args,run_id,status,"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("1,1,16,lan,warm,3,16,20261201-"),
+        "{}",
+        lines[1]
+    );
+    let never = lines.iter().find(|l| l.starts_with("2,1,")).unwrap();
+    assert!(
+        never.starts_with("2,1,16,e3-4regions,warm,3,16,,failed,"),
+        "{never}"
+    );
 }
 
 #[test]
