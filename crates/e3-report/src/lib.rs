@@ -317,6 +317,27 @@ fn environment(json: Option<&str>, warnings: &mut Vec<String>) -> String {
         };
         out.push_str(&format!("- e3: commit {}{dirty}\n", cell_text(&short)));
     }
+    if let Some(command) = value["command"].as_array() {
+        // e3 as it was typed (`cargo xtask`), then its arguments, quoted
+        // as a shell would need them.
+        let words: Vec<String> = command
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let w = w.as_str().unwrap_or("?");
+                if i == 0 {
+                    w.to_string()
+                } else {
+                    e3_plan::quote(w)
+                }
+            })
+            .collect();
+        let line = words.join(" ");
+        // A code span holds a backtick when fenced by two.
+        let fence = if line.contains('`') { "`` " } else { "`" };
+        let close: String = fence.chars().rev().collect();
+        out.push_str(&format!("- command: {fence}{line}{close}\n"));
+    }
     let machine = &value["machine"];
     if machine.is_object() {
         out.push_str(&format!(
@@ -683,6 +704,7 @@ mod tests {
         let env = environment(
             Some(
                 r#"{"recorded_at": "2026-11-24T07:25:23Z", "e3": {"commit": "42d126ee34b525c008ec", "dirty": true},
+                    "command": ["cargo xtask", "experiment", "my sweep.toml"],
                     "machine": {"cores": 2, "os": "linux", "arch": "x86_64"},
                     "parties": [{"where": "e3--ams3-0", "versions": {"python": "3.13.5", "mpyc": "0.11", "numpy": "2.3.1", "gmpy2": null}},
                                 {"where": "pi4-lab", "versions": null}],
@@ -693,6 +715,7 @@ mod tests {
         assert_eq!(
             env,
             "- e3: commit 42d126ee34b5 (with uncommitted changes)\n\
+             - command: `cargo xtask experiment 'my sweep.toml'`\n\
              - this machine: 2 cores, linux x86_64\n\
              - parties on e3--ams3-0: Python 3.13.5, MPyC 0.11, numpy 2.3.1, gmpy2 ?\n\
              - parties on pi4-lab: versions unknown\n\
