@@ -7,7 +7,7 @@
 //!   two SVG plots against parties (`time.svg`, `bytes.svg`) and the
 //!   per-run figures as CSV (`runs.csv`); given a second experiment, the
 //!   same cells side by side with the ratio of their medians, and both on
-//!   each plot.
+//!   each plot. docs/experiments.md describes `runs.jsonl`.
 //! - A single run's `summary.json` becomes a small `report.md` with a bar
 //!   chart per party of MPyC time and of bytes sent.
 //!

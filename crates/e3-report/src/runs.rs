@@ -1,4 +1,5 @@
 //! `runs.jsonl`: one run a line, appended as runs end; read tolerantly.
+//! docs/experiments.md describes its fields: the schema read here.
 
 use std::collections::BTreeMap;
 

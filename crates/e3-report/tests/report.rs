@@ -358,3 +358,29 @@ fn a_profile_no_run_started_under_says_so() {
         report.markdown
     );
 }
+
+/// docs/experiments.md's example line reads as the page says.
+#[test]
+fn the_documented_line_reads() {
+    let doc = include_str!("../../../docs/experiments.md");
+    let line = doc
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .expect("an example line");
+    let (runs, warnings) = read_runs(line);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let r = &runs[0];
+    assert_eq!(
+        r.cell.name(),
+        "parties = 3, n = 16, net = e3-4regions, start = warm"
+    );
+    assert_eq!(r.labels["n"].heading("n"), "input size n (people)");
+    assert_eq!((r.start.as_deref(), r.threshold), (Some("warm"), None));
+    assert_eq!(
+        r.net_source.as_deref(),
+        Some("estimate: great-circle distance")
+    );
+    assert_eq!((r.run, r.rep, r.party.len()), (7, 2, 3));
+    assert_eq!(r.mpyc_secs(), Some(1.915));
+}
