@@ -2,10 +2,12 @@
 //!
 //! - An experiment's results folder (`results/<id>/`: `runs.jsonl`,
 //!   `experiment.toml`, `environment.json`) becomes `report.md` with a table
-//!   of its cells (parties × args; a cell's runs are its reps), two SVG
-//!   plots against parties (`time.svg`, `bytes.svg`) and the per-run
-//!   figures as CSV (`runs.csv`); given a second experiment, the same cells
-//!   side by side with the ratio of their medians, and both on each plot.
+//!   of its cells (a cell is every key the experiment sweeps or sets:
+//!   parties, a variable, the network profile...; its runs are its reps),
+//!   two SVG plots against parties (`time.svg`, `bytes.svg`) and the
+//!   per-run figures as CSV (`runs.csv`); given a second experiment, the
+//!   same cells side by side with the ratio of their medians, and both on
+//!   each plot. docs/experiments.md describes `runs.jsonl`.
 //! - A single run's `summary.json` becomes a small `report.md` with a bar
 //!   chart per party of MPyC time and of bytes sent.
 //!
@@ -20,8 +22,10 @@ use std::fmt;
 
 use serde_json::Value;
 
-pub use runs::{CSV_HEADER, PartyRun, Run, csv, read_runs};
-pub use stats::{CellStats, Stats, cells};
+pub use runs::{
+    Cell, Label, NO_LOGS, PartyRun, Run, csv, csv_header, csv_key_columns, read_runs, value_text,
+};
+pub use stats::{CellStats, KeyColumn, Stats, cells, key_columns, varying_keys};
 
 use markdown::{Table, cell_text, float};
 use plot::{Line, Unit};
@@ -115,8 +119,15 @@ pub fn experiment_report(
         .map(|r| r.started_at.as_str())
         .max()
         .unwrap_or("");
+    // What tells the cells apart: the keys whose values differ.
+    let varying = varying_keys(&these.iter().map(|c| &c.cell).collect::<Vec<_>>());
+    let over = if varying.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", cell_text(&varying.join(" × ")))
+    };
     md.push_str(&format!(
-        "{ok} of {} ok, in {} (parties × args), started from {first} to {last}.\n\n",
+        "{ok} of {} ok, in {}{over}, started from {first} to {last}.\n\n",
         e3_plan::count(runs.len(), "run", "runs"),
         e3_plan::count(these.len(), "cell", "cells")
     ));
@@ -124,23 +135,26 @@ pub fn experiment_report(
     md.push_str("## What was measured\n\n");
     md.push_str(&environment(environment_json, &mut warnings));
     md.push('\n');
-    // The network profiles, each with where its figures come from: an
-    // estimate is labelled one.
-    let mut profiles: Vec<(&str, &str)> = runs
-        .iter()
-        .filter_map(|r| Some((r.net.as_deref()?, r.net_source.as_deref().unwrap_or("?"))))
-        .collect();
-    profiles.sort();
-    profiles.dedup();
+    // The network profiles, each with where its figures come from (an
+    // estimate is labelled one), as the runs that started under it say:
+    // a run that failed before it started has no source.
+    let profiles = profiles(&runs);
     if !profiles.is_empty() {
         md.push_str("Network profiles (`run --net`: the parties ran on one machine, every link delayed as between their regions):\n\n");
-        for (name, source) in &profiles {
-            let estimate = if source.starts_with("estimate") {
-                " **(an estimate, not a measurement)**"
-            } else {
-                ""
-            };
-            md.push_str(&format!("- `{name}`: {}{estimate}\n", cell_text(source)));
+        for (name, sources) in &profiles {
+            if sources.is_empty() {
+                md.push_str(&format!(
+                    "- `{name}`: where its figures come from is not recorded (no run under it started)\n"
+                ));
+            }
+            for source in sources {
+                let estimate = if source.starts_with("estimate") {
+                    " **(an estimate, not a measurement)**"
+                } else {
+                    ""
+                };
+                md.push_str(&format!("- `{name}`: {}{estimate}\n", cell_text(source)));
+            }
         }
         md.push('\n');
     }
@@ -159,17 +173,20 @@ pub fn experiment_report(
         md.push_str("Failed runs:\n\n");
         let mut failed = failed;
         failed.sort_by_key(|r| r.run);
+        // Each named by parties and the keys that tell cells apart.
         for r in failed {
+            let name = r
+                .cell
+                .name_of(|k| k == "parties" || varying.iter().any(|v| v == k));
+            let logs = match &r.log_dir {
+                Some(dir) => format!("— `{dir}`"),
+                None => NO_LOGS.to_string(),
+            };
             md.push_str(&format!(
-                "- run {} ({} parties, {}): {} — `{}`\n",
+                "- run {} ({}): {} {logs}\n",
                 r.run,
-                r.parties,
-                match r.args.as_slice() {
-                    [] => "no args".to_string(),
-                    args => format!("args `{}`", args.join(" ")),
-                },
+                cell_text(&name),
                 cell_text(r.error.as_deref().unwrap_or(&r.status)),
-                r.log_dir
             ));
         }
         md.push('\n');
@@ -227,6 +244,31 @@ pub fn experiment_report(
     })
 }
 
+/// The network profiles of `runs`, in the order they first appear (by run
+/// number), each with the sources its runs give (none when no run under
+/// it started).
+fn profiles(runs: &[Run]) -> Vec<(&str, Vec<&str>)> {
+    let mut profiles: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in runs::by_number(runs) {
+        let Some(net) = r.net.as_deref() else {
+            continue;
+        };
+        let i = match profiles.iter().position(|(n, _)| *n == net) {
+            Some(i) => i,
+            None => {
+                profiles.push((net, Vec::new()));
+                profiles.len() - 1
+            }
+        };
+        if let Some(source) = r.net_source.as_deref()
+            && !profiles[i].1.contains(&source)
+        {
+            profiles[i].1.push(source);
+        }
+    }
+    profiles
+}
+
 /// `program = "..."` from an experiment file, without a TOML parser: the
 /// first such line before any table header.
 fn program_of(toml: &str) -> Option<String> {
@@ -274,6 +316,27 @@ fn environment(json: Option<&str>, warnings: &mut Vec<String>) -> String {
             None => " (clean or not: unknown)",
         };
         out.push_str(&format!("- e3: commit {}{dirty}\n", cell_text(&short)));
+    }
+    if let Some(command) = value["command"].as_array() {
+        // e3 as it was typed (`cargo xtask`), then its arguments, quoted
+        // as a shell would need them.
+        let words: Vec<String> = command
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let w = w.as_str().unwrap_or("?");
+                if i == 0 {
+                    w.to_string()
+                } else {
+                    e3_plan::quote(w)
+                }
+            })
+            .collect();
+        let line = words.join(" ");
+        // A code span holds a backtick when fenced by two.
+        let fence = if line.contains('`') { "`` " } else { "`" };
+        let close: String = fence.chars().rev().collect();
+        out.push_str(&format!("- command: {fence}{line}{close}\n"));
     }
     let machine = &value["machine"];
     if machine.is_object() {
@@ -357,11 +420,11 @@ pub fn results_markdown(runs_jsonl: &str) -> String {
 }
 
 fn results_table(cells: &[CellStats]) -> Table {
-    let with_net = cells.iter().any(|c| c.net.is_some());
-    let mut header = vec![("parties", true), ("args", false)];
-    if with_net {
-        header.push(("network", false));
-    }
+    let keys = key_columns(cells);
+    let mut header: Vec<(&str, bool)> = keys
+        .iter()
+        .map(|k| (k.heading.as_str(), k.numeric))
+        .collect();
     header.extend([
         ("runs ok", true),
         ("MPyC time (s)", true),
@@ -370,10 +433,7 @@ fn results_table(cells: &[CellStats]) -> Table {
     ]);
     let mut t = Table::new(&header);
     for c in cells {
-        let mut row = vec![c.parties.to_string(), cell_text(&c.args_label())];
-        if with_net {
-            row.push(cell_text(c.net.as_deref().unwrap_or("-")));
-        }
+        let mut row = key_values(&keys, &c.cell);
         row.extend([
             format!("{}/{}", c.ok, c.runs),
             stat_text(c.mpyc_secs, secs),
@@ -385,6 +445,13 @@ fn results_table(cells: &[CellStats]) -> Table {
     t
 }
 
+/// A cell's values in `keys`' columns; `-` for a key it lacks.
+fn key_values(keys: &[KeyColumn], cell: &Cell) -> Vec<String> {
+    keys.iter()
+        .map(|k| cell.text(&k.key).map_or("-".to_string(), |v| cell_text(&v)))
+        .collect()
+}
+
 /// The ratio of two medians, `this / other`, as text.
 fn ratio(this: Option<Stats>, other: Option<Stats>) -> String {
     match (this, other) {
@@ -394,16 +461,21 @@ fn ratio(this: Option<Stats>, other: Option<Stats>) -> String {
 }
 
 fn vs_table(these: &[CellStats], others: &[CellStats], this: &str, other: &str) -> Table {
-    let mut keys: Vec<(usize, &[String])> = these
+    // Every cell of either, matched by the whole cell: this experiment's
+    // in its order, then those only the other has.
+    let mut both: Vec<CellStats> = these.to_vec();
+    both.extend(
+        others
+            .iter()
+            .filter(|o| !these.iter().any(|c| c.cell == o.cell))
+            .cloned(),
+    );
+    let keys = key_columns(&both);
+    let mut header: Vec<(&str, bool)> = keys
         .iter()
-        .chain(others)
-        .map(|c| (c.parties, c.args.as_slice()))
+        .map(|k| (k.heading.as_str(), k.numeric))
         .collect();
-    keys.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| stats::cmp_args(a.1, b.1)));
-    keys.dedup();
-    let mut t = Table::new(&[
-        ("parties", true),
-        ("args", false),
+    header.extend([
         ("runs ok", true),
         ("MPyC time (s)", true),
         ("ratio", true),
@@ -412,15 +484,11 @@ fn vs_table(these: &[CellStats], others: &[CellStats], this: &str, other: &str) 
         ("bytes sent per party", true),
         ("ratio", true),
     ]);
-    let find = |cells: &[CellStats], (p, a): (usize, &[String])| {
-        cells
-            .iter()
-            .find(|c| c.parties == p && c.args == a)
-            .cloned()
-    };
-    for key in keys {
-        let a = find(these, key);
-        let b = find(others, key);
+    let mut t = Table::new(&header);
+    let find = |cells: &[CellStats], cell: &Cell| cells.iter().find(|c| c.cell == *cell).cloned();
+    for cell in both.iter().map(|c| &c.cell) {
+        let a = find(these, cell);
+        let b = find(others, cell);
         let median =
             |c: &Option<CellStats>, f: fn(&CellStats) -> Option<Stats>, t: fn(f64) -> String| {
                 c.as_ref()
@@ -443,9 +511,8 @@ fn vs_table(these: &[CellStats], others: &[CellStats], this: &str, other: &str) 
             c.as_ref()
                 .map_or("—".to_string(), |c| format!("{}/{}", c.ok, c.runs))
         };
-        t.row(vec![
-            key.0.to_string(),
-            cell_text(&stats::args_label(key.1)),
+        let mut row = key_values(&keys, cell);
+        row.extend([
             format!("{} vs {}", runs(&a), runs(&b)),
             pair(|c| c.mpyc_secs, secs),
             r(|c| c.mpyc_secs),
@@ -454,36 +521,50 @@ fn vs_table(these: &[CellStats], others: &[CellStats], this: &str, other: &str) 
             pair(|c| c.bytes_per_party, bytes),
             r(|c| c.bytes_per_party),
         ]);
+        t.row(row);
     }
     t
 }
 
-/// One line per args value (and per experiment with `other`), its points
-/// the cells that have the figure.
+/// A cell without its `parties`: what a line of a plot against parties
+/// joins.
+fn series_of(cell: &Cell) -> Cell {
+    Cell(
+        cell.0
+            .iter()
+            .filter(|(k, _)| k != "parties")
+            .cloned()
+            .collect(),
+    )
+}
+
+/// One line per series (the cells' keys but parties, and per experiment
+/// with `other`), its points the cells that have the figure.
 fn plot_lines(
     this: &str,
     these: &[CellStats],
     other: Option<(&str, &[CellStats])>,
     figure: fn(&CellStats) -> Option<Stats>,
 ) -> Vec<Line> {
-    // One line per series: an argument list, under a network profile when
-    // the experiment sweeps them.
-    let mut args: Vec<(&[String], Option<&str>)> = these
+    let all: Vec<&CellStats> = these
         .iter()
         .chain(other.map_or(&[][..], |(_, c)| c))
-        .map(|c| (c.args.as_slice(), c.net.as_deref()))
         .collect();
-    args.sort_by(|a, b| stats::cmp_args(a.0, b.0).then_with(|| a.1.cmp(&b.1)));
-    args.dedup();
-    let line = |cells: &[CellStats],
-                (a, net): (&[String], Option<&str>),
-                colour: usize,
-                label: String,
-                dashed| {
+    let mut series: Vec<Cell> = Vec::new();
+    for c in &all {
+        let s = series_of(&c.cell);
+        if !series.contains(&s) {
+            series.push(s);
+        }
+    }
+    // A legend entry names the keys that tell the lines apart, as a cell's
+    // name does (`n = 16, net = lan`); all of them when one line is all.
+    let varying = varying_keys(&series.iter().collect::<Vec<_>>());
+    let line = |cells: &[CellStats], s: &Cell, colour: usize, label: String, dashed| {
         let points: Vec<(f64, Stats)> = cells
             .iter()
-            .filter(|c| c.args == a && c.net.as_deref() == net)
-            .filter_map(|c| figure(c).map(|s| (c.parties as f64, s)))
+            .filter(|c| series_of(&c.cell) == *s)
+            .filter_map(|c| figure(c).map(|st| (c.parties as f64, st)))
             .collect();
         (!points.is_empty()).then_some(Line {
             label,
@@ -493,14 +574,17 @@ fn plot_lines(
         })
     };
     let mut lines = Vec::new();
-    for (i, &series) in args.iter().enumerate() {
-        // A legend entry says what it is: `args 8`, `net lan`, or `no args`.
-        let label = stats::series_label(series.0, series.1);
+    for (i, s) in series.iter().enumerate() {
+        let label = if varying.is_empty() {
+            s.name()
+        } else {
+            s.name_of(|k| varying.iter().any(|v| v == k))
+        };
         match other {
-            None => lines.extend(line(these, series, i, label, false)),
+            None => lines.extend(line(these, s, i, label, false)),
             Some((name, cells)) => {
-                lines.extend(line(these, series, i, format!("{this}: {label}"), false));
-                lines.extend(line(cells, series, i, format!("{name}: {label}"), true));
+                lines.extend(line(these, s, i, format!("{this}: {label}"), false));
+                lines.extend(line(cells, s, i, format!("{name}: {label}"), true));
             }
         }
     }
@@ -620,6 +704,7 @@ mod tests {
         let env = environment(
             Some(
                 r#"{"recorded_at": "2026-11-24T07:25:23Z", "e3": {"commit": "42d126ee34b525c008ec", "dirty": true},
+                    "command": ["cargo xtask", "experiment", "my sweep.toml"],
                     "machine": {"cores": 2, "os": "linux", "arch": "x86_64"},
                     "parties": [{"where": "e3--ams3-0", "versions": {"python": "3.13.5", "mpyc": "0.11", "numpy": "2.3.1", "gmpy2": null}},
                                 {"where": "pi4-lab", "versions": null}],
@@ -630,6 +715,7 @@ mod tests {
         assert_eq!(
             env,
             "- e3: commit 42d126ee34b5 (with uncommitted changes)\n\
+             - command: `cargo xtask experiment 'my sweep.toml'`\n\
              - this machine: 2 cores, linux x86_64\n\
              - parties on e3--ams3-0: Python 3.13.5, MPyC 0.11, numpy 2.3.1, gmpy2 ?\n\
              - parties on pi4-lab: versions unknown\n\
@@ -640,5 +726,32 @@ mod tests {
         assert_eq!(environment(None, &mut w), "No environment.json.\n");
         environment(Some("{"), &mut w);
         assert_eq!(w.len(), 1);
+    }
+
+    #[test]
+    fn a_legend_names_the_keys_that_tell_lines_apart() {
+        use stats::tests::run;
+        let runs = [
+            run(1, 3, 8, "lan", true),
+            run(2, 3, 8, "wan", true),
+            run(3, 3, 16, "lan", true),
+            run(4, 6, 8, "lan", true),
+        ];
+        let these = cells(&runs);
+        let labels =
+            |lines: Vec<Line>| -> Vec<String> { lines.into_iter().map(|l| l.label).collect() };
+        assert_eq!(
+            labels(plot_lines("a", &these, None, |c| c.mpyc_secs)),
+            ["n = 8, net = lan", "n = 8, net = wan", "n = 16, net = lan"]
+        );
+        // One line: every key but parties names it.
+        let one = cells(&runs[..1]);
+        assert_eq!(
+            labels(plot_lines("a", &one, Some(("b", &one)), |c| c.mpyc_secs)),
+            [
+                "a: n = 8, net = lan, start = warm",
+                "b: n = 8, net = lan, start = warm"
+            ]
+        );
     }
 }

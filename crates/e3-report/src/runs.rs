@@ -1,4 +1,7 @@
 //! `runs.jsonl`: one run a line, appended as runs end; read tolerantly.
+//! docs/experiments.md describes its fields: the schema read here.
+
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -13,6 +16,94 @@ pub struct PartyRun {
     pub connected_after_secs: Option<f64>,
 }
 
+/// A run's cell: every key the experiment sweeps or sets for it, in the
+/// experiment's order, with its value (`parties` first). Runs with equal
+/// cells are reps of one cell.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cell(pub Vec<(String, Value)>);
+
+impl Cell {
+    /// The value of `key`, when the cell has it.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Its key names, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+
+    /// The value of `key` as people read it ([`value_text`]).
+    pub fn text(&self, key: &str) -> Option<String> {
+        self.get(key).map(|v| value_text(key, v))
+    }
+
+    /// The cell as people read it: `parties = 6, n = 16, net = e3-4regions`.
+    pub fn name(&self) -> String {
+        self.name_of(|_| true)
+    }
+
+    /// [`Cell::name`] over the keys `keep` keeps; `all runs` when it keeps
+    /// none.
+    pub fn name_of(&self, keep: impl Fn(&str) -> bool) -> String {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .filter(|(k, _)| keep(k))
+            .map(|(k, v)| match (k.as_str(), v) {
+                ("args", Value::Array(a)) if a.is_empty() => "no args".to_string(),
+                _ => format!("{k} = {}", value_text(k, v)),
+            })
+            .collect();
+        if parts.is_empty() {
+            "all runs".to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// A cell key's value as people read it: a string as it is, a number or a
+/// boolean as JSON writes it, a list (`args`) joined by spaces (`no args`
+/// for an empty `args`).
+pub fn value_text(key: &str, value: &Value) -> String {
+    match value {
+        Value::Array(a) if a.is_empty() && key == "args" => "no args".to_string(),
+        v => plain(v),
+    }
+}
+
+/// A value as plain text: strings unquoted, lists joined by spaces.
+pub(crate) fn plain(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Array(a) => a.iter().map(plain).collect::<Vec<_>>().join(" "),
+        v => v.to_string(),
+    }
+}
+
+/// What the experiment file says of one of its named variables.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Label {
+    /// `input size n`.
+    pub label: Option<String>,
+    /// `people`.
+    pub unit: Option<String>,
+}
+
+impl Label {
+    /// The heading of `key`'s column: `input size n (people)`, `n
+    /// (people)`, `input size n`, or the key itself.
+    pub fn heading(&self, key: &str) -> String {
+        let name = self.label.as_deref().unwrap_or(key);
+        match &self.unit {
+            Some(unit) => format!("{name} ({unit})"),
+            None => name.to_string(),
+        }
+    }
+}
+
 /// One line of `runs.jsonl`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
@@ -21,24 +112,46 @@ pub struct Run {
     /// Which repetition of its cell it is.
     pub rep: u64,
     pub parties: usize,
+    /// The program's arguments (without MPyC's `-T`).
     pub args: Vec<String>,
     /// The network profile it ran under (`net` in the experiment file).
     pub net: Option<String>,
-    /// Where that profile's figures come from (an estimate says so).
+    /// Where that profile's figures come from (an estimate says so); only
+    /// when the run started under it.
     pub net_source: Option<String>,
+    /// Its cell. A line written before `cell` was (schema 1): `parties`,
+    /// `args` and `net` when there.
+    pub cell: Cell,
+    /// Labels and units of the file's named variables, by key.
+    pub labels: BTreeMap<String, Label>,
+    /// `warm` or `cold`.
+    pub start: Option<String>,
+    /// MPyC's `-T`, when the experiment sets one.
+    pub threshold: Option<u64>,
     pub run_id: String,
     /// `ok` or `failed`.
     pub status: String,
     pub error: Option<String>,
     pub started_at: String,
     pub wall_secs: Option<f64>,
-    pub log_dir: String,
+    /// Its folder of logs; `None` when it failed before it started (then
+    /// there are none).
+    pub log_dir: Option<String>,
     pub party: Vec<PartyRun>,
 }
+
+/// How a run without logs (it failed before it started) reads where its
+/// logs would be named.
+pub const NO_LOGS: &str = "— (did not start)";
 
 impl Run {
     pub fn ok(&self) -> bool {
         self.status == "ok"
+    }
+
+    /// Where its logs are, as people read it: the folder, or [`NO_LOGS`].
+    pub fn logs_text(&self) -> &str {
+        self.log_dir.as_deref().unwrap_or(NO_LOGS)
     }
 
     /// The run's MPyC time: the slowest party's `mpyc_elapsed_secs`, when
@@ -94,14 +207,7 @@ pub fn read_runs(jsonl: &str) -> (Vec<Run>, Vec<String>) {
 fn run_of(v: &Value) -> Result<Run, &'static str> {
     let u = |k: &'static str| v[k].as_u64().ok_or(k);
     let s = |k: &'static str| v[k].as_str().map(str::to_string).ok_or(k);
-    let args = v["args"]
-        .as_array()
-        .and_then(|a| {
-            a.iter()
-                .map(|x| x.as_str().map(str::to_string))
-                .collect::<Option<Vec<_>>>()
-        })
-        .ok_or("args")?;
+    let args = strings(&v["args"]).ok_or("args")?;
     let party = match &v["party"] {
         Value::Null => Vec::new(),
         Value::Array(parties) => parties
@@ -111,21 +217,122 @@ fn run_of(v: &Value) -> Result<Run, &'static str> {
             .ok_or("party")?,
         _ => return Err("party"),
     };
+    let parties = u("parties")? as usize;
+    let net = v["net"].as_str().map(str::to_string);
+    let cell = match &v["cell"] {
+        Value::Null => {
+            // Schema 1: the cell was parties, args and the profile.
+            let mut cell = vec![
+                ("parties".to_string(), Value::from(parties)),
+                ("args".to_string(), v["args"].clone()),
+            ];
+            if let Some(net) = &net {
+                cell.push(("net".to_string(), Value::from(net.as_str())));
+            }
+            Cell(cell)
+        }
+        Value::Object(map) => {
+            let order = strings(&v["cell_keys"]).unwrap_or_default();
+            cell_of(map, &order, parties)
+        }
+        _ => return Err("cell"),
+    };
+    let labels = match &v["labels"] {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, l)| {
+                let text = |f: &str| l[f].as_str().map(str::to_string);
+                let label = Label {
+                    label: text("label"),
+                    unit: text("unit"),
+                };
+                (k.clone(), label)
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    let start = v["start"]
+        .as_str()
+        .or_else(|| cell.get("start").and_then(Value::as_str))
+        .map(str::to_string);
+    let threshold = v["threshold"]
+        .as_u64()
+        .or_else(|| cell.get("threshold").and_then(Value::as_u64));
     Ok(Run {
         run: u("run")?,
         rep: u("rep")?,
-        parties: u("parties")? as usize,
+        parties,
         args,
-        net: v["net"].as_str().map(str::to_string),
+        net,
         net_source: v["net_source"].as_str().map(str::to_string),
+        cell,
+        labels,
+        start,
+        threshold,
         run_id: s("run_id").unwrap_or_default(),
         status: s("status")?,
         error: v["error"].as_str().map(str::to_string),
         started_at: s("started_at").unwrap_or_default(),
         wall_secs: v["wall_secs"].as_f64(),
-        log_dir: s("log_dir").unwrap_or_default(),
+        // Lines of older e3s wrote "" for a run that never started.
+        log_dir: s("log_dir").ok().filter(|d| !d.is_empty()),
         party,
     })
+}
+
+/// A list of strings.
+fn strings(v: &Value) -> Option<Vec<String>> {
+    v.as_array()?
+        .iter()
+        .map(|x| x.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The keys e3 sets itself, in the order an experiment gives them, for a
+/// line whose `cell_keys` is missing (its object's order is lost on
+/// reading: serde_json here sorts keys).
+const KNOWN_ORDER: [&str; 7] = [
+    "parties",
+    "args",
+    "threshold",
+    "net",
+    "placement",
+    "start",
+    "tls",
+];
+
+/// `cell`, in the order `cell_keys` gives; keys it does not list follow
+/// (e3's own keys in their usual order, named variables by name after
+/// `args`). `parties` is always there, first when `cell_keys` says
+/// nothing else.
+fn cell_of(map: &serde_json::Map<String, Value>, order: &[String], parties: usize) -> Cell {
+    let mut keys: Vec<&str> = order
+        .iter()
+        .map(String::as_str)
+        .filter(|k| map.contains_key(*k))
+        .collect();
+    keys.dedup();
+    // Named variables (any other key) go between `args` and `threshold`.
+    let rank = |k: &str| match KNOWN_ORDER.iter().position(|x| *x == k) {
+        Some(i) if i < 2 => i,
+        Some(i) => i + 1,
+        None => 2,
+    };
+    let mut rest: Vec<&str> = map
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !keys.contains(k))
+        .collect();
+    rest.sort_by_key(|k| rank(k));
+    keys.extend(rest);
+    let mut cell: Vec<(String, Value)> = keys
+        .into_iter()
+        .map(|k| (k.to_string(), map[k].clone()))
+        .collect();
+    if !map.contains_key("parties") {
+        cell.insert(0, ("parties".to_string(), Value::from(parties)));
+    }
+    Cell(cell)
 }
 
 fn party_of(v: &Value) -> Option<PartyRun> {
@@ -139,26 +346,83 @@ fn party_of(v: &Value) -> Option<PartyRun> {
     })
 }
 
-/// The CSV header of [`csv`].
-pub const CSV_HEADER: &str = "run,rep,parties,args,run_id,status,error,started_at,run_wall_secs,\
-run_mpyc_secs,run_bytes_per_party,party,party_status,mpyc_elapsed_secs,bytes_sent,party_wall_secs,\
-connected_after_secs";
+/// The CSV's columns before the cell's keys.
+const CSV_FIRST: [&str; 2] = ["run", "rep"];
+
+/// Its columns after them: the run's own, then a party's.
+const CSV_REST: [&str; 15] = [
+    "parties",
+    "args",
+    "run_id",
+    "status",
+    "error",
+    "started_at",
+    "run_wall_secs",
+    "run_mpyc_secs",
+    "run_bytes_per_party",
+    "party",
+    "party_status",
+    "mpyc_elapsed_secs",
+    "bytes_sent",
+    "party_wall_secs",
+    "connected_after_secs",
+];
+
+/// The cell keys that get a column of their own in [`csv`]: every key of
+/// the runs' cells but `parties` and `args` (fixed columns), in the order
+/// they first appear (by run number).
+pub fn csv_key_columns(runs: &[Run]) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for r in by_number(runs) {
+        for k in r.cell.keys() {
+            if k != "parties" && k != "args" && !keys.iter().any(|x| x == k) {
+                keys.push(k.to_string());
+            }
+        }
+    }
+    keys
+}
+
+/// The CSV header of [`csv`]: `run,rep`, the key columns
+/// ([`csv_key_columns`]), then `parties,args,run_id,...`.
+pub fn csv_header(runs: &[Run]) -> String {
+    let keys = csv_key_columns(runs);
+    CSV_FIRST
+        .iter()
+        .map(|k| k.to_string())
+        .chain(keys.iter().map(|k| field(k)))
+        .chain(CSV_REST.iter().map(|k| k.to_string()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `runs` sorted by run number (stable: equal numbers keep the file's order).
+pub(crate) fn by_number(runs: &[Run]) -> Vec<&Run> {
+    let mut sorted: Vec<&Run> = runs.iter().collect();
+    sorted.sort_by_key(|r| r.run);
+    sorted
+}
 
 /// The runs as CSV, long form: one line per run and party (a run with no
 /// party figures gets one line with the party columns empty), sorted by
 /// run number. The run's own columns repeat on each of its lines, so a
-/// spreadsheet or `pandas.read_csv` can group by `run` or by cell
-/// (`parties`, `args`). `args` is the program's arguments joined by spaces;
-/// missing figures are empty.
+/// spreadsheet or `pandas.read_csv` can group by `run` or by cell: after
+/// `run` and `rep`, a column per key of the cell ([`csv_key_columns`]:
+/// `n`, `net`, `start`, ...; empty when a run's cell lacks it), then
+/// `parties` and `args` (the program's arguments joined by spaces).
+/// Values are plain: text unquoted unless CSV needs quotes; missing
+/// figures are empty.
 pub fn csv(runs: &[Run]) -> String {
-    let mut sorted: Vec<&Run> = runs.iter().collect();
-    sorted.sort_by_key(|r| r.run);
-    let mut out = String::from(CSV_HEADER);
+    let keys = csv_key_columns(runs);
+    let mut out = csv_header(runs);
     out.push('\n');
-    for r in sorted {
-        let head = [
-            r.run.to_string(),
-            r.rep.to_string(),
+    for r in by_number(runs) {
+        let mut head = vec![r.run.to_string(), r.rep.to_string()];
+        head.extend(
+            keys.iter()
+                .map(|k| r.cell.get(k).map_or(String::new(), |v| field(&plain(v)))),
+        );
+        head.extend([
             r.parties.to_string(),
             field(&r.args.join(" ")),
             field(&r.run_id),
@@ -168,8 +432,8 @@ pub fn csv(runs: &[Run]) -> String {
             opt(r.wall_secs),
             opt(r.mpyc_secs()),
             opt(r.bytes_per_party()),
-        ]
-        .join(",");
+        ]);
+        let head = head.join(",");
         let parties: Vec<String> = if r.party.is_empty() {
             vec![",,,,,".to_string()]
         } else {
@@ -252,5 +516,105 @@ mod tests {
         let (runs, warnings) = read_runs("{\"run\": 1}\n");
         assert!(runs.is_empty());
         assert_eq!(warnings, ["runs.jsonl line 1 has no valid `args`; skipped"]);
+    }
+
+    /// A line as e3 writes it since cells name every key (schema 2):
+    /// serde_json sorts the object's keys, `cell_keys` keeps their order.
+    const V2: &str = r#"{"args":["16"],"cell":{"n":16,"net":"e3-4regions","parties":6,"placement":"ams3=2,sfo3=1","start":"cold","threshold":1,"who":"alice"},"cell_keys":["parties","who","n","threshold","net","placement","start"],"error":"could not start: no such profile","labels":{"n":{"label":"input size n","unit":"people"},"who":{"label":"who asks"}},"log_dir":null,"net":"e3-4regions","parties":6,"party":[],"rep":1,"run":4,"run_id":null,"start":"cold","started_at":"2026-12-01T09:00:00Z","status":"failed","threshold":1,"wall_secs":null}"#;
+
+    #[test]
+    fn a_line_with_its_cell() {
+        let (runs, warnings) = read_runs(V2);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let r = &runs[0];
+        let keys: Vec<&str> = r.cell.keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "parties",
+                "who",
+                "n",
+                "threshold",
+                "net",
+                "placement",
+                "start"
+            ]
+        );
+        assert_eq!(r.cell.get("n"), Some(&Value::from(16)));
+        assert_eq!(
+            r.cell.name(),
+            "parties = 6, who = alice, n = 16, threshold = 1, net = e3-4regions, \
+             placement = ams3=2,sfo3=1, start = cold"
+        );
+        assert_eq!(r.start.as_deref(), Some("cold"));
+        assert_eq!(r.threshold, Some(1));
+        assert_eq!(r.labels["n"].heading("n"), "input size n (people)");
+        assert_eq!(r.labels["who"].heading("who"), "who asks");
+        assert_eq!(Label::default().heading("who"), "who");
+        // It never started: no logs, and no empty path for them.
+        assert_eq!(r.log_dir, None);
+        assert_eq!(r.logs_text(), "— (did not start)");
+        assert_eq!((r.run_id.as_str(), r.party.len()), ("", 0));
+    }
+
+    #[test]
+    fn without_cell_keys_e3s_keys_keep_their_usual_order() {
+        let line = V2.replace(
+            r#""cell_keys":["parties","who","n","threshold","net","placement","start"],"#,
+            "",
+        );
+        let (runs, _) = read_runs(&line);
+        let keys: Vec<&str> = runs[0].cell.keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "parties",
+                "n",
+                "who",
+                "threshold",
+                "net",
+                "placement",
+                "start"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_older_line_has_parties_args_and_net_as_its_cell() {
+        let (runs, _) = read_runs(LINE);
+        assert_eq!(runs[0].cell.name(), "parties = 2, args = 8");
+        assert_eq!((runs[0].start.as_deref(), runs[0].threshold), (None, None));
+        assert_eq!(runs[0].log_dir.as_deref(), Some("logs/r3"));
+        let with_net = LINE.replace(r#""run_id""#, r#""net": "lan", "run_id""#);
+        let (runs, _) = read_runs(&with_net);
+        assert_eq!(runs[0].cell.name(), "parties = 2, args = 8, net = lan");
+        let no_args = LINE.replace(r#"["8"]"#, "[]");
+        let (runs, _) = read_runs(&no_args);
+        assert_eq!(runs[0].cell.name(), "parties = 2, no args");
+        // Older e3s wrote "" for a run that never started.
+        let never = LINE.replace(r#""logs/r3""#, r#""""#);
+        assert_eq!(read_runs(&never).0[0].log_dir, None);
+    }
+
+    #[test]
+    fn the_csv_has_a_column_per_key_after_rep() {
+        let (mut runs, _) = read_runs(&format!("{LINE}\n{V2}\n"));
+        let header = csv_header(&runs);
+        assert!(
+            header.starts_with("run,rep,who,n,threshold,net,placement,start,parties,args,run_id,"),
+            "{header}"
+        );
+        let csv = csv(&runs);
+        let lines: Vec<&str> = csv.lines().collect();
+        // The older line lacks those keys: empty. Text plain, quoted only
+        // when CSV needs it.
+        assert!(lines[1].starts_with("3,2,,,,,,,2,8,r3,ok,"), "{}", lines[1]);
+        assert_eq!(
+            lines[3],
+            "4,1,alice,16,1,e3-4regions,\"ams3=2,sfo3=1\",cold,6,16,,failed,\
+             could not start: no such profile,2026-12-01T09:00:00Z,,,,,,,,,"
+        );
+        runs.remove(1);
+        assert_eq!(csv_key_columns(&runs), Vec::<String>::new());
     }
 }

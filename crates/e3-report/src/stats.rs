@@ -1,8 +1,11 @@
-//! Cells of an experiment (parties × args) and their figures over reps.
+//! Cells of an experiment (runs with the same cell: every key it sweeps
+//! or sets) and their figures over reps.
 
-use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
-use crate::runs::Run;
+use serde_json::Value;
+
+use crate::runs::{Cell, Label, Run};
 
 /// Median, least and greatest of some figures.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -34,14 +37,22 @@ impl Stats {
     }
 }
 
-/// One cell: the runs with the same parties and args (its reps). Figures
-/// are over its `ok` runs only; `None` when it has none.
+/// One cell: the runs with the same cell (its reps). Figures are over its
+/// `ok` runs only; `None` when it has none.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CellStats {
+    /// Its keys and values, in the experiment's order.
+    pub cell: Cell,
     pub parties: usize,
+    /// The program's arguments (its first run's).
     pub args: Vec<String>,
     /// The network profile, when the experiment sweeps them.
     pub net: Option<String>,
+    /// Where the profile's figures come from: from any of its runs that
+    /// started under it (a run that failed before it started has none).
+    pub net_source: Option<String>,
+    /// Labels and units of its named variables, from its runs.
+    pub labels: BTreeMap<String, Label>,
     pub runs: usize,
     pub ok: usize,
     /// MPyC time of a run: its slowest party's `mpyc_elapsed_secs`.
@@ -55,57 +66,48 @@ pub struct CellStats {
 impl CellStats {
     /// The args as a label: joined by spaces, or `no args`.
     pub fn args_label(&self) -> String {
-        args_label(&self.args)
+        if self.args.is_empty() {
+            "no args".to_string()
+        } else {
+            self.args.join(" ")
+        }
     }
 
-    /// The series it belongs to in a plot: `args 8`, `net lan`,
-    /// `args 8, net lan`, or `no args`.
-    pub fn series_label(&self) -> String {
-        series_label(&self.args, self.net.as_deref())
-    }
-}
-
-pub(crate) fn series_label(args: &[String], net: Option<&str>) -> String {
-    match (args.is_empty(), net) {
-        (true, None) => args_label(args),
-        (true, Some(net)) => format!("net {net}"),
-        (false, None) => format!("args {}", args_label(args)),
-        (false, Some(net)) => format!("args {}, net {net}", args_label(args)),
+    /// The cell as people read it: `parties = 6, n = 16, net = e3-4regions`.
+    pub fn name(&self) -> String {
+        self.cell.name()
     }
 }
 
-pub(crate) fn args_label(args: &[String]) -> String {
-    if args.is_empty() {
-        "no args".to_string()
-    } else {
-        args.join(" ")
-    }
-}
-
-/// The cells of `runs`, by parties, then args (numbers as numbers), then
-/// network profile.
+/// The cells of `runs`, in the order they first appear (by run number):
+/// the experiment's order. Runs are in one cell when every key of their
+/// cells is equal.
 pub fn cells(runs: &[Run]) -> Vec<CellStats> {
-    let mut keys: Vec<(usize, &[String], Option<&str>)> = runs
-        .iter()
-        .map(|r| (r.parties, r.args.as_slice(), r.net.as_deref()))
-        .collect();
-    keys.sort_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| cmp_args(a.1, b.1))
-            .then_with(|| a.2.cmp(&b.2))
-    });
-    keys.dedup();
-    keys.into_iter()
-        .map(|(parties, args, net)| {
-            let reps: Vec<&Run> = runs
-                .iter()
-                .filter(|r| r.parties == parties && r.args == args && r.net.as_deref() == net)
-                .collect();
+    let mut groups: Vec<(&Cell, Vec<&Run>)> = Vec::new();
+    for r in crate::runs::by_number(runs) {
+        match groups.iter_mut().find(|(c, _)| **c == r.cell) {
+            Some((_, reps)) => reps.push(r),
+            None => groups.push((&r.cell, vec![r])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(cell, reps)| {
+            let first = reps[0];
             let ok: Vec<&Run> = reps.iter().copied().filter(|r| r.ok()).collect();
+            let mut labels = BTreeMap::new();
+            for r in &reps {
+                for (k, l) in &r.labels {
+                    labels.entry(k.clone()).or_insert_with(|| l.clone());
+                }
+            }
             CellStats {
-                parties,
-                args: args.to_vec(),
-                net: net.map(str::to_string),
+                cell: cell.clone(),
+                parties: first.parties,
+                args: first.args.clone(),
+                net: first.net.clone(),
+                net_source: reps.iter().find_map(|r| r.net_source.clone()),
+                labels,
                 runs: reps.len(),
                 ok: ok.len(),
                 mpyc_secs: Stats::of(ok.iter().filter_map(|r| r.mpyc_secs())),
@@ -116,22 +118,66 @@ pub fn cells(runs: &[Run]) -> Vec<CellStats> {
         .collect()
 }
 
-/// Args in a natural order: `8` before `16`, then as text.
-pub(crate) fn cmp_args(a: &[String], b: &[String]) -> Ordering {
-    for (x, y) in a.iter().zip(b) {
-        let o = match (x.parse::<f64>(), y.parse::<f64>()) {
-            (Ok(x), Ok(y)) => x.total_cmp(&y),
-            _ => x.cmp(y),
-        };
-        if o != Ordering::Equal {
-            return o;
+/// A column of cells' key values: the key, its heading and whether its
+/// values are numbers (right-aligned).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyColumn {
+    pub key: String,
+    /// The key's label with its unit when the file gave them (`input size
+    /// n (people)`), else the key.
+    pub heading: String,
+    /// Every cell that has the key has a number.
+    pub numeric: bool,
+}
+
+/// One column per key of `cells`, in the order the keys first appear.
+pub fn key_columns(cells: &[CellStats]) -> Vec<KeyColumn> {
+    let keys = all_keys(cells.iter().map(|c| &c.cell));
+    keys.into_iter()
+        .map(|key| {
+            let label = cells.iter().find_map(|c| c.labels.get(&key));
+            let heading = label.map_or(key.clone(), |l| l.heading(&key));
+            let numeric = cells
+                .iter()
+                .filter_map(|c| c.cell.get(&key))
+                .all(Value::is_number);
+            KeyColumn {
+                key,
+                heading,
+                numeric,
+            }
+        })
+        .collect()
+}
+
+/// Every key of `cells`, in the order they first appear.
+pub(crate) fn all_keys<'a>(cells: impl IntoIterator<Item = &'a Cell>) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for c in cells {
+        for k in c.keys() {
+            if !keys.iter().any(|x| x == k) {
+                keys.push(k.to_string());
+            }
         }
     }
-    a.len().cmp(&b.len())
+    keys
+}
+
+/// The keys whose values differ between `cells` (a key some cells lack
+/// differs), in the order they first appear: what tells the cells apart.
+pub fn varying_keys(cells: &[&Cell]) -> Vec<String> {
+    all_keys(cells.iter().copied())
+        .into_iter()
+        .filter(|k| {
+            let mut values = cells.iter().map(|c| c.get(k));
+            let first = values.next().flatten();
+            values.any(|v| v != first)
+        })
+        .collect()
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -142,11 +188,100 @@ mod tests {
         assert_eq!((s.median, s.min, s.max), (2.5, 1.0, 4.0));
     }
 
+    /// A run of cell `(parties, n, net)`; `started` says whether it ran
+    /// (then under its profile, with a source) or failed before it started.
+    pub(crate) fn run(number: u64, parties: usize, n: u64, net: &str, started: bool) -> Run {
+        let cell = format!(
+            r#""cell": {{"parties": {parties}, "n": {n}, "net": "{net}", "start": "warm"}}, "cell_keys": ["parties", "n", "net", "start"], "labels": {{"n": {{"label": "input size n", "unit": "people"}}}}"#
+        );
+        let line = if started {
+            format!(
+                r#"{{"run": {number}, "rep": 1, "parties": {parties}, "args": ["{n}"], "net": "{net}", "net_source": "measured: {net}", {cell}, "run_id": "r{number}", "status": "ok", "started_at": "", "wall_secs": 1.0, "log_dir": "logs/r{number}", "party": [{{"index": 0, "status": "ok", "mpyc_elapsed_secs": 0.5, "bytes_sent": 10}}]}}"#
+            )
+        } else {
+            format!(
+                r#"{{"run": {number}, "rep": 1, "parties": {parties}, "args": ["{n}"], "net": "{net}", {cell}, "run_id": null, "status": "failed", "error": "could not start", "started_at": "", "wall_secs": null, "log_dir": null, "party": []}}"#
+            )
+        };
+        let (mut runs, warnings) = crate::read_runs(&line);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        runs.remove(0)
+    }
+
     #[test]
-    fn args_in_natural_order() {
-        let a = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(cmp_args(&a(&["8"]), &a(&["16"])), Ordering::Less);
-        assert_eq!(cmp_args(&a(&[]), &a(&["1"])), Ordering::Less);
-        assert_eq!(cmp_args(&a(&["b"]), &a(&["a"])), Ordering::Greater);
+    fn a_cell_is_every_key_and_a_run_that_never_started_does_not_split_it() {
+        // In the file's order, not the runs': run 5 ran before run 1 was
+        // done again.
+        let runs = [
+            run(5, 3, 16, "e3-4regions", true),
+            run(1, 3, 16, "lan", true),
+            run(2, 3, 16, "e3-4regions", false),
+            run(3, 6, 16, "lan", true),
+            run(4, 6, 16, "e3-4regions", true),
+        ];
+        let cells = cells(&runs);
+        let summary: Vec<(String, usize, usize, Option<&str>)> = cells
+            .iter()
+            .map(|c| (c.name(), c.ok, c.runs, c.net_source.as_deref()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    "parties = 3, n = 16, net = lan, start = warm".into(),
+                    1,
+                    1,
+                    Some("measured: lan")
+                ),
+                (
+                    "parties = 3, n = 16, net = e3-4regions, start = warm".into(),
+                    1,
+                    2,
+                    Some("measured: e3-4regions")
+                ),
+                (
+                    "parties = 6, n = 16, net = lan, start = warm".into(),
+                    1,
+                    1,
+                    Some("measured: lan")
+                ),
+                (
+                    "parties = 6, n = 16, net = e3-4regions, start = warm".into(),
+                    1,
+                    1,
+                    Some("measured: e3-4regions")
+                ),
+            ]
+        );
+        // The never-started run alone is a cell still, with no source.
+        let alone = super::cells(&runs[2..3]);
+        assert_eq!((alone.len(), alone[0].net_source.as_deref()), (1, None));
+
+        let columns: Vec<(String, String, bool)> = key_columns(&cells)
+            .into_iter()
+            .map(|k| (k.key, k.heading, k.numeric))
+            .collect();
+        assert_eq!(
+            columns,
+            [
+                ("parties".into(), "parties".into(), true),
+                ("n".into(), "input size n (people)".into(), true),
+                ("net".into(), "net".into(), false),
+                ("start".into(), "start".into(), false),
+            ]
+        );
+        let all: Vec<&Cell> = cells.iter().map(|c| &c.cell).collect();
+        assert_eq!(varying_keys(&all), ["parties", "net"]);
+        assert_eq!(varying_keys(&all[..1]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_key_some_cells_lack_varies() {
+        let a = Cell(vec![("parties".into(), Value::from(2))]);
+        let b = Cell(vec![
+            ("parties".into(), Value::from(2)),
+            ("net".into(), Value::from("lan")),
+        ]);
+        assert_eq!(varying_keys(&[&a, &b]), ["net"]);
     }
 }

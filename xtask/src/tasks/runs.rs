@@ -387,16 +387,13 @@ fn party_table(run: &e3_history::RunRecord) -> String {
     e3_plan::columns(&header, &rows, &right)
 }
 
-/// An experiment's cells: runs ok of all and the median figures.
+/// An experiment's cells: a column per key of its cells (parties, args,
+/// a variable, net, ...), runs ok of all and the median figures.
 fn cell_table(exp: &e3_history::ExperimentRecord) -> String {
     let cells = e3_report::cells(&exp.runs);
-    let with_net = cells.iter().any(|c| c.net.is_some());
-    let mut header = vec!["parties", "args"];
-    let mut right = vec![true, false];
-    if with_net {
-        header.push("net");
-        right.push(false);
-    }
+    let keys = e3_report::key_columns(&cells);
+    let mut header: Vec<&str> = keys.iter().map(|k| k.heading.as_str()).collect();
+    let mut right: Vec<bool> = keys.iter().map(|k| k.numeric).collect();
     header.extend(["runs ok", "mpyc time (s)", "wall (s)", "bytes sent/party"]);
     right.extend([true, true, true, true]);
     let median = |s: Option<e3_report::Stats>, digits: usize| {
@@ -405,10 +402,10 @@ fn cell_table(exp: &e3_history::ExperimentRecord) -> String {
     let rows: Vec<Vec<String>> = cells
         .iter()
         .map(|c| {
-            let mut row = vec![c.parties.to_string(), c.args_label()];
-            if with_net {
-                row.push(c.net.clone().unwrap_or_else(|| "-".into()));
-            }
+            let mut row: Vec<String> = keys
+                .iter()
+                .map(|k| c.cell.text(&k.key).unwrap_or_else(|| "-".into()))
+                .collect();
             row.extend([
                 format!("{}/{}", c.ok, c.runs),
                 median(c.mpyc_secs, 3),
@@ -449,17 +446,19 @@ fn run_table(history: &History, exp: &e3_history::ExperimentRecord) -> String {
             if with_net {
                 row.push(r.net.clone().unwrap_or_else(|| "-".into()));
             }
-            let there = history
-                .entries
-                .iter()
-                .any(|e| e.dir.as_str() == r.log_dir.trim_end_matches('/'));
+            let there = |dir: &str| {
+                history
+                    .entries
+                    .iter()
+                    .any(|e| e.dir.as_str() == dir.trim_end_matches('/'))
+            };
             row.extend([
                 r.rep.to_string(),
                 r.status.clone(),
-                match (r.log_dir.as_str(), there) {
-                    ("", _) => "- (it never started)".to_string(),
-                    (dir, true) => dir.to_string(),
-                    (dir, false) => format!("{dir} (gone)"),
+                match r.log_dir.as_deref() {
+                    None => e3_report::NO_LOGS.to_string(),
+                    Some(dir) if there(dir) => dir.to_string(),
+                    Some(dir) => format!("{dir} (gone)"),
                 },
             ]);
             row
