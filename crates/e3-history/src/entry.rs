@@ -286,6 +286,12 @@ pub struct RunRecord {
     pub parties: Vec<PartyRecord>,
     /// The experiments whose `runs.jsonl` names this run's folder.
     pub experiments: Vec<String>,
+    /// Where it came from (`environment` in `summary.json`), when recorded:
+    /// e3's commit and whether the tree was dirty.
+    pub commit: Option<String>,
+    pub dirty: Option<bool>,
+    /// Per place the parties ran: `Python 3.11.7, MPyC 0.11, ...`.
+    pub versions: Vec<(String, String)>,
 }
 
 impl RunRecord {
@@ -417,6 +423,35 @@ fn run_record(v: &Value) -> RunRecord {
         error: text(&v["error"]),
         stopped: text(&v["stopped"]),
         wall_secs: v["wall_secs"].as_f64(),
+        commit: text(&v["environment"]["e3"]["commit"]),
+        dirty: v["environment"]["e3"]["dirty"].as_bool(),
+        versions: v["environment"]["parties"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|place| {
+                let v = &place["versions"];
+                let shown: Vec<String> = [
+                    ("Python", "python"),
+                    ("MPyC", "mpyc"),
+                    ("numpy", "numpy"),
+                    ("gmpy2", "gmpy2"),
+                ]
+                .iter()
+                .map(|(name, key)| {
+                    format!("{name} {}", text(&v[*key]).unwrap_or_else(|| "?".into()))
+                })
+                .collect();
+                (
+                    text(&place["where"]).unwrap_or_else(|| "?".into()),
+                    if v.is_object() {
+                        shown.join(", ")
+                    } else {
+                        "unknown".into()
+                    },
+                )
+            })
+            .collect(),
         parties,
         experiments: Vec::new(),
     }

@@ -229,6 +229,19 @@ fn show(history: &History, query: &str, json: bool) -> Result<()> {
                 .wall_secs
                 .map_or(String::new(), |w| format!(", took {w:.2} s"));
             lines.push(("started", format!("{started} UTC{took}")));
+            if let Some(commit) = &run.commit {
+                let dirty = match run.dirty {
+                    Some(true) => " (with changes not committed)",
+                    _ => "",
+                };
+                lines.push((
+                    "e3",
+                    format!("commit {}{dirty}", &commit[..commit.len().min(12)]),
+                ));
+            }
+            for (place, versions) in &run.versions {
+                lines.push(("python", format!("{place}: {versions}")));
+            }
             if let Some(error) = &run.error {
                 lines.push(("error", error.clone()));
             }
