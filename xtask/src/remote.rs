@@ -1,12 +1,13 @@
 //! The flags that say how to reach hosts (shared by `run --hosts` and
 //! `sync`), checked and turned into an [`e3_ssh::Ssh`], with the hosts file.
 
+use camino::Utf8Path;
 use camino::Utf8PathBuf;
 use e3_inventory::Inventory;
 use e3_ssh::Ssh;
 
 use crate::cli::RemoteArgs;
-use crate::error::{Result, usage};
+use crate::error::{Error, Result, usage};
 use crate::paths::{current_dir, given};
 use crate::tools;
 
@@ -28,7 +29,7 @@ pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> 
     {
         return Err(usage(format!("--ssh-user `{user}` is not a user name")));
     }
-    let inventory = crate::tasks::hosts::read_inventory_file(&cwd.join(hosts_file), hosts_file)?;
+    let inventory = read_inventory_file(&cwd.join(hosts_file), hosts_file)?;
     if inventory.hosts.is_empty() {
         return Err(usage(format!("hosts file `{hosts_file}` lists no hosts")));
     }
@@ -47,4 +48,21 @@ pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> 
         },
         inventory,
     ))
+}
+
+/// Reads a hosts file (`hosts.pssh` format); `shown` is how errors name it.
+pub fn read_inventory_file(path: &Utf8Path, shown: &str) -> Result<Inventory> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| usage(format!("cannot read hosts file `{shown}`: {e}")))?;
+    Inventory::from_pssh(&text, shown).map_err(inventory_error)
+}
+
+/// A mistake in a hosts file: its file and line, and the hint.
+pub fn inventory_error(err: e3_inventory::InventoryError) -> Error {
+    let hint = err.hint.clone();
+    let error = usage(err.to_string());
+    match hint {
+        Some(hint) => error.hint(hint),
+        None => error,
+    }
 }

@@ -19,7 +19,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &HostsArgs) -> Result<()> {
     let out_dir =
         given(&cwd, args.out.as_deref(), "--out", true)?.unwrap_or_else(|| root.to_path_buf());
     let extra = match &args.extra {
-        Some(path) => Some(read_inventory_file(&cwd.join(path), path)?),
+        Some(path) => Some(crate::remote::read_inventory_file(&cwd.join(path), path)?),
         None => None,
     };
     let (document, source) = match &args.terraform_output {
@@ -48,8 +48,8 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &HostsArgs) -> Result<()> {
         }
     };
     let extra_source = args.extra.as_deref().unwrap_or("--extra");
-    let mut files =
-        host_files(&document, &source, extra.map(|e| (e, extra_source))).map_err(inventory_error);
+    let mut files = host_files(&document, &source, extra.map(|e| (e, extra_source)))
+        .map_err(crate::remote::inventory_error);
     if args.terraform_output.is_none() {
         files = files.map_err(|e| {
             e.hint("has the testbed been provisioned (`terraform apply` in terraform/)?")
@@ -80,23 +80,6 @@ pub fn terraform_output_cmd(terraform: &Utf8Path) -> Cmd {
     Cmd::new(terraform)
         .arg(format!("-chdir={TERRAFORM_DIR}"))
         .args(["output", "-json"])
-}
-
-/// Reads a hosts file (`hosts.pssh` format); `shown` is how errors name it.
-pub fn read_inventory_file(path: &Utf8Path, shown: &str) -> Result<Inventory> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| usage(format!("cannot read hosts file `{shown}`: {e}")))?;
-    Inventory::from_pssh(&text, shown).map_err(inventory_error)
-}
-
-/// A mistake in a hosts file: its file and line, and the hint.
-pub fn inventory_error(err: e3_inventory::InventoryError) -> crate::error::Error {
-    let hint = err.hint.clone();
-    let error = usage(err.to_string());
-    match hint {
-        Some(hint) => error.hint(hint),
-        None => error,
-    }
 }
 
 pub fn write_plan(out_dir: &Utf8Path, files: &HostFiles) -> Plan {
