@@ -2,7 +2,6 @@
 //! order) from Terraform's output, plus hosts Terraform does not manage.
 
 use camino::{Utf8Path, Utf8PathBuf};
-use e3_inventory::Inventory;
 use e3_inventory::files::{HOSTS_JSON, HOSTS_PSSH, HostFiles, host_files, host_table};
 use e3_plan::{Cmd, Plan, Step};
 
