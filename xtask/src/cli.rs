@@ -478,9 +478,49 @@ pub struct ReportArgs {
     #[arg(value_name = "DIR")]
     pub dir: String,
 
-    /// Another experiment's results folder, side by side with this one
+    /// Compare with another experiment's results folder (B against DIR, A); the report goes to a folder of its own (--out)
     #[arg(long, value_name = "OTHER_DIR")]
     pub vs: Option<String>,
+
+    /// With --vs: name a side in the report and figures, e.g. --label A=before --label B=after [default: each side's e3 commit, short]
+    #[arg(long, value_name = "A=TEXT|B=TEXT")]
+    pub label: Vec<String>,
+
+    /// With --vs: the folder for the comparison [default: results/compare-<A>-vs-<B>]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<String>,
+
+    /// The key on the figures' x-axis [default: the swept key with numbers for values that has the most of them]
+    #[arg(long, value_name = "KEY")]
+    pub x: Option<String>,
+
+    /// A key whose values make the figures' lines, first the one that picks colours (again for more) [default: every other swept key]
+    #[arg(long, value_name = "KEY")]
+    pub by: Vec<String>,
+
+    /// The interval around each median: ci (a 95 % bootstrap confidence interval of the median), minmax, or none
+    #[arg(long, value_name = "KIND", default_value = "ci")]
+    pub band: String,
+
+    /// A logarithmic x-axis
+    #[arg(long)]
+    pub log_x: bool,
+
+    /// A logarithmic y-axis
+    #[arg(long)]
+    pub log_y: bool,
+
+    /// The figures' size: single (3.5 in, one column of a paper) or double (7 in, across both)
+    #[arg(long, value_name = "SIZE", default_value = "single")]
+    pub size: String,
+
+    /// PNG resolution, dots per inch
+    #[arg(long, value_name = "DPI", default_value_t = 300)]
+    pub dpi: u32,
+
+    /// Write the figures as SVG only (no PDF or PNG)
+    #[arg(long)]
+    pub svg_only: bool,
 
     /// Write the per-run table as CSV too (runs.csv)
     #[arg(long)]

@@ -148,7 +148,7 @@ pub fn run_line(root: &Utf8Path, planned: &Planned, exp: &Experiment, outcome: &
         .parties
         .iter()
         .map(|p| {
-            json!({
+            let mut party = json!({
                 "index": p.index,
                 "status": match p.status {
                     Status::Ok => "ok",
@@ -159,7 +159,12 @@ pub fn run_line(root: &Utf8Path, planned: &Planned, exp: &Experiment, outcome: &
                 "bytes_sent": p.stop.as_ref().map(|s| s.bytes_sent),
                 "wall_secs": round3(p.wall.as_secs_f64()),
                 "connected_after_secs": p.connected_after.map(|d| round3(d.as_secs_f64())),
-            })
+            });
+            // Under a network profile: where the party was.
+            if let Some(region) = &p.region {
+                party["region"] = json!(region);
+            }
+            party
         })
         .collect();
     let error = summary.failure();

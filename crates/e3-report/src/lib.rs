@@ -13,6 +13,7 @@
 //!
 //! Everything here is pure: text in, text out, warnings as values.
 
+mod figure;
 mod markdown;
 mod plot;
 mod runs;
@@ -22,13 +23,18 @@ use std::fmt;
 
 use serde_json::Value;
 
+pub use figure::{FigureOptions, Layout, Metric, Size, layout};
 pub use runs::{
     Cell, Label, NO_LOGS, PartyRun, Run, csv, csv_header, csv_key_columns, read_runs, value_text,
 };
-pub use stats::{CellStats, KeyColumn, Stats, cells, key_columns, varying_keys};
+pub use stats::{
+    BOOTSTRAP_RESAMPLES, Band, CellStats, KeyColumn, MIN_RUNS_FOR_CI, Slowest, Stats, cells,
+    key_columns, varying_keys,
+};
 
+use figure::{Side, with_interval};
 use markdown::{Table, cell_text, float};
-use plot::{Line, Unit};
+use plot::YUnit;
 
 /// A report: `report.md` and the files it links to, to be written beside
 /// it, and what was skipped on the way.
@@ -51,6 +57,10 @@ pub enum Error {
     BadSummary(String),
     /// plotters could not draw a plot.
     Plot(String),
+    /// A figure option that does not fit the experiment (`--x` naming no key).
+    Option(String),
+    /// Two experiments compared have no cell in common.
+    NothingInCommon { a: String, b: String },
 }
 
 impl fmt::Display for Error {
@@ -59,51 +69,48 @@ impl fmt::Display for Error {
             Error::NoRuns { name } => write!(f, "{name}: runs.jsonl holds no run"),
             Error::BadSummary(why) => write!(f, "not a run's summary.json: {why}"),
             Error::Plot(why) => write!(f, "could not draw a plot: {why}"),
+            Error::Option(why) => write!(f, "{why}"),
+            Error::NothingInCommon { a, b } => write!(
+                f,
+                "{a} and {b} have no cell in common (every key of a cell must match): nothing to compare"
+            ),
         }
     }
 }
 
 impl std::error::Error for Error {}
 
-/// The file names of an experiment report's files.
+/// The file names of a report's files: each figure as `<stem>.svg` (the
+/// caller renders PDF and PNG beside it), and the CSV.
 pub const TIME_SVG: &str = "time.svg";
 pub const BYTES_SVG: &str = "bytes.svg";
 pub const RUNS_CSV: &str = "runs.csv";
 
-/// The report of the experiment in the results folder named `dir_name`,
-/// from its files' contents (`experiment.toml` and `environment.json` when
-/// there). `vs` is a second experiment's (name, `runs.jsonl`) to compare
-/// with. Files: [`TIME_SVG`], [`BYTES_SVG`], [`RUNS_CSV`].
-pub fn experiment_report(
-    dir_name: &str,
-    experiment_toml: Option<&str>,
-    environment_json: Option<&str>,
-    runs_jsonl: &str,
-    vs: Option<(&str, &str)>,
-) -> Result<Report, Error> {
-    let (runs, mut warnings) = read_runs(runs_jsonl);
+/// One experiment, as its results folder holds it.
+#[derive(Clone, Copy, Debug)]
+pub struct Experiment<'a> {
+    /// The results folder's name (its id).
+    pub name: &'a str,
+    pub experiment_toml: Option<&'a str>,
+    pub environment_json: Option<&'a str>,
+    pub runs_jsonl: &'a str,
+}
+
+/// The report of an experiment: `report.md`, a figure per [`Metric`]
+/// against what was swept ([`layout`]), and the per-run CSV.
+pub fn experiment_report(exp: &Experiment<'_>, opts: &FigureOptions) -> Result<Report, Error> {
+    let (runs, mut warnings) = read_runs(exp.runs_jsonl);
     if runs.is_empty() {
         return Err(Error::NoRuns {
-            name: dir_name.to_string(),
+            name: exp.name.to_string(),
         });
     }
     let these = cells(&runs);
-    let other = match vs {
-        Some((name, jsonl)) => {
-            let (other_runs, other_warnings) = read_runs(jsonl);
-            warnings.extend(other_warnings.into_iter().map(|w| format!("{name}: {w}")));
-            if other_runs.is_empty() {
-                return Err(Error::NoRuns {
-                    name: name.to_string(),
-                });
-            }
-            Some((name, cells(&other_runs)))
-        }
-        None => None,
-    };
+    let layout = layout(&these, opts)?;
+    let dir_name = exp.name;
 
     let mut md = String::new();
-    let program = experiment_toml.and_then(program_of);
+    let program = exp.experiment_toml.and_then(program_of);
     match &program {
         Some(p) => md.push_str(&format!("# {p}: experiment {dir_name}\n\n")),
         None => md.push_str(&format!("# Experiment {dir_name}\n\n")),
@@ -133,115 +140,390 @@ pub fn experiment_report(
     ));
 
     md.push_str("## What was measured\n\n");
-    md.push_str(&environment(environment_json, &mut warnings));
+    md.push_str(&environment(exp.environment_json, &mut warnings));
     md.push('\n');
-    // The network profiles, each with where its figures come from (an
-    // estimate is labelled one), as the runs that started under it say:
-    // a run that failed before it started has no source.
-    let profiles = profiles(&runs);
-    if !profiles.is_empty() {
-        md.push_str("Network profiles (`run --net`: the parties ran on one machine, every link delayed as between their regions):\n\n");
-        for (name, sources) in &profiles {
-            if sources.is_empty() {
-                md.push_str(&format!(
-                    "- `{name}`: where its figures come from is not recorded (no run under it started)\n"
-                ));
-            }
-            for source in sources {
-                let estimate = if source.starts_with("estimate") {
-                    " **(an estimate, not a measurement)**"
-                } else {
-                    ""
-                };
-                md.push_str(&format!("- `{name}`: {}{estimate}\n", cell_text(source)));
-            }
-        }
-        md.push('\n');
-    }
+    md.push_str(&profiles_text(&runs));
 
     md.push_str("## Results\n\n");
-    md.push_str(
-        "Each cell's figures are over its ok runs: median (min–max). A run's MPyC \
-         time is its slowest party's; bytes sent per party is the mean over a run's \
-         parties; run wall time is e3's, from start to end.\n\n",
-    );
-    md.push_str(&results_table(&these).render());
-    md.push('\n');
-
-    let failed: Vec<&Run> = runs.iter().filter(|r| !r.ok()).collect();
-    if !failed.is_empty() {
-        md.push_str("Failed runs:\n\n");
-        let mut failed = failed;
-        failed.sort_by_key(|r| r.run);
-        // Each named by parties and the keys that tell cells apart.
-        for r in failed {
-            let name = r
-                .cell
-                .name_of(|k| k == "parties" || varying.iter().any(|v| v == k));
-            let logs = match &r.log_dir {
-                Some(dir) => format!("— `{dir}`"),
-                None => NO_LOGS.to_string(),
-            };
-            md.push_str(&format!(
-                "- run {} ({}): {} {logs}\n",
-                r.run,
-                cell_text(&name),
-                cell_text(r.error.as_deref().unwrap_or(&r.status)),
-            ));
-        }
-        md.push('\n');
-    }
-
-    if let Some((name, other)) = &other {
-        md.push_str(&format!("## Compared with {name}\n\n"));
-        md.push_str(&format!(
-            "Medians of {dir_name} vs {name}, and their ratio ({dir_name} / {name}).\n\n"
-        ));
-        md.push_str(&vs_table(&these, other, dir_name, name).render());
-        md.push('\n');
-    }
-
-    md.push_str("## Plots\n\n");
     md.push_str(&format!(
-        "Medians, with a band from min to max.\n\n![MPyC time against parties]({TIME_SVG})\n\n\
-         ![bytes sent per party against parties]({BYTES_SVG})\n\n"
+        "Each cell's figures are over its ok runs: the median{}. A run's MPyC \
+         time is its slowest party's; run wall time is e3's, from start to end; \
+         time to connect runs until the last party said all were connected; \
+         bytes sent per party is the mean over a run's parties. The slowest \
+         party is the one slowest (by MPyC time) in most of the cell's runs.\n\n",
+        match opts.band {
+            Band::None => String::new(),
+            band => format!(
+                ", and in brackets {}; a cell with fewer than {} ok runs has its median alone",
+                band.describe(),
+                band.min_runs()
+            ),
+        }
     ));
+    md.push_str(&results_table(&these, opts.band).render());
+    md.push('\n');
+    md.push_str(&failed_text(&runs, &varying));
+
+    let figures = figures(
+        &[Side {
+            label: None,
+            cells: &these,
+        }],
+        &layout,
+        opts,
+    )?;
+    md.push_str(&figures_text(&figures, &layout));
     md.push_str(&format!(
         "Every run's figures, one line per run and party: [{RUNS_CSV}]({RUNS_CSV}).\n"
     ));
+    push_warnings(&mut md, &warnings);
+
+    let mut files: Vec<(String, String)> = figures
+        .into_iter()
+        .map(|f| (format!("{}.svg", f.metric.stem()), f.svg))
+        .collect();
+    files.push((RUNS_CSV.to_string(), csv(&runs)));
+    Ok(Report {
+        markdown: md,
+        files,
+        warnings,
+    })
+}
+
+/// Every figure of `sides`.
+fn figures(
+    sides: &[Side<'_>],
+    layout: &Layout,
+    opts: &FigureOptions,
+) -> Result<Vec<figure::Figure>, Error> {
+    Metric::ALL
+        .iter()
+        .map(|m| figure::figure(*m, sides, layout, opts))
+        .collect()
+}
+
+/// The figures' section of `report.md`: the rule that chose the axis,
+/// then each figure with its caption and where its PDF and PNG are.
+fn figures_text(figures: &[figure::Figure], layout: &Layout) -> String {
+    let mut md = String::from("## Figures\n\n");
+    md.push_str(&format!("{}\n\n", layout.rule));
+    for (i, f) in figures.iter().enumerate() {
+        let stem = f.metric.stem();
+        md.push_str(&format!(
+            "![{}]({stem}.svg)\n\n*Figure {}.* {} ([PDF]({stem}.pdf), [PNG]({stem}.png))\n\n",
+            f.metric.what(),
+            i + 1,
+            f.caption
+        ));
+    }
+    md
+}
+
+fn push_warnings(md: &mut String, warnings: &[String]) {
     if !warnings.is_empty() {
         md.push_str("\n## Warnings\n\n");
-        for w in &warnings {
+        for w in warnings {
             md.push_str(&format!("- {w}\n"));
         }
     }
+}
 
-    let mut title_name = program.as_deref().unwrap_or(dir_name).to_string();
-    if let Some((name, _)) = &other {
-        title_name = format!("{title_name}, {dir_name} vs {name}");
+/// The failed runs, each named by parties and the keys that tell cells
+/// apart, with its logs (or that it never started).
+fn failed_text(runs: &[Run], varying: &[String]) -> String {
+    let mut failed: Vec<&Run> = runs.iter().filter(|r| !r.ok()).collect();
+    if failed.is_empty() {
+        return String::new();
     }
-    let other_ref = other.as_ref().map(|(n, c)| (*n, c.as_slice()));
-    let time = plot::lines_plot(
-        &format!("{title_name}: MPyC time"),
-        "MPyC time (s)",
-        Unit::Seconds,
-        &plot_lines(dir_name, &these, other_ref, |c| c.mpyc_secs),
+    failed.sort_by_key(|r| r.run);
+    let mut md = String::from("Failed runs:\n\n");
+    for r in failed {
+        let name = r
+            .cell
+            .name_of(|k| k == "parties" || varying.iter().any(|v| v == k));
+        let logs = match &r.log_dir {
+            Some(dir) => format!("— `{dir}`"),
+            None => NO_LOGS.to_string(),
+        };
+        md.push_str(&format!(
+            "- run {} ({}): {} {logs}\n",
+            r.run,
+            cell_text(&name),
+            cell_text(r.error.as_deref().unwrap_or(&r.status)),
+        ));
+    }
+    md.push('\n');
+    md
+}
+
+/// The network profiles the runs were under, each with where its figures
+/// come from (an estimate is labelled one).
+fn profiles_text(runs: &[Run]) -> String {
+    let profiles = profiles(runs);
+    if profiles.is_empty() {
+        return String::new();
+    }
+    let mut md = String::from(
+        "Network profiles (`run --net`: the parties ran on one machine, every link delayed as between their regions):\n\n",
+    );
+    for (name, sources) in &profiles {
+        if sources.is_empty() {
+            md.push_str(&format!(
+                "- `{name}`: where its figures come from is not recorded (no run under it started)\n"
+            ));
+        }
+        for source in sources {
+            let estimate = if source.starts_with("estimate") {
+                " **(an estimate, not a measurement)**"
+            } else {
+                ""
+            };
+            md.push_str(&format!("- `{name}`: {}{estimate}\n", cell_text(source)));
+        }
+    }
+    md.push('\n');
+    md
+}
+
+/// Two experiments side by side, A and B, each named by its label: both
+/// environments and where they differ, the cells both have with B/A per
+/// figure and its interval, and every figure with both (B dashed). No
+/// cell in common is an error.
+pub fn comparison_report(
+    a: (&str, &Experiment<'_>),
+    b: (&str, &Experiment<'_>),
+    opts: &FigureOptions,
+) -> Result<Report, Error> {
+    let ((la, ea), (lb, eb)) = (a, b);
+    let (runs_a, wa) = read_runs(ea.runs_jsonl);
+    let mut warnings: Vec<String> = wa
+        .into_iter()
+        .map(|w| format!("{}: {w}", ea.name))
+        .collect();
+    let (runs_b, wb) = read_runs(eb.runs_jsonl);
+    warnings.extend(wb.into_iter().map(|w| format!("{}: {w}", eb.name)));
+    for (runs, e) in [(&runs_a, ea), (&runs_b, eb)] {
+        if runs.is_empty() {
+            return Err(Error::NoRuns {
+                name: e.name.to_string(),
+            });
+        }
+    }
+    let (cells_a, cells_b) = (cells(&runs_a), cells(&runs_b));
+    let common: Vec<&CellStats> = cells_a
+        .iter()
+        .filter(|c| cells_b.iter().any(|o| o.cell == c.cell))
+        .collect();
+    if common.is_empty() {
+        return Err(Error::NothingInCommon {
+            a: ea.name.to_string(),
+            b: eb.name.to_string(),
+        });
+    }
+    let both: Vec<CellStats> = cells_a
+        .iter()
+        .chain(
+            cells_b
+                .iter()
+                .filter(|o| !cells_a.iter().any(|c| c.cell == o.cell)),
+        )
+        .cloned()
+        .collect();
+    let layout = layout(&both, opts)?;
+    let mut md = format!("# {la} vs {lb}\n\n");
+    md.push_str(&format!(
+        "A = {la}: `results/{}`, {} in {}.  \nB = {lb}: `results/{}`, {} in {}.  \n{} in common; ratios are B / A.\n\n",
+        ea.name,
+        e3_plan::count(runs_a.len(), "run", "runs"),
+        e3_plan::count(cells_a.len(), "cell", "cells"),
+        eb.name,
+        e3_plan::count(runs_b.len(), "run", "runs"),
+        e3_plan::count(cells_b.len(), "cell", "cells"),
+        e3_plan::count(common.len(), "cell", "cells"),
+    ));
+    md.push_str("## What was measured\n\n");
+    md.push_str(&format!("A ({la}):\n\n"));
+    md.push_str(&environment(ea.environment_json, &mut warnings));
+    md.push_str(&format!("\nB ({lb}):\n\n"));
+    md.push_str(&environment(eb.environment_json, &mut warnings));
+    md.push('\n');
+    md.push_str(&environment_diff(ea.environment_json, eb.environment_json));
+    md.push_str(&profiles_text(&[runs_a.clone(), runs_b.clone()].concat()));
+    md.push_str("## B / A\n\n");
+    md.push_str(&format!(
+        "Per cell both have: each side's median, and the ratio of B's median to A's{}.\n\n",
+        match opts.band {
+            Band::None => String::new(),
+            band => format!(
+                ", with in brackets {} (from {} ok runs a side)",
+                band.describe_ratio(),
+                band.min_runs()
+            ),
+        }
+    ));
+    md.push_str(&ratio_table(&common, &cells_b, la, lb, opts.band).render());
+    md.push('\n');
+    let only: Vec<String> = both
+        .iter()
+        .filter(|c| !common.iter().any(|x| x.cell == c.cell))
+        .map(|c| {
+            let side = if cells_a.iter().any(|x| x.cell == c.cell) {
+                la
+            } else {
+                lb
+            };
+            format!("- only in {side}: {}\n", cell_text(&c.name()))
+        })
+        .collect();
+    if !only.is_empty() {
+        md.push_str("Cells only one side has (not compared):\n\n");
+        md.push_str(&only.concat());
+        md.push('\n');
+    }
+    let figures = figures(
+        &[
+            Side {
+                label: Some(la),
+                cells: &cells_a,
+            },
+            Side {
+                label: Some(lb),
+                cells: &cells_b,
+            },
+        ],
+        &layout,
+        opts,
     )?;
-    let bytes = plot::lines_plot(
-        &format!("{title_name}: bytes sent per party"),
-        "bytes sent per party",
-        Unit::Bytes,
-        &plot_lines(dir_name, &these, other_ref, |c| c.bytes_per_party),
-    )?;
+    md.push_str(&figures_text(&figures, &layout));
+    md.push_str(&format!("{lb} is drawn dashed, with hollow markers.\n"));
+    push_warnings(&mut md, &warnings);
     Ok(Report {
         markdown: md,
-        files: vec![
-            (TIME_SVG.to_string(), time),
-            (BYTES_SVG.to_string(), bytes),
-            (RUNS_CSV.to_string(), csv(&runs)),
-        ],
+        files: figures
+            .into_iter()
+            .map(|f| (format!("{}.svg", f.metric.stem()), f.svg))
+            .collect(),
         warnings,
     })
+}
+
+/// Where two environments differ: e3's commit, the parties' versions, the
+/// machine, the hosts.
+fn environment_diff(a: Option<&str>, b: Option<&str>) -> String {
+    let parse = |t: Option<&str>| t.and_then(|t| serde_json::from_str::<Value>(t).ok());
+    let (Some(a), Some(b)) = (parse(a), parse(b)) else {
+        return "Where they differ: unknown (an environment.json is missing).\n\n".to_string();
+    };
+    let mut diffs = Vec::new();
+    for (what, path) in [
+        ("e3's commit", &["e3", "commit"][..]),
+        ("uncommitted changes", &["e3", "dirty"][..]),
+        ("cores", &["machine", "cores"][..]),
+        ("os", &["machine", "os"][..]),
+        ("arch", &["machine", "arch"][..]),
+        ("hosts", &["hosts"][..]),
+    ] {
+        let get = |v: &Value| path.iter().fold(v.clone(), |v, k| v[*k].clone());
+        let (x, y) = (get(&a), get(&b));
+        if x != y {
+            diffs.push(format!("- {what}: {} vs {}", short(&x), short(&y)));
+        }
+    }
+    let versions = |v: &Value| -> Vec<(String, Value)> {
+        v["parties"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                (
+                    p["where"].as_str().unwrap_or("?").to_string(),
+                    p["versions"].clone(),
+                )
+            })
+            .collect()
+    };
+    let (va, vb) = (versions(&a), versions(&b));
+    for package in ["python", "mpyc", "numpy", "gmpy2"] {
+        let set = |v: &[(String, Value)]| {
+            let mut s: Vec<String> = v.iter().map(|(_, x)| short(&x[package])).collect();
+            s.dedup();
+            s.join(", ")
+        };
+        let (x, y) = (set(&va), set(&vb));
+        if x != y {
+            diffs.push(format!("- {package}: {x} vs {y}"));
+        }
+    }
+    if diffs.is_empty() {
+        "Where they differ: nowhere e3 records (same commit, versions, machine and hosts).\n\n"
+            .to_string()
+    } else {
+        format!("Where they differ (A vs B):\n\n{}\n\n", diffs.join("\n"))
+    }
+}
+
+fn short(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.len() == 40 && s.chars().all(|c| c.is_ascii_hexdigit()) => {
+            format!("`{}`", &s[..12])
+        }
+        Value::String(s) => format!("`{}`", cell_text(s)),
+        Value::Null => "unknown".into(),
+        Value::Array(a) => format!("{} entries", a.len()),
+        other => format!("`{other}`"),
+    }
+}
+
+/// The cells both sides have: medians and B/A with its interval.
+fn ratio_table(
+    common: &[&CellStats],
+    others: &[CellStats],
+    la: &str,
+    lb: &str,
+    band: Band,
+) -> Table {
+    let cells_a: Vec<CellStats> = common.iter().map(|c| (*c).clone()).collect();
+    let keys = key_columns(&cells_a);
+    let mut header: Vec<(String, bool)> = keys
+        .iter()
+        .map(|k| (k.heading.clone(), k.numeric))
+        .collect();
+    header.push((format!("runs ok ({la} / {lb})"), true));
+    for m in Metric::ALL {
+        header.push((format!("{} ({la} / {lb})", m.what()), true));
+        header.push(("B / A".to_string(), true));
+    }
+    let header_refs: Vec<(&str, bool)> = header.iter().map(|(h, n)| (h.as_str(), *n)).collect();
+    let mut t = Table::new(&header_refs);
+    for a in common {
+        let Some(b) = others.iter().find(|o| o.cell == a.cell) else {
+            continue;
+        };
+        let mut row = key_values(&keys, &a.cell);
+        row.push(format!("{}/{} / {}/{}", a.ok, a.runs, b.ok, b.runs));
+        for m in Metric::ALL {
+            let f = if matches!(m, Metric::Bytes) {
+                bytes
+            } else {
+                secs
+            };
+            let med = |c: &CellStats| m.stats(c).map_or("—".to_string(), |s| f(s.median));
+            row.push(format!("{} / {}", med(a), med(b)));
+            let ratio = match (m.stats(a), m.stats(b)) {
+                (Some(x), Some(y)) if x.median != 0.0 => {
+                    let r = format!("{:.2}", y.median / x.median);
+                    match band.ratio_interval(m.values(&a.values), m.values(&b.values)) {
+                        Some((lo, hi)) => format!("{r} [{lo:.2}, {hi:.2}]"),
+                        None => r,
+                    }
+                }
+                _ => "—".to_string(),
+            };
+            row.push(ratio);
+        }
+        t.row(row);
+    }
+    t
 }
 
 /// The network profiles of `runs`, in the order they first appear (by run
@@ -397,13 +679,6 @@ fn plain(v: &Value) -> Option<String> {
     }
 }
 
-fn stat_text(s: Option<Stats>, f: impl Fn(f64) -> String) -> String {
-    match s {
-        Some(s) => format!("{} ({}–{})", f(s.median), f(s.min), f(s.max)),
-        None => "—".to_string(),
-    }
-}
-
 fn secs(x: f64) -> String {
     float(x, 3)
 }
@@ -416,10 +691,10 @@ fn bytes(x: f64) -> String {
 /// from its `runs.jsonl`: what a CI job's summary shows.
 pub fn results_markdown(runs_jsonl: &str) -> String {
     let (runs, _) = runs::read_runs(runs_jsonl);
-    results_table(&stats::cells(&runs)).render()
+    results_table(&stats::cells(&runs), Band::default()).render()
 }
 
-fn results_table(cells: &[CellStats]) -> Table {
+fn results_table(cells: &[CellStats], band: Band) -> Table {
     let keys = key_columns(cells);
     let mut header: Vec<(&str, bool)> = keys
         .iter()
@@ -429,16 +704,27 @@ fn results_table(cells: &[CellStats]) -> Table {
         ("runs ok", true),
         ("MPyC time (s)", true),
         ("run wall time (s)", true),
+        ("time to connect (s)", true),
         ("bytes sent per party", true),
+        ("slowest party", false),
     ]);
     let mut t = Table::new(&header);
     for c in cells {
         let mut row = key_values(&keys, &c.cell);
+        let v = &c.values;
         row.extend([
             format!("{}/{}", c.ok, c.runs),
-            stat_text(c.mpyc_secs, secs),
-            stat_text(c.wall_secs, secs),
-            stat_text(c.bytes_per_party, bytes),
+            with_interval(c.mpyc_secs, &v.mpyc_secs, band, secs),
+            with_interval(c.wall_secs, &v.wall_secs, band, secs),
+            with_interval(c.connect_secs, &v.connect_secs, band, secs),
+            with_interval(c.bytes_per_party, &v.bytes_per_party, band, bytes),
+            c.slowest.as_ref().map_or("—".to_string(), |s| {
+                let region = s
+                    .region
+                    .as_ref()
+                    .map_or(String::new(), |r| format!(" ({})", cell_text(r)));
+                format!("{}{region} in {} of {} runs", s.index, s.times, s.of)
+            }),
         ]);
         t.row(row);
     }
@@ -452,148 +738,10 @@ fn key_values(keys: &[KeyColumn], cell: &Cell) -> Vec<String> {
         .collect()
 }
 
-/// The ratio of two medians, `this / other`, as text.
-fn ratio(this: Option<Stats>, other: Option<Stats>) -> String {
-    match (this, other) {
-        (Some(a), Some(b)) if b.median != 0.0 => format!("{:.2}", a.median / b.median),
-        _ => "—".to_string(),
-    }
-}
-
-fn vs_table(these: &[CellStats], others: &[CellStats], this: &str, other: &str) -> Table {
-    // Every cell of either, matched by the whole cell: this experiment's
-    // in its order, then those only the other has.
-    let mut both: Vec<CellStats> = these.to_vec();
-    both.extend(
-        others
-            .iter()
-            .filter(|o| !these.iter().any(|c| c.cell == o.cell))
-            .cloned(),
-    );
-    let keys = key_columns(&both);
-    let mut header: Vec<(&str, bool)> = keys
-        .iter()
-        .map(|k| (k.heading.as_str(), k.numeric))
-        .collect();
-    header.extend([
-        ("runs ok", true),
-        ("MPyC time (s)", true),
-        ("ratio", true),
-        ("run wall time (s)", true),
-        ("ratio", true),
-        ("bytes sent per party", true),
-        ("ratio", true),
-    ]);
-    let mut t = Table::new(&header);
-    let find = |cells: &[CellStats], cell: &Cell| cells.iter().find(|c| c.cell == *cell).cloned();
-    for cell in both.iter().map(|c| &c.cell) {
-        let a = find(these, cell);
-        let b = find(others, cell);
-        let median =
-            |c: &Option<CellStats>, f: fn(&CellStats) -> Option<Stats>, t: fn(f64) -> String| {
-                c.as_ref()
-                    .and_then(f)
-                    .map_or("—".to_string(), |s| t(s.median))
-            };
-        let pair = |f: fn(&CellStats) -> Option<Stats>, t: fn(f64) -> String| {
-            format!("{} vs {}", median(&a, f, t), median(&b, f, t))
-        };
-        let only = match (&a, &b) {
-            (Some(_), None) => Some(format!("only in {this}")),
-            (None, Some(_)) => Some(format!("only in {other}")),
-            _ => None,
-        };
-        let r = |f: fn(&CellStats) -> Option<Stats>| {
-            only.clone()
-                .unwrap_or_else(|| ratio(a.as_ref().and_then(f), b.as_ref().and_then(f)))
-        };
-        let runs = |c: &Option<CellStats>| {
-            c.as_ref()
-                .map_or("—".to_string(), |c| format!("{}/{}", c.ok, c.runs))
-        };
-        let mut row = key_values(&keys, cell);
-        row.extend([
-            format!("{} vs {}", runs(&a), runs(&b)),
-            pair(|c| c.mpyc_secs, secs),
-            r(|c| c.mpyc_secs),
-            pair(|c| c.wall_secs, secs),
-            r(|c| c.wall_secs),
-            pair(|c| c.bytes_per_party, bytes),
-            r(|c| c.bytes_per_party),
-        ]);
-        t.row(row);
-    }
-    t
-}
-
-/// A cell without its `parties`: what a line of a plot against parties
-/// joins.
-fn series_of(cell: &Cell) -> Cell {
-    Cell(
-        cell.0
-            .iter()
-            .filter(|(k, _)| k != "parties")
-            .cloned()
-            .collect(),
-    )
-}
-
-/// One line per series (the cells' keys but parties, and per experiment
-/// with `other`), its points the cells that have the figure.
-fn plot_lines(
-    this: &str,
-    these: &[CellStats],
-    other: Option<(&str, &[CellStats])>,
-    figure: fn(&CellStats) -> Option<Stats>,
-) -> Vec<Line> {
-    let all: Vec<&CellStats> = these
-        .iter()
-        .chain(other.map_or(&[][..], |(_, c)| c))
-        .collect();
-    let mut series: Vec<Cell> = Vec::new();
-    for c in &all {
-        let s = series_of(&c.cell);
-        if !series.contains(&s) {
-            series.push(s);
-        }
-    }
-    // A legend entry names the keys that tell the lines apart, as a cell's
-    // name does (`n = 16, net = lan`); all of them when one line is all.
-    let varying = varying_keys(&series.iter().collect::<Vec<_>>());
-    let line = |cells: &[CellStats], s: &Cell, colour: usize, label: String, dashed| {
-        let points: Vec<(f64, Stats)> = cells
-            .iter()
-            .filter(|c| series_of(&c.cell) == *s)
-            .filter_map(|c| figure(c).map(|st| (c.parties as f64, st)))
-            .collect();
-        (!points.is_empty()).then_some(Line {
-            label,
-            points,
-            colour,
-            dashed,
-        })
-    };
-    let mut lines = Vec::new();
-    for (i, s) in series.iter().enumerate() {
-        let label = if varying.is_empty() {
-            s.name()
-        } else {
-            s.name_of(|k| varying.iter().any(|v| v == k))
-        };
-        match other {
-            None => lines.extend(line(these, s, i, label, false)),
-            Some((name, cells)) => {
-                lines.extend(line(these, s, i, format!("{this}: {label}"), false));
-                lines.extend(line(cells, s, i, format!("{name}: {label}"), true));
-            }
-        }
-    }
-    lines
-}
-
-/// The report of one run, from its `logs/<run-id>/summary.json`: a table
-/// of its parties and a bar chart per party of MPyC time ([`TIME_SVG`])
-/// and of bytes sent ([`BYTES_SVG`]).
+/// The report of one run, from its `logs/<run-id>/summary.json`: what
+/// ran, under which network profile (and each party's region), a table of
+/// its parties, a bar chart per party of MPyC time ([`TIME_SVG`]) and of
+/// bytes sent ([`BYTES_SVG`]), and its parties as CSV ([`RUNS_CSV`]).
 pub fn run_report(summary_json: &str) -> Result<Report, Error> {
     let v: Value =
         serde_json::from_str(summary_json).map_err(|e| Error::BadSummary(e.to_string()))?;
@@ -614,7 +762,7 @@ pub fn run_report(summary_json: &str) -> Result<Report, Error> {
         .unwrap_or_default();
     let mut md = format!("# Run {run_id}\n\n");
     md.push_str(&format!(
-        "`{program}` {}, {} parties ({}), started {}; ",
+        "`{program}` {}, {} parties ({}{}), started {}; ",
         if args.is_empty() {
             "with no args".to_string()
         } else {
@@ -622,6 +770,9 @@ pub fn run_report(summary_json: &str) -> Result<Report, Error> {
         },
         parties.len(),
         v["mode"].as_str().unwrap_or("?"),
+        v["start"]
+            .as_str()
+            .map_or(String::new(), |s| format!(", started {s}")),
         v["started_at"].as_str().unwrap_or("?"),
     ));
     let wall = v["wall_secs"].as_f64().map_or("?".to_string(), secs);
@@ -629,16 +780,60 @@ pub fn run_report(summary_json: &str) -> Result<Report, Error> {
         None => md.push_str(&format!("ok in {wall} s.\n\n")),
         Some(e) => md.push_str(&format!("{} after {wall} s.\n\n", cell_text(e))),
     }
-    let mut t = Table::new(&[
-        ("party", true),
-        ("host", false),
+    let net = &v["net"];
+    if net.is_object() {
+        let placement: Vec<String> = net["placement"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                format!(
+                    "{}={}",
+                    p["region"].as_str().unwrap_or("?"),
+                    p["parties"].as_u64().unwrap_or(0)
+                )
+            })
+            .collect();
+        let source = net["source"].as_str().unwrap_or("?");
+        md.push_str(&format!(
+            "Under network profile `{}` ({}{}; sha256 `{}`): parties per region {}.\n\n",
+            cell_text(net["profile"].as_str().unwrap_or("?")),
+            cell_text(source),
+            if source.starts_with("estimate") {
+                ", **an estimate, not a measurement**"
+            } else {
+                ""
+            },
+            net["hash"].as_str().map_or("?", |h| &h[..h.len().min(12)]),
+            placement.join(", ")
+        ));
+    }
+    if v["environment"].is_object() {
+        let mut warnings = Vec::new();
+        md.push_str(&environment(
+            Some(&v["environment"].to_string()),
+            &mut warnings,
+        ));
+        md.push('\n');
+    }
+    let regions = parties.iter().any(|p| p["region"].is_string());
+    let mut header = vec![("party", true), ("host", false)];
+    if regions {
+        header.push(("region", false));
+    }
+    header.extend([
         ("status", false),
         ("MPyC time (s)", true),
         ("bytes sent", true),
+        ("connected after (s)", true),
         ("wall (s)", true),
     ]);
+    let mut t = Table::new(&header);
     let mut time_bars = Vec::new();
     let mut byte_bars = Vec::new();
+    let mut csv_text = String::from(
+        "run_id,party,host,region,status,mpyc_elapsed_secs,bytes_sent,connected_after_secs,wall_secs\n",
+    );
     for (i, p) in parties.iter().enumerate() {
         let index = p["index"].as_u64().map_or(i, |x| x as usize);
         let host = ["ran_on", "ssh", "address"]
@@ -647,38 +842,50 @@ pub fn run_report(summary_json: &str) -> Result<Report, Error> {
             .unwrap_or("");
         let time = p["mpyc_elapsed_secs"].as_f64();
         let sent = p["bytes_sent"].as_u64();
-        t.row(vec![
-            index.to_string(),
-            cell_text(host),
+        let region = p["region"].as_str().unwrap_or("");
+        let mut row = vec![index.to_string(), cell_text(host)];
+        if regions {
+            row.push(cell_text(region));
+        }
+        let connected = p["connected_after_secs"].as_f64();
+        row.extend([
             cell_text(p["status"].as_str().unwrap_or("?")),
             time.map_or("—".to_string(), secs),
             sent.map_or("—".to_string(), |b| b.to_string()),
+            connected.map_or("—".to_string(), secs),
             p["wall_secs"].as_f64().map_or("—".to_string(), secs),
         ]);
+        t.row(row);
+        let num = |x: Option<f64>| x.map_or(String::new(), |x| x.to_string());
+        csv_text.push_str(&format!(
+            "{},{index},{},{},{},{},{},{},{}\n",
+            runs::csv_field(run_id),
+            runs::csv_field(host),
+            runs::csv_field(region),
+            runs::csv_field(p["status"].as_str().unwrap_or("")),
+            num(time),
+            sent.map_or(String::new(), |b| b.to_string()),
+            num(connected),
+            num(p["wall_secs"].as_f64()),
+        ));
         time_bars.push((index, time));
         byte_bars.push((index, sent.map(|b| b as f64)));
     }
     md.push_str(&t.render());
     md.push_str(&format!(
-        "\n![MPyC time per party]({TIME_SVG})\n\n![bytes sent per party]({BYTES_SVG})\n"
+        "\n![MPyC time per party]({TIME_SVG})\n\n*Figure 1.* MPyC time per party, from its `Stop MPyC` line ([PDF](time.pdf), [PNG](time.png)).\n\n\
+         ![bytes sent per party]({BYTES_SVG})\n\n*Figure 2.* Bytes sent per party, from the same line ([PDF](bytes.pdf), [PNG](bytes.png)).\n\n\
+         Every party's figures: [{RUNS_CSV}]({RUNS_CSV}).\n"
     ));
-    let time = plot::bars_plot(
-        &format!("MPyC time per party, run {run_id}"),
-        "MPyC time (s)",
-        Unit::Seconds,
-        &time_bars,
-        0,
-    )?;
-    let bytes = plot::bars_plot(
-        &format!("bytes sent per party, run {run_id}"),
-        "bytes sent",
-        Unit::Bytes,
-        &byte_bars,
-        1,
-    )?;
+    let time = plot::bars_plot("MPyC time", YUnit::Seconds, &time_bars, 0)?;
+    let bytes = plot::bars_plot("bytes sent", YUnit::Bytes, &byte_bars, 1)?;
     Ok(Report {
         markdown: md,
-        files: vec![(TIME_SVG.to_string(), time), (BYTES_SVG.to_string(), bytes)],
+        files: vec![
+            (TIME_SVG.to_string(), time),
+            (BYTES_SVG.to_string(), bytes),
+            (RUNS_CSV.to_string(), csv_text),
+        ],
         warnings: Vec::new(),
     })
 }
@@ -726,32 +933,5 @@ mod tests {
         assert_eq!(environment(None, &mut w), "No environment.json.\n");
         environment(Some("{"), &mut w);
         assert_eq!(w.len(), 1);
-    }
-
-    #[test]
-    fn a_legend_names_the_keys_that_tell_lines_apart() {
-        use stats::tests::run;
-        let runs = [
-            run(1, 3, 8, "lan", true),
-            run(2, 3, 8, "wan", true),
-            run(3, 3, 16, "lan", true),
-            run(4, 6, 8, "lan", true),
-        ];
-        let these = cells(&runs);
-        let labels =
-            |lines: Vec<Line>| -> Vec<String> { lines.into_iter().map(|l| l.label).collect() };
-        assert_eq!(
-            labels(plot_lines("a", &these, None, |c| c.mpyc_secs)),
-            ["n = 8, net = lan", "n = 8, net = wan", "n = 16, net = lan"]
-        );
-        // One line: every key but parties names it.
-        let one = cells(&runs[..1]);
-        assert_eq!(
-            labels(plot_lines("a", &one, Some(("b", &one)), |c| c.mpyc_secs)),
-            [
-                "a: n = 8, net = lan, start = warm",
-                "b: n = 8, net = lan, start = warm"
-            ]
-        );
     }
 }

@@ -14,6 +14,8 @@ pub struct PartyRun {
     pub bytes_sent: Option<u64>,
     pub wall_secs: Option<f64>,
     pub connected_after_secs: Option<f64>,
+    /// Its region, when the run was under a network profile.
+    pub region: Option<String>,
 }
 
 /// A run's cell: every key the experiment sweeps or sets for it, in the
@@ -166,6 +168,13 @@ impl Run {
     pub fn bytes_per_party(&self) -> Option<f64> {
         all_of(self.party.iter().map(|p| p.bytes_sent.map(|b| b as f64)))
             .map(|v| v.iter().sum::<f64>() / v.len() as f64)
+    }
+
+    /// Time until every party was connected: the last party's
+    /// `connected_after_secs`, when every party has one.
+    pub fn connected_secs(&self) -> Option<f64> {
+        all_of(self.party.iter().map(|p| p.connected_after_secs))
+            .map(|v| v.into_iter().fold(f64::NEG_INFINITY, f64::max))
     }
 }
 
@@ -343,6 +352,7 @@ fn party_of(v: &Value) -> Option<PartyRun> {
         bytes_sent: v["bytes_sent"].as_u64(),
         wall_secs: v["wall_secs"].as_f64(),
         connected_after_secs: v["connected_after_secs"].as_f64(),
+        region: v["region"].as_str().map(str::to_string),
     })
 }
 
@@ -390,7 +400,7 @@ pub fn csv_header(runs: &[Run]) -> String {
     CSV_FIRST
         .iter()
         .map(|k| k.to_string())
-        .chain(keys.iter().map(|k| field(k)))
+        .chain(keys.iter().map(|k| csv_field(k)))
         .chain(CSV_REST.iter().map(|k| k.to_string()))
         .collect::<Vec<_>>()
         .join(",")
@@ -418,17 +428,18 @@ pub fn csv(runs: &[Run]) -> String {
     out.push('\n');
     for r in by_number(runs) {
         let mut head = vec![r.run.to_string(), r.rep.to_string()];
-        head.extend(
-            keys.iter()
-                .map(|k| r.cell.get(k).map_or(String::new(), |v| field(&plain(v)))),
-        );
+        head.extend(keys.iter().map(|k| {
+            r.cell
+                .get(k)
+                .map_or(String::new(), |v| csv_field(&plain(v)))
+        }));
         head.extend([
             r.parties.to_string(),
-            field(&r.args.join(" ")),
-            field(&r.run_id),
-            field(&r.status),
-            field(r.error.as_deref().unwrap_or("")),
-            field(&r.started_at),
+            csv_field(&r.args.join(" ")),
+            csv_field(&r.run_id),
+            csv_field(&r.status),
+            csv_field(r.error.as_deref().unwrap_or("")),
+            csv_field(&r.started_at),
             opt(r.wall_secs),
             opt(r.mpyc_secs()),
             opt(r.bytes_per_party()),
@@ -442,7 +453,7 @@ pub fn csv(runs: &[Run]) -> String {
                 .map(|p| {
                     [
                         p.index.to_string(),
-                        field(&p.status),
+                        csv_field(&p.status),
                         opt(p.mpyc_elapsed_secs),
                         p.bytes_sent.map_or(String::new(), |b| b.to_string()),
                         opt(p.wall_secs),
@@ -467,7 +478,7 @@ fn opt(x: Option<f64>) -> String {
 }
 
 /// A CSV field, quoted when it must be (RFC 4180).
-fn field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

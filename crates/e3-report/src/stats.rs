@@ -7,12 +7,13 @@ use serde_json::Value;
 
 use crate::runs::{Cell, Label, Run};
 
-/// Median, least and greatest of some figures.
+/// Median, least and greatest of some figures, and how many there are.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Stats {
     pub median: f64,
     pub min: f64,
     pub max: f64,
+    pub n: usize,
 }
 
 impl Stats {
@@ -33,8 +34,132 @@ impl Stats {
             median,
             min: v[0],
             max: v[n - 1],
+            n,
         })
     }
+}
+
+/// The interval drawn around a median, and written beside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Band {
+    /// A 95 % percentile bootstrap confidence interval of the median
+    /// ([`BOOTSTRAP_RESAMPLES`] resamples, seeded: the same runs give the
+    /// same interval), from [`MIN_RUNS_FOR_CI`] runs.
+    #[default]
+    Ci95,
+    /// From the least to the greatest run, from 2 runs.
+    MinMax,
+    /// None: medians only.
+    None,
+}
+
+/// Resamples of a bootstrap interval.
+pub const BOOTSTRAP_RESAMPLES: usize = 2000;
+/// The bootstrap's seed: fixed, so a report is the same every time.
+pub const BOOTSTRAP_SEED: u64 = 0xE3_2026;
+/// Below this many ok runs a cell gets no confidence interval: its median
+/// is drawn alone (and the caption says so).
+pub const MIN_RUNS_FOR_CI: usize = 5;
+
+impl Band {
+    /// The fewest values that get an interval of this kind.
+    pub fn min_runs(self) -> usize {
+        match self {
+            Band::Ci95 => MIN_RUNS_FOR_CI,
+            Band::MinMax => 2,
+            Band::None => usize::MAX,
+        }
+    }
+
+    /// What the band is, as a caption says it.
+    pub fn describe(self) -> String {
+        match self {
+            Band::Ci95 => format!(
+                "a 95 % bootstrap confidence interval of the median (percentile method, {BOOTSTRAP_RESAMPLES} resamples, fixed seed)"
+            ),
+            Band::MinMax => "the range from the least to the greatest run".to_string(),
+            Band::None => "no interval".to_string(),
+        }
+    }
+
+    /// What the band is around a ratio of two medians.
+    pub fn describe_ratio(self) -> String {
+        match self {
+            Band::Ci95 => format!(
+                "a 95 % bootstrap confidence interval of that ratio (percentile method, {BOOTSTRAP_RESAMPLES} resamples, each side resampled on its own, fixed seed)"
+            ),
+            Band::MinMax => {
+                "the range from the least to the greatest ratio of a run of B to a run of A"
+                    .to_string()
+            }
+            Band::None => "no interval".to_string(),
+        }
+    }
+
+    /// The interval of `values` (`None` below [`Band::min_runs`]).
+    pub fn interval(self, values: &[f64]) -> Option<(f64, f64)> {
+        let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        if v.len() < self.min_runs() {
+            return None;
+        }
+        match self {
+            Band::None => None,
+            Band::MinMax => Stats::of(v).map(|s| (s.min, s.max)),
+            Band::Ci95 => {
+                let mut rng = fastrand::Rng::with_seed(BOOTSTRAP_SEED);
+                let mut medians: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
+                    .map(|_| {
+                        let sample = (0..v.len()).map(|_| v[rng.usize(..v.len())]);
+                        Stats::of(sample).map_or(f64::NAN, |s| s.median)
+                    })
+                    .collect();
+                medians.sort_by(f64::total_cmp);
+                Some((percentile(&medians, 0.025), percentile(&medians, 0.975)))
+            }
+        }
+    }
+
+    /// The interval of the ratio of two medians, `b / a`: each side
+    /// resampled on its own (`None` when either has too few values).
+    pub fn ratio_interval(self, a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
+        let min = self.min_runs();
+        if a.len() < min || b.len() < min {
+            return None;
+        }
+        match self {
+            Band::None => None,
+            Band::MinMax => {
+                let (a, b) = (Stats::of(a.iter().copied())?, Stats::of(b.iter().copied())?);
+                (a.min > 0.0 && a.max > 0.0).then(|| (b.min / a.max, b.max / a.min))
+            }
+            Band::Ci95 => {
+                let mut rng = fastrand::Rng::with_seed(BOOTSTRAP_SEED);
+                let median = |v: &[f64], rng: &mut fastrand::Rng| {
+                    Stats::of((0..v.len()).map(|_| v[rng.usize(..v.len())]))
+                        .map_or(f64::NAN, |s| s.median)
+                };
+                let mut ratios: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
+                    .map(|_| {
+                        let (ma, mb) = (median(a, &mut rng), median(b, &mut rng));
+                        if ma == 0.0 { f64::NAN } else { mb / ma }
+                    })
+                    .filter(|r| r.is_finite())
+                    .collect();
+                if ratios.is_empty() {
+                    return None;
+                }
+                ratios.sort_by(f64::total_cmp);
+                Some((percentile(&ratios, 0.025), percentile(&ratios, 0.975)))
+            }
+        }
+    }
+}
+
+/// The `q` quantile of sorted `v`, linearly interpolated.
+fn percentile(v: &[f64], q: f64) -> f64 {
+    let at = q * (v.len() - 1) as f64;
+    let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
+    v[lo] + (v[hi] - v[lo]) * (at - lo as f64)
 }
 
 /// One cell: the runs with the same cell (its reps). Figures are over its
@@ -61,6 +186,33 @@ pub struct CellStats {
     pub wall_secs: Option<Stats>,
     /// Bytes sent per party: the mean over a run's parties.
     pub bytes_per_party: Option<Stats>,
+    /// Time until every party was connected: a run's last party's
+    /// `connected_after_secs`.
+    pub connect_secs: Option<Stats>,
+    /// Each figure's values over the ok runs, for intervals.
+    pub values: Values,
+    /// The party slowest most often (by MPyC time), how often, and its
+    /// region when the runs were under a profile.
+    pub slowest: Option<Slowest>,
+}
+
+/// A cell's figures, one value per ok run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Values {
+    pub mpyc_secs: Vec<f64>,
+    pub wall_secs: Vec<f64>,
+    pub bytes_per_party: Vec<f64>,
+    pub connect_secs: Vec<f64>,
+}
+
+/// The party that was slowest in most of a cell's runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slowest {
+    pub index: usize,
+    /// In how many of the runs that say.
+    pub times: usize,
+    pub of: usize,
+    pub region: Option<String>,
 }
 
 impl CellStats {
@@ -95,6 +247,12 @@ pub fn cells(runs: &[Run]) -> Vec<CellStats> {
         .map(|(cell, reps)| {
             let first = reps[0];
             let ok: Vec<&Run> = reps.iter().copied().filter(|r| r.ok()).collect();
+            let values = Values {
+                mpyc_secs: ok.iter().filter_map(|r| r.mpyc_secs()).collect(),
+                wall_secs: ok.iter().filter_map(|r| r.wall_secs).collect(),
+                bytes_per_party: ok.iter().filter_map(|r| r.bytes_per_party()).collect(),
+                connect_secs: ok.iter().filter_map(|r| r.connected_secs()).collect(),
+            };
             let mut labels = BTreeMap::new();
             for r in &reps {
                 for (k, l) in &r.labels {
@@ -110,12 +268,42 @@ pub fn cells(runs: &[Run]) -> Vec<CellStats> {
                 labels,
                 runs: reps.len(),
                 ok: ok.len(),
-                mpyc_secs: Stats::of(ok.iter().filter_map(|r| r.mpyc_secs())),
-                wall_secs: Stats::of(ok.iter().filter_map(|r| r.wall_secs)),
-                bytes_per_party: Stats::of(ok.iter().filter_map(|r| r.bytes_per_party())),
+                mpyc_secs: Stats::of(values.mpyc_secs.iter().copied()),
+                wall_secs: Stats::of(values.wall_secs.iter().copied()),
+                bytes_per_party: Stats::of(values.bytes_per_party.iter().copied()),
+                connect_secs: Stats::of(values.connect_secs.iter().copied()),
+                slowest: slowest(&ok),
+                values,
             }
         })
         .collect()
+}
+
+/// The party slowest (by MPyC time) in most of `runs`, lowest index on a tie.
+fn slowest(runs: &[&Run]) -> Option<Slowest> {
+    let mut counts: BTreeMap<usize, (usize, Option<String>)> = BTreeMap::new();
+    let mut of = 0;
+    for r in runs {
+        let slowest = r
+            .party
+            .iter()
+            .filter_map(|p| p.mpyc_elapsed_secs.map(|t| (p, t)))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.index.cmp(&a.0.index)));
+        if let Some((p, _)) = slowest {
+            of += 1;
+            let entry = counts.entry(p.index).or_insert((0, p.region.clone()));
+            entry.0 += 1;
+        }
+    }
+    let (index, (times, region)) = counts
+        .into_iter()
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.0.cmp(&a.0)))?;
+    Some(Slowest {
+        index,
+        times,
+        of,
+        region,
+    })
 }
 
 /// A column of cells' key values: the key, its heading and whether its
@@ -179,6 +367,24 @@ pub fn varying_keys(cells: &[&Cell]) -> Vec<String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn intervals() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
+        let (lo, hi) = Band::Ci95.interval(&v).unwrap();
+        assert!(lo < 5.5 && 5.5 < hi && lo >= 1.0 && hi <= 10.0, "{lo} {hi}");
+        // Seeded: the same values, the same interval.
+        assert_eq!(Band::Ci95.interval(&v), Some((lo, hi)));
+        assert_eq!(Band::Ci95.interval(&v[..4]), None, "below the minimum");
+        assert_eq!(Band::MinMax.interval(&v[..2]), Some((1.0, 2.0)));
+        assert_eq!(Band::MinMax.interval(&v[..1]), None);
+        assert_eq!(Band::None.interval(&v), None);
+        // All alike: the interval is the value.
+        assert_eq!(Band::Ci95.interval(&[2.0; 6]), Some((2.0, 2.0)));
+        let (lo, hi) = Band::Ci95.ratio_interval(&v, &v.map(|x| 2.0 * x)).unwrap();
+        assert!(lo <= 2.0 && 2.0 <= hi && lo > 0.5 && hi < 5.0, "{lo} {hi}");
+        assert_eq!(Band::Ci95.ratio_interval(&v[..3], &v), None);
+    }
 
     #[test]
     fn medians() {

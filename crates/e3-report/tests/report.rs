@@ -2,7 +2,47 @@
 //! machine, `scale-pi` on a Raspberry Pi), one over network profiles
 //! whose lines name their cells (`regions`), and one run's summary.json.
 
-use e3_report::{Report, cells, csv_header, experiment_report, read_runs, run_report};
+use e3_report::{
+    Band, Experiment, FigureOptions, Report, cells, comparison_report, csv_header, read_runs,
+    run_report,
+};
+
+/// The report of an experiment's files, with the default figures.
+fn experiment_report(
+    name: &str,
+    toml: Option<&str>,
+    env: Option<&str>,
+    runs: &str,
+) -> Result<Report, e3_report::Error> {
+    report_with(name, toml, env, runs, &FigureOptions::default())
+}
+
+fn report_with(
+    name: &str,
+    toml: Option<&str>,
+    env: Option<&str>,
+    runs: &str,
+    opts: &FigureOptions,
+) -> Result<Report, e3_report::Error> {
+    e3_report::experiment_report(
+        &Experiment {
+            name,
+            experiment_toml: toml,
+            environment_json: env,
+            runs_jsonl: runs,
+        },
+        opts,
+    )
+}
+
+fn exp<'a>(name: &'a str, runs: &'a str) -> Experiment<'a> {
+    Experiment {
+        name,
+        experiment_toml: None,
+        environment_json: None,
+        runs_jsonl: runs,
+    }
+}
 
 const SCALE: &str = include_str!("fixtures/scale/runs.jsonl");
 const SCALE_TOML: &str = include_str!("fixtures/scale/experiment.toml");
@@ -13,6 +53,8 @@ const PI: &str = include_str!("fixtures/scale-pi/runs.jsonl");
 /// (no logs, no net_source).
 const REGIONS: &str = include_str!("fixtures/regions/runs.jsonl");
 const SUMMARY: &str = include_str!("fixtures/summary.json");
+/// A real run of 6 parties under e3-4regions (from the `nets` fixture).
+const SUMMARY_NET: &str = include_str!("fixtures/summary-net.json");
 
 fn file<'a>(report: &'a Report, name: &str) -> &'a str {
     &report
@@ -42,19 +84,27 @@ fn assert_texts(svg: &str, expected: &[&str]) {
 
 #[test]
 fn the_experiment_report() {
-    let report =
-        experiment_report("scale", Some(SCALE_TOML), Some(SCALE_ENV), SCALE, None).unwrap();
+    let report = experiment_report("scale", Some(SCALE_TOML), Some(SCALE_ENV), SCALE).unwrap();
     assert_eq!(
         report.warnings,
         ["runs.jsonl line 18 is cut short (its writer stopped mid-line); skipped"]
     );
     insta::assert_snapshot!("scale_report_md", report.markdown);
     let names: Vec<&str> = report.files.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["time.svg", "bytes.svg", "runs.csv"]);
+    assert_eq!(
+        names,
+        [
+            "time.svg",
+            "wall.svg",
+            "connect.svg",
+            "bytes.svg",
+            "runs.csv"
+        ]
+    );
+    // Two keys swept: parties (3 values) on x, a line per argument list.
     assert_texts(
         file(&report, "time.svg"),
         &[
-            "secretsanta: MPyC time",
             "parties",
             "MPyC time (s)",
             "args = 8",
@@ -67,13 +117,16 @@ fn the_experiment_report() {
     assert_texts(
         file(&report, "bytes.svg"),
         &[
-            "secretsanta: bytes sent per party",
             "parties",
-            "bytes sent per party",
+            "bytes sent per party (kB)",
             "args = 8",
             "args = 16",
         ],
     );
+    assert_texts(file(&report, "wall.svg"), &["run wall time (s)"]);
+    assert_texts(file(&report, "connect.svg"), &["time to connect (s)"]);
+    // Sized for a paper's column, in inches.
+    assert!(file(&report, "time.svg").contains("width=\"3.5in\""));
 }
 
 #[test]
@@ -130,20 +183,22 @@ fn cells_count_reps_and_failures() {
 
 #[test]
 fn versus_another_experiment() {
-    let report = experiment_report(
-        "scale",
-        Some(SCALE_TOML),
-        None,
-        SCALE,
-        Some(("scale-pi", PI)),
+    let opts = FigureOptions::default();
+    let report = comparison_report(
+        (
+            "laptop",
+            &Experiment {
+                experiment_toml: Some(SCALE_TOML),
+                ..exp("scale", SCALE)
+            },
+        ),
+        ("pi", &exp("scale-pi", PI)),
+        &opts,
     )
     .unwrap();
     let md = &report.markdown;
-    let section = md.split("## Compared with scale-pi").nth(1).unwrap();
-    let table = section.split("\n\n").nth(2).unwrap();
-    insta::assert_snapshot!("scale_vs_pi", table);
-
-    // The ratio is of the medians, this / other.
+    insta::assert_snapshot!("scale_vs_pi", md);
+    // The ratio is of the medians, B / A.
     let (a, _) = read_runs(SCALE);
     let (b, _) = read_runs(PI);
     let median = |runs: &[e3_report::Run]| {
@@ -155,47 +210,63 @@ fn versus_another_experiment() {
             .unwrap()
             .median
     };
-    let ratio = format!("{:.2}", median(&a) / median(&b));
-    let rows: Vec<Vec<&str>> = table
+    let ratio = format!("{:.2}", median(&b) / median(&a));
+    let rows: Vec<Vec<&str>> = md
+        .split("## B / A")
+        .nth(1)
+        .unwrap()
         .lines()
+        .filter(|l| l.starts_with("| "))
         .map(|l| l.split('|').map(str::trim).collect())
         .collect();
     let row = rows.iter().find(|r| r[1] == "6" && r[2] == "8").unwrap();
-    assert_eq!(row[5], ratio);
-    let only = |p: &str, a: &str| rows.iter().find(|r| r[1] == p && r[2] == a).unwrap()[5];
-    assert_eq!(only("12", "16"), "only in scale");
-    assert_eq!(only("24", "8"), "only in scale-pi");
-
+    assert!(row[5].starts_with(&ratio), "{row:?} {ratio}");
+    assert!(
+        md.contains("- only in laptop: parties = 12, args = 16"),
+        "{md}"
+    );
+    assert!(md.contains("- only in pi: parties = 24, args = 8"), "{md}");
     for svg in ["time.svg", "bytes.svg"] {
         assert_texts(
             file(&report, svg),
             &[
-                "scale: args = 8",
-                "scale: args = 16",
-                "scale-pi: args = 8",
-                "scale-pi: args = 16",
+                "laptop: args = 8",
+                "laptop: args = 16",
+                "pi: args = 8",
+                "pi: args = 16",
                 "parties",
             ],
         );
     }
+    // Nothing in common: an error, not an empty report.
+    let other = REGIONS;
+    let err = comparison_report(
+        ("a", &exp("scale", SCALE)),
+        ("b", &exp("regions", other)),
+        &opts,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, e3_report::Error::NothingInCommon { .. }),
+        "{err}"
+    );
 }
 
 #[test]
 fn an_experiment_without_runs_is_an_error() {
-    let err = experiment_report("empty", None, None, "{\"run\"", None).unwrap_err();
+    let err = experiment_report("empty", None, None, "{\"run\"").unwrap_err();
     assert_eq!(err.to_string(), "empty: runs.jsonl holds no run");
 }
 
 #[test]
 fn a_folder_without_experiment_toml_is_named_by_the_folder() {
-    let report = experiment_report("scale", None, Some("not json"), SCALE, None).unwrap();
+    let report = experiment_report("scale", None, Some("not json"), SCALE).unwrap();
     assert!(report.markdown.starts_with("# Experiment scale\n"));
     assert!(
         report.warnings[1].starts_with("environment.json is not JSON"),
         "{:?}",
         report.warnings
     );
-    assert_texts(file(&report, "time.svg"), &["scale: MPyC time"]);
 }
 
 #[test]
@@ -204,34 +275,38 @@ fn the_run_report() {
     insta::assert_snapshot!("run_report_md", report.markdown);
     assert_texts(
         file(&report, "time.svg"),
-        &[
-            "MPyC time per party, run 20261123-200033-secretsanta",
-            "party",
-            "MPyC time (s)",
-            "0",
-            "5",
-        ],
+        &["party", "MPyC time (ms)", "0", "5"],
     );
-    assert_texts(
-        file(&report, "bytes.svg"),
-        &[
-            "bytes sent per party, run 20261123-200033-secretsanta",
-            "bytes sent",
-        ],
-    );
+    assert_texts(file(&report, "bytes.svg"), &["bytes sent (kB)"]);
+    assert!(file(&report, "runs.csv").starts_with("run_id,party,host,region,status,"));
+    assert_eq!(file(&report, "runs.csv").lines().count(), 1 + 6);
     assert!(run_report("{}").is_err());
+    // Under a profile: the profile, and each party's region.
+    let report = run_report(SUMMARY_NET).unwrap();
+    let md = &report.markdown;
+    assert!(md.contains("Under network profile `e3-4regions` ("), "{md}");
+    assert!(
+        md.contains("parties per region ams3=3, sfo3=1, nyc3=1, sgp1=1"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| party | host            | region | status |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("|     3 | 127.0.0.1:11602 | sfo3   | ok     |"),
+        "{md}"
+    );
+    assert!(md.contains("- parties on local: Python "), "{md}");
 }
 
 #[test]
 fn odd_args_and_failed_cells_still_plot() {
     let ok = r#"{"run": 1, "rep": 1, "parties": 2, "args": ["a<b", "&"], "run_id": "r1", "status": "ok", "error": null, "started_at": "2026-11-24T07:15:00Z", "wall_secs": 1.0, "log_dir": "logs/r1", "party": [{"index": 0, "status": "ok", "mpyc_elapsed_secs": 0.5, "bytes_sent": 10, "wall_secs": 0.9, "connected_after_secs": 0.1}, {"index": 1, "status": "ok", "mpyc_elapsed_secs": 0.6, "bytes_sent": 30, "wall_secs": 0.9, "connected_after_secs": 0.1}]}"#;
     let failed = r#"{"run": 2, "rep": 1, "parties": 3, "args": [], "run_id": "r2", "status": "failed", "error": "timed out", "started_at": "2026-11-24T07:16:00Z", "wall_secs": 5.0, "log_dir": "logs/r2", "party": null}"#;
-    let report = experiment_report("odd", None, None, &format!("{ok}\n{failed}\n"), None).unwrap();
+    let report = experiment_report("odd", None, None, &format!("{ok}\n{failed}\n")).unwrap();
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
-    assert_texts(
-        file(&report, "time.svg"),
-        &["args = a<b &", "odd: MPyC time"],
-    );
+    assert_texts(file(&report, "time.svg"), &["args = a<b &"]);
     assert!(report.markdown.contains(" 0/1 |"), "{}", report.markdown);
     assert!(
         report.markdown.contains(r"| a\<b & "),
@@ -244,16 +319,16 @@ fn odd_args_and_failed_cells_still_plot() {
             .contains("- run 2 (parties = 3, no args): timed out — `logs/r2`")
     );
     // Only failed runs: no lines, still a plot.
-    let report = experiment_report("odd", None, None, failed, None).unwrap();
+    let report = experiment_report("odd", None, None, failed).unwrap();
     assert_texts(
         file(&report, "bytes.svg"),
-        &["parties", "bytes sent per party"],
+        &["parties", "bytes sent per party (B)"],
     );
 }
 
 #[test]
 fn a_sweep_over_profiles_whose_small_cell_never_started() {
-    let report = experiment_report("regions", None, None, REGIONS, None).unwrap();
+    let report = experiment_report("regions", None, None, REGIONS).unwrap();
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     let md = &report.markdown;
     insta::assert_snapshot!("regions_report_md", md);
@@ -310,10 +385,17 @@ fn versus_matches_cells_by_every_key() {
     // The same runs, but the lan cells under another profile: those cells
     // are the other's only, though parties and n match.
     let other = REGIONS.replace("\"lan\"", "\"wan\"");
-    let report = experiment_report("regions", None, None, REGIONS, Some(("wan", &other))).unwrap();
+    let report = comparison_report(
+        ("lan", &exp("regions", REGIONS)),
+        ("wan", &exp("wan", &other)),
+        &FigureOptions::default(),
+    )
+    .unwrap();
     let md = &report.markdown;
-    let section = md.split("## Compared with wan").nth(1).unwrap();
-    let rows: Vec<Vec<&str>> = section
+    let rows: Vec<Vec<&str>> = md
+        .split("## B / A")
+        .nth(1)
+        .unwrap()
         .lines()
         .filter(|l| l.starts_with("| "))
         .map(|l| l.split('|').map(str::trim).collect())
@@ -322,23 +404,24 @@ fn versus_matches_cells_by_every_key() {
         rows[0][1..5],
         ["parties", "input size n (people)", "net", "start"]
     );
-    let ratio = |p: &str, net: &str| {
-        rows.iter()
-            .find(|r| r[1] == p && r[3] == net)
-            .unwrap_or_else(|| panic!("no {p} {net} in {rows:?}"))[7]
-            .to_string()
-    };
-    assert_eq!(ratio("6", "e3-4regions"), "1.00");
-    assert_eq!(ratio("6", "lan"), "only in regions");
-    assert_eq!(ratio("6", "wan"), "only in wan");
-    assert_eq!(rows.len(), 2 + 6);
+    // Only the cells both have: 6 parties under e3-4regions (the 3-party
+    // one never ran, so it has no figures but is still common).
+    let compared: Vec<(&str, &str)> = rows[2..].iter().map(|r| (r[1], r[3])).collect();
+    assert_eq!(compared, [("3", "e3-4regions"), ("6", "e3-4regions")]);
+    let six = rows
+        .iter()
+        .find(|r| r[1] == "6" && r[3] == "e3-4regions")
+        .unwrap();
+    assert_eq!(six[7], "1.00");
+    assert!(
+        md.contains(
+            "- only in lan: parties = 3, input size n = 16 people, net = lan, start = warm"
+        ) || md.contains("- only in lan: parties = 3"),
+        "{md}"
+    );
     assert_texts(
         file(&report, "time.svg"),
-        &[
-            "regions: net = lan",
-            "wan: net = wan",
-            "wan: net = e3-4regions",
-        ],
+        &["lan: net = lan", "wan: net = wan", "wan: net = e3-4regions"],
     );
 }
 
@@ -349,7 +432,7 @@ fn a_profile_no_run_started_under_says_so() {
         .filter(|l| l.contains("\"log_dir\":null"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let report = experiment_report("regions", None, None, &never, None).unwrap();
+    let report = experiment_report("regions", None, None, &never).unwrap();
     assert!(
         report.markdown.contains(
             "- `e3-4regions`: where its figures come from is not recorded (no run under it started)\n"
@@ -383,4 +466,168 @@ fn the_documented_line_reads() {
     );
     assert_eq!((r.run, r.rep, r.party.len()), (7, 2, 3));
     assert_eq!(r.mpyc_secs(), Some(1.915));
+}
+
+/// Real sweeps (secretsanta on this machine, 5 reps a cell): each figure's
+/// x-axis is what was swept, its legend names lines by key and value, and
+/// its caption says the interval and n.
+mod sweeps {
+    use super::*;
+
+    const PARTIES: &str = include_str!("fixtures/parties/runs.jsonl");
+    const SIZES: &str = include_str!("fixtures/sizes/runs.jsonl");
+    const TWO_KEYS: &str = include_str!("fixtures/twokey/runs.jsonl");
+    const NETS: &str = include_str!("fixtures/nets/runs.jsonl");
+
+    fn figures(runs: &str, opts: &FigureOptions) -> Report {
+        let report = report_with("sweep", None, None, runs, opts).unwrap();
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+        report
+    }
+
+    /// The caption of figure `n` (from 1) in report.md.
+    fn caption(report: &Report, n: usize) -> String {
+        let at = format!("*Figure {n}.* ");
+        let md = &report.markdown;
+        let start = md
+            .find(&at)
+            .unwrap_or_else(|| panic!("no figure {n}: {md}"))
+            + at.len();
+        md[start..].lines().next().unwrap().to_string()
+    }
+
+    const CI: &str = "the band is a 95 % bootstrap confidence interval of the median (percentile method, 2000 resamples, fixed seed); n = 5 ok runs per point.";
+
+    #[test]
+    fn a_parties_sweep_is_against_parties_with_one_line() {
+        let r = figures(PARTIES, &FigureOptions::default());
+        assert!(r.markdown.contains("x-axis: `parties`, the swept key with numbers for values that has the most of them; one line."));
+        let texts = svg_texts(file(&r, "time.svg"));
+        for t in ["parties", "3", "4", "5", "6", "8"] {
+            assert!(texts.iter().any(|x| x == t), "{t} in {texts:?}");
+        }
+        assert!(
+            texts.iter().any(|x| x.starts_with("MPyC time (")),
+            "{texts:?}"
+        );
+        // One line: no legend.
+        assert!(!texts.iter().any(|x| x.contains(" = ")), "{texts:?}");
+        assert!(caption(&r, 1).starts_with("MPyC time against parties: "));
+        assert!(caption(&r, 1).contains(CI), "{}", caption(&r, 1));
+    }
+
+    #[test]
+    fn an_argument_sweep_at_fixed_parties_is_against_the_argument_by_its_label() {
+        let r = figures(SIZES, &FigureOptions::default());
+        assert!(r.markdown.contains("x-axis: `n`, "), "{}", r.markdown);
+        assert_texts(
+            file(&r, "time.svg"),
+            &["input size n (people)", "4", "8", "16"],
+        );
+        assert!(caption(&r, 1).starts_with("MPyC time against input size n (people): "));
+        assert!(caption(&r, 1).contains(CI));
+        // Bytes with their unit.
+        let texts = svg_texts(file(&r, "bytes.svg"));
+        assert!(
+            texts.iter().any(|t| t == "bytes sent per party (kB)"),
+            "{texts:?}"
+        );
+    }
+
+    #[test]
+    fn two_keys_one_on_x_a_line_per_value_of_the_others() {
+        let r = figures(TWO_KEYS, &FigureOptions::default());
+        assert!(r.markdown.contains("x-axis: `n`, the swept key with numbers for values that has the most of them; one line per value of parties × start."), "{}", r.markdown);
+        assert_texts(
+            file(&r, "time.svg"),
+            &[
+                "input size n (people)",
+                "parties = 3, start = warm",
+                "parties = 3, start = cold",
+                "parties = 5, start = warm",
+                "parties = 5, start = cold",
+            ],
+        );
+        // Overridden: parties on x, a line per start and n, start's first.
+        let opts = FigureOptions {
+            x: Some("parties".into()),
+            by: vec!["start".into()],
+            ..FigureOptions::default()
+        };
+        let r = figures(TWO_KEYS, &opts);
+        assert!(
+            r.markdown.contains(
+                "x-axis: `parties`, as asked (--x); one line per value of start × n (--by)."
+            ),
+            "{}",
+            r.markdown
+        );
+        assert_texts(
+            file(&r, "wall.svg"),
+            &["parties", "start = warm, n = 4", "start = cold, n = 16"],
+        );
+        // A key that is not one.
+        let opts = FigureOptions {
+            x: Some("people".into()),
+            ..FigureOptions::default()
+        };
+        let err = report_with("sweep", None, None, TWO_KEYS, &opts).unwrap_err();
+        assert!(err.to_string().contains("`people` is not a key"), "{err}");
+    }
+
+    #[test]
+    fn a_net_sweep_puts_the_profiles_on_x() {
+        let r = figures(NETS, &FigureOptions::default());
+        assert!(
+            r.markdown
+                .contains("x-axis: `net`, the first key swept; one line."),
+            "{}",
+            r.markdown
+        );
+        assert_texts(
+            file(&r, "time.svg"),
+            &["net", "lan", "e3-4regions", "MPyC time (s)"],
+        );
+        assert!(caption(&r, 1).starts_with("MPyC time against net: "));
+    }
+
+    #[test]
+    fn other_bands_and_log_axes_are_said_in_the_caption() {
+        let minmax = FigureOptions {
+            band: Band::MinMax,
+            log_y: true,
+            ..FigureOptions::default()
+        };
+        let r = figures(PARTIES, &minmax);
+        assert!(caption(&r, 1).contains("the band is the range from the least to the greatest run; n = 5 ok runs per point; y-axis logarithmic."), "{}", caption(&r, 1));
+        let none = FigureOptions {
+            band: Band::None,
+            log_x: true,
+            ..FigureOptions::default()
+        };
+        let r = figures(PARTIES, &none);
+        assert!(
+            caption(&r, 1).contains("; medians only; n = 5 ok runs per point; x-axis logarithmic."),
+            "{}",
+            caption(&r, 1)
+        );
+        // Few runs: points without an interval, and the caption says so.
+        let first_two: String = PARTIES
+            .lines()
+            .filter(|l| l.contains("\"rep\":1,") || l.contains("\"rep\":2,"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let r = figures(&first_two, &FigureOptions::default());
+        assert!(caption(&r, 1).contains("n = 2 ok runs per point; 5 points with fewer than 5 ok runs are drawn as their medians alone, without an interval."), "{}", caption(&r, 1));
+    }
+
+    #[test]
+    fn a_double_column_figure_is_7_in_wide() {
+        let opts = FigureOptions {
+            size: e3_report::Size::Double,
+            ..FigureOptions::default()
+        };
+        let r = figures(PARTIES, &opts);
+        assert!(file(&r, "time.svg").contains("width=\"7in\""));
+    }
 }
