@@ -132,16 +132,74 @@ fn a_sweep_records_every_run_with_its_figures() {
     let report = std::fs::read_to_string(results.0.join("report.md")).unwrap();
     assert!(report.contains("8 of 8 runs ok, in 4 cells"), "{report}");
     assert!(report.contains("MPyC 0.11"), "{report}");
-    for file in ["time.svg", "bytes.svg", "runs.csv"] {
+    for file in [
+        "time.svg",
+        "time.pdf",
+        "time.png",
+        "bytes.svg",
+        "wall.png",
+        "connect.pdf",
+        "runs.csv",
+    ] {
         assert!(results.0.join(file).is_file(), "no {file}");
     }
     let csv = std::fs::read_to_string(results.0.join("runs.csv")).unwrap();
     // A header, then a line per run and party: 2 runs × (2 + 3) parties × 2 args.
     assert_eq!(csv.lines().count(), 1 + 20, "{csv}");
     let one_run = root().join(lines[0]["log_dir"].as_str().unwrap());
-    let out = run(&["report", one_run.to_str().unwrap()]);
+    let out = run(&["report", one_run.to_str().unwrap(), "--csv"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(one_run.join("time.svg").is_file() && one_run.join("report.md").is_file());
+    assert!(one_run.join("time.pdf").is_file() && one_run.join("bytes.png").is_file());
+    // One run's CSV: a line per party.
+    let csv = std::fs::read_to_string(one_run.join("runs.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2, "{csv}");
+
+    // Compared with itself under labels: a folder of its own, both inputs
+    // untouched; with nothing in common, refused.
+    let before = std::fs::read(results.0.join("runs.jsonl")).unwrap();
+    let out_dir = results.0.join("vs-itself");
+    let out = run(&[
+        "report",
+        &dir,
+        "--vs",
+        &dir,
+        "--label",
+        "A=first",
+        "--label",
+        "B=again",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--svg-only",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    assert!(md.starts_with("# first vs again\n"), "{md}");
+    assert!(md.contains("4 cells in common; ratios are B / A."), "{md}");
+    assert_eq!(std::fs::read(results.0.join("runs.jsonl")).unwrap(), before);
+    let other = Scratch::new("sweep-other");
+    std::fs::write(
+        other.0.join("runs.jsonl"),
+        lines[0]
+            .to_string()
+            .replace("\"parties\":2", "\"parties\":7")
+            + "\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "report",
+        &dir,
+        "--vs",
+        &other.path(""),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no cell in common"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -368,9 +426,19 @@ fn a_sweep_over_network_profiles() {
         )),
         "{report}"
     );
-    let svg = std::fs::read_to_string(results.0.join("time.svg")).unwrap();
+    // One cell per profile: the profiles on the x-axis, a path by its stem.
     assert!(
-        svg.contains("net = lan") && svg.contains("far.toml"),
-        "one line per profile"
+        report.contains("x-axis: `net`, the first key swept; one line."),
+        "{report}"
     );
+    let svg = std::fs::read_to_string(results.0.join("time.svg")).unwrap();
+    assert!(svg.contains("\nlan\n") && svg.contains("\nfar\n"), "{svg}");
+    for figure in ["time", "wall", "connect", "bytes"] {
+        for ext in ["svg", "pdf", "png"] {
+            assert!(
+                results.0.join(format!("{figure}.{ext}")).is_file(),
+                "no {figure}.{ext}"
+            );
+        }
+    }
 }

@@ -158,6 +158,7 @@ fn crates_depend_only_on_lower_layers() {
     let layers: &[(&str, u32)] = &[
         ("e3-plan", 0),
         ("e3-toml", 0),
+        ("e3-render", 0),
         ("e3-inventory", 1),
         ("e3-exec", 1),
         ("e3-nix", 1),

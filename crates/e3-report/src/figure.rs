@@ -207,11 +207,15 @@ pub fn layout(cells: &[CellStats], opts: &FigureOptions) -> Result<Layout, Error
             lines.push(k.clone());
         }
     }
-    let heading = |key: &str| {
-        columns
+    let heading = |key: &str| match key {
+        "net" => "network profile".to_string(),
+        "threshold" => "threshold t".to_string(),
+        "placement" => "parties per region".to_string(),
+        "start" => "start (warm or cold)".to_string(),
+        _ => columns
             .iter()
             .find(|k| k.key == key)
-            .map_or(key.to_string(), |k| k.heading.clone())
+            .map_or(key.to_string(), |k| k.heading.clone()),
     };
     let rule = {
         let lines_text = if lines.is_empty() {
@@ -329,7 +333,10 @@ pub fn figure(
             let mut label = if layout.lines.is_empty() {
                 String::new()
             } else {
-                s.name()
+                s.0.iter()
+                    .map(|(k, v)| format!("{k} = {}", shown(k, v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             if let Some(side_label) = side.label {
                 label = if label.is_empty() {
@@ -348,7 +355,7 @@ pub fn figure(
     }
     let x_ticks: Vec<(f64, String)> = x_values
         .iter()
-        .filter_map(|v| x_of(v).map(|x| (x, crate::runs::value_text(&layout.x, v))))
+        .filter_map(|v| x_of(v).map(|x| (x, shown(&layout.x, v))))
         .collect();
     let spec = PlotSpec {
         x_desc: layout.x_label.clone(),
@@ -407,6 +414,17 @@ pub fn figure(
         svg,
         caption,
     })
+}
+
+/// A value as a figure shows it: a network profile given as a path by its
+/// file's stem (`far` for `profiles/far.toml`), else as tables show it.
+fn shown(key: &str, value: &Value) -> String {
+    let text = crate::runs::value_text(key, value);
+    if key == "net" && (text.contains('/') || text.ends_with(".toml")) {
+        let name = text.rsplit('/').next().unwrap_or(&text);
+        return name.strip_suffix(".toml").unwrap_or(name).to_string();
+    }
+    text
 }
 
 /// A cell's values of the line keys: what one line of a figure joins.

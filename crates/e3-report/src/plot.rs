@@ -1,6 +1,6 @@
 //! Figures drawn with plotters' SVG backend, sized for a paper: 72 units
-//! to the inch (a single LaTeX column is 3.5 in, 252 units; text 8–9
-//! units, so 8–9 pt in print), the SVG's own size in inches so that a
+//! to the inch (a single LaTeX column is 3.5 in, 252 units; text 7–9
+//! units, so 7–9 pt in print), the SVG's own size in inches so that a
 //! viewer, a PDF and a PNG all know how big it is. Text is SVG `<text>`
 //! in sans-serif: e3-render draws it with the font e3 ships.
 //!
@@ -56,11 +56,12 @@ const SHAPES: [Shape; 6] = [
 /// Dash patterns (dash, gap), `None` solid: the line's third mark.
 const DASHES: [Option<(u32, u32)>; 4] = [None, Some((5, 2)), Some((1, 2)), Some((8, 2))];
 
-/// Text sizes, in points.
-const TICK_FONT: f64 = 8.0;
-const AXIS_FONT: f64 = 9.0;
-const LEGEND_FONT: f64 = 7.5;
-const MARKER: i32 = 3;
+/// Text sizes as plotters takes them (it draws them at about 0.8 of this,
+/// so 7.3 to 8.5 pt in print).
+const TICK_FONT: f64 = 9.5;
+const AXIS_FONT: f64 = 10.5;
+const LEGEND_FONT: f64 = 9.0;
+const MARKER: i32 = 2;
 
 /// One point: a median, its interval (none when the cell has too few runs
 /// for one), and how many runs it is of.
@@ -353,6 +354,8 @@ pub(crate) fn lines_plot(spec: &PlotSpec) -> Result<String, Error> {
                 .iter()
                 .filter(|p| p.interval.is_some())
                 .collect();
+            // Between categories nothing lies: whiskers only, no band.
+            let banded = if spec.x_numeric { banded } else { Vec::new() };
             if banded.len() >= 2 {
                 let mut band: Vec<(f64, f64)> = banded
                     .iter()
@@ -368,17 +371,26 @@ pub(crate) fn lines_plot(spec: &PlotSpec) -> Result<String, Error> {
                     .draw_series(std::iter::once(Polygon::new(band, c.mix(0.18).filled())))
                     .map_err(plot_error)?;
             }
-            // An interval with no neighbour to make a band with: a whisker.
+            // An interval with no neighbour to make a band with: a whisker
+            // with caps.
             for p in &line.points {
                 if let Some((a, b)) = p.interval
                     && banded.len() < 2
                 {
                     chart
-                        .draw_series(std::iter::once(PathElement::new(
+                        .draw_series([PathElement::new(
                             vec![(p.x, y(a)), (p.x, y(b))],
                             c.stroke_width(1),
-                        )))
+                        )])
                         .map_err(plot_error)?;
+                    for end in [a, b] {
+                        chart
+                            .draw_series(std::iter::once(
+                                EmptyElement::at((p.x, y(end)))
+                                    + PathElement::new(vec![(-3, 0), (3, 0)], c.stroke_width(1)),
+                            ))
+                            .map_err(plot_error)?;
+                    }
                 }
             }
         }
@@ -393,12 +405,18 @@ pub(crate) fn lines_plot(spec: &PlotSpec) -> Result<String, Error> {
             };
             let style = c.stroke_width(1);
             let points: Vec<(f64, f64)> = line.points.iter().map(|p| (p.x, y(p.y))).collect();
+            // Categories are not joined: markers only (and the legend's line).
+            let joined: Vec<(f64, f64)> = if spec.x_numeric {
+                points.clone()
+            } else {
+                Vec::new()
+            };
             let drawn = match dash {
                 None => chart
-                    .draw_series(LineSeries::new(points.clone(), style))
+                    .draw_series(LineSeries::new(joined.clone(), style))
                     .map_err(plot_error)?,
                 Some((d, g)) => chart
-                    .draw_series(DashedLineSeries::new(points.clone(), d, g, style))
+                    .draw_series(DashedLineSeries::new(joined.clone(), d, g, style))
                     .map_err(plot_error)?,
             };
             let hollow = line.other_side;

@@ -586,9 +586,9 @@ mod sweeps {
         );
         assert_texts(
             file(&r, "time.svg"),
-            &["net", "lan", "e3-4regions", "MPyC time (s)"],
+            &["network profile", "lan", "e3-4regions", "MPyC time (s)"],
         );
-        assert!(caption(&r, 1).starts_with("MPyC time against net: "));
+        assert!(caption(&r, 1).starts_with("MPyC time against network profile: "));
     }
 
     #[test]
