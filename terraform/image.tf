@@ -5,10 +5,16 @@ locals {
   # Regions with at least one node, sorted.
   regions_in_use = sort([for region, count in var.nodes : region if count > 0])
   any_nodes      = length(local.regions_in_use) > 0
-  # With no node left (`cargo xtask destroy`), the image stays in the regions
-  # still named, as E3's DESTROY_NODES did, unless keep_image is false
-  # (`destroy --all`): then nothing below but the bucket exists.
-  image_regions = local.any_nodes ? local.regions_in_use : sort(keys(var.nodes))
+  # Every region named in nodes, with nodes or not: the image stays in a
+  # region whose nodes are gone. The provider cannot remove an image from a
+  # region: a smaller set replaces the image, and with it every droplet
+  # made from it (a real plan of dropping sfo3 from ams3=1,sfo3=1 replaced
+  # the ams3 droplet). e3 keeps each region it ever deployed to in nodes,
+  # at 0 (crates/e3-deploy, Settings::keeping_regions_of), so scaling down
+  # leaves every other droplet running. With no node left (`cargo xtask
+  # destroy`) the image stays too, unless keep_image is false (`destroy
+  # --all`): then nothing below but the bucket exists.
+  image_regions = module.topology.image_regions
   has_image     = local.any_nodes || (var.keep_image && length(local.image_regions) > 0)
 }
 
@@ -42,8 +48,10 @@ resource "digitalocean_spaces_bucket" "images" {
   # The bucket outlives the droplets: e3 tears nodes down by applying with no
   # nodes (`cargo xtask destroy`, `--all`), which keeps it. Only
   # `cargo xtask destroy --all --bucket`, confirmed twice, runs `terraform
-  # destroy` and removes it. Renaming it or moving its region would make
-  # Terraform replace it: `cargo xtask deploy` refuses such a change.
+  # destroy` and removes it. Moving its region makes Terraform replace it
+  # (deleting the image in it); renaming it is an update in place that the
+  # provider does not carry out (the bucket keeps its old name while the
+  # state says the new one). `cargo xtask deploy` refuses both.
 }
 
 resource "digitalocean_spaces_bucket_object" "image" {
@@ -79,7 +87,8 @@ resource "digitalocean_custom_image" "nixos" {
   distribution = "Unknown OS"
   # Imported in one region, then transferred to the others. A region can be
   # added in place, but removing one replaces the image (and so the
-  # droplets): the provider cannot remove an image from a region.
+  # droplets): the provider cannot remove an image from a region. So the
+  # regions only grow (see image_regions above).
   regions = local.image_regions
 
   # The import reads the object, so the upload must be done first. (The

@@ -166,6 +166,19 @@ impl Settings {
         })
     }
 
+    /// The same settings, with every region of `last` (the deploy before)
+    /// that these leave out kept at 0 nodes: the custom image stays in every
+    /// region it was ever in (`terraform/image.tf`), since the provider
+    /// cannot take an image out of a region and replaces it instead, and
+    /// every droplet made from it with it. So dropping a region, or scaling
+    /// one to 0, leaves the other droplets running.
+    pub fn keeping_regions_of(mut self, last: &Settings) -> Settings {
+        for region in last.nodes.keys() {
+            self.nodes.entry(region.clone()).or_insert(0);
+        }
+        self
+    }
+
     /// The same settings with no node anywhere: what `destroy` applies, so
     /// the bucket and the image stay.
     pub fn without_nodes(&self) -> Settings {
@@ -545,6 +558,28 @@ pub const DESTROY_AFTER: &str = "then write empty hosts.json and hosts.pssh, and
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regions_once_deployed_stay_at_zero() {
+        let with = |nodes: &str| Settings {
+            nodes: parse_nodes(nodes).unwrap(),
+            size: "s-1vcpu-1gb".into(),
+            prefix: "e3".into(),
+            image_file: "i.qcow2".into(),
+            bucket: "b".into(),
+            spaces_region: "ams3".into(),
+            ssh_public_keys: vec![],
+            tags: vec![],
+        };
+        let last = with("ams3=1,sfo3=1");
+        // Dropping sfo3: it stays at 0, so the image keeps it.
+        let next = with("ams3=1").keeping_regions_of(&last);
+        assert_eq!(next.nodes, parse_nodes("ams3=1,sfo3=0").unwrap());
+        // Adding nyc3 after that: the set only grows.
+        let later = with("ams3=2,nyc3=1").keeping_regions_of(&next);
+        assert_eq!(later.nodes, parse_nodes("ams3=2,nyc3=1,sfo3=0").unwrap());
+        assert_eq!(later.regions_in_use(), ["ams3", "nyc3"]);
+    }
 
     /// AWS's documented example of a presigned GET (S3 API reference,
     /// "Authenticating Requests: Using Query Parameters"): signed the way

@@ -22,3 +22,8 @@ output "hosts_colmena" {
   description = "Colmena's hosts.json: name => { targetUser, region }."
   value       = { for node in local.named : node.name => { targetUser = "root", region = node.region } }
 }
+
+output "image_regions" {
+  description = "Every region named in nodes, with nodes or not (sorted): where the custom image must be. e3 keeps a region it ever deployed to in nodes (with 0 nodes once it has none), so this never shrinks while droplets stand: the provider cannot remove an image from a region, and a smaller set would replace the image, and with it every droplet made from it."
+  value       = sort(keys(var.nodes))
+}

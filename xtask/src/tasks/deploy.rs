@@ -220,7 +220,7 @@ fn settings(root: &Utf8Path, args: &DeployArgs, last: Option<&Settings>) -> Resu
             .or_else(|| from_last.cloned())
             .unwrap_or_else(|| default.to_string())
     };
-    Ok(Settings {
+    let settings = Settings {
         nodes,
         size: pick(&args.size, &file.size, last.map(|l| &l.size), DEFAULT_SIZE),
         prefix: pick(
@@ -248,6 +248,11 @@ fn settings(root: &Utf8Path, args: &DeployArgs, last: Option<&Settings>) -> Resu
             .clone()
             .or_else(|| last.map(|l| l.tags.clone()))
             .unwrap_or_else(|| vec![DEFAULT_TAG.to_string()]),
+    };
+    // Regions deployed to before stay, at 0 nodes: the image keeps them.
+    Ok(match last {
+        Some(last) => settings.keeping_regions_of(last),
+        None => settings,
     })
 }
 

@@ -157,3 +157,37 @@ run "bad_name_prefix" {
 
   expect_failures = [var.name_prefix]
 }
+
+# The image's regions are every region named, with nodes or not: a region
+# whose nodes are gone (e3 keeps it at 0) keeps the image there, so dropping
+# a region never replaces the image, nor the droplets made from it.
+run "image_regions_keep_regions_without_nodes" {
+  command = plan
+
+  variables {
+    nodes = { ams3 = 1, sfo3 = 0, nyc3 = 2 }
+  }
+
+  assert {
+    condition     = output.image_regions == tolist(["ams3", "nyc3", "sfo3"])
+    error_message = "image_regions: every region named, sorted, with or without nodes"
+  }
+
+  assert {
+    condition     = output.keys == ["ams3-0", "nyc3-0", "nyc3-1"]
+    error_message = "no node in a region at 0"
+  }
+}
+
+run "image_regions_after_destroy" {
+  command = plan
+
+  variables {
+    nodes = { ams3 = 0, sfo3 = 0 }
+  }
+
+  assert {
+    condition     = output.image_regions == tolist(["ams3", "sfo3"]) && length(output.keys) == 0
+    error_message = "with no nodes, the image regions stay"
+  }
+}
