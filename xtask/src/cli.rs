@@ -183,6 +183,10 @@ pub struct RemoteArgs {
     /// Hosts to connect to and sync at a time [default: 16]
     #[arg(long, value_name = "N")]
     pub parallel: Option<usize>,
+
+    /// A known_hosts file to check the hosts' keys against and learn new ones into [default: the deployment's own (.e3/deploy/known_hosts) for the hosts.pssh deploy wrote, else ssh's]
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<String>,
 }
 
 impl RemoteArgs {
@@ -206,6 +210,7 @@ impl RemoteArgs {
             ("--ssh-user", self.ssh_user.is_some()),
             ("--connect-timeout", self.connect_timeout.is_some()),
             ("--parallel", self.parallel.is_some()),
+            ("--known-hosts", self.known_hosts.is_some()),
         ])
     }
 }
@@ -352,6 +357,10 @@ pub struct DeployArgs {
     /// Create the droplets without asking (needed when no one is at a terminal)
     #[arg(long)]
     pub yes: bool,
+
+    /// Show what Terraform's plan would change, and stop there
+    #[arg(long)]
+    pub plan_only: bool,
 }
 
 #[derive(Args, Debug)]
@@ -371,6 +380,10 @@ pub struct DestroyArgs {
     /// Destroy without asking (needed when no one is at a terminal)
     #[arg(long)]
     pub yes: bool,
+
+    /// Show what Terraform's plan would change, and stop there
+    #[arg(long)]
+    pub plan_only: bool,
 }
 
 #[derive(Args, Debug)]

@@ -73,15 +73,31 @@ impl From<e3_exec::ExecError> for Error {
 /// Hosts that could not be reached or synced: the work failed.
 impl From<e3_ssh::SessionError> for Error {
     fn from(err: e3_ssh::SessionError) -> Error {
-        failure(err.to_string())
+        with_host_key_hint(failure(err.to_string()))
     }
 }
 
 /// A run that could not be made or watched: the work failed.
 impl From<e3_run::RunError> for Error {
     fn from(err: e3_run::RunError) -> Error {
-        failure(err.to_string())
+        with_host_key_hint(failure(err.to_string()))
     }
+}
+
+/// A host whose SSH host key is not the one known (ssh refused it): what
+/// to do, named. e3 never turns host key checking off.
+fn with_host_key_hint(err: Error) -> Error {
+    let Some(host) = e3_ssh::known_hosts::changed_key(&err.message) else {
+        return err;
+    };
+    let host = if host.is_empty() {
+        "the host".to_string()
+    } else {
+        format!("`{host}`")
+    };
+    err.hint(format!(
+        "the SSH host key of {host} is not the one known: a droplet that deploy or destroy replaced is forgotten by e3 itself (.e3/deploy/known_hosts); otherwise make sure the host is the one you mean, then forget its old key: `ssh-keygen -R HOST -f FILE` (FILE: --known-hosts, .e3/deploy/known_hosts, or ~/.ssh/known_hosts)"
+    ))
 }
 
 /// Adds what was being done to an IO error.

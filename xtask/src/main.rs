@@ -7,6 +7,7 @@ mod cloud;
 mod error;
 mod paths;
 mod pipeline;
+mod provision;
 mod remote;
 mod request;
 mod tasks;
@@ -181,7 +182,14 @@ fn warm_party(socket: &str, argv: &[String]) -> ! {
 }
 
 /// The e3 checkout this xtask was built from.
-fn workspace_root() -> Utf8PathBuf {
+pub fn workspace_root() -> Utf8PathBuf {
+    // Another workspace than the checkout e3 was built from (tests run
+    // deploy against a folder of their own).
+    if let Some(root) = std::env::var_os("E3_ROOT").filter(|r| !r.is_empty())
+        && let Ok(root) = Utf8PathBuf::from_path_buf(root.into())
+    {
+        return root;
+    }
     let manifest_dir = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest_dir
         .parent()

@@ -38,6 +38,10 @@ pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> 
         "install OpenSSH's client (Debian/Ubuntu: `apt-get install openssh-client`)",
     )?;
     let control_dir = Utf8PathBuf::from(format!("/tmp/e3-ssh-{}", std::process::id()));
+    let known_hosts = match &args.known_hosts {
+        Some(file) => Some(cwd.join(file)),
+        None => deployment_known_hosts(&cwd.join(hosts_file)),
+    };
     Ok((
         Ssh {
             ssh,
@@ -45,9 +49,24 @@ pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> 
             user: args.ssh_user.clone(),
             connect_timeout: args.connect_timeout(),
             control_dir,
+            known_hosts,
         },
         inventory,
     ))
+}
+
+/// The deployment's own known_hosts, when `hosts_file` is the hosts.pssh a
+/// deploy from this checkout wrote: its droplets' host keys are checked
+/// there, and forgotten when a deploy replaces or destroys them.
+fn deployment_known_hosts(hosts_file: &Utf8Path) -> Option<Utf8PathBuf> {
+    let root = crate::workspace_root();
+    let deployed = root.join(e3_inventory::files::HOSTS_PSSH);
+    let same = match (hosts_file.canonicalize_utf8(), deployed.canonicalize_utf8()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let dir = root.join(e3_deploy::DEPLOY_DIR);
+    (same && dir.is_dir()).then(|| crate::provision::known_hosts(&root))
 }
 
 /// Reads a hosts file (`hosts.pssh` format); `shown` is how errors name it.

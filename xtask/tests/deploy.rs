@@ -63,8 +63,11 @@ fn deploy_dry_run_shows_every_command_and_no_secret() {
         "\"name_prefix\": \"e3test\"",
         "bucket = \"e3-test-state\"",
         "AWS_ACCESS_KEY_ID=*** AWS_SECRET_ACCESS_KEY=*** TF_VAR_image_url=*** ",
-        "apply -input=false -auto-approve -var-file=",
-        "# then write hosts.json and hosts.pssh from `terraform output -json`",
+        "plan -input=false -out=",
+        "show -json ",
+        "apply -input=false ",
+        "and asks before a running droplet is replaced or destroyed",
+        "write hosts.json and hosts.pssh from `terraform output -json`",
         "# then wait until every node answers ssh and imports mpyc",
     ] {
         assert!(stdout.contains(expect), "missing {expect:?} in:\n{stdout}");
@@ -434,20 +437,38 @@ fn no_snapshot_holds_a_secret() {
     }
 }
 
-/// In a pipeline (CI=true, stdin not a terminal) every task that asks for a
-/// yes and did not get `--yes` exits 2 naming the flag, before it runs a
-/// tool or calls an API: the stand-in tools on PATH record any call, and
-/// the stand-in APIs record every request.
+/// A plan like the real provider's (format 1.2): the droplet
+/// `e3--ams3-0-1a2b3c4d` replaced because its ssh_keys change.
+const REPLACING_PLAN: &str = r#"{"format_version":"1.2","resource_changes":[
+{"address":"digitalocean_droplet.node[\"ams3-0\"]","type":"digitalocean_droplet","name":"node",
+ "action_reason":"replace_because_cannot_update",
+ "change":{"actions":["delete","create"],"before":{"name":"e3--ams3-0-1a2b3c4d"},"after":{"name":"e3--ams3-0-1a2b3c4d"},"replace_paths":[["ssh_keys"]]}},
+{"address":"digitalocean_ssh_key.root[\"k2\"]","type":"digitalocean_ssh_key","name":"root",
+ "change":{"actions":["create"],"before":null,"after":{}}}]}"#;
+
+/// In a pipeline (CI=true, stdin not a terminal) and without `--yes`:
+/// deploy and destroy make Terraform's plan (read-only: init, plan, show),
+/// show what it does, and then refuse, naming the droplet that would be
+/// replaced and what forces it, before anything is applied; the tailnet's
+/// prune refuses before it calls the API. The stand-in tools on PATH record
+/// every call, and the stand-in APIs every request. Each task works in a
+/// workspace of its own (E3_ROOT).
 #[test]
 fn in_a_pipeline_nothing_is_created_or_deleted_without_yes() {
     let server = FakeTailnet::with_droplets(false, vec![("e3--ams3-0-1a2b3c4d", "e3")]);
     let bin = Scratch::new("pipeline-tools");
     let calls = bin.0.join("calls");
+    let plan_json = bin.0.join("plan.json");
+    std::fs::write(&plan_json, REPLACING_PLAN).unwrap();
     for tool in ["terraform", "tofu", "colmena", "ssh", "rsync", "nix"] {
         let path = bin.0.join(tool);
         std::fs::write(
             &path,
-            format!("#!/bin/sh\necho \"{tool} $*\" >> '{}'\n", calls.display()),
+            format!(
+                "#!/bin/sh\necho \"{tool} $*\" >> '{}'\ncase \"$*\" in *' show -json '*) cat '{}' ;; esac\n",
+                calls.display(),
+                plan_json.display()
+            ),
         )
         .unwrap();
         let mut perms = std::fs::metadata(&path).unwrap().permissions();
@@ -474,12 +495,31 @@ fn in_a_pipeline_nothing_is_created_or_deleted_without_yes() {
         &["tailnet", "prune", "--prefix", "e3--"],
     ];
     for args in cases {
+        let _ = std::fs::remove_file(&calls);
+        let workspace = Scratch::new("pipeline-root");
+        std::fs::create_dir_all(workspace.0.join("terraform")).unwrap();
+        std::fs::create_dir_all(workspace.0.join("nix")).unwrap();
+        std::fs::write(
+            workspace.0.join("nix/authorized_keys"),
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOnly me@laptop\n",
+        )
+        .unwrap();
+        if args[0] == "destroy" {
+            // What a deploy from this workspace left.
+            std::fs::create_dir_all(workspace.0.join(".e3/deploy")).unwrap();
+            std::fs::write(
+                workspace.0.join(".e3/deploy/e3.tfvars.json"),
+                r#"{"nodes": {"ams3": 1}, "droplet_size": "s-1vcpu-1gb", "name_prefix": "e3", "image_file": "x.qcow2.gz", "spaces_bucket": "my-e3-test-images", "spaces_region": "ams3", "ssh_public_keys": [], "tags": ["e3"]}"#,
+            )
+            .unwrap();
+        }
         let mut cmd = xtask(args);
         for (name, value) in SECRETS {
             cmd.env(name, value);
         }
         let out = cmd
             .env("CI", "true")
+            .env("E3_ROOT", &workspace.0)
             .env("PATH", &path)
             .env("TAILSCALE_BASE_URL", &server.url)
             .env("DIGITALOCEAN_BASE_URL", &server.url)
@@ -487,26 +527,39 @@ fn in_a_pipeline_nothing_is_created_or_deleted_without_yes() {
             .unwrap();
         let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stdout}{stderr}");
-        let task = if args[0] == "tailnet" {
-            "tailnet prune"
-        } else {
-            args[0]
-        };
-        assert!(
-            stderr.contains(&format!(
-                "`cargo xtask {task}` needs a yes, and no one is at a terminal to give it (CI is set)"
-            )),
-            "{args:?}: {stderr}"
-        );
         assert!(stderr.contains("hint: pass --yes"), "{args:?}: {stderr}");
         assert_no_secret(&stdout);
         assert_no_secret(&stderr);
+        let called = std::fs::read_to_string(&calls).unwrap_or_default();
+        if args[0] == "tailnet" {
+            assert!(
+                stderr.contains("`cargo xtask tailnet prune` needs a yes, and no one is at a terminal to give it (CI is set)"),
+                "{stderr}"
+            );
+            assert!(called.is_empty(), "a tool ran: {called}");
+            continue;
+        }
+        // The plan was made and shown, and nothing applied.
+        assert!(called.contains(" plan -input=false"), "{args:?}: {called}");
+        assert!(called.contains(" show -json "), "{args:?}: {called}");
+        assert!(!called.contains(" apply "), "{args:?} applied: {called}");
+        let all = format!("{stdout}{stderr}");
+        let summary = all
+            .find("REPLACED droplet e3--ams3-0-1a2b3c4d: its `ssh_keys` changed")
+            .unwrap_or_else(|| panic!("{args:?}: no summary naming the droplet: {all}"));
+        let refusal = all
+            .find("needs a yes, and no one is at a terminal to give it")
+            .unwrap_or_else(|| panic!("{args:?}: {all}"));
+        assert!(
+            summary < refusal,
+            "{args:?}: the refusal came before the summary: {all}"
+        );
     }
-    assert!(
-        !calls.exists(),
-        "a tool ran: {}",
-        std::fs::read_to_string(&calls).unwrap_or_default()
-    );
+    // Only reads (deploy's preflight asks DigitalOcean for sizes and
+    // regions): nothing was created or deleted through an API.
     let requests = server.requests.lock().unwrap().clone();
-    assert!(requests.is_empty(), "an API was called: {requests:#?}");
+    assert!(
+        requests.iter().all(|r| r.starts_with("GET ")),
+        "an API was asked to change something: {requests:#?}"
+    );
 }

@@ -179,8 +179,14 @@ fn a_sweep_records_every_run_with_its_figures() {
     assert!(md.starts_with("# first vs again\n"), "{md}");
     assert!(md.contains("4 cells in common; ratios are B / A."), "{md}");
     assert_eq!(std::fs::read(results.0.join("runs.jsonl")).unwrap(), before);
-    assert_eq!(std::fs::read(results.0.join("report.md")).unwrap(), report_before);
-    assert_eq!(std::fs::read(results.0.join("time.pdf")).unwrap(), time_before);
+    assert_eq!(
+        std::fs::read(results.0.join("report.md")).unwrap(),
+        report_before
+    );
+    assert_eq!(
+        std::fs::read(results.0.join("time.pdf")).unwrap(),
+        time_before
+    );
     let other = Scratch::new("sweep-other");
     std::fs::write(
         other.0.join("runs.jsonl"),

@@ -227,3 +227,166 @@ fn summary_line_is_read() {
     );
     assert_eq!(summary("Error: no tests\n"), None);
 }
+
+/// Secrets at rest: a provider-less module whose built-in `terraform_data`
+/// holds a canary (given as the image's presigned URL, the way deploy
+/// hands Terraform a secret), planned, shown and applied through
+/// e3-deploy's own plan and e3-exec, exactly as deploy runs Terraform,
+/// from a process whose umask is 022: every file left that holds the
+/// canary is 0600, and its folder 0700.
+#[test]
+fn terraform_files_that_hold_a_secret_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    if !have_terraform() {
+        return;
+    }
+    // SAFETY: umask sets this test process's file creation mask.
+    unsafe {
+        libc::umask(0o022);
+    }
+    let scratch = Scratch::new("secrets-at-rest");
+    let root = camino::Utf8PathBuf::from_path_buf(scratch.0.clone()).unwrap();
+    std::fs::create_dir_all(root.join("terraform")).unwrap();
+    std::fs::write(
+        root.join("terraform/main.tf"),
+        "variable \"image_url\" {\n  type      = string\n  sensitive = true\n}\n\n\
+         resource \"terraform_data\" \"canary\" {\n  input = var.image_url\n}\n",
+    )
+    .unwrap();
+    const CANARY: &str = "https://canary.example/e3-canary-Zq9xY7";
+    const NEXT: &str = "https://canary.example/e3-canary-Wv4pK2";
+    let settings = e3_deploy::Settings {
+        nodes: [("ams3".to_string(), 1)].into(),
+        size: "s-1vcpu-1gb".into(),
+        prefix: "e3".into(),
+        image_file: "nixos.qcow2.gz".into(),
+        bucket: "e3-images".into(),
+        spaces_region: "ams3".into(),
+        ssh_public_keys: vec![],
+        tags: vec!["e3".into()],
+    };
+    let secrets = e3_deploy::Secrets {
+        image_url: Some(CANARY.into()),
+        ..e3_deploy::Secrets::default()
+    };
+    let tools = e3_deploy::Tools {
+        terraform: which::which("terraform").unwrap().try_into().unwrap(),
+        colmena: None,
+        git: "git".into(),
+    };
+    let inputs = e3_deploy::PlanInputs {
+        root: &root,
+        settings: &settings,
+        state: &e3_deploy::State::Local,
+        secrets: &secrets,
+        tools: &tools,
+        needs_init: true,
+    };
+    let change = e3_deploy::deploy_plan(&inputs).provision;
+    e3_exec::run_plan(&change.prepare, |_| {}).unwrap();
+    e3_exec::run(Some(&root), &change.plan).unwrap();
+    let shown = e3_exec::capture_in(Some(&root), &change.show).unwrap();
+    assert!(shown.end.success(), "{}", shown.stderr);
+    assert!(
+        shown.stdout.contains(CANARY),
+        "the plan's JSON holds the secret"
+    );
+    e3_exec::run(Some(&root), &change.apply).unwrap();
+    // A second deploy with another secret: the state's backup keeps the first.
+    let next = e3_deploy::Secrets {
+        image_url: Some(NEXT.into()),
+        ..e3_deploy::Secrets::default()
+    };
+    let change = e3_deploy::deploy_plan(&e3_deploy::PlanInputs {
+        secrets: &next,
+        needs_init: false,
+        ..inputs.clone()
+    })
+    .provision;
+    e3_exec::run_plan(&change.prepare, |_| {}).unwrap();
+    e3_exec::run(Some(&root), &change.plan).unwrap();
+    e3_exec::run(Some(&root), &change.apply).unwrap();
+    // The saved plan embeds every planned value, compressed (a zip): it
+    // must be private whatever it shows to a byte search.
+    let plan_file = root.join(".e3/deploy/e3.tfplan");
+
+    let mut holding = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in dir.read_dir_utf8().unwrap().flatten() {
+            let path = entry.path().to_path_buf();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                stack.push(path);
+            } else if meta.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                let holds = |c: &str| bytes.windows(c.len()).any(|w| w == c.as_bytes());
+                if holds(CANARY) || holds(NEXT) || path == plan_file {
+                    holding.push(path);
+                }
+            }
+        }
+    }
+    holding.sort();
+    let names: Vec<&str> = holding
+        .iter()
+        .map(|p| p.strip_prefix(&root).unwrap().as_str())
+        .collect();
+    // The state, its backup and the saved plan hold it; nothing else does.
+    assert_eq!(
+        names,
+        [
+            ".e3/deploy/e3.tfplan",
+            "terraform/terraform.tfstate",
+            "terraform/terraform.tfstate.backup",
+        ],
+        "{names:?}"
+    );
+    for path in &holding {
+        let mode =
+            |p: &camino::Utf8Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(path), 0o600, "{path}");
+        assert_eq!(mode(path.parent().unwrap()), 0o700, "{path}'s folder");
+    }
+    // .terraform/, when init made one (a module with providers or modules).
+    if let Ok(dot_terraform) = std::fs::metadata(root.join("terraform/.terraform")) {
+        assert_eq!(dot_terraform.permissions().mode() & 0o777, 0o700);
+    }
+    // And e3 finds nothing to repair.
+    assert!(e3_deploy::secrets_at_rest::survey(&root).is_empty());
+}
+
+/// A state file found readable by others is named with the chmod that
+/// fixes it, and repaired.
+#[test]
+fn a_state_file_readable_by_others_is_repaired() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = Scratch::new("exposed-state");
+    let root = camino::Utf8PathBuf::from_path_buf(scratch.0.clone()).unwrap();
+    std::fs::create_dir_all(root.join("terraform")).unwrap();
+    let state = root.join("terraform/terraform.tfstate");
+    std::fs::write(&state, "{}").unwrap();
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(
+        root.join("terraform"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let found = e3_deploy::secrets_at_rest::survey(&root);
+    let fixes: Vec<String> = found.iter().map(|f| f.fix()).collect();
+    assert_eq!(
+        fixes,
+        [
+            "chmod 700 terraform",
+            "chmod 600 terraform/terraform.tfstate"
+        ]
+    );
+    for f in &found {
+        f.repair().unwrap();
+    }
+    assert_eq!(
+        std::fs::metadata(&state).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(e3_deploy::secrets_at_rest::survey(&root).is_empty());
+}

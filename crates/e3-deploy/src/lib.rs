@@ -4,7 +4,9 @@
 //! the plans of `deploy` and `destroy` ([`deploy_plan`], [`destroy_plan`]).
 //! Pure: nothing here runs or prints; secrets stay [`Value::secret`]s.
 
+pub mod plan_summary;
 pub mod preflight;
+pub mod secrets_at_rest;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -398,8 +400,12 @@ pub struct PlanInputs<'a> {
     pub needs_init: bool,
 }
 
+/// Terraform, private: its state, backups, saved plans and `.terraform/`
+/// hold secrets, and are its owner's alone whatever the user's umask.
 fn terraform(inputs: &PlanInputs<'_>) -> Cmd {
-    let mut cmd = Cmd::new(&inputs.tools.terraform).arg(format!("-chdir={TERRAFORM_DIR}"));
+    let mut cmd = Cmd::new(&inputs.tools.terraform)
+        .arg(format!("-chdir={TERRAFORM_DIR}"))
+        .private();
     // The s3 backend reads Spaces' keys under AWS's names.
     if let State::Spaces { .. } = inputs.state {
         if let Some(id) = &inputs.secrets.spaces_access_key_id {
@@ -412,29 +418,91 @@ fn terraform(inputs: &PlanInputs<'_>) -> Cmd {
     cmd
 }
 
-/// `terraform apply` or `destroy` with the variables file, and the image's
-/// presigned URL as `TF_VAR_image_url` (so it is in no file, and renders
-/// as `***`).
-fn terraform_change(inputs: &PlanInputs<'_>, verb: &str, tfvars: &Utf8Path) -> Step {
-    let mut cmd = terraform(inputs);
-    if let Some(url) = &inputs.secrets.image_url {
-        cmd = cmd.env("TF_VAR_image_url", Value::secret(url));
+/// The saved plan, in [`DEPLOY_DIR`]: what `terraform apply` carries out,
+/// exactly as shown. It holds the planned values, secrets among them: it
+/// is private to its owner, and replaced by the next plan.
+pub const PLAN_FILE: &str = "e3.tfplan";
+
+/// A change made through Terraform, as deploy and destroy make it: the
+/// variables file, backend and init ([`ChangePlan::prepare`]), a plan
+/// saved to [`PLAN_FILE`], that plan shown as JSON (read by e3 from
+/// memory: it holds secrets), and then, once it is confirmed, exactly that
+/// plan applied.
+#[derive(Clone, Debug)]
+pub struct ChangePlan {
+    pub prepare: Plan,
+    /// `terraform plan -out=PLAN_FILE` (with `-destroy` for `destroy --all
+    /// --bucket`).
+    pub plan: Cmd,
+    /// `terraform show -json PLAN_FILE`.
+    pub show: Cmd,
+    /// `terraform apply PLAN_FILE`.
+    pub apply: Cmd,
+}
+
+impl ChangePlan {
+    /// The whole change, as `--dry-run` prints it.
+    pub fn to_plan(&self) -> Plan {
+        let mut plan = self.prepare.clone();
+        plan.push(Step::Run(self.plan.clone()));
+        plan.push(Step::Run(self.show.clone()));
+        plan.push(Step::Note(
+            "e3 reads that JSON (it is never written to a file), shows what is created, updated, replaced and destroyed, and asks before a running droplet is replaced or destroyed (--yes in pipelines); --plan-only stops here".into(),
+        ));
+        plan.push(Step::Run(self.apply.clone()));
+        plan
     }
-    Step::Run(
-        cmd.args([verb, "-input=false", "-auto-approve"])
-            .arg(format!("-var-file={tfvars}")),
-    )
+}
+
+/// The plan, show and apply of a change with the variables file, and the
+/// image's presigned URL as `TF_VAR_image_url` for the plan (so it is in
+/// no file, and renders as `***`; the saved plan carries it to apply).
+fn change_plan(
+    inputs: &PlanInputs<'_>,
+    prepare: Plan,
+    tfvars: &Utf8Path,
+    destroy: bool,
+) -> ChangePlan {
+    let plan_file = inputs.root.join(DEPLOY_DIR).join(PLAN_FILE);
+    let mut plan = terraform(inputs);
+    if let Some(url) = &inputs.secrets.image_url {
+        plan = plan.env("TF_VAR_image_url", Value::secret(url));
+    }
+    plan = plan.args(["plan", "-input=false"]);
+    if destroy {
+        plan = plan.arg("-destroy");
+    }
+    plan = plan
+        .arg(format!("-out={plan_file}"))
+        .arg(format!("-var-file={tfvars}"));
+    ChangePlan {
+        prepare,
+        plan,
+        show: terraform(inputs).args(["show", "-json"]).arg(&plan_file),
+        apply: terraform(inputs)
+            .args(["apply", "-input=false"])
+            .arg(&plan_file),
+    }
 }
 
 /// The steps both plans start with: the variables file, the backend, init.
-fn prepare(
+fn prepare_steps(
     plan: &mut Plan,
     inputs: &PlanInputs<'_>,
     tfvars_json: serde_json::Value,
 ) -> Utf8PathBuf {
     let deploy_dir = inputs.root.join(DEPLOY_DIR);
     let tfvars = deploy_dir.join(TFVARS);
-    plan.push(Step::Run(Cmd::new("mkdir").arg("-p").arg(&deploy_dir)));
+    plan.push(Step::Run(
+        Cmd::new("mkdir").arg("-p").arg(&deploy_dir).private(),
+    ));
+    // Local state (terraform.tfstate and its backup) is written beside the
+    // module: that folder is its owner's alone too.
+    plan.push(Step::Run(
+        Cmd::new("chmod")
+            .arg("700")
+            .arg(inputs.root.join(TERRAFORM_DIR)),
+    ));
     plan.push(Step::WriteFile {
         path: tfvars.clone(),
         contents: format!(
@@ -466,12 +534,13 @@ fn prepare(
     tfvars
 }
 
-/// `deploy`, in the order it runs: Terraform provisions; e3 writes the host
-/// files from its output (as `cargo xtask hosts`); Colmena configures the
-/// nodes (unless left out); e3 waits until every node can run parties.
+/// `deploy`, in the order it runs: Terraform provisions (plan, shown and
+/// confirmed, then applied); e3 writes the host files from its output (as
+/// `cargo xtask hosts`); Colmena configures the nodes (unless left out);
+/// e3 waits until every node can run parties.
 #[derive(Clone, Debug)]
 pub struct DeployPlan {
-    pub provision: Plan,
+    pub provision: ChangePlan,
     /// `None` with `--no-colmena`.
     pub configure: Option<Plan>,
 }
@@ -479,9 +548,9 @@ pub struct DeployPlan {
 impl DeployPlan {
     /// The whole plan, as `--dry-run` prints it.
     pub fn to_plan(&self) -> Plan {
-        let mut plan = self.provision.clone();
+        let mut plan = self.provision.to_plan();
         plan.push(Step::Note(
-            "then write hosts.json and hosts.pssh from `terraform output -json` (as `cargo xtask hosts`)".into(),
+            "then forget the SSH host keys of every droplet the plan replaced or destroyed (.e3/deploy/known_hosts), and write hosts.json and hosts.pssh from `terraform output -json` (as `cargo xtask hosts`)".into(),
         ));
         if let Some(configure) = &self.configure {
             plan.steps.extend(configure.steps.iter().cloned());
@@ -494,9 +563,8 @@ impl DeployPlan {
 }
 
 pub fn deploy_plan(inputs: &PlanInputs<'_>) -> DeployPlan {
-    let mut provision = Plan::new(inputs.root);
-    let tfvars = prepare(&mut provision, inputs, inputs.settings.tfvars());
-    provision.push(terraform_change(inputs, "apply", &tfvars));
+    let mut prepare = Plan::new(inputs.root);
+    let tfvars = prepare_steps(&mut prepare, inputs, inputs.settings.tfvars());
     let configure = inputs.tools.colmena.as_ref().map(|colmena| {
         let mut plan = Plan::new(inputs.root);
         // A flake sees only files git tracks.
@@ -509,7 +577,7 @@ pub fn deploy_plan(inputs: &PlanInputs<'_>) -> DeployPlan {
         plan
     });
     DeployPlan {
-        provision,
+        provision: change_plan(inputs, prepare, &tfvars, false),
         configure,
     }
 }
@@ -517,43 +585,53 @@ pub fn deploy_plan(inputs: &PlanInputs<'_>) -> DeployPlan {
 /// `destroy`: every node to zero; the bucket stays, and so does the image
 /// unless `keep_image` is false (`--all`). Then e3 empties the host files and
 /// deletes the tailnet's devices of the prefix.
-pub fn destroy_plan(inputs: &PlanInputs<'_>, keep_image: bool) -> Plan {
-    let mut plan = Plan::new(inputs.root);
+pub fn destroy_plan(inputs: &PlanInputs<'_>, keep_image: bool) -> ChangePlan {
+    let mut prepare = Plan::new(inputs.root);
     let mut tfvars_json = inputs.settings.without_nodes().tfvars();
     if !keep_image {
         tfvars_json["keep_image"] = json!(false);
     }
-    let tfvars = prepare(&mut plan, inputs, tfvars_json);
-    plan.push(terraform_change(inputs, "apply", &tfvars));
-    plan
+    let tfvars = prepare_steps(&mut prepare, inputs, tfvars_json);
+    change_plan(inputs, prepare, &tfvars, false)
 }
 
 /// `destroy --all --bucket`: everything Terraform made, the bucket too.
-pub fn destroy_everything_plan(inputs: &PlanInputs<'_>) -> Plan {
-    let mut plan = Plan::new(inputs.root);
+pub fn destroy_everything_plan(inputs: &PlanInputs<'_>) -> ChangePlan {
+    let mut prepare = Plan::new(inputs.root);
     let mut tfvars_json = inputs.settings.without_nodes().tfvars();
     tfvars_json["keep_image"] = json!(false);
-    let tfvars = prepare(&mut plan, inputs, tfvars_json);
-    plan.push(terraform_change(inputs, "destroy", &tfvars));
-    plan
+    let tfvars = prepare_steps(&mut prepare, inputs, tfvars_json);
+    change_plan(inputs, prepare, &tfvars, true)
 }
 
-/// A change of the bucket's name or region from the last deploy's: Terraform
-/// would replace the bucket, deleting the old one and the image in it.
+/// A change of the bucket's name or region from the last deploy's. A new
+/// region makes Terraform replace the bucket, deleting the old one with the
+/// image in it; a new name is an update in place that the provider does
+/// not carry out (the bucket keeps its old name while Terraform's state
+/// says the new one). Either way: refused.
 pub fn bucket_change(last: &Settings, next: &Settings) -> Option<preflight::Problem> {
-    (last.bucket != next.bucket || last.spaces_region != next.spaces_region).then(|| {
-        preflight::Problem {
-            what: format!(
-                "the image bucket would change from `{}` ({}) to `{}` ({}), and Terraform would replace it, deleting the old one with the image in it",
-                last.bucket, last.spaces_region, next.bucket, next.spaces_region
-            ),
-            fix: "keep the bucket and its region as before (--bucket, --spaces-region), or remove the old one first with `cargo xtask destroy --all --bucket`".into(),
-        }
+    let what = match (
+        last.bucket != next.bucket,
+        last.spaces_region != next.spaces_region,
+    ) {
+        (false, false) => return None,
+        (_, true) => format!(
+            "the image bucket would move from `{}` ({}) to `{}` ({}): Terraform would replace it, deleting the old one with the image in it",
+            last.bucket, last.spaces_region, next.bucket, next.spaces_region
+        ),
+        (true, false) => format!(
+            "the image bucket would be renamed from `{}` to `{}`: the DigitalOcean provider plans that as an update in place and does not carry it out, so the bucket would keep its old name while Terraform's state says the new one",
+            last.bucket, next.bucket
+        ),
+    };
+    Some(preflight::Problem {
+        what,
+        fix: "keep the bucket and its region as before (--bucket, --spaces-region), or remove the old one first with `cargo xtask destroy --all --bucket`".into(),
     })
 }
 
 /// What destroy does after Terraform, as `--dry-run` shows it.
-pub const DESTROY_AFTER: &str = "then write empty hosts.json and hosts.pssh, and delete the tailnet devices whose hostname starts with the prefix";
+pub const DESTROY_AFTER: &str = "then forget the SSH host keys of the droplets destroyed (.e3/deploy/known_hosts), write empty hosts.json and hosts.pssh, and delete the tailnet devices whose hostname starts with the prefix";
 
 #[cfg(test)]
 mod tests {
@@ -791,7 +869,7 @@ mod tests {
         let s = settings();
         let (secrets, tools) = (Secrets::default(), tools(true));
         let inputs = inputs(&s, &State::Local, &secrets, &tools);
-        let mut plan = destroy_plan(&inputs, true);
+        let mut plan = destroy_plan(&inputs, true).to_plan();
         plan.push(Step::Note(DESTROY_AFTER.into()));
         insta::assert_snapshot!("destroy_local_state", plan.render());
         let secrets = Secrets {
@@ -806,14 +884,16 @@ mod tests {
             region: "ams3".into(),
             key: "e3/terraform.tfstate".into(),
         };
-        let remote = destroy_plan(&self::inputs(&s, &spaces, &secrets, &tools), false).render();
+        let remote = destroy_plan(&self::inputs(&s, &spaces, &secrets, &tools), false)
+            .to_plan()
+            .render();
         insta::assert_snapshot!("destroy_all_remote_state", remote);
         assert!(remote.contains("AWS_SECRET_ACCESS_KEY=***"), "{remote}");
         assert!(!remote.contains("fake-secret-value") && !remote.contains("DO00FAKEKEYID"));
-        let everything = destroy_everything_plan(&inputs).render();
-        assert!(
-            everything.contains("terraform -chdir=terraform destroy -input=false -auto-approve")
-        );
+        let everything = destroy_everything_plan(&inputs).to_plan().render();
+        assert!(everything.contains("terraform -chdir=terraform plan -input=false -destroy -out="));
+        assert!(everything.contains("terraform -chdir=terraform apply -input=false /"));
+        assert!(!everything.contains("-auto-approve"));
         assert!(everything.contains("\"keep_image\": false"));
         let moved = Settings {
             spaces_region: "fra1".into(),
@@ -821,9 +901,19 @@ mod tests {
         };
         assert!(bucket_change(&s, &s).is_none());
         assert!(bucket_change(&s, &moved).unwrap().what.starts_with(
-            "the image bucket would change from `e3-images` (ams3) to `e3-images` (fra1)"
+            "the image bucket would move from `e3-images` (ams3) to `e3-images` (fra1): Terraform would replace it"
         ));
-        let all = destroy_plan(&inputs, false).render();
+        let renamed = Settings {
+            bucket: "other".into(),
+            ..s.clone()
+        };
+        assert!(
+            bucket_change(&s, &renamed)
+                .unwrap()
+                .what
+                .contains("update in place and does not carry it out")
+        );
+        let all = destroy_plan(&inputs, false).to_plan().render();
         assert!(all.contains("\"keep_image\": false"), "{all}");
         assert!(!plan.render().contains("keep_image"));
     }

@@ -202,6 +202,11 @@ const SECRETS: &[(Alternatives, &[&str], &str)] = &[
 /// what holds when it is unset.
 const SETTINGS: &[(&str, &str, &str)] = &[
     (
+        "E3_ROOT",
+        "the workspace e3 works in: its logs/, results/, .e3/, terraform/ and host files (tests)",
+        "the checkout e3 was built from",
+    ),
+    (
         "E3_SPACES_BUCKET",
         "deploy's image bucket (or --bucket)",
         "deploy needs --bucket",

@@ -133,7 +133,24 @@ fn expression(workdir: Option<&Utf8Path>, cmd: &Cmd) -> duct::Expression {
             Ok(())
         });
     }
+    if cmd.private {
+        expr = expr.before_spawn(|command| {
+            private_child(command);
+            Ok(())
+        });
+    }
     expr
+}
+
+/// The child's files its owner's alone (umask 077).
+fn private_child(command: &mut Command) {
+    // SAFETY: umask is async-signal-safe and cannot fail.
+    unsafe {
+        command.pre_exec(|| {
+            libc::umask(0o077);
+            Ok(())
+        });
+    }
 }
 
 /// Runs `expr` to its end; a non-zero exit is a value, not an error.
@@ -169,6 +186,9 @@ fn command(workdir: Option<&Utf8Path>, cmd: &Cmd) -> Command {
     }
     if let Some(dir) = resolve_dir(workdir, cmd) {
         command.current_dir(dir);
+    }
+    if cmd.private {
+        private_child(&mut command);
     }
     command
 }
@@ -572,6 +592,16 @@ struct Member {
     done: Option<JobEnd>,
 }
 
+/// From now on, every file and folder this process and the programs it
+/// starts create is its owner's alone (umask 077): for tasks whose tools
+/// write secrets to disk (Terraform's state, saved plans).
+pub fn private_umask() {
+    // SAFETY: umask sets this process's file creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
 /// Writes `contents` to `path` so that a reader sees the old file or the
 /// new one, never a part: another run may be starting a program from the
 /// same file (two warm runs at once both write `.e3/warm.py`).
@@ -584,6 +614,12 @@ pub fn write_whole(path: &Utf8Path, contents: &str) -> std::io::Result<()> {
         .and_then(|()| match std::fs::metadata(path) {
             // The file keeps its mode (a private file stays private).
             Ok(old) => std::fs::set_permissions(&temp, old.permissions()),
+            // A new file in a folder only its owner may enter is its
+            // owner's alone too, whatever the umask.
+            Err(_) if private_folder(path) => {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o600))
+            }
             Err(_) => Ok(()),
         })
         .and_then(|()| std::fs::rename(&temp, path));
@@ -591,6 +627,16 @@ pub fn write_whole(path: &Utf8Path, contents: &str) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     written
+}
+
+/// Whether `path`'s folder is its owner's alone (no group or other bits).
+fn private_folder(path: &Utf8Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_str().is_empty() => d,
+        _ => Utf8Path::new("."),
+    };
+    std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o077 == 0)
 }
 
 /// How long a member's output may take to end once its process group was

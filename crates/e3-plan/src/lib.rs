@@ -110,6 +110,9 @@ pub struct Cmd {
     pub env: Vec<(String, Value)>,
     /// Relative paths are relative to the plan's working directory.
     pub cwd: Option<Utf8PathBuf>,
+    /// What it creates is its owner's alone (umask 077): for tools that
+    /// write secrets (Terraform's state, saved plans).
+    pub private: bool,
 }
 
 impl Cmd {
@@ -119,7 +122,14 @@ impl Cmd {
             args: Vec::new(),
             env: Vec::new(),
             cwd: None,
+            private: false,
         }
+    }
+
+    /// Runs with umask 077: every file it makes is 0600, every folder 0700.
+    pub fn private(mut self) -> Cmd {
+        self.private = true;
+        self
     }
 
     pub fn arg(mut self, arg: impl Into<Value>) -> Cmd {
@@ -152,6 +162,9 @@ impl Cmd {
         if let Some(dir) = &self.cwd {
             let _ = write!(out, "cd {} && ", quote(dir.as_str()));
         }
+        if self.private {
+            out.push_str("umask 077 && ");
+        }
         for (key, value) in &self.env {
             let _ = write!(out, "{key}={} ", value.render());
         }
@@ -178,7 +191,7 @@ impl Cmd {
     /// Like [`Cmd::render`], in a subshell when the command has its own
     /// directory, so that its `cd` reaches nothing else on the line.
     fn render_alone(&self) -> String {
-        if self.cwd.is_some() {
+        if self.cwd.is_some() || self.private {
             format!("({})", self.render())
         } else {
             self.render()

@@ -1100,6 +1100,7 @@ mod tests {
             user: None,
             connect_timeout: 10,
             control_dir: "/tmp/e3-ssh-1".into(),
+            known_hosts: None,
         };
         let plan = RemotePlan::new(
             &ssh,

@@ -10,6 +10,8 @@
 //! visit to a set of hosts (connect, sync, the caller's work, close) that
 //! reports each host's progress as [`HostEvent`]s and says nothing itself.
 
+pub mod known_hosts;
+
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -28,6 +30,10 @@ pub struct Ssh {
     /// Folder of the master connections' sockets (short: sockets have a
     /// path limit of about 100 bytes).
     pub control_dir: Utf8PathBuf,
+    /// A known_hosts file of e3's own (a deployment's, or `--known-hosts`):
+    /// host keys are checked against it and new ones learnt into it, over
+    /// the user's own ([`known_hosts`]).
+    pub known_hosts: Option<Utf8PathBuf>,
 }
 
 impl Ssh {
@@ -71,6 +77,18 @@ impl Ssh {
             "BatchMode=yes".to_string(),
             format!("ConnectTimeout={}", self.connect_timeout),
             "StrictHostKeyChecking=accept-new".to_string(),
+        ] {
+            opts.extend(["-o".to_string(), option]);
+        }
+        if let Some(file) = &self.known_hosts {
+            opts.extend([
+                "-o".to_string(),
+                format!("UserKnownHostsFile={file}"),
+                "-o".to_string(),
+                "HashKnownHosts=no".to_string(),
+            ]);
+        }
+        for option in [
             format!("ServerAliveInterval={}", ALIVE_INTERVAL_SECS),
             format!("ServerAliveCountMax={}", ALIVE_COUNT_MAX),
             format!("ControlPath={}/%C", self.control_dir),
@@ -576,6 +594,7 @@ mod tests {
             user: None,
             connect_timeout: 10,
             control_dir: "/tmp/e3-ssh-1234".into(),
+            known_hosts: None,
         }
     }
 

@@ -13,14 +13,15 @@ use e3_deploy::{
 };
 use e3_inventory::Inventory;
 use e3_inventory::files::{HOSTS_PSSH, host_files, host_markdown, host_table};
-use e3_plan::{Cmd, Plan, Step, relative_to};
+use e3_plan::{Cmd, relative_to};
 
 use crate::cli::DeployArgs;
 use crate::error::{Error, Result, failure, usage};
 use crate::paths::current_dir;
+use crate::provision::{Asking, Changed, forget_hosts, make_change, run_steps};
 use crate::tasks::hosts;
 use crate::tools;
-use crate::ui::{Ui, confirm};
+use crate::ui::Ui;
 
 /// This machine, as preflight sees it.
 pub struct Machine;
@@ -270,9 +271,10 @@ fn image_record_path(root: &Utf8Path) -> Utf8PathBuf {
 }
 
 pub fn run(root: &Utf8Path, dry_run: bool, args: &DeployArgs) -> Result<()> {
-    if !dry_run {
-        crate::pipeline::require_yes("deploy", args.yes)?;
-    }
+    // Terraform's state, its backups, the saved plan and .terraform/ hold
+    // secrets (the tailnet key): whatever deploy or Terraform makes is its
+    // owner's alone, whatever the user's umask.
+    crate::provision::private_files(root, dry_run)?;
     let last = last_settings(root)?;
     let settings = settings(root, args, last.as_ref())?;
     let catalogue = crate::cloud::catalogue();
@@ -320,15 +322,23 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DeployArgs) -> Result<()> {
     };
     ui.say(&format!("e3: {cost}"));
     let question = format!(
-        "Create {} droplets in {}?",
+        "Apply this plan ({} droplets in {} when it is done)?",
         settings.node_count(),
         settings.regions_in_use().join(", ")
     );
-    if !confirm(&question, args.yes)? {
-        return Err(failure("not confirmed: nothing was created"));
-    }
     let started = Instant::now();
-    run_steps(&ui, &plan.provision)?;
+    let asking = Asking {
+        yes: args.yes,
+        plan_only: args.plan_only,
+        question: &question,
+        ask_on_create: true,
+        and_then: None,
+    };
+    match make_change(&ui, &plan.provision, &asking)? {
+        Changed::Applied(summary) => forget_hosts(root, &summary.stale_hosts(), &ui)?,
+        Changed::NotApplied if args.plan_only => return Ok(()),
+        Changed::NotApplied => {}
+    }
     let inventory = write_host_files(root, &tools.terraform, &ui)?;
     if let Some(configure) = &plan.configure {
         run_steps(&ui, configure)?;
@@ -336,7 +346,13 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DeployArgs) -> Result<()> {
     let ssh = found
         .ssh
         .ok_or_else(|| failure("`ssh` disappeared from PATH"))?;
-    wait_for_nodes(&ssh, &inventory, &ui, Duration::from_secs(600))?;
+    wait_for_nodes(
+        &ssh,
+        &crate::provision::known_hosts(root),
+        &inventory,
+        &ui,
+        Duration::from_secs(600),
+    )?;
     ui.say(&format!(
         "e3: {} nodes ready after {:.0}s",
         inventory.hosts.len(),
@@ -355,16 +371,6 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DeployArgs) -> Result<()> {
     Ok(())
 }
 
-/// Runs a plan's steps, saying each command.
-pub fn run_steps(ui: &Ui, plan: &Plan) -> Result<()> {
-    e3_exec::run_plan(plan, |step| {
-        if let Step::Run(cmd) = step {
-            ui.say(&format!("e3: $ {cmd}"));
-        }
-    })
-    .map_err(|e| failure(e.message))
-}
-
 /// hosts.json and hosts.pssh from Terraform's output, as `cargo xtask hosts`.
 fn write_host_files(root: &Utf8Path, terraform: &Utf8Path, ui: &Ui) -> Result<Inventory> {
     let cmd = hosts::terraform_output_cmd(terraform);
@@ -381,7 +387,13 @@ fn write_host_files(root: &Utf8Path, terraform: &Utf8Path, ui: &Ui) -> Result<In
 }
 
 /// Waits until every node answers ssh and its `python3` imports MPyC.
-fn wait_for_nodes(ssh: &Utf8Path, inventory: &Inventory, ui: &Ui, limit: Duration) -> Result<()> {
+fn wait_for_nodes(
+    ssh: &Utf8Path,
+    known_hosts: &Utf8Path,
+    inventory: &Inventory,
+    ui: &Ui,
+    limit: Duration,
+) -> Result<()> {
     let started = Instant::now();
     let mut waiting: Vec<&e3_inventory::Host> = inventory.hosts.iter().collect();
     while !waiting.is_empty() {
@@ -390,6 +402,9 @@ fn wait_for_nodes(ssh: &Utf8Path, inventory: &Inventory, ui: &Ui, limit: Duratio
             let cmd = Cmd::new(ssh)
                 .args(["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"])
                 .args(["-o", "StrictHostKeyChecking=accept-new"])
+                .args(["-o", "HashKnownHosts=no"])
+                .arg("-o")
+                .arg(format!("UserKnownHostsFile={known_hosts}"))
                 .args(port.into_iter().flatten())
                 .arg(host.ssh_target())
                 .args(["python3", "-c", "'import mpyc'"]);

@@ -12,16 +12,15 @@ use e3_plan::Step;
 
 use crate::cli::DestroyArgs;
 use crate::error::{Result, failure, usage};
+use crate::provision::{Asking, Changed, forget_hosts, make_change};
 use crate::tasks::deploy::{
-    self, Machine, last_settings, needs_init, refuse, run_steps, secrets, state, warn,
+    self, Machine, last_settings, needs_init, refuse, secrets, state, warn,
 };
 use crate::tools;
-use crate::ui::{Ui, confirm};
+use crate::ui::Ui;
 
 pub fn run(root: &Utf8Path, dry_run: bool, args: &DestroyArgs) -> Result<()> {
-    if !dry_run {
-        crate::pipeline::require_yes("destroy", args.yes)?;
-    }
+    crate::provision::private_files(root, dry_run)?;
     let settings = match last_settings(root)? {
         Some(settings) => settings,
         None => {
@@ -69,7 +68,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DestroyArgs) -> Result<()> {
     };
     if dry_run {
         warn(&problems);
-        let mut shown = plan.clone();
+        let mut shown = plan.to_plan();
         shown.push(Step::Note(e3_deploy::DESTROY_AFTER.into()));
         crate::out::print(&shown.render());
         return Ok(());
@@ -93,18 +92,23 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DestroyArgs) -> Result<()> {
         settings.node_count(),
         settings.prefix,
     );
-    if !confirm(&question, args.yes)? {
-        return Err(failure("not confirmed: nothing was destroyed"));
-    }
     // The bucket holds the image every future deploy boots: asked again.
     let again = format!(
         "Delete the bucket `{}` ({}) and everything in it? This cannot be undone.",
         settings.bucket, settings.spaces_region
     );
-    if args.bucket && !confirm(&again, args.yes)? {
-        return Err(failure("not confirmed: nothing was destroyed"));
+    let asking = Asking {
+        yes: args.yes,
+        plan_only: args.plan_only,
+        question: &question,
+        ask_on_create: false,
+        and_then: args.bucket.then_some(again.as_str()),
+    };
+    match make_change(&ui, &plan, &asking)? {
+        Changed::Applied(summary) => forget_hosts(root, &summary.stale_hosts(), &ui)?,
+        Changed::NotApplied if args.plan_only => return Ok(()),
+        Changed::NotApplied => {}
     }
-    run_steps(&ui, &plan)?;
     write_empty_host_files(root)?;
     ui.say(&format!("e3: emptied {HOSTS_JSON} and {HOSTS_PSSH}"));
     let client = crate::cloud::tailscale()?;

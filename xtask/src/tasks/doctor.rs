@@ -55,12 +55,25 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &DoctorArgs) -> Result<()> {
         },
     };
     let checks = e3_doctor::examine(&Machine, &aarch64_verdict(), python_env);
+    // Files that can hold secrets (Terraform's state, saved plans, deploy
+    // records) and that others can read: deploy and destroy repair them;
+    // the doctor says so now.
+    let exposed = e3_deploy::secrets_at_rest::survey(root);
     if args.json {
-        let json = serde_json::to_string_pretty(&e3_doctor::to_json(&checks))
-            .expect("a json value serialises");
+        let mut json = e3_doctor::to_json(&checks);
+        json["exposed_secrets"] = serde_json::json!(
+            exposed
+                .iter()
+                .map(|f| serde_json::json!({"path": f.shown.as_str(), "mode": format!("{:04o}", f.mode), "fix": f.fix()}))
+                .collect::<Vec<_>>()
+        );
+        let json = serde_json::to_string_pretty(&json).expect("a json value serialises");
         crate::out::outln!("{json}");
     } else {
         crate::out::outln!("{}", e3_doctor::table(&checks));
+        for f in &exposed {
+            crate::out::outln!("warning: {}; fix: `{}`", f.problem(), f.fix());
+        }
     }
     if e3_doctor::ready_for_local_runs(&checks) {
         return Ok(());

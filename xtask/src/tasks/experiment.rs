@@ -542,6 +542,7 @@ fn hosts_asked(exp: &Experiment, args: &ExperimentArgs) -> Result<Option<HostsAs
             ssh_user: remote.ssh_user.clone().or(from_file.ssh_user),
             connect_timeout: remote.connect_timeout.or(from_file.connect_timeout),
             parallel: remote.parallel.or(from_file.parallel),
+            known_hosts: remote.known_hosts.clone(),
         },
         per_host: flags.parties_per_host.or(from_file.parties_per_host),
         remote_python: flags.remote_python.clone().or(from_file.remote_python),

@@ -245,6 +245,7 @@ mod tests {
             user: asked.remote.ssh_user.clone(),
             connect_timeout: asked.remote.connect_timeout(),
             control_dir: "/tmp/e3-ssh-1234".into(),
+            known_hosts: None,
         };
         let hosts = e3_run::request::Hosts {
             file: "six-regions.pssh".into(),
