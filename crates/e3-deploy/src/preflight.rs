@@ -161,27 +161,55 @@ pub fn check_settings(settings: &Settings, catalogue: &Catalogue) -> Vec<Problem
     if !catalogue.regions.is_empty() {
         for region in settings.nodes.keys() {
             if !catalogue.regions.contains(region) {
-                problem(
+                // The API's list is DigitalOcean's word; e3's own table is
+                // only what e3 knew when it was written.
+                let what = if catalogue.source.starts_with("DigitalOcean's API") {
+                    format!("region `{region}` is not one DigitalOcean's API lists as available")
+                } else {
                     format!(
-                        "region `{region}` is not one DigitalOcean offers, according to {}",
+                        "region `{region}` is not in {} (DigitalOcean may have added it since: with DIGITALOCEAN_TOKEN set, e3 asks its API)",
                         catalogue.source
-                    ),
+                    )
+                };
+                problem(
+                    what,
                     &format!("choose among {}", catalogue.regions.join(", ")),
                 );
             }
         }
     }
+    if let Some(why) = prefix_problem(&settings.prefix) {
+        problem(
+            format!("name prefix `{}` {why}", settings.prefix),
+            "give --prefix of 1 to 20 lowercase letters, digits or hyphens, starting with a letter, e.g. `my-lab`",
+        );
+    }
+    if !SPACES_REGIONS.contains(&settings.spaces_region.as_str()) {
+        problem(
+            format!(
+                "`{}` is not a region a Spaces bucket can be in (the DigitalOcean provider {PROVIDER_VERSION} accepts {})",
+                settings.spaces_region,
+                SPACES_REGIONS.join(", ")
+            ),
+            "give --spaces-region, one of those",
+        );
+    }
     if !catalogue.sizes.is_empty() {
         match catalogue.sizes.iter().find(|s| s.slug == settings.size) {
             None => {
                 let slugs: Vec<&str> = catalogue.sizes.iter().map(|s| s.slug.as_str()).collect();
-                problem(
+                let what = if catalogue.source.starts_with("DigitalOcean's API") {
                     format!(
-                        "droplet size `{}` is not one DigitalOcean offers, according to {}",
+                        "droplet size `{}` is not one DigitalOcean's API lists as available",
+                        settings.size
+                    )
+                } else {
+                    format!(
+                        "droplet size `{}` is not in {} (with DIGITALOCEAN_TOKEN set, e3 asks DigitalOcean's API)",
                         settings.size, catalogue.source
-                    ),
-                    &format!("choose among {}", slugs.join(", ")),
-                );
+                    )
+                };
+                problem(what, &format!("choose among {}", slugs.join(", ")));
             }
             Some(size) if !size.regions.is_empty() => {
                 for region in settings.regions_in_use() {
@@ -215,6 +243,61 @@ pub fn check_settings(settings: &Settings, catalogue: &Catalogue) -> Vec<Problem
         );
     }
     problems
+}
+
+/// The DigitalOcean provider these facts are from (terraform/versions.tf
+/// pins it).
+pub const PROVIDER_VERSION: &str = "v2.99.1";
+
+/// The regions `digitalocean_spaces_bucket.region` accepts in the provider
+/// [`PROVIDER_VERSION`] (checked by it at plan time, not at validate).
+pub const SPACES_REGIONS: &[&str] = &[
+    "ams3", "atl1", "blr1", "fra1", "lon1", "nyc3", "sfo2", "sfo3", "sgp1", "syd1", "tor1",
+];
+
+/// The longest name prefix: a node's name adds `--<region>-<index>-<8 hex>`
+/// (up to 18 characters), and stays a short hostname on the tailnet.
+pub const MAX_PREFIX: usize = 20;
+
+/// Why `prefix` cannot start droplet names that are also hostnames, if it
+/// cannot: droplet names allow letters, digits, `.` and `-`; the tailnet's
+/// hostnames are lower case, and a `.` would split the name in DNS.
+pub fn prefix_problem(prefix: &str) -> Option<String> {
+    if prefix.is_empty() {
+        return Some("is empty".into());
+    }
+    if prefix.len() > MAX_PREFIX {
+        return Some(format!(
+            "is {} characters: at most {MAX_PREFIX}, since each node's name adds `--ams3-0-1a2b3c4d` to it",
+            prefix.len()
+        ));
+    }
+    if let Some(c) = prefix
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.' || *c == '_'))
+    {
+        return Some(format!(
+            "holds `{c}`: droplet names are letters, digits, `.` and `-`"
+        ));
+    }
+    if prefix.contains('_') {
+        return Some("holds `_`: droplet names are letters, digits, `.` and `-`".into());
+    }
+    if prefix.contains('.') {
+        return Some(
+            "holds `.`: a droplet's name is its hostname, and a `.` would split it in DNS".into(),
+        );
+    }
+    if prefix.chars().any(|c| c.is_ascii_uppercase()) {
+        return Some(format!(
+            "has capitals: hostnames on the tailnet are lower case (`{}`)",
+            prefix.to_ascii_lowercase()
+        ));
+    }
+    if !prefix.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Some("does not start with a letter".into());
+    }
+    None
 }
 
 fn valid_bucket(name: &str) -> bool {
@@ -405,6 +488,65 @@ mod tests {
             problems[0].what,
             "size `s-1vcpu-1gb` is not available in `sgp1`"
         );
+    }
+
+    /// Preflight knows what the provider knows: the prefix makes droplet
+    /// names that are hostnames, and the bucket's region is one of the
+    /// provider's.
+    #[test]
+    fn prefixes_and_bucket_regions() {
+        let table: &[(&str, Option<&str>)] = &[
+            ("e3", None),
+            ("my-lab", None),
+            ("lab2", None),
+            (
+                "My_Lab",
+                Some("holds `_`: droplet names are letters, digits, `.` and `-`"),
+            ),
+            (
+                "MyLab",
+                Some("has capitals: hostnames on the tailnet are lower case (`mylab`)"),
+            ),
+            (
+                "my.lab",
+                Some(
+                    "holds `.`: a droplet's name is its hostname, and a `.` would split it in DNS",
+                ),
+            ),
+            ("2lab", Some("does not start with a letter")),
+            ("-lab", Some("does not start with a letter")),
+            (
+                "lab!",
+                Some("holds `!`: droplet names are letters, digits, `.` and `-`"),
+            ),
+            ("", Some("is empty")),
+            (
+                "a-very-long-prefix-indeed",
+                Some(
+                    "is 25 characters: at most 20, since each node's name adds `--ams3-0-1a2b3c4d` to it",
+                ),
+            ),
+        ];
+        for (prefix, want) in table {
+            assert_eq!(prefix_problem(prefix).as_deref(), *want, "{prefix}");
+        }
+        let mut s = settings("/etc/hostname");
+        s.prefix = "My_Lab".into();
+        s.spaces_region = "nyc1".into();
+        let problems = check_settings(&s, &catalogue());
+        let whats: Vec<&str> = problems.iter().map(|p| p.what.as_str()).collect();
+        assert_eq!(
+            whats,
+            [
+                "name prefix `My_Lab` holds `_`: droplet names are letters, digits, `.` and `-`",
+                "`nyc1` is not a region a Spaces bucket can be in (the DigitalOcean provider v2.99.1 accepts ams3, atl1, blr1, fra1, lon1, nyc3, sfo2, sfo3, sgp1, syd1, tor1)",
+            ]
+        );
+        for region in SPACES_REGIONS {
+            s.spaces_region = region.to_string();
+            s.prefix = "e3".into();
+            assert!(check_settings(&s, &catalogue()).is_empty(), "{region}");
+        }
     }
 
     #[test]
