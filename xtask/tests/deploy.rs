@@ -154,8 +154,8 @@ fn deploy_names_everything_missing_before_anything_runs() {
         "not set: DIGITALOCEAN_TOKEN or DIGITALOCEAN_ACCESS_TOKEN",
         "not set: SPACES_ACCESS_KEY_ID and SPACES_SECRET_ACCESS_KEY",
         "not set: TAILSCALE_API_KEY or TAILSCALE_OAUTH_CLIENT_ID and TAILSCALE_OAUTH_CLIENT_SECRET",
-        "region `xyz9` is not one DigitalOcean offers",
-        "droplet size `m-huge` is not one DigitalOcean offers",
+        "region `xyz9` is not in e3's table",
+        "droplet size `m-huge` is not in e3's table",
         "the image file `/no/such/image.qcow2.gz` does not exist",
         "`E3` is not a Spaces bucket name",
     ] {
