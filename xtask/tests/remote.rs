@@ -485,3 +485,67 @@ fn an_experiment_on_the_testbed_runs_to_its_report() {
         "{stderr}"
     );
 }
+
+/// Host keys follow the hosts: a host whose SSH key changes (as a droplet
+/// that deploy replaced does) is refused, with a message naming it, as long
+/// as its old key is known; once e3 forgets it (what deploy does for every
+/// droplet an applied plan replaced), it is reached again. Host key
+/// checking is never switched off.
+#[test]
+fn a_host_whose_key_changed_is_refused_until_e3_forgets_it() {
+    if !can_make_testbeds() {
+        return;
+    }
+    let bed = Testbed::up(1);
+    let scratch = Scratch::new("known-hosts");
+    let known = scratch.path("known_hosts");
+    let run = || {
+        bed.run("helloworld", &["--known-hosts", &known])
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let learnt = std::fs::read_to_string(&known).unwrap();
+    let address = format!(
+        "{}.{}.{}.2",
+        bed.subnet[0], bed.subnet[1], bed.subnet[2]
+    );
+    assert!(learnt.starts_with(&format!("{address} ssh-ed25519 ")), "{learnt}");
+
+    // The host "is replaced": a new host key, the same name and address.
+    let key = bed
+        .dir
+        .join("hosts")
+        .join(bed.host(1))
+        .join("ssh_host_ed25519_key");
+    std::fs::remove_file(&key).unwrap();
+    std::fs::remove_file(key.with_extension("pub")).unwrap();
+    let sh = shell();
+    cmd!(sh, "ssh-keygen -q -t ed25519 -N '' -C replaced -f {key}")
+        .quiet()
+        .run()
+        .unwrap();
+    let out = run();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "hint: the SSH host key of `{address}` is not the one known"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Host key verification failed"), "{stderr}");
+
+    // Forgotten as deploy forgets a replaced droplet: reached again, and
+    // the new key learnt.
+    let (kept, forgotten) = e3_ssh::known_hosts::forget(&learnt, &[address.as_str()]);
+    assert_eq!(forgotten, [address.clone()]);
+    std::fs::write(&known, kept).unwrap();
+    let out = run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let relearnt = std::fs::read_to_string(&known).unwrap();
+    assert!(relearnt.starts_with(&format!("{address} ssh-ed25519 ")));
+    assert_ne!(relearnt, learnt, "the new key, not the old one");
+    bed.assert_no_pythons();
+}
