@@ -540,7 +540,7 @@ fn a_host_whose_key_changed_is_refused_until_e3_forgets_it() {
     // Forgotten as deploy forgets a replaced droplet: reached again, and
     // the new key learnt.
     let (kept, forgotten) = e3_ssh::known_hosts::forget(&learnt, &[address.as_str()]);
-    assert_eq!(forgotten, [address.clone()]);
+    assert_eq!(forgotten, std::slice::from_ref(&address));
     std::fs::write(&known, kept).unwrap();
     let out = run();
     assert!(out.status.success(), "{}", text(&out.stderr));
