@@ -34,7 +34,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use common::{files_ending, root};
+use common::{Scratch, files_ending, root};
 use hcl::edit::Span;
 use hcl::edit::expr::{Expression, ObjectKey, Traversal, TraversalOperator, UnaryOperator};
 use hcl::edit::structure::{Block, BlockLabel, Body};
@@ -1149,6 +1149,127 @@ fn the_fixture_matches_the_full_schema() {
     );
     assert!(compared > 0, "{FIXTURE} holds no resource");
     eprintln!("{FIXTURE}: the provider and {compared} types equal the full schema's");
+}
+
+/// A scratch copy of terraform/ with hidden entries (`.terraform`) left out.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(&name));
+        } else {
+            std::fs::copy(&path, to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// The first `resource "<ty>" "<name>"` under `dir` with attribute
+/// `attr`: its file, its name, the attribute's span (whole and key) and
+/// the block's line.
+struct Located {
+    path: PathBuf,
+    name: String,
+    attr: Range<usize>,
+    key: Range<usize>,
+    block_line: usize,
+    key_line: usize,
+}
+
+fn locate(dir: &Path, ty: &str, attr: &str) -> Located {
+    for path in files_ending(dir, "tf") {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let body = hcl::edit::parser::parse_body(&text).unwrap();
+        let line = |at: usize| text[..at].matches('\n').count() + 1;
+        for block in body.get_blocks("resource") {
+            let labels: Vec<&str> = block.labels.iter().map(label).collect();
+            if labels.first() != Some(&ty) {
+                continue;
+            }
+            if let Some(found) = block.body.get_attribute(attr) {
+                let key = found.key.span().unwrap();
+                return Located {
+                    name: labels[1].to_string(),
+                    attr: found.span().unwrap(),
+                    block_line: line(block.ident.span().unwrap().start),
+                    key_line: line(key.start),
+                    key,
+                    path,
+                };
+            }
+        }
+    }
+    panic!("no resource {ty} with `{attr}` under {}", dir.display());
+}
+
+/// The proof that the check fails: a copy of the module with the
+/// droplet's `image` misspelled and the SSH key's `public_key` removed.
+#[test]
+fn a_misspelled_and_a_missing_attribute_are_caught() {
+    let fixture = fixture();
+    let schema = Schema::of(&fixture);
+    let scratch = Scratch::new("terraform-schema");
+    let copy = scratch.0.join("terraform");
+    copy_tree(&root().join("terraform"), &copy);
+    let before = check_tree(&copy, "terraform", &schema).findings;
+    let shown = |path: &Path| format!("terraform/{}", path.strip_prefix(&copy).unwrap().display());
+
+    // `image` → `imagee` in the droplet.
+    let image = locate(&copy, "digitalocean_droplet", "image");
+    let mut text = std::fs::read_to_string(&image.path).unwrap();
+    text.replace_range(image.key.clone(), "imagee");
+    std::fs::write(&image.path, text).unwrap();
+
+    // The SSH key's `public_key` line, gone.
+    let key = locate(&copy, "digitalocean_ssh_key", "public_key");
+    let mut text = std::fs::read_to_string(&key.path).unwrap();
+    let start = text[..key.attr.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[key.attr.end..]
+        .find('\n')
+        .map_or(text.len(), |i| key.attr.end + i + 1);
+    text.replace_range(start..end, "");
+    std::fs::write(&key.path, text).unwrap();
+
+    let after = check_tree(&copy, "terraform", &schema).findings;
+    let new: Vec<&Finding> = after.iter().filter(|f| !before.contains(f)).collect();
+    let droplet = format!("digitalocean_droplet.{}", image.name);
+    let ssh_key = format!("digitalocean_ssh_key.{}", key.name);
+    let expected = [
+        (
+            shown(&image.path),
+            image.key_line,
+            droplet.clone(),
+            "`imagee` is not an argument of digitalocean_droplet (did you mean `image`?)",
+        ),
+        (
+            shown(&image.path),
+            image.block_line,
+            droplet,
+            "`image` is required by digitalocean_droplet and not set",
+        ),
+        (
+            shown(&key.path),
+            key.block_line,
+            ssh_key,
+            "`public_key` is required by digitalocean_ssh_key and not set",
+        ),
+    ];
+    let listed: Vec<String> = new.iter().map(ToString::to_string).collect();
+    for (file, line, address, message) in &expected {
+        assert!(
+            new.iter().any(|f| f.file == *file
+                && f.line == *line
+                && f.address == *address
+                && f.message == *message),
+            "not reported: {file}:{line}: {address}: {message}\nreported:\n{}",
+            listed.join("\n")
+        );
+    }
+    assert_eq!(new.len(), expected.len(), "{}", listed.join("\n"));
 }
 
 // The checks one by one, on small modules.
