@@ -14,7 +14,11 @@ pkgs.mkShell {
 
     # Provisioning: Terraform with the providers e3's configuration uses,
     # from nixpkgs (so `terraform init` needs no registry). nixpkgs names
-    # providers `<namespace>_<type>` after their registry address.
+    # providers `<namespace>_<type>` after their registry address. Their
+    # versions are the ones flake.lock's nixpkgs has, not pinned here;
+    # terraform/versions.tf admits digitalocean 2.99.1 only (the version
+    # the module is checked against: xtask/tests/terraform_schema.rs), so
+    # with another one `terraform init` stops and says which it found.
     (pkgs.terraform.withPlugins (p: [
       p.digitalocean_digitalocean
       p.tailscale_tailscale

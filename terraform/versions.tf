@@ -9,9 +9,16 @@ terraform {
   # so on as `terraform init -backend-config=...` values.
 
   required_providers {
+    # Exactly the version whose schema xtask/tests/terraform_schema.rs
+    # checks this module against (its fixture, taken from the provider's
+    # own `terraform providers schema -json`), and that the real plans in
+    # ../shared/providers were made with. For another version, check the
+    # module against that version's schema first (see the test's header).
+    # The dev shell (nix/dev-shell.nix) takes the provider nixpkgs has: if
+    # that is not 2.99.1, `terraform init` there stops at this constraint.
     digitalocean = {
       source  = "digitalocean/digitalocean"
-      version = "~> 2.99"
+      version = "2.99.1"
     }
     tailscale = {
       source  = "tailscale/tailscale"

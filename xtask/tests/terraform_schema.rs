@@ -1151,6 +1151,39 @@ fn the_fixture_matches_the_full_schema() {
     eprintln!("{FIXTURE}: the provider and {compared} types equal the full schema's");
 }
 
+/// terraform/versions.tf admits exactly the version the fixture describes.
+#[test]
+fn versions_tf_pins_the_version_the_fixture_describes() {
+    let path = root().join("terraform/versions.tf");
+    let body = hcl::edit::parser::parse_body(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let version = body
+        .get_blocks("terraform")
+        .flat_map(|t| t.body.get_blocks("required_providers"))
+        .find_map(|r| r.body.get_attribute("digitalocean"))
+        .and_then(|attr| match &attr.value {
+            Expression::Object(object) => {
+                object
+                    .iter()
+                    .find_map(|(key, value)| match (key, value.expr()) {
+                        (ObjectKey::Ident(k), Expression::String(v)) if k.as_str() == "version" => {
+                            Some(v.value().clone())
+                        }
+                        _ => None,
+                    })
+            }
+            _ => None,
+        })
+        .expect("versions.tf: required_providers.digitalocean.version");
+    let exact = version.trim().trim_start_matches('=').trim();
+    assert!(
+        exact == VERSION && !exact.contains([',', '~', '>', '<', '!']),
+        "versions.tf pins digitalocean to `{version}`, but the schema fixture (and the plans in \
+         ../shared/providers) describe {VERSION} only: pin `version = \"{VERSION}\"`, or check \
+         the module against the other version's schema first"
+    );
+    assert_eq!(fixture()["_source"]["version"], VERSION);
+}
+
 /// A scratch copy of terraform/ with hidden entries (`.terraform`) left out.
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
