@@ -143,6 +143,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "PROFILE")]
     pub net: Option<String>,
 
+    /// TLS between the parties (MPyC's --ssl), with a CA and a key and certificate per party made fresh for this run and removed after it
+    #[arg(long)]
+    pub tls: bool,
+
     /// With --net: parties per region, in party order, instead of the profile's (e.g. ams3=3,sfo3=1)
     #[arg(long, value_name = "REGION=N,...", requires = "net")]
     pub placement: Option<String>,

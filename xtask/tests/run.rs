@@ -731,3 +731,163 @@ fn a_run_keeps_no_secret_of_its_environment() {
         }
     }
 }
+
+/// `--tls`: fresh material per run in each party's own working folder;
+/// MPyC's parties say they connected via SSL; the keys are gone after the
+/// run, however it ended; the program's folder is as it was.
+mod tls {
+    use super::*;
+    use std::process::Stdio;
+
+    /// The TLS folders a run by process `pid` left behind.
+    fn left_by(pid: u32) -> Vec<String> {
+        let prefix = format!("e3-tls-{pid}-");
+        ["/dev/shm", "/tmp"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(d).into_iter().flatten().flatten())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(&prefix))
+            .collect()
+    }
+
+    fn demos_listing() -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(root().join("demos"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Runs e3 with `args`, returning its output and its pid.
+    fn run_tls(args: &[&str]) -> (std::process::Output, u32) {
+        let child = xtask(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        (child.wait_with_output().unwrap(), pid)
+    }
+
+    fn assert_via_ssl(summary: &Value, parties: usize) {
+        assert_eq!(summary["tls"], true, "{summary:#}");
+        for i in 0..parties {
+            let log = std::fs::read_to_string(
+                root().join(summary["parties"][i]["log"].as_str().unwrap()),
+            )
+            .unwrap();
+            assert!(
+                log.contains(&format!("All {parties} parties connected via SSL.")),
+                "{log}"
+            );
+            assert!(log.contains(" --ssl"), "the party was given --ssl: {log}");
+        }
+    }
+
+    #[test]
+    fn warm_cold_and_under_a_network_profile() {
+        python_env();
+        let before = demos_listing();
+        for mode in [&["--warm"][..], &["--cold"], &["--net", "lan"]] {
+            let mut args = vec!["run", "secretsanta", "--parties", "3", "--tls", "--json"];
+            args.extend(mode);
+            args.extend(["--", "3"]);
+            let (out, pid) = run_tls(&args);
+            assert!(out.status.success(), "{mode:?}: {}", text(&out.stderr));
+            assert_via_ssl(&summary_of(&out), 3);
+            assert_eq!(left_by(pid), Vec::<String>::new(), "{mode:?}: keys left");
+            // Nothing of a key printed or logged.
+            assert!(!text(&out.stdout).contains("PRIVATE KEY"));
+            assert!(!text(&out.stderr).contains("PRIVATE KEY"));
+        }
+        assert_eq!(demos_listing(), before, "the program's folder changed");
+    }
+
+    #[test]
+    fn the_keys_go_when_the_run_fails_times_out_or_is_interrupted() {
+        python_env();
+        let scratch = Scratch::new("tls-endings");
+        std::fs::write(
+            scratch.0.join("fails.py"),
+            "from mpyc.runtime import mpc\nmpc.run(mpc.start())\nif mpc.pid == 1:\n    raise SystemExit(3)\nmpc.run(mpc.shutdown())\n",
+        )
+        .unwrap();
+        std::fs::write(
+            scratch.0.join("sleeps.py"),
+            "import time\nfrom mpyc.runtime import mpc\nmpc.run(mpc.start())\nprint('connected, sleeping', flush=True)\ntime.sleep(600)\n",
+        )
+        .unwrap();
+        let fails = scratch.path("fails.py");
+        let (out, pid) = run_tls(&["run", &fails, "--parties", "2", "--tls"]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert_eq!(
+            left_by(pid),
+            Vec::<String>::new(),
+            "keys left after a failure"
+        );
+        let sleeps = scratch.path("sleeps.py");
+        let (out, pid) = run_tls(&["run", &sleeps, "--parties", "2", "--tls", "--timeout", "3"]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert_eq!(
+            left_by(pid),
+            Vec::<String>::new(),
+            "keys left after a timeout"
+        );
+        // Interrupted (Ctrl-C) once every party is up.
+        let mut child = xtask(&["run", &sleeps, "--parties", "2", "--tls"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+        assert!(
+            lines.any(|l| l.is_ok_and(|l| l.contains("connected, sleeping"))),
+            "party 0 never said it connected"
+        );
+        // SAFETY: signalling the child this test started.
+        unsafe {
+            libc::kill(pid as i32, libc::SIGINT);
+        }
+        let status = child.wait().unwrap();
+        assert!(!status.success());
+        assert_eq!(left_by(pid), Vec::<String>::new(), "keys left after Ctrl-C");
+        // The program's folder: as it was.
+        let mut names: Vec<String> = std::fs::read_dir(&scratch.0)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["fails.py", "sleeps.py"]);
+    }
+
+    #[test]
+    fn mpyc_ssl_without_tls_and_tls_on_hosts_are_refused() {
+        let out = run(&["run", "helloworld", "--", "--ssl"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            text(&out.stderr).contains("give e3 `--tls` instead"),
+            "{}",
+            text(&out.stderr)
+        );
+        let scratch = Scratch::new("tls-hosts");
+        std::fs::write(scratch.0.join("h.pssh"), "10.99.0.1\n10.99.0.2\n").unwrap();
+        let out = run(&[
+            "run",
+            "helloworld",
+            "--tls",
+            "--hosts",
+            &scratch.path("h.pssh"),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("--tls is for local runs for now"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -69,6 +69,9 @@ pub struct Experiment {
     pub placement: Vec<Option<String>>,
     /// Start modes to sweep; one `None` (e3's default) when the file gives none.
     pub start: Vec<Option<Start>>,
+    /// TLS or not (`tls = [false, true]`); one `None` (plain) when the
+    /// file gives none.
+    pub tls: Vec<Option<bool>>,
     /// Cells whose threshold or placement does not fit their party count
     /// are skipped (and said so) instead of refused.
     pub skip_unfit: bool,
@@ -134,6 +137,8 @@ pub struct Cell {
     pub placement: Option<String>,
     /// `None`: e3's default (the caller settles it with [`Cell::settle`]).
     pub start: Option<Start>,
+    /// `None`: the file does not say (plain).
+    pub tls: Option<bool>,
 }
 
 impl Cell {
@@ -174,6 +179,9 @@ impl Cell {
         }
         if let Some(start) = self.start {
             keys.push(("start".into(), Value::from(start.name())));
+        }
+        if let Some(tls) = self.tls {
+            keys.push(("tls".into(), Value::from(tls)));
         }
         keys
     }
@@ -223,15 +231,18 @@ impl Experiment {
                     for net in &self.net {
                         for placement in &self.placement {
                             for &start in &self.start {
-                                cells.push(Cell {
-                                    parties,
-                                    args: args.clone(),
-                                    vars: vars.clone(),
-                                    threshold,
-                                    net: net.clone(),
-                                    placement: placement.clone(),
-                                    start,
-                                });
+                                for &tls in &self.tls {
+                                    cells.push(Cell {
+                                        parties,
+                                        args: args.clone(),
+                                        vars: vars.clone(),
+                                        threshold,
+                                        net: net.clone(),
+                                        placement: placement.clone(),
+                                        start,
+                                        tls,
+                                    });
+                                }
                             }
                         }
                     }
@@ -347,6 +358,7 @@ const TOP_KEYS: &[&str] = &[
     "net",
     "placement",
     "skip_unfit",
+    "tls",
     "repeat",
     "timeout",
     "hosts",
@@ -448,6 +460,7 @@ pub fn parse(text: &str, source: &str) -> Result<Experiment, FileError> {
         ));
     }
     let start = doc.starts(root)?;
+    let tls = doc.tls(root)?;
 
     let exp = Experiment {
         source: source.to_string(),
@@ -461,6 +474,7 @@ pub fn parse(text: &str, source: &str) -> Result<Experiment, FileError> {
         net,
         placement,
         start,
+        tls,
         skip_unfit,
         repeat,
         timeout_secs,
@@ -957,6 +971,28 @@ impl Doc<'_> {
             starts.push(Some(start));
         }
         Ok(starts)
+    }
+
+    /// `tls`: `true`, `false`, or a list of them.
+    fn tls(&self, table: &DeTable<'_>) -> Result<Vec<Option<bool>>, FileError> {
+        let Some(value) = e3_toml::get(table, "tls") else {
+            return Ok(vec![None]);
+        };
+        let mut values = Vec::new();
+        for item in self.one_or_list(value, "tls")? {
+            let Some(b) = item.get_ref().as_bool() else {
+                return Err(self.error(
+                    Some(item.span()),
+                    "tls",
+                    format!("expected true or false, found {}", kind(item.get_ref())),
+                ));
+            };
+            if values.contains(&Some(b)) {
+                return Err(self.error(Some(item.span()), "tls", format!("`{b}` is listed twice")));
+            }
+            values.push(Some(b));
+        }
+        Ok(values)
     }
 
     /// `threshold`: MPyC's `-T`, one or a list, each checked against every

@@ -45,6 +45,8 @@ pub struct RunSpec<'a> {
     pub provenance: Option<&'a crate::provenance::Provenance>,
     /// A run on hosts: the Python command there (its versions are asked).
     pub remote_python: Option<&'a str>,
+    /// The parties spoke TLS (`--tls`).
+    pub tls: bool,
 }
 
 /// A party of a run and, for remote runs, the host it runs on.
@@ -178,15 +180,31 @@ impl From<SessionError> for RunError {
 /// With `warm`, the parties are forked by one Python that loaded the heavy
 /// modules once ([`crate::warm`]): the plan writes its script, starts it in
 /// the background, and starts each party through a launcher.
+/// How a local run's parties start and reach each other.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LocalOptions<'a> {
+    /// Forked by a warm start.
+    pub warm: Option<&'a Warm>,
+    /// Under a network profile: through its relays.
+    pub net: Option<&'a NetRun>,
+    /// Each party's own working folder (TLS: the program's folder mirrored,
+    /// plus its `.config/`), by index; `None`: the program's folder.
+    pub party_dirs: Option<&'a [Utf8PathBuf]>,
+}
+
 pub fn plan_local(
     root: &Utf8Path,
     program: &Program,
     args: &[String],
     python: &Python,
     table: &[Party],
-    warm: Option<&Warm>,
-    net: Option<&NetRun>,
+    options: LocalOptions<'_>,
 ) -> Plan {
+    let LocalOptions {
+        warm,
+        net,
+        party_dirs,
+    } = options;
     let mut plan = Plan::new(root);
     plan.steps.extend(python.setup_steps());
     let interpreter = python.interpreter();
@@ -217,11 +235,13 @@ pub fn plan_local(
                 Some(warm) => warm.launcher(argv),
                 None => Cmd::new(&interpreter).args(argv),
             };
+            let dir = match party_dirs.and_then(|d| d.get(party.index)) {
+                Some(dir) => dir.clone(),
+                None => relative_to(root, &program.dir),
+            };
             Job {
                 label: format!("party {}", party.index),
-                cmd: cmd
-                    .env("PYTHONUNBUFFERED", "1")
-                    .cwd(relative_to(root, &program.dir)),
+                cmd: cmd.env("PYTHONUNBUFFERED", "1").cwd(dir),
             }
         })
         .collect();
@@ -913,6 +933,7 @@ fn execute(
         started_at: started_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         mode: if ssh.is_some() { "ssh" } else { "local" },
         start: spec.start,
+        tls: spec.tls,
         program: relative_to(root, &spec.program.dir.join(&spec.program.file)).to_string(),
         args: spec.args.to_vec(),
         parties: parties
@@ -1002,8 +1023,7 @@ mod tests {
             &["3".into()],
             &python,
             &local_parties(6, 11599),
-            None,
-            None,
+            LocalOptions::default(),
         );
         insta::assert_snapshot!(plan.render());
     }
@@ -1021,8 +1041,10 @@ mod tests {
             &["3".into()],
             &Python::Given("/usr/bin/python3".into()),
             &table,
-            Some(&warm),
-            None,
+            LocalOptions {
+                warm: Some(&warm),
+                ..LocalOptions::default()
+            },
         );
         // The script itself is warm.py, word for word.
         let rendered = plan.render().replace(warm::SCRIPT, "<warm.py>\n");
@@ -1058,8 +1080,10 @@ mod tests {
             &["3".into()],
             &Python::Given("/usr/bin/python3".into()),
             &table,
-            None,
-            Some(&net),
+            LocalOptions {
+                net: Some(&net),
+                ..LocalOptions::default()
+            },
         );
         insta::assert_snapshot!(plan.render(), @r"
         cd /e3
@@ -1154,8 +1178,7 @@ mod tests {
             &args,
             &Python::Given("/opt/py 3/bin/python".into()),
             &table,
-            None,
-            None,
+            LocalOptions::default(),
         );
         insta::assert_snapshot!(plan.render(), @r"
         cd /e3

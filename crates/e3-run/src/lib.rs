@@ -34,11 +34,12 @@ pub mod python;
 pub mod request;
 pub mod start;
 pub mod summary;
+pub mod tls;
 pub mod warm;
 
 pub use engine::{
-    Outcome, PartyEnd, RemotePlan, RemoteSettings, RunError, RunEvent, RunParty, RunSpec,
-    plan_local, run_local, run_remote,
+    LocalOptions, Outcome, PartyEnd, RemotePlan, RemoteSettings, RunError, RunEvent, RunParty,
+    RunSpec, plan_local, run_local, run_remote,
 };
 pub use program::{Program, ProgramError, resolve_program};
 pub use provenance::Provenance;

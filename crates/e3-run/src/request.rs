@@ -44,6 +44,9 @@ pub struct RunRequest {
     pub timeout: Duration,
     /// Locally the first port tried; on hosts exactly the first port.
     pub base_port: u16,
+    /// TLS between the parties (MPyC's `--ssl`), with material e3 makes
+    /// for this run ([`crate::tls`]).
+    pub tls: bool,
     pub place: Place,
 }
 
@@ -104,6 +107,12 @@ pub enum RequestError {
     TooManyFiles { dir: Utf8PathBuf },
     /// rsync is needed (to sync, or for a warm start) and was not found.
     NoRsync { warm: bool },
+    /// TLS material could not be made or written.
+    Tls(crate::tls::TlsError),
+    /// A party's TLS material would fail its handshake.
+    TlsUnfit(crate::tls::Unfit),
+    /// `--tls` on hosts: not there yet.
+    TlsOnHosts,
 }
 
 impl fmt::Display for RequestError {
@@ -127,6 +136,12 @@ impl fmt::Display for RequestError {
             RequestError::NoRsync { warm: true } => {
                 write!(f, "rsync is needed to copy the warm start to the hosts")
             }
+            RequestError::Tls(err) => write!(f, "{err}"),
+            RequestError::TlsUnfit(unfit) => write!(f, "{unfit}: its handshake would fail"),
+            RequestError::TlsOnHosts => write!(
+                f,
+                "--tls is for local runs for now (each host would need its own parties' keys, sent and removed by e3)"
+            ),
         }
     }
 }
@@ -180,6 +195,9 @@ impl RunRequest {
                 .map_err(RequestError::Placement)?;
         }
         if let Place::Hosts(hosts) = &self.place {
+            if self.tls {
+                return Err(RequestError::TlsOnHosts);
+            }
             self.party_commands(hosts)?;
             if hosts.sync && count_files(&self.program.dir, MAX_SYNC_FILES) > MAX_SYNC_FILES {
                 return Err(RequestError::TooManyFiles {
@@ -264,6 +282,22 @@ impl RunRequest {
         };
         let table = prun::party_table(&["127.0.0.1".to_string()], &layout)
             .map_err(|error| RequestError::Parties { parties, error })?;
+        // TLS: fresh material, checked, in each party's own working folder.
+        let tls = match self.tls {
+            false => None,
+            true => {
+                let material = crate::tls::Material::make(parties).map_err(RequestError::Tls)?;
+                crate::tls::check(&material).map_err(RequestError::TlsUnfit)?;
+                Some(
+                    crate::tls::party_dirs(&self.program.dir, &material)
+                        .map_err(RequestError::Tls)?,
+                )
+            }
+        };
+        let mut args = self.args.clone();
+        if tls.is_some() {
+            args.push("--ssl".into());
+        }
         let net = profile.map(|p| {
             let mut net = NetRun::new(p, &table, ports.first + parties as u16);
             // Whether e3's own open-file limit holds every relay, or they
@@ -275,11 +309,14 @@ impl RunRequest {
         let plan = crate::engine::plan_local(
             root,
             &self.program,
-            &self.args,
+            &args,
             &local.python,
             &table,
-            warm.as_ref(),
-            net.as_ref(),
+            crate::engine::LocalOptions {
+                warm: warm.as_ref(),
+                net: net.as_ref(),
+                party_dirs: tls.as_ref().map(|t| t.dirs.as_slice()),
+            },
         );
         Ok(Prepared::Local(Box::new(PreparedLocal {
             _ports: ports,
@@ -288,6 +325,7 @@ impl RunRequest {
             net,
             start,
             warm: WarmSocket(warm),
+            tls,
         })))
     }
 }
@@ -307,6 +345,9 @@ pub struct PreparedLocal {
     pub net: Option<NetRun>,
     pub start: Start,
     warm: WarmSocket,
+    /// With TLS: each party's working folder and material, removed when
+    /// the run is over (however it ended).
+    tls: Option<crate::tls::PartyDirs>,
 }
 
 /// A run on hosts.
@@ -363,11 +404,14 @@ impl Prepared {
                     net,
                     _ports,
                     warm,
+                    tls,
                     ..
                 } = *local;
                 let spec = spec(root, request, net.as_ref(), start, provenance);
                 let outcome = crate::engine::run_local(&spec, &place.python, plan, table, progress);
                 drop(warm);
+                // The keys go with the run, however it ended.
+                drop(tls);
                 outcome
             }
             (Prepared::Hosts(hosts), Place::Hosts(place)) => {
@@ -399,6 +443,7 @@ fn spec<'a>(
         start,
         provenance: Some(provenance),
         remote_python,
+        tls: request.tls,
     }
 }
 

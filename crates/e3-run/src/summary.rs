@@ -79,6 +79,8 @@ pub struct Summary {
     pub mode: &'static str,
     /// Warm or cold.
     pub start: crate::Start,
+    /// The parties spoke TLS (`--tls`).
+    pub tls: bool,
     pub program: String,
     pub args: Vec<String>,
     pub parties: Vec<PartySummary>,
@@ -176,6 +178,7 @@ impl Summary {
             "started_at": self.started_at,
             "mode": self.mode,
             "start": self.start.name(),
+            "tls": self.tls,
             "program": self.program,
             "args": self.args,
             "parties": parties,
@@ -320,6 +323,7 @@ mod tests {
             started_at: "2026-11-23T19:53:00Z".into(),
             mode: if remote { "ssh" } else { "local" },
             start: crate::Start::Cold,
+            tls: false,
             program: "demos/secretsanta.py".into(),
             args: vec!["3".into()],
             parties: statuses

@@ -211,6 +211,15 @@ fn owned(set: &Set, run: &RunShape, written: &str) -> Option<(&'static str, Stri
                 false => format!("{remove}: e3 chooses the ports"),
             },
         ),
+        "ssl" => (
+            "its TLS wants a certificate and key per party and a CA in .config/, which e3 makes fresh for every run",
+            match flags {
+                true => format!("{remove} and give e3 `--tls` instead"),
+                false => {
+                    format!("{remove} and set `tls = true` (or `tls = [false, true]`) instead")
+                }
+            },
+        ),
         "output_windows" | "output_file" => (
             "it works only with MPyC's own launcher (-M), and e3 starts the parties itself",
             format!("{remove}: every party's output is in logs/<run-id>/party-<i>.log"),

@@ -419,6 +419,7 @@ impl Sweep {
             start: cell.start,
             timeout: self.timeout,
             base_port: prun::DEFAULT_PORT,
+            tls: cell.tls.unwrap_or(false),
             place,
         }
     }

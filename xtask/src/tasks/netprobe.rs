@@ -60,6 +60,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &NetprobeArgs) -> Result<()> {
         start: Some(Start::Cold),
         timeout: Duration::from_secs(args.timeout),
         base_port: args.base_port,
+        tls: false,
         place: Place::Hosts(hosts),
     };
     let prepared = request.prepare(root).map_err(request::word)?;

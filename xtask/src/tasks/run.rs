@@ -52,6 +52,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
         start: asked_start,
         timeout: Duration::from_secs(args.timeout),
         base_port: args.base_port,
+        tls: args.tls,
         place,
     };
     let prepared = request.prepare(root).map_err(request::word)?;
@@ -167,9 +168,10 @@ fn report(root: &Utf8Path, ui: &Ui, outcome: &Outcome) -> Result<()> {
         return Err(failure(error));
     }
     ui.say(&format!(
-        "e3: {ok} of {} ok in {:.2}s; logs in {rel_dir}/ (logs/latest)",
+        "e3: {ok} of {} ok in {:.2}s{}; logs in {rel_dir}/ (logs/latest)",
         e3_plan::count(total, "party", "parties"),
-        summary.wall.as_secs_f64()
+        summary.wall.as_secs_f64(),
+        if summary.tls { ", over TLS" } else { "" }
     ));
     Ok(())
 }
@@ -265,6 +267,7 @@ mod tests {
             start: Start::from_flags(args.warm, args.cold),
             timeout: Duration::from_secs(args.timeout),
             base_port: args.base_port,
+            tls: false,
             place: Place::Hosts(hosts),
         };
         let plan = request.prepare("/e3".into()).unwrap().plan("/e3".into());

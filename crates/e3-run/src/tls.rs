@@ -1,0 +1,377 @@
+//! TLS between parties (`run --tls`): MPyC's `--ssl` wants, in `.config/`
+//! under each party's working directory, `party_<i>.crt`, `party_<i>.key`
+//! and `mpyc_ca.crt`, a certificate named `MPyC party <i>` (what the
+//! connecting side checks), and client certificates on both sides
+//! (mpyc 0.11, `runtime.py`, `start()`). A party that cannot complete a
+//! handshake retries every 0.1 s at debug level: a wrong certificate
+//! looks like a hang. So e3 makes the material fresh for every run (a CA
+//! whose key never leaves memory, one key and certificate per party),
+//! checks it before any party starts ([`check`]), and gives each party a
+//! working folder of its own ([`PartyDirs`]): the program's folder
+//! mirrored by symlinks, plus its private `.config/`. The user's folder is
+//! left as it was; the material is removed when the run ends.
+
+use std::fmt;
+use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+
+/// Where MPyC looks, under a party's working directory.
+pub const CONFIG_DIR: &str = ".config";
+/// The CA's certificate, in every party's `.config/`.
+pub const CA_FILE: &str = "mpyc_ca.crt";
+
+/// The name party `i`'s certificate must carry: MPyC connects to party
+/// `i` with `server_hostname = 'MPyC party i'`.
+pub fn party_name(i: usize) -> String {
+    format!("MPyC party {i}")
+}
+
+/// One party's key and certificate, PEM.
+#[derive(Clone)]
+pub struct PartyMaterial {
+    pub cert: String,
+    /// Secret: never printed, logged or put in a summary.
+    pub key: String,
+}
+
+impl fmt::Debug for PartyMaterial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PartyMaterial")
+            .field("cert", &"(PEM)")
+            .field("key", &"***")
+            .finish()
+    }
+}
+
+/// A run's material: the CA's certificate (its key is gone once the
+/// parties' certificates are signed) and each party's.
+#[derive(Clone, Debug)]
+pub struct Material {
+    pub ca_cert: String,
+    pub parties: Vec<PartyMaterial>,
+}
+
+/// Why material could not be made or written.
+#[derive(Debug)]
+pub enum TlsError {
+    Make(String),
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsError::Make(why) => write!(f, "cannot make the run's TLS certificates: {why}"),
+            TlsError::Io { what, source } => write!(f, "{what}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for TlsError {}
+
+impl Material {
+    /// A fresh CA and `parties` keys and certificates signed by it.
+    pub fn make(parties: usize) -> Result<Material, TlsError> {
+        let err = |e: rcgen::Error| TlsError::Make(e.to_string());
+        let ca_key = KeyPair::generate().map_err(err)?;
+        let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+        ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, "e3 run CA (one run only)");
+        ca.distinguished_name = dn;
+        let ca_cert = ca.self_signed(&ca_key).map_err(err)?;
+        let issuer = Issuer::new(ca, &ca_key);
+        let parties = (0..parties)
+            .map(|i| {
+                let key = KeyPair::generate().map_err(err)?;
+                let mut params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+                let mut dn = DistinguishedName::new();
+                dn.push(DnType::CommonName, party_name(i));
+                params.distinguished_name = dn;
+                let cert = params.signed_by(&key, &issuer).map_err(err)?;
+                Ok(PartyMaterial {
+                    cert: cert.pem(),
+                    key: key.serialize_pem(),
+                })
+            })
+            .collect::<Result<Vec<_>, TlsError>>()?;
+        Ok(Material {
+            ca_cert: ca_cert.pem(),
+            parties,
+        })
+    }
+}
+
+/// A party whose material cannot work, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unfit {
+    /// `None`: the CA's certificate itself.
+    pub party: Option<usize>,
+    pub why: String,
+}
+
+impl fmt::Display for Unfit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.party {
+            Some(i) => write!(f, "party {i}'s TLS certificate {}", self.why),
+            None => write!(f, "the run's CA certificate {}", self.why),
+        }
+    }
+}
+
+/// Checks what MPyC's handshake will: the CA's certificate parses and is a
+/// CA; each party's parses, is signed by that CA, is named `MPyC party
+/// <i>`, and is for the key it comes with. The first problem is returned.
+pub fn check(material: &Material) -> Result<(), Unfit> {
+    let unfit = |party: Option<usize>, why: String| Unfit { party, why };
+    let (_, ca_pem) = x509_parser::pem::parse_x509_pem(material.ca_cert.as_bytes())
+        .map_err(|e| unfit(None, format!("is not PEM: {e}")))?;
+    let ca = ca_pem
+        .parse_x509()
+        .map_err(|e| unfit(None, format!("does not parse: {e}")))?;
+    if !ca.is_ca() {
+        return Err(unfit(None, "is not a CA's".into()));
+    }
+    for (i, party) in material.parties.iter().enumerate() {
+        let (_, pem) = x509_parser::pem::parse_x509_pem(party.cert.as_bytes())
+            .map_err(|e| unfit(Some(i), format!("is not PEM: {e}")))?;
+        let cert = pem
+            .parse_x509()
+            .map_err(|e| unfit(Some(i), format!("does not parse: {e}")))?;
+        cert.verify_signature(Some(ca.public_key()))
+            .map_err(|_| unfit(Some(i), "is not signed by the run's CA".into()))?;
+        let names: Vec<&str> = cert
+            .subject()
+            .iter_common_name()
+            .filter_map(|cn| cn.as_str().ok())
+            .collect();
+        let want = party_name(i);
+        if names != [want.as_str()] {
+            return Err(unfit(
+                Some(i),
+                format!(
+                    "is for {}, and MPyC checks for `{want}`",
+                    if names.is_empty() {
+                        "no name".to_string()
+                    } else {
+                        names
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
+            ));
+        }
+        let key = KeyPair::from_pem(&party.key).map_err(|e| {
+            unfit(
+                Some(i),
+                format!("comes with a key that does not parse: {e}"),
+            )
+        })?;
+        if cert.public_key().subject_public_key.data.as_ref() != key.public_key_raw() {
+            return Err(unfit(Some(i), "is not for the key it comes with".into()));
+        }
+    }
+    Ok(())
+}
+
+/// Each party's working folder for a run with TLS: the program's folder
+/// mirrored by symlinks (the program, its `data/`, whatever it reads or
+/// writes through them, land where they would), and a private `.config/`
+/// with that party's key and certificate and the CA's. On tmpfs when the
+/// machine has one. Removed, keys and all, when dropped.
+#[derive(Debug)]
+pub struct PartyDirs {
+    pub base: Utf8PathBuf,
+    pub dirs: Vec<Utf8PathBuf>,
+}
+
+impl Drop for PartyDirs {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.base);
+    }
+}
+
+/// The folder for a run's TLS working folders: /dev/shm (memory, never
+/// disk) when it is there, else the temp folder.
+fn tls_root() -> Utf8PathBuf {
+    let shm = Utf8Path::new("/dev/shm");
+    if shm.is_dir() {
+        return shm.to_path_buf();
+    }
+    Utf8PathBuf::from_path_buf(std::env::temp_dir()).unwrap_or_else(|_| "/tmp".into())
+}
+
+/// Makes every party's working folder for `program_dir` and `material`.
+pub fn party_dirs(program_dir: &Utf8Path, material: &Material) -> Result<PartyDirs, TlsError> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let io = |what: String| move |source| TlsError::Io { what, source };
+    let base = tls_root().join(format!(
+        "e3-tls-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let private_dir = |dir: &Utf8Path| {
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(dir)
+            .map_err(io(format!("cannot make {dir}")))
+    };
+    private_dir(&base)?;
+    // From here on, a failure removes what was made.
+    let mut made = PartyDirs {
+        base: base.clone(),
+        dirs: Vec::new(),
+    };
+    let entries: Vec<_> = program_dir
+        .read_dir_utf8()
+        .map_err(io(format!("cannot read {program_dir}")))?
+        .flatten()
+        .filter(|e| e.file_name() != CONFIG_DIR)
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    for (i, party) in material.parties.iter().enumerate() {
+        let dir = base.join(format!("party-{i}"));
+        private_dir(&dir)?;
+        for entry in &entries {
+            let link = dir.join(entry.file_name().unwrap_or("?"));
+            std::os::unix::fs::symlink(entry, &link).map_err(io(format!("cannot link {link}")))?;
+        }
+        let config = dir.join(CONFIG_DIR);
+        private_dir(&config)?;
+        let write = |name: String, text: &str| {
+            let path = config.join(&name);
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .and_then(|mut f| f.write_all(text.as_bytes()))
+                .map_err(io(format!("cannot write {path}")))
+        };
+        write(format!("party_{i}.crt"), &party.cert)?;
+        write(format!("party_{i}.key"), &party.key)?;
+        write(CA_FILE.to_string(), &material.ca_cert)?;
+        made.dirs.push(dir);
+    }
+    Ok(made)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn fresh_material_passes_its_check() {
+        let m = Material::make(3).unwrap();
+        assert_eq!(m.parties.len(), 3);
+        check(&m).unwrap();
+        // Nothing of a key in its Debug.
+        let shown = format!("{m:?}");
+        assert!(!shown.contains("PRIVATE KEY"), "{shown}");
+    }
+
+    #[test]
+    fn crafted_certificates_are_refused_naming_the_party() {
+        let good = Material::make(3).unwrap();
+        // Party 1 with party 2's certificate: named for the wrong party.
+        let mut wrong_name = good.clone();
+        wrong_name.parties[1] = good.parties[2].clone();
+        assert_eq!(
+            check(&wrong_name).unwrap_err().to_string(),
+            "party 1's TLS certificate is for `MPyC party 2`, and MPyC checks for `MPyC party 1`"
+        );
+        // Party 2's certificate from another run's CA.
+        let other = Material::make(3).unwrap();
+        let mut other_ca = good.clone();
+        other_ca.parties[2] = other.parties[2].clone();
+        assert_eq!(
+            check(&other_ca).unwrap_err().to_string(),
+            "party 2's TLS certificate is not signed by the run's CA"
+        );
+        // Party 0's certificate with another key.
+        let mut wrong_key = good.clone();
+        wrong_key.parties[0].key = other.parties[0].key.clone();
+        assert_eq!(
+            check(&wrong_key).unwrap_err().to_string(),
+            "party 0's TLS certificate is not for the key it comes with"
+        );
+        // Garbage, and a CA that is not one.
+        let mut garbage = good.clone();
+        garbage.parties[1].cert = "not a certificate".into();
+        assert!(
+            check(&garbage)
+                .unwrap_err()
+                .to_string()
+                .starts_with("party 1's TLS certificate is not PEM")
+        );
+        let mut not_ca = good.clone();
+        not_ca.ca_cert = good.parties[0].cert.clone();
+        assert_eq!(
+            check(&not_ca).unwrap_err().to_string(),
+            "the run's CA certificate is not a CA's"
+        );
+    }
+
+    #[test]
+    fn party_dirs_mirror_the_program_and_hold_private_material() {
+        let program = Utf8PathBuf::from_path_buf(std::env::temp_dir())
+            .unwrap()
+            .join(format!("e3-tls-program-{}", std::process::id()));
+        std::fs::create_dir_all(program.join("data")).unwrap();
+        std::fs::write(program.join("p.py"), "print(1)").unwrap();
+        std::fs::write(program.join("data/x.csv"), "1").unwrap();
+        let m = Material::make(2).unwrap();
+        let dirs = party_dirs(&program, &m).unwrap();
+        let base = dirs.base.clone();
+        let mode = |p: &Utf8Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&base), 0o700);
+        for (i, dir) in dirs.dirs.iter().enumerate() {
+            assert_eq!(
+                std::fs::read_to_string(dir.join("p.py")).unwrap(),
+                "print(1)"
+            );
+            assert_eq!(
+                std::fs::read_to_string(dir.join("data/x.csv")).unwrap(),
+                "1"
+            );
+            let config = dir.join(CONFIG_DIR);
+            assert_eq!(mode(&config), 0o700);
+            let key = config.join(format!("party_{i}.key"));
+            assert_eq!(mode(&key), 0o600);
+            assert!(
+                std::fs::read_to_string(&key)
+                    .unwrap()
+                    .contains("PRIVATE KEY")
+            );
+            assert!(config.join(CA_FILE).is_file());
+            // Only its own key.
+            assert!(!config.join(format!("party_{}.key", 1 - i)).exists());
+        }
+        // The program's folder is as it was.
+        let mut names: Vec<String> = program
+            .read_dir_utf8()
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["data", "p.py"]);
+        drop(dirs);
+        assert!(!base.exists(), "the keys are gone with the run");
+        std::fs::remove_dir_all(&program).unwrap();
+    }
+}
