@@ -135,37 +135,25 @@ impl fmt::Display for Unfit {
 /// <i>`, and is for the key it comes with. The first problem is returned.
 pub fn check(material: &Material) -> Result<(), Unfit> {
     let unfit = |party: Option<usize>, why: String| Unfit { party, why };
-    let (_, ca_pem) = x509_parser::pem::parse_x509_pem(material.ca_cert.as_bytes())
-        .map_err(|e| unfit(None, format!("is not PEM: {e}")))?;
-    let ca = ca_pem
-        .parse_x509()
-        .map_err(|e| unfit(None, format!("does not parse: {e}")))?;
-    if !ca.is_ca() {
+    let ca = Cert::from_pem(&material.ca_cert).map_err(|why| unfit(None, why))?;
+    if !ca.is_ca {
         return Err(unfit(None, "is not a CA's".into()));
     }
     for (i, party) in material.parties.iter().enumerate() {
-        let (_, pem) = x509_parser::pem::parse_x509_pem(party.cert.as_bytes())
-            .map_err(|e| unfit(Some(i), format!("is not PEM: {e}")))?;
-        let cert = pem
-            .parse_x509()
-            .map_err(|e| unfit(Some(i), format!("does not parse: {e}")))?;
-        cert.verify_signature(Some(ca.public_key()))
-            .map_err(|_| unfit(Some(i), "is not signed by the run's CA".into()))?;
-        let names: Vec<&str> = cert
-            .subject()
-            .iter_common_name()
-            .filter_map(|cn| cn.as_str().ok())
-            .collect();
+        let cert = Cert::from_pem(&party.cert).map_err(|why| unfit(Some(i), why))?;
+        if !cert.signed_by(&ca) {
+            return Err(unfit(Some(i), "is not signed by the run's CA".into()));
+        }
         let want = party_name(i);
-        if names != [want.as_str()] {
+        if cert.common_names != [want.as_str()] {
             return Err(unfit(
                 Some(i),
                 format!(
                     "is for {}, and MPyC checks for `{want}`",
-                    if names.is_empty() {
+                    if cert.common_names.is_empty() {
                         "no name".to_string()
                     } else {
-                        names
+                        cert.common_names
                             .iter()
                             .map(|n| format!("`{n}`"))
                             .collect::<Vec<_>>()
@@ -180,11 +168,143 @@ pub fn check(material: &Material) -> Result<(), Unfit> {
                 format!("comes with a key that does not parse: {e}"),
             )
         })?;
-        if cert.public_key().subject_public_key.data.as_ref() != key.public_key_raw() {
+        if cert.public_key != key.public_key_raw() {
             return Err(unfit(Some(i), "is not for the key it comes with".into()));
         }
     }
     Ok(())
+}
+
+/// What the check reads of a certificate (RFC 5280, read with yasna).
+struct Cert {
+    /// The signed part, as it is signed.
+    tbs: Vec<u8>,
+    signature_alg: Vec<u64>,
+    signature: Vec<u8>,
+    common_names: Vec<String>,
+    /// The subject's public key (the BIT STRING's bytes).
+    public_key: Vec<u8>,
+    /// Its basic constraints say it is a CA.
+    is_ca: bool,
+}
+
+/// ecdsa-with-SHA256 (RFC 5758), what rcgen signs with by default.
+const ECDSA_SHA256: &[u64] = &[1, 2, 840, 10045, 4, 3, 2];
+const COMMON_NAME: &[u64] = &[2, 5, 4, 3];
+const BASIC_CONSTRAINTS: &[u64] = &[2, 5, 29, 19];
+
+impl Cert {
+    fn from_pem(text: &str) -> Result<Cert, String> {
+        let pem = pem::parse(text).map_err(|e| format!("is not PEM: {e}"))?;
+        if pem.tag() != "CERTIFICATE" {
+            return Err(format!("is a PEM `{}`, not a certificate", pem.tag()));
+        }
+        Cert::from_der(pem.contents()).map_err(|e| format!("does not parse: {e}"))
+    }
+
+    fn from_der(der: &[u8]) -> Result<Cert, yasna::ASN1Error> {
+        let (tbs, signature_alg, signature) = yasna::parse_der(der, |r| {
+            r.read_sequence(|r| {
+                let tbs = r.next().read_der()?;
+                let alg = r.next().read_sequence(|r| {
+                    let oid = r.next().read_oid()?;
+                    let _ = r.read_optional(|r| r.read_der())?;
+                    Ok(oid.components().to_vec())
+                })?;
+                let (sig, _) = r.next().read_bitvec_bytes()?;
+                Ok((tbs, alg, sig))
+            })
+        })?;
+        let (common_names, public_key, is_ca) = yasna::parse_der(&tbs, |r| {
+            r.read_sequence(|r| {
+                let _version =
+                    r.read_optional(|r| r.read_tagged(yasna::Tag::context(0), |r| r.read_der()))?;
+                let _serial = r.next().read_der()?;
+                let _alg = r.next().read_der()?;
+                let _issuer = r.next().read_der()?;
+                let _validity = r.next().read_der()?;
+                let subject = r.next().read_der()?;
+                let public_key = r.next().read_sequence(|r| {
+                    let _alg = r.next().read_der()?;
+                    Ok(r.next().read_bitvec_bytes()?.0)
+                })?;
+                let mut is_ca = false;
+                while let Some(field) = r.read_optional(|r| r.read_der())? {
+                    is_ca |= says_ca(&field).unwrap_or(false);
+                }
+                Ok((common_names(&subject)?, public_key, is_ca))
+            })
+        })?;
+        Ok(Cert {
+            tbs,
+            signature_alg,
+            signature,
+            common_names,
+            public_key,
+            is_ca,
+        })
+    }
+
+    /// Whether `issuer`'s key made this certificate's signature.
+    fn signed_by(&self, issuer: &Cert) -> bool {
+        self.signature_alg == ECDSA_SHA256
+            && ring::signature::UnparsedPublicKey::new(
+                &ring::signature::ECDSA_P256_SHA256_ASN1,
+                &issuer.public_key,
+            )
+            .verify(&self.tbs, &self.signature)
+            .is_ok()
+    }
+}
+
+/// The common names of a Name: SEQUENCE OF SET OF { type, value }.
+fn common_names(name: &[u8]) -> Result<Vec<String>, yasna::ASN1Error> {
+    yasna::parse_der(name, |r| {
+        let mut names = Vec::new();
+        r.read_sequence_of(|r| {
+            r.read_set_of(|r| {
+                r.read_sequence(|r| {
+                    let oid = r.next().read_oid()?;
+                    let value = r.next().read_der()?;
+                    if oid.components().as_slice() == COMMON_NAME {
+                        let text = yasna::parse_der(&value, |r| r.read_utf8string())
+                            .or_else(|_| yasna::parse_der(&value, |r| r.read_printable_string()))?;
+                        names.push(text);
+                    }
+                    Ok(())
+                })
+            })
+        })?;
+        Ok(names)
+    })
+}
+
+/// Whether an `[3] EXPLICIT Extensions` field holds basic constraints
+/// with `cA` true.
+fn says_ca(field: &[u8]) -> Result<bool, yasna::ASN1Error> {
+    yasna::parse_der(field, |r| {
+        r.read_tagged(yasna::Tag::context(3), |r| {
+            let mut ca = false;
+            r.read_sequence_of(|r| {
+                r.read_sequence(|r| {
+                    let oid = r.next().read_oid()?;
+                    let _critical = r.read_optional(|r| r.read_bool())?;
+                    let value = r.next().read_bytes()?;
+                    if oid.components().as_slice() == BASIC_CONSTRAINTS {
+                        ca |= yasna::parse_der(&value, |r| {
+                            r.read_sequence(|r| {
+                                let ca = r.read_optional(|r| r.read_bool())?.unwrap_or(false);
+                                let _len = r.read_optional(|r| r.read_u64())?;
+                                Ok(ca)
+                            })
+                        })?;
+                    }
+                    Ok(())
+                })
+            })?;
+            Ok(ca)
+        })
+    })
 }
 
 /// Each party's working folder for a run with TLS: the program's folder
