@@ -155,6 +155,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     pub timeout: u64,
 
+    /// Stop every party and fail, naming those that never connected, when the parties have not all connected within this (not ssh's --connect-timeout)
+    #[arg(long, value_name = "SECS", default_value_t = e3_run::request::DEFAULT_START_TIMEOUT_SECS)]
+    pub start_timeout: u64,
+
     /// Print the summary as JSON on stdout (progress goes to stderr)
     #[arg(long)]
     pub json: bool,

@@ -891,3 +891,38 @@ mod tls {
         );
     }
 }
+
+/// `--start-timeout`: a run whose parties do not all connect in time is
+/// stopped, naming the parties that never said they were connected, exit 1.
+#[test]
+fn a_party_that_never_connects_stops_the_run_at_the_start_timeout() {
+    python_env();
+    let scratch = Scratch::new("start-timeout");
+    std::fs::write(
+        scratch.0.join("late.py"),
+        "import time\nfrom mpyc.runtime import mpc\nif mpc.pid == 2:\n    time.sleep(600)\nmpc.run(mpc.start())\nmpc.run(mpc.shutdown())\n",
+    )
+    .unwrap();
+    let program = scratch.path("late.py");
+    let out = run(&[
+        "run",
+        &program,
+        "--parties",
+        "3",
+        "--start-timeout",
+        "3",
+        "--json",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let summary = summary_of(&out);
+    let stopped = summary["stopped"].as_str().unwrap_or_default();
+    assert!(
+        stopped.starts_with("not every party connected within 3s (--start-timeout): parties 0, 1, 2 never said they were connected"),
+        "{summary:#}"
+    );
+    assert!(
+        stderr.contains("not every party connected within 3s"),
+        "{stderr}"
+    );
+}

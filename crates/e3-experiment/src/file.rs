@@ -79,6 +79,9 @@ pub struct Experiment {
     pub repeat: usize,
     /// Seconds per run, at least 1.
     pub timeout_secs: u64,
+    /// Seconds the parties of a run may take to connect (`start_timeout`,
+    /// as `run --start-timeout`).
+    pub start_timeout_secs: u64,
     /// Run on hosts (as `run --hosts`) rather than on this machine.
     pub hosts: Option<Hosts>,
     /// The line of each key (`parties`, `hosts.file`) and of each item of a
@@ -361,6 +364,7 @@ const TOP_KEYS: &[&str] = &[
     "tls",
     "repeat",
     "timeout",
+    "start_timeout",
     "hosts",
 ];
 const HOSTS_KEYS: &[&str] = &[
@@ -438,6 +442,10 @@ pub fn parse(text: &str, source: &str) -> Result<Experiment, FileError> {
         Some(value) => doc.count(value, "timeout", "must be at least 1 second")? as u64,
         None => DEFAULT_TIMEOUT_SECS,
     };
+    let start_timeout_secs = match e3_toml::get(root, "start_timeout") {
+        Some(value) => doc.count(value, "start_timeout", "must be at least 1 second")? as u64,
+        None => e3_run::request::DEFAULT_START_TIMEOUT_SECS,
+    };
     let hosts = doc.hosts(root, &mut lines)?;
     let net = doc.names(root, "net", "profile", &mut lines)?;
     if hosts.is_some()
@@ -478,6 +486,7 @@ pub fn parse(text: &str, source: &str) -> Result<Experiment, FileError> {
         skip_unfit,
         repeat,
         timeout_secs,
+        start_timeout_secs,
         hosts,
         lines,
     };

@@ -47,6 +47,10 @@ pub struct RunSpec<'a> {
     pub remote_python: Option<&'a str>,
     /// The parties spoke TLS (`--tls`).
     pub tls: bool,
+    /// Stop the run when the parties have not all connected within this
+    /// (`--start-timeout`): names those that never did. `None`: only the
+    /// run's timeout (a program that is not MPyC's says nothing of it).
+    pub start_timeout: Option<Duration>,
 }
 
 /// A party of a run and, for remote runs, the host it runs on.
@@ -700,9 +704,45 @@ struct RunObserver<'a> {
     runs: &'a [RunParty],
     /// Remote runs: how to reach the hosts, to stop what runs there.
     ssh: Option<&'a Ssh>,
+    start_timeout: Option<Duration>,
 }
 
 impl Observer for RunObserver<'_> {
+    /// The start timeout: every party must have said it connected (or
+    /// ended) by then.
+    fn tick(&mut self) -> Verdict {
+        let Some(limit) = self.start_timeout else {
+            return Verdict::Continue;
+        };
+        if self.started.elapsed() < limit {
+            return Verdict::Continue;
+        }
+        let waiting: Vec<String> = self
+            .parties
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.connected_after.is_none() && !p.exited)
+            .map(|(i, _)| i.to_string())
+            .collect();
+        if waiting.is_empty() {
+            self.start_timeout = None;
+            return Verdict::Continue;
+        }
+        Verdict::Stop(format!(
+            "not every party connected within {}s (--start-timeout): {} never said {} connected (an address that does not answer, a firewall, or a TLS handshake that fails)",
+            limit.as_secs(),
+            match waiting.as_slice() {
+                [one] => format!("party {one}"),
+                many => format!("parties {}", many.join(", ")),
+            },
+            if waiting.len() == 1 {
+                "it was"
+            } else {
+                "they were"
+            },
+        ))
+    }
+
     fn event(&mut self, event: Event<'_>) -> Verdict {
         match event {
             Event::Started { .. } => Verdict::Continue,
@@ -913,6 +953,8 @@ fn execute(
         connected: 0,
         runs: parties,
         ssh,
+        // One party has no one to connect to.
+        start_timeout: spec.start_timeout.filter(|_| parties.len() > 1),
     };
     let options = GroupOptions {
         timeout: Some(spec.timeout),

@@ -23,6 +23,11 @@ use crate::python::Python;
 use crate::start::{Placement, Start};
 use crate::warm::{RemoteWarm, Warm};
 
+/// How long parties may take to connect before a run is stopped, unless
+/// asked otherwise: generous (a 64-host testbed took minutes before its
+/// neighbour tables were fixed), and far below the run's timeout.
+pub const DEFAULT_START_TIMEOUT_SECS: u64 = 300;
+
 /// Parties of a local run when none is asked.
 pub const DEFAULT_LOCAL_PARTIES: usize = 3;
 
@@ -47,6 +52,9 @@ pub struct RunRequest {
     /// TLS between the parties (MPyC's `--ssl`), with material e3 makes
     /// for this run ([`crate::tls`]).
     pub tls: bool,
+    /// The parties must all have connected within this; `None`: no limit
+    /// but `timeout` (for programs that are not MPyC's).
+    pub start_timeout: Option<Duration>,
     pub place: Place,
 }
 
@@ -444,6 +452,7 @@ fn spec<'a>(
         provenance: Some(provenance),
         remote_python,
         tls: request.tls,
+        start_timeout: request.start_timeout,
     }
 }
 

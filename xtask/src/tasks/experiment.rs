@@ -246,6 +246,7 @@ fn file_error(err: FileError) -> Error {
 struct Sweep {
     program: e3_run::Program,
     timeout: Duration,
+    start_timeout: Duration,
     place: Place,
     /// By (net, placement) as the file names them.
     profiles: BTreeMap<(String, Option<String>), e3_net::Profile>,
@@ -335,6 +336,7 @@ impl Sweep {
         let mut sweep = Sweep {
             program,
             timeout: Duration::from_secs(exp.timeout_secs),
+            start_timeout: Duration::from_secs(exp.start_timeout_secs),
             place,
             profiles,
             cells: Vec::new(),
@@ -420,6 +422,7 @@ impl Sweep {
             timeout: self.timeout,
             base_port: prun::DEFAULT_PORT,
             tls: cell.tls.unwrap_or(false),
+            start_timeout: Some(self.start_timeout),
             place,
         }
     }

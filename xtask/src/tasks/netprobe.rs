@@ -61,6 +61,8 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &NetprobeArgs) -> Result<()> {
         timeout: Duration::from_secs(args.timeout),
         base_port: args.base_port,
         tls: false,
+        // The ping-pong program is not MPyC's: it says nothing of connecting.
+        start_timeout: None,
         place: Place::Hosts(hosts),
     };
     let prepared = request.prepare(root).map_err(request::word)?;

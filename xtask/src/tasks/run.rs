@@ -24,6 +24,9 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
     if args.timeout == 0 {
         return Err(usage("--timeout must be at least 1 second"));
     }
+    if args.start_timeout == 0 {
+        return Err(usage("--start-timeout must be at least 1 second"));
+    }
     let asked_start = Start::from_flags(args.warm, args.cold);
     let place = match args.on_hosts.hosts.as_deref() {
         None => local_place(root, args)?,
@@ -53,6 +56,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
         timeout: Duration::from_secs(args.timeout),
         base_port: args.base_port,
         tls: args.tls,
+        start_timeout: Some(Duration::from_secs(args.start_timeout)),
         place,
     };
     let prepared = request.prepare(root).map_err(request::word)?;
@@ -268,6 +272,7 @@ mod tests {
             timeout: Duration::from_secs(args.timeout),
             base_port: args.base_port,
             tls: false,
+            start_timeout: None,
             place: Place::Hosts(hosts),
         };
         let plan = request.prepare("/e3".into()).unwrap().plan("/e3".into());
