@@ -247,7 +247,7 @@ fn mistakes() {
     );
     check(
         &format!("{OK}colour = \"red\"\n"),
-        "e.toml:4: `colour`: unknown key; the keys are `program`, `demos`, `name`, `parties`, `args`, `threshold`, `start`, `net`, `placement`, `skip_unfit`, `tls`, `repeat`, `timeout`, `hosts`",
+        "e.toml:4: `colour`: unknown key; the keys are `program`, `demos`, `name`, `parties`, `args`, `threshold`, `start`, `net`, `placement`, `skip_unfit`, `tls`, `repeat`, `timeout`, `start_timeout`, `hosts`",
     );
     // Network profiles: a list of distinct names, for local runs only.
     check(
