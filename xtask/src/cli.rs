@@ -633,6 +633,15 @@ pub enum Bench {
     },
     /// Time a cold build of `cargo xtask --help` in a fresh clone
     ColdBuild,
+    /// What `run --tls` costs: local parties of helloworld -T1, plain against TLS
+    Tls {
+        /// Runs of each, interleaved; at least 3
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Party counts, comma-separated, each from 2 to 256
+        #[arg(long, value_delimiter = ',', default_values_t = [6, 64])]
+        parties: Vec<usize>,
+    },
     /// On a local testbed (needs root): `run --hosts` against parallel-rsync + parallel-ssh + a prun.sh
     Remote {
         /// Hosts in the testbed, one party each: 2 to 64

@@ -17,6 +17,7 @@ mod stats;
 #[cfg(test)]
 mod tests;
 mod timing;
+mod tls;
 
 use camino::Utf8Path;
 use e3_plan::relative_to;
@@ -35,6 +36,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &BenchArgs) -> Result<()> {
         Bench::Net { runs } => net::run(root, dry_run, *runs)?,
         Bench::ColdBuild => cold_build::run(root, dry_run)?,
         Bench::Remote { hosts, runs } => remote::run(root, dry_run, *hosts, *runs)?,
+        Bench::Tls { runs, parties } => tls::run(root, dry_run, *runs, parties)?,
     };
     // A dry run printed its commands, measured nothing and writes nothing.
     let Some(body) = body else {
@@ -64,5 +66,6 @@ fn describe(which: &Bench) -> (report::Section, Vec<String>) {
         Bench::Net { runs } => (net::SECTION, net::options(*runs)),
         Bench::ColdBuild => (cold_build::SECTION, cold_build::options()),
         Bench::Remote { hosts, runs } => (remote::SECTION, remote::options(*hosts, *runs)),
+        Bench::Tls { runs, parties } => (tls::SECTION, tls::options(*runs, parties)),
     }
 }

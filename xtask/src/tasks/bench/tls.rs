@@ -1,0 +1,150 @@
+//! `bench tls`: what `run --tls` costs. Local parties of helloworld `-T1`,
+//! e3 plain against e3 with TLS (fresh keys and certificates per run, each
+//! party in its own working folder), interleaved; the run's wall time, the
+//! time until every party had connected (the handshakes), and MPyC's own
+//! time, from each run's summary.
+
+use std::fmt::Write as _;
+
+use camino::Utf8Path;
+use e3_plan::Cmd;
+
+use super::report::{self, Section};
+use super::stats::{enough_runs, median};
+use super::timing::capture;
+use crate::error::{Result, failure, usage};
+
+pub const SECTION: Section = Section {
+    name: "tls",
+    title: "TLS between parties: what `run --tls` costs against plain TCP",
+    before: "cargo build -p xtask && ",
+    needs: "",
+};
+
+/// The fewest `--runs` it takes.
+pub const LEAST_RUNS: usize = 3;
+
+pub fn options(runs: usize, counts: &[usize]) -> Vec<String> {
+    let counts: Vec<String> = counts.iter().map(usize::to_string).collect();
+    vec![
+        "--parties".into(),
+        counts.join(","),
+        "--runs".into(),
+        runs.to_string(),
+    ]
+}
+
+/// `run helloworld --parties m --json [--tls] -- -T1`.
+fn command(xtask: &Utf8Path, m: usize, tls: bool) -> Cmd {
+    let count = m.to_string();
+    let mut cmd = Cmd::new(xtask).args(["run", "helloworld", "--parties", &count, "--json"]);
+    if tls {
+        cmd = cmd.arg("--tls");
+    }
+    cmd.args(["--", "-T1"])
+}
+
+/// A run's figures from its summary: (time to connect, MPyC time), each
+/// its slowest party's.
+fn figures(summary_json: &str) -> Result<(f64, f64)> {
+    let v: serde_json::Value = serde_json::from_str(summary_json)
+        .map_err(|e| failure(format!("the run printed no summary: {e}")))?;
+    let most = |key: &str| {
+        v["parties"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p[key].as_f64())
+            .fold(0.0, f64::max)
+    };
+    Ok((most("connected_after_secs"), most("mpyc_elapsed_secs")))
+}
+
+pub fn run(
+    root: &Utf8Path,
+    dry_run: bool,
+    runs: usize,
+    counts: &[usize],
+) -> Result<Option<String>> {
+    enough_runs(runs, LEAST_RUNS)?;
+    if counts.is_empty() || counts.iter().any(|m| !(2..=256).contains(m)) {
+        return Err(usage(
+            "--parties: give counts from 2 to 256, comma-separated",
+        ));
+    }
+    let xtask = crate::request::launcher()?;
+    if dry_run {
+        for &m in counts {
+            for tls in [false, true] {
+                crate::out::outln!("{}", command(&xtask, m, tls));
+            }
+        }
+        return Ok(None);
+    }
+    // One untimed run of each: the Python environment, the caches.
+    for tls in [false, true] {
+        capture(root, &command(&xtask, 2, tls))?;
+    }
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "Measured {} on this machine ({} cores): local parties of `demos/helloworld.py -T1`, warm (e3's default), {runs} interleaved runs of each, plain and with `--tls` (a fresh CA and one key and certificate per party, checked, each party in a working folder of its own on tmpfs; MPyC's `--ssl`). Medians; ratios are TLS / plain.\n",
+        report::now_utc(),
+        report::cores(),
+    );
+    let _ = writeln!(
+        text,
+        "| parties | wall, plain | wall, TLS | ratio | all connected after, plain | TLS | ratio | MPyC time, plain | TLS | ratio |"
+    );
+    let _ = writeln!(text, "|---|---|---|---|---|---|---|---|---|---|");
+    for &m in counts {
+        // [plain, tls] × (wall, connect, mpyc)
+        let mut got = [
+            [Vec::new(), Vec::new(), Vec::new()],
+            [Vec::new(), Vec::new(), Vec::new()],
+        ];
+        for round in 1..=runs {
+            for (i, tls) in [false, true].into_iter().enumerate() {
+                let (wall, out) = capture(root, &command(&xtask, m, tls))?;
+                let (connect, mpyc) = figures(&out.stdout)?;
+                got[i][0].push(wall);
+                got[i][1].push(connect);
+                got[i][2].push(mpyc);
+            }
+            crate::out::errln!(
+                "bench: {m} parties, round {round}/{runs}: plain {:.2}s, TLS {:.2}s",
+                got[0][0][round - 1],
+                got[1][0][round - 1]
+            );
+        }
+        let cell = |k: usize| {
+            let (a, b) = (median(&got[0][k]), median(&got[1][k]));
+            format!("{a:.3} s | {b:.3} s | {:.2}", b / a)
+        };
+        let _ = writeln!(text, "| {m} | {} | {} | {} |", cell(0), cell(1), cell(2));
+    }
+    let _ = write!(
+        text,
+        "\nCommands, at {} parties: `{}` and `{}`.\n",
+        counts[0],
+        command(Utf8Path::new("xtask"), counts[0], false),
+        command(Utf8Path::new("xtask"), counts[0], true)
+    );
+    Ok(Some(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_are_the_slowest_partys() {
+        let json = r#"{"parties": [{"connected_after_secs": 0.2, "mpyc_elapsed_secs": 0.01}, {"connected_after_secs": 0.5, "mpyc_elapsed_secs": 0.03}]}"#;
+        assert_eq!(figures(json).unwrap(), (0.5, 0.03));
+        assert!(figures("nope").is_err());
+        assert_eq!(
+            command("/x".into(), 6, true).to_string(),
+            "/x run helloworld --parties 6 --json --tls -- -T1"
+        );
+    }
+}
