@@ -216,9 +216,6 @@ pub fn word(err: RequestError) -> Error {
         RequestError::NoRsync { .. } => {
             usage(err.to_string()).hint("install rsync (Debian/Ubuntu: `apt-get install rsync`)")
         }
-        RequestError::TlsOnHosts => usage(err.to_string()).hint(
-            "drop --tls: deployed nodes talk over Tailscale's WireGuard; rehearse TLS runs locally (--tls, with --net for the regions)",
-        ),
         RequestError::TlsUnfit(_) | RequestError::Tls(_) => failure(err.to_string()),
     }
 }

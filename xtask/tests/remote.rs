@@ -549,3 +549,61 @@ fn a_host_whose_key_changed_is_refused_until_e3_forgets_it() {
     assert_ne!(relearnt, learnt, "the new key, not the old one");
     bed.assert_no_pythons();
 }
+
+/// `--tls` on hosts, two parties a host, cold and warm: each host gets only
+/// its own parties' keys (and the CA's certificate), MPyC says its parties
+/// connected via SSL, and the keys are gone from every host after the run;
+/// the program's folder on the hosts is as it was.
+#[test]
+fn tls_on_the_testbed_with_two_parties_a_host() {
+    if !can_make_testbeds() {
+        return;
+    }
+    let bed = Testbed::up(2);
+    for mode in ["--cold", "--warm"] {
+        let out = bed
+            .run(
+                "secretsanta",
+                &[
+                    "--parties-per-host",
+                    "2",
+                    "--tls",
+                    mode,
+                    "--json",
+                    "--",
+                    "4",
+                ],
+            )
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{mode}: {}", text(&out.stderr));
+        let summary = summary_of(&out);
+        assert_eq!(summary["tls"], true);
+        let mut remote_base = None;
+        for i in 0..4 {
+            let log = log_of(&summary, i);
+            assert!(log.contains("All 4 parties connected via SSL."), "{log}");
+            // The party's working folder on its host, from its command.
+            let at = log.find("/tmp/e3-tls-").expect("the party's TLS folder");
+            // `/tmp/e3-tls-` and a 16-digit hex tag.
+            remote_base = Some(log[at..at + "/tmp/e3-tls-".len() + 16].to_string());
+        }
+        // Gone from the hosts (their /tmp is this machine's).
+        let base = remote_base.unwrap();
+        assert!(base.starts_with("/tmp/e3-tls-"), "{base}");
+        assert!(
+            !std::path::Path::new(&base).exists(),
+            "{mode}: {base} left on the hosts"
+        );
+        for h in 1..=2 {
+            let mut names: Vec<String> = std::fs::read_dir(bed.home(h).join("e3"))
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            assert!(!names.iter().any(|n| n == ".config"), "{names:?}");
+        }
+    }
+    bed.assert_no_pythons();
+}

@@ -866,26 +866,11 @@ mod tls {
     }
 
     #[test]
-    fn mpyc_ssl_without_tls_and_tls_on_hosts_are_refused() {
+    fn mpyc_ssl_without_tls_is_refused() {
         let out = run(&["run", "helloworld", "--", "--ssl"]);
         assert_eq!(out.status.code(), Some(2));
         assert!(
             text(&out.stderr).contains("give e3 `--tls` instead"),
-            "{}",
-            text(&out.stderr)
-        );
-        let scratch = Scratch::new("tls-hosts");
-        std::fs::write(scratch.0.join("h.pssh"), "10.99.0.1\n10.99.0.2\n").unwrap();
-        let out = run(&[
-            "run",
-            "helloworld",
-            "--tls",
-            "--hosts",
-            &scratch.path("h.pssh"),
-        ]);
-        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-        assert!(
-            text(&out.stderr).contains("--tls is for local runs for now"),
             "{}",
             text(&out.stderr)
         );

@@ -322,7 +322,7 @@ pub fn run_local(
 }
 
 /// Hosts that run at least one party, in inventory order.
-fn used_hosts(commands: &[PartyCommand]) -> Vec<Host> {
+pub(crate) fn used_hosts(commands: &[PartyCommand]) -> Vec<Host> {
     let mut hosts: Vec<Host> = Vec::new();
     for c in commands {
         if !hosts.iter().any(|h| h.same_endpoint(&c.host)) {
@@ -344,6 +344,19 @@ pub struct RemoteSettings<'a> {
     pub parallel: usize,
     /// Start each host's parties warm: forked by one warm start per host.
     pub warm: Option<&'a RemoteWarm>,
+    /// TLS: each host's share of the material, copied before the parties
+    /// start and removed after.
+    pub tls: Option<&'a RemoteTls>,
+}
+
+/// TLS on hosts: where each host's material is staged here (by host, in
+/// the plan's order), the folder it goes to on every host, and rsync.
+#[derive(Clone, Debug)]
+pub struct RemoteTls {
+    pub rsync: Utf8PathBuf,
+    /// On each host: `<remote_base>/party-<i>/.config/`.
+    pub remote_base: String,
+    pub staging: Vec<Utf8PathBuf>,
 }
 
 /// A run on hosts: a [`e3_ssh::Session`] (connect, sync, close) around the
@@ -363,6 +376,10 @@ pub struct RemotePlan {
     /// Who runs where, in party order.
     pub runs: Vec<RunParty>,
     pub parties: Vec<Job>,
+    /// TLS: each host's material copied there, before anything starts.
+    pub tls_copy: Vec<Cmd>,
+    /// TLS: each host's material removed, whatever happened (by host label).
+    pub tls_cleanup: Vec<(String, Cmd)>,
 }
 
 impl RemotePlan {
@@ -434,30 +451,58 @@ impl RemotePlan {
                         (Some(warm), Some(i)) => warm.launcher(i, python),
                         _ => python.to_string(),
                     };
+                    let command = match settings.tls {
+                        Some(tls) => e3_ssh::party_command_in(
+                            remote_dir,
+                            &format!("{}/party-{}", tls.remote_base, c.party.index),
+                            &runner,
+                            &c.argv,
+                        ),
+                        None => e3_ssh::party_command(remote_dir, &runner, &c.argv),
+                    };
                     Job {
                         label: format!("party {}", c.party.index),
-                        cmd: ssh.remote(
-                            &c.host,
-                            true,
-                            e3_ssh::party_command(remote_dir, &runner, &c.argv),
-                        ),
+                        cmd: ssh.remote(&c.host, true, command),
                     }
                 })
                 .collect(),
+            tls_copy: match settings.tls {
+                Some(tls) => hosts
+                    .iter()
+                    .zip(&tls.staging)
+                    .map(|(host, staged)| {
+                        ssh.rsync_private_dir(&tls.rsync, host, staged, &tls.remote_base)
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
+            tls_cleanup: match settings.tls {
+                Some(tls) => hosts
+                    .iter()
+                    .map(|host| {
+                        (
+                            ssh.label(host),
+                            ssh.remote(
+                                host,
+                                false,
+                                format!("rm -rf {}", e3_plan::quote(&tls.remote_base)),
+                            ),
+                        )
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
             hosts,
         }
     }
 
     pub fn to_plan(&self, root: &Utf8Path) -> Plan {
-        let mut work: Vec<Step> = self
-            .zygotes
-            .iter()
-            .map(|zygote| Step::Background {
-                what: zygote.label.clone(),
-                cmd: zygote.cmd.clone(),
-                ready: warm::READY.into(),
-            })
-            .collect();
+        let mut work: Vec<Step> = self.tls_copy.iter().cloned().map(Step::Run).collect();
+        work.extend(self.zygotes.iter().map(|zygote| Step::Background {
+            what: zygote.label.clone(),
+            cmd: zygote.cmd.clone(),
+            ready: warm::READY.into(),
+        }));
         let warm = if self.zygotes.is_empty() {
             ""
         } else {
@@ -468,6 +513,7 @@ impl RemotePlan {
             jobs: self.parties.clone(),
         });
         work.extend(self.cleanup.iter().cloned().map(Step::Run));
+        work.extend(self.tls_cleanup.iter().map(|(_, c)| Step::Run(c.clone())));
         let mut plan = self.session.to_plan(root, work);
         plan.steps.splice(0..0, self.script.clone());
         plan
@@ -506,18 +552,50 @@ pub fn run_remote(
                     .map(|h| (ssh.label(h), h.region.clone()))
                     .collect(),
             });
+            // TLS: each host's own parties' material, before anything starts.
+            let copied = plan.tls_copy.iter().try_for_each(|cmd| {
+                let out = e3_exec::capture(cmd)?;
+                match out.end.success() {
+                    true => Ok(()),
+                    false => Err(RunError::io(
+                        format!(
+                            "copying the run's TLS material failed: {}",
+                            out.stderr.trim()
+                        ),
+                        std::io::Error::other("rsync failed"),
+                    )),
+                }
+            });
             // Each host's warm start, until the parties have ended: dropping
             // its ssh hangs it up, which ends it (and any party left).
-            let zygotes = start_warm(spec.root, &plan.zygotes, progress);
-            let outcome = zygotes.and_then(|_zygotes| {
-                execute(spec, &plan.runs, &plan.parties, Some(ssh), places, progress)
+            let outcome = copied.and_then(|()| {
+                start_warm(spec.root, &plan.zygotes, progress).and_then(|_zygotes| {
+                    execute(spec, &plan.runs, &plan.parties, Some(ssh), places, progress)
+                })
             });
             // Sockets of warm starts that were killed (and so could not
             // remove their own), through the still open connections.
             for cmd in &plan.cleanup {
                 let _ = e3_exec::capture(cmd);
             }
-            outcome
+            // TLS: the keys go from every host, however the run ended; a
+            // host that does not answer is named as one that keeps them.
+            let kept: Vec<String> = plan
+                .tls_cleanup
+                .iter()
+                .filter(|(_, cmd)| !e3_exec::capture(cmd).is_ok_and(|o| o.end.success()))
+                .map(|(host, _)| host.clone())
+                .collect();
+            match outcome {
+                Ok(mut outcome) if !kept.is_empty() => {
+                    outcome.summary.tls_keys_left_on = kept;
+                    let path = outcome.dir.join("summary.json");
+                    std::fs::write(&path, format!("{}\n", outcome.json()))
+                        .map_err(|e| RunError::io(format!("cannot write {path}"), e))?;
+                    Ok(outcome)
+                }
+                other => other,
+            }
         })
 }
 
@@ -976,6 +1054,7 @@ fn execute(
         mode: if ssh.is_some() { "ssh" } else { "local" },
         start: spec.start,
         tls: spec.tls,
+        tls_keys_left_on: Vec::new(),
         program: relative_to(root, &spec.program.dir.join(&spec.program.file)).to_string(),
         args: spec.args.to_vec(),
         parties: parties
@@ -1178,6 +1257,7 @@ mod tests {
                 remote_python: "python3",
                 parallel: 16,
                 warm: None,
+                tls: None,
             },
         );
         assert_eq!(plan.hosts.len(), 2);

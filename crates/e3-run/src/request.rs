@@ -119,8 +119,6 @@ pub enum RequestError {
     Tls(crate::tls::TlsError),
     /// A party's TLS material would fail its handshake.
     TlsUnfit(crate::tls::Unfit),
-    /// `--tls` on hosts: not there yet.
-    TlsOnHosts,
 }
 
 impl fmt::Display for RequestError {
@@ -146,10 +144,6 @@ impl fmt::Display for RequestError {
             }
             RequestError::Tls(err) => write!(f, "{err}"),
             RequestError::TlsUnfit(unfit) => write!(f, "{unfit}: its handshake would fail"),
-            RequestError::TlsOnHosts => write!(
-                f,
-                "--tls is for local runs for now (each host would need its own parties' keys, sent and removed by e3)"
-            ),
         }
     }
 }
@@ -203,9 +197,6 @@ impl RunRequest {
                 .map_err(RequestError::Placement)?;
         }
         if let Place::Hosts(hosts) = &self.place {
-            if self.tls {
-                return Err(RequestError::TlsOnHosts);
-            }
             self.party_commands(hosts)?;
             if hosts.sync && count_files(&self.program.dir, MAX_SYNC_FILES) > MAX_SYNC_FILES {
                 return Err(RequestError::TooManyFiles {
@@ -213,7 +204,7 @@ impl RunRequest {
                 });
             }
             let warm = self.start().is_warm();
-            if hosts.rsync.is_none() && (hosts.sync || warm) {
+            if hosts.rsync.is_none() && (hosts.sync || warm || self.tls) {
                 return Err(RequestError::NoRsync { warm: !hosts.sync });
             }
         }
@@ -222,6 +213,15 @@ impl RunRequest {
 
     /// Every party's host and argv on the hosts.
     fn party_commands(&self, hosts: &Hosts) -> Result<Vec<PartyCommand>, RequestError> {
+        self.party_commands_with(hosts, false)
+    }
+
+    /// The same, with MPyC's `--ssl` after the program's arguments.
+    fn party_commands_with(
+        &self,
+        hosts: &Hosts,
+        ssl: bool,
+    ) -> Result<Vec<PartyCommand>, RequestError> {
         let settings = Settings {
             layout: Layout {
                 parties: self.parties(),
@@ -231,6 +231,7 @@ impl RunRequest {
             log_level: None,
             program: std::iter::once(self.program.file.clone())
                 .chain(self.args.iter().cloned())
+                .chain(ssl.then(|| "--ssl".to_string()))
                 .collect(),
         };
         prun::plan_parties(&hosts.inventory, &settings).map_err(|error| RequestError::Layout {
@@ -247,15 +248,45 @@ impl RunRequest {
         match &self.place {
             Place::Local(local) => self.prepare_local(root, local, start),
             Place::Hosts(hosts) => {
-                let commands = self.party_commands(hosts)?;
+                let commands = self.party_commands_with(hosts, self.tls)?;
                 let warm = start
                     .is_warm()
                     .then(|| RemoteWarm::new(hosts.rsync.clone().unwrap_or_default()));
+                // TLS: fresh material, checked, staged per host (each host
+                // only its own parties' keys).
+                let (staging, remote_tls) = match self.tls {
+                    false => (None, None),
+                    true => {
+                        let material = crate::tls::Material::make(self.parties())
+                            .map_err(RequestError::Tls)?;
+                        crate::tls::check(&material).map_err(RequestError::TlsUnfit)?;
+                        let used = crate::engine::used_hosts(&commands);
+                        let parties_of_host: Vec<Vec<usize>> = used
+                            .iter()
+                            .map(|h| {
+                                commands
+                                    .iter()
+                                    .filter(|c| c.host.same_endpoint(h))
+                                    .map(|c| c.party.index)
+                                    .collect()
+                            })
+                            .collect();
+                        let staged = crate::tls::host_staging(&material, &parties_of_host)
+                            .map_err(RequestError::Tls)?;
+                        let remote = crate::engine::RemoteTls {
+                            rsync: hosts.rsync.clone().unwrap_or_default(),
+                            remote_base: format!("/tmp/e3-tls-{}", unique_tag()),
+                            staging: staged.hosts.clone(),
+                        };
+                        (Some(staged), Some(remote))
+                    }
+                };
                 let settings = RemoteSettings {
                     remote_dir: &hosts.remote_dir,
                     remote_python: &hosts.remote_python,
                     parallel: hosts.parallel,
                     warm: warm.as_ref(),
+                    tls: remote_tls.as_ref(),
                 };
                 let rsync = hosts.rsync.as_deref().filter(|_| hosts.sync);
                 let plan = RemotePlan::new(&hosts.ssh, rsync, &self.program, &commands, &settings);
@@ -263,6 +294,7 @@ impl RunRequest {
                     plan,
                     commands,
                     start,
+                    _tls: staging,
                 })))
             }
         }
@@ -364,6 +396,8 @@ pub struct PreparedHosts {
     /// Who runs where, with which argv.
     pub commands: Vec<PartyCommand>,
     pub start: Start,
+    /// TLS: each host's material, staged here until the run is over.
+    _tls: Option<crate::tls::HostStaging>,
 }
 
 /// A warm run's socket, removed when the run is over (a warm start removes
@@ -454,6 +488,17 @@ fn spec<'a>(
         tls: request.tls,
         start_timeout: request.start_timeout,
     }
+}
+
+/// A name of its own for a run's folder on the hosts.
+fn unique_tag() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    hasher.write_usize(NEXT.fetch_add(1, Ordering::SeqCst));
+    format!("{:016x}", hasher.finish())
 }
 
 /// How many files are under `dir` (skipping what sync skips), counting no

@@ -81,6 +81,9 @@ pub struct Summary {
     pub start: crate::Start,
     /// The parties spoke TLS (`--tls`).
     pub tls: bool,
+    /// Hosts from which the run's TLS keys could not be removed (they did
+    /// not answer at the end).
+    pub tls_keys_left_on: Vec<String>,
     pub program: String,
     pub args: Vec<String>,
     pub parties: Vec<PartySummary>,
@@ -198,6 +201,9 @@ impl Summary {
                     .map(|(r, n)| json!({"region": r, "parties": n}))
                     .collect::<Vec<_>>(),
             });
+        }
+        if !self.tls_keys_left_on.is_empty() {
+            summary["tls_keys_left_on"] = json!(self.tls_keys_left_on);
         }
         if let Some(environment) = &self.environment {
             summary["environment"] = environment.clone();
@@ -324,6 +330,7 @@ mod tests {
             mode: if remote { "ssh" } else { "local" },
             start: crate::Start::Cold,
             tls: false,
+            tls_keys_left_on: Vec::new(),
             program: "demos/secretsanta.py".into(),
             args: vec!["3".into()],
             parties: statuses

@@ -369,24 +369,103 @@ pub fn party_dirs(program_dir: &Utf8Path, material: &Material) -> Result<PartyDi
             let link = dir.join(entry.file_name().unwrap_or("?"));
             std::os::unix::fs::symlink(entry, &link).map_err(io(format!("cannot link {link}")))?;
         }
-        let config = dir.join(CONFIG_DIR);
-        private_dir(&config)?;
-        let write = |name: String, text: &str| {
-            let path = config.join(&name);
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&path)
-                .and_then(|mut f| f.write_all(text.as_bytes()))
-                .map_err(io(format!("cannot write {path}")))
-        };
-        write(format!("party_{i}.crt"), &party.cert)?;
-        write(format!("party_{i}.key"), &party.key)?;
-        write(CA_FILE.to_string(), &material.ca_cert)?;
+        write_config(&dir, i, party, &material.ca_cert)?;
         made.dirs.push(dir);
     }
     Ok(made)
+}
+
+/// `dir/.config/` (0700) with party `i`'s certificate and key (0600) and
+/// the CA's certificate.
+fn write_config(
+    dir: &Utf8Path,
+    i: usize,
+    party: &PartyMaterial,
+    ca_cert: &str,
+) -> Result<(), TlsError> {
+    let config = dir.join(CONFIG_DIR);
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&config)
+        .map_err(|source| TlsError::Io {
+            what: format!("cannot make {config}"),
+            source,
+        })?;
+    let write = |name: String, text: &str| {
+        let path = config.join(&name);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .map_err(|source| TlsError::Io {
+                what: format!("cannot write {path}"),
+                source,
+            })
+    };
+    write(format!("party_{i}.crt"), &party.cert)?;
+    write(format!("party_{i}.key"), &party.key)?;
+    write(CA_FILE.to_string(), ca_cert)
+}
+
+/// A run on hosts: each host's share of the material, staged here for the
+/// copy (a private folder per host holding `party-<i>/.config/` for that
+/// host's parties only: a host never gets another host's keys, nor the
+/// CA's key, which no file holds). Removed when dropped.
+#[derive(Debug)]
+pub struct HostStaging {
+    pub base: Utf8PathBuf,
+    /// By host, in the order given.
+    pub hosts: Vec<Utf8PathBuf>,
+}
+
+impl Drop for HostStaging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.base);
+    }
+}
+
+/// Stages `material` for hosts whose parties are `parties_of_host`.
+pub fn host_staging(
+    material: &Material,
+    parties_of_host: &[Vec<usize>],
+) -> Result<HostStaging, TlsError> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let base = tls_root().join(format!(
+        "e3-tls-hosts-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let private_dir = |dir: &Utf8Path| {
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(dir)
+            .map_err(|source| TlsError::Io {
+                what: format!("cannot make {dir}"),
+                source,
+            })
+    };
+    private_dir(&base)?;
+    let mut staged = HostStaging {
+        base: base.clone(),
+        hosts: Vec::new(),
+    };
+    for (h, parties) in parties_of_host.iter().enumerate() {
+        let host_dir = base.join(format!("host-{h}"));
+        private_dir(&host_dir)?;
+        for &i in parties {
+            let party = material
+                .parties
+                .get(i)
+                .ok_or_else(|| TlsError::Make(format!("no material for party {i}")))?;
+            let dir = host_dir.join(format!("party-{i}"));
+            private_dir(&dir)?;
+            write_config(&dir, i, party, &material.ca_cert)?;
+        }
+        staged.hosts.push(host_dir);
+    }
+    Ok(staged)
 }
 
 #[cfg(test)]
@@ -444,6 +523,25 @@ mod tests {
             check(&not_ca).unwrap_err().to_string(),
             "the run's CA certificate is not a CA's"
         );
+    }
+
+    #[test]
+    fn each_host_gets_only_its_parties_keys() {
+        let m = Material::make(4).unwrap();
+        let staged = host_staging(&m, &[vec![0, 1], vec![2, 3]]).unwrap();
+        let base = staged.base.clone();
+        let key = |h: usize, i: usize| {
+            staged.hosts[h]
+                .join(format!("party-{i}"))
+                .join(CONFIG_DIR)
+                .join(format!("party_{i}.key"))
+        };
+        assert!(key(0, 0).is_file() && key(0, 1).is_file());
+        assert!(key(1, 2).is_file() && key(1, 3).is_file());
+        assert!(!staged.hosts[0].join("party-2").exists());
+        assert!(!staged.hosts[1].join("party-0").exists());
+        drop(staged);
+        assert!(!base.exists());
     }
 
     #[test]

@@ -187,6 +187,26 @@ impl Ssh {
             .arg(format!("{}:{remote_path}", self.rsync_target(host)))
     }
 
+    /// Copies a private folder to `remote_dir` on the host as it is: its
+    /// modes kept (0700 folders, 0600 files), nothing left out.
+    pub fn rsync_private_dir(
+        &self,
+        rsync: &Utf8Path,
+        host: &Host,
+        local_dir: &Utf8Path,
+        remote_dir: &str,
+    ) -> Cmd {
+        Self::rsync_base(rsync)
+            .args(["-e".to_string(), self.rsync_shell(host)])
+            .arg(format!("{}/", local_dir.as_str().trim_end_matches('/')))
+            .arg(format!(
+                "{}:{}/",
+                self.rsync_target(host),
+                remote_dir.trim_end_matches('/')
+            ))
+            .private()
+    }
+
     fn rsync_base(rsync: &Utf8Path) -> Cmd {
         Cmd::new(rsync).args(["-az", "--mkpath"])
     }
@@ -213,6 +233,27 @@ pub fn party_command(remote_dir: &str, runner: &str, argv: &[String]) -> String 
     format!(
         "echo \"{PARTY_MARKER}$$ $(uname -n)\"; cd {} && exec env PYTHONUNBUFFERED=1 {runner} {}",
         quote(remote_dir),
+        words.join(" ")
+    )
+}
+
+/// The same, in a working folder of its own (`party_dir`, holding the
+/// party's `.config/`), which first mirrors the program's folder by
+/// symlinks (all but its own `.config`): the program, its `data/` and what
+/// it writes through them land where they would.
+pub fn party_command_in(
+    remote_dir: &str,
+    party_dir: &str,
+    runner: &str,
+    argv: &[String],
+) -> String {
+    let words: Vec<String> = argv.iter().map(|a| quote(a)).collect();
+    format!(
+        "echo \"{PARTY_MARKER}$$ $(uname -n)\"; src=\"$(cd {} && pwd)\" && cd {} && \
+         for f in \"$src\"/* \"$src\"/.[!.]*; do [ -e \"$f\" ] || continue; case \"${{f##*/}}\" in .config) ;; *) ln -sfn \"$f\" . ;; esac; done && \
+         exec env PYTHONUNBUFFERED=1 {runner} {}",
+        quote(remote_dir),
+        quote(party_dir),
         words.join(" ")
     )
 }
