@@ -452,3 +452,47 @@ fn a_sweep_over_network_profiles() {
         }
     }
 }
+
+/// `tls = [false, true]`: every cell plain and over TLS, recorded by key;
+/// the TLS runs' parties connected via SSL.
+#[test]
+fn a_sweep_over_tls() {
+    python_env();
+    let scratch = Scratch::new("sweep-tls");
+    let file = scratch.path("tls.toml");
+    std::fs::write(
+        &file,
+        "program = \"helloworld\"\nparties = [2]\ntls = [false, true]\nrepeat = 1\ntimeout = 120\n",
+    )
+    .unwrap();
+    let out = run(&["experiment", &file]);
+    let stdout = text(&out.stdout);
+    let results = Results::from_output(&stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let lines = results.lines();
+    let tls: Vec<bool> = lines
+        .iter()
+        .map(|l| l["cell"]["tls"].as_bool().unwrap())
+        .collect();
+    assert_eq!(tls, [false, true]);
+    for line in &lines {
+        let summary: Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                root()
+                    .join(line["log_dir"].as_str().unwrap())
+                    .join("summary.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(summary["tls"], line["cell"]["tls"]);
+        let log =
+            std::fs::read_to_string(root().join(summary["parties"][0]["log"].as_str().unwrap()))
+                .unwrap();
+        assert_eq!(
+            log.contains("connected via SSL"),
+            line["cell"]["tls"] == true,
+            "{log}"
+        );
+    }
+}
