@@ -638,7 +638,7 @@ pub enum Bench {
         /// Runs of each, interleaved; at least 3
         #[arg(long, default_value_t = 5)]
         runs: usize,
-        /// Party counts, comma-separated, each from 2 to 256
+        /// Party counts, comma-separated, each from 3 to 256
         #[arg(long, value_delimiter = ',', default_values_t = [6, 64])]
         parties: Vec<usize>,
     },
