@@ -125,7 +125,7 @@ pub fn run(
     }
     let _ = writeln!(
         text,
-        "\nThe time to connect is where TLS costs: every pair of parties makes a TLS handshake (client certificates both ways, ECDSA P-256), m(m-1)/2 of them (2016 at 64 parties), in Python's ssl inside MPyC's event loop, all on this machine's cores. MPyC's own time grows too: every message is encrypted, through asyncio's SSL transport."
+        "\nThe time to connect is where TLS costs: every pair of parties makes a TLS handshake (client certificates both ways, ECDSA P-256), m(m-1)/2 of them (2016 at 64 parties), in Python's ssl inside MPyC's event loop, all on this machine's cores. MPyC's own time, which starts once its party has connected (mpyc 0.11, `runtime.py`, `start()`), grows too: every message is encrypted and decrypted through asyncio's SSL transport, by every party's process on these cores."
     );
     let _ = write!(
         text,
