@@ -57,6 +57,45 @@ impl Testnet {
         Ipv4Addr::new(a, b, c, (i + 1) as u8)
     }
 
+    /// Host `i`'s link-layer address (its `eth0`), fixed so that every
+    /// other host can know it before any packet flows: locally administered
+    /// (02:...), from the subnet and the host's number. Host 0 is the
+    /// bridge.
+    pub fn mac(&self, i: usize) -> String {
+        let [_, b, c] = self.subnet;
+        format!("02:e3:{b:02x}:{c:02x}:{:02x}:{:02x}", i >> 8, i & 0xff)
+    }
+
+    /// The neighbour table of host `i` (`0`: this machine, on the bridge):
+    /// every other host, and the bridge, as permanent entries, so that no
+    /// host asks for an address by ARP (with dozens of hosts asking all at
+    /// once, the broadcasts flood the bridge and overflow the kernel's
+    /// backlog: SYNs are lost and TCP waits 1, 3, 7 s to send them again).
+    pub fn neighbours(&self, i: usize) -> String {
+        let dev = if i == 0 {
+            self.bridge()
+        } else {
+            "eth0".to_string()
+        };
+        let mut batch = String::new();
+        let [a, b, c] = self.subnet;
+        let bridge_ip = Ipv4Addr::new(a, b, c, 1);
+        if i != 0 {
+            batch.push_str(&format!(
+                "neigh replace {bridge_ip} lladdr {} dev {dev} nud permanent\n",
+                self.mac(0)
+            ));
+        }
+        for j in (1..=self.hosts).filter(|j| *j != i) {
+            batch.push_str(&format!(
+                "neigh replace {} lladdr {} dev {dev} nud permanent\n",
+                self.address(j),
+                self.mac(j)
+            ));
+        }
+        batch
+    }
+
     fn host_dir(&self, i: usize) -> Utf8PathBuf {
         self.dir.join("hosts").join(self.host(i))
     }
@@ -452,7 +491,16 @@ pub fn plan_up(t: &Testnet, tools: &Tools, keep_pyenv: bool) -> Plan {
         contents: format!("{state}\n"),
     });
     let bridge = t.bridge();
-    plan.push(ip(&["link", "add", &bridge, "type", "bridge"]));
+    let bridge_mac = t.mac(0);
+    plan.push(ip(&[
+        "link",
+        "add",
+        &bridge,
+        "address",
+        &bridge_mac,
+        "type",
+        "bridge",
+    ]));
     plan.push(ip(&[
         "addr",
         "add",
@@ -461,6 +509,12 @@ pub fn plan_up(t: &Testnet, tools: &Tools, keep_pyenv: bool) -> Plan {
         &bridge,
     ]));
     plan.push(ip(&["link", "set", &bridge, "up"]));
+    // This machine's side of the bridge knows every host too.
+    let batch = t.dir.join("neighbours");
+    plan.push(Step::WriteFile {
+        path: batch.clone(),
+        contents: t.neighbours(0),
+    });
     for i in 1..=t.hosts {
         let (host, veth, dir) = (t.host(i), t.veth(i), t.host_dir(i));
         plan.push(Step::Run(keygen(tools, &dir.join("ssh_host_ed25519_key"))));
@@ -469,8 +523,10 @@ pub fn plan_up(t: &Testnet, tools: &Tools, keep_pyenv: bool) -> Plan {
             contents: sshd_config(t, i),
         });
         plan.push(ip(&["netns", "add", &host]));
+        let mac = t.mac(i);
         plan.push(ip(&[
-            "link", "add", &veth, "type", "veth", "peer", "name", "eth0", "netns", &host,
+            "link", "add", &veth, "type", "veth", "peer", "name", "eth0", "address", &mac, "netns",
+            &host,
         ]));
         plan.push(ip(&["link", "set", &veth, "master", &bridge, "up"]));
         plan.push(ip(&[
@@ -484,6 +540,14 @@ pub fn plan_up(t: &Testnet, tools: &Tools, keep_pyenv: bool) -> Plan {
         ]));
         plan.push(ip(&["-n", &host, "link", "set", "eth0", "up"]));
         plan.push(ip(&["-n", &host, "link", "set", "lo", "up"]));
+        // Every other host (and the bridge) as a permanent neighbour: no
+        // ARP storm when dozens of hosts connect to each other at once.
+        let batch = dir.join("neighbours");
+        plan.push(Step::WriteFile {
+            path: batch.clone(),
+            contents: t.neighbours(i),
+        });
+        plan.push(ip(&["-n", &host, "-batch", batch.as_str()]));
         // In the host's own UTS and mount namespaces: its name, /etc/hosts
         // and /root, then sshd (which daemonizes and keeps them alive).
         let home = dir.join("root");
@@ -518,6 +582,7 @@ pub fn plan_up(t: &Testnet, tools: &Tools, keep_pyenv: bool) -> Plan {
                 .arg(script.join("; ")),
         ));
     }
+    plan.push(ip(&["-batch", batch.as_str()]));
     plan
 }
 
