@@ -1055,6 +1055,7 @@ fn execute(
         start: spec.start,
         tls: spec.tls,
         tls_keys_left_on: Vec::new(),
+        warnings: Vec::new(),
         program: relative_to(root, &spec.program.dir.join(&spec.program.file)).to_string(),
         args: spec.args.to_vec(),
         parties: parties

@@ -84,6 +84,9 @@ pub struct Summary {
     /// Hosts from which the run's TLS keys could not be removed (they did
     /// not answer at the end).
     pub tls_keys_left_on: Vec<String>,
+    /// What may have skewed the run's figures, said by the caller (a
+    /// testbed that dropped packets during it).
+    pub warnings: Vec<String>,
     pub program: String,
     pub args: Vec<String>,
     pub parties: Vec<PartySummary>,
@@ -201,6 +204,9 @@ impl Summary {
                     .map(|(r, n)| json!({"region": r, "parties": n}))
                     .collect::<Vec<_>>(),
             });
+        }
+        if !self.warnings.is_empty() {
+            summary["warnings"] = json!(self.warnings);
         }
         if !self.tls_keys_left_on.is_empty() {
             summary["tls_keys_left_on"] = json!(self.tls_keys_left_on);
@@ -331,6 +337,7 @@ mod tests {
             start: crate::Start::Cold,
             tls: false,
             tls_keys_left_on: Vec::new(),
+            warnings: Vec::new(),
             program: "demos/secretsanta.py".into(),
             args: vec!["3".into()],
             parties: statuses

@@ -451,6 +451,81 @@ fn wait_for_sshd(testnet: &Testnet) -> Result<(), (String, SocketAddrV4)> {
 }
 
 /// Everything `up` does, in order.
+/// The testbed a hosts file is of, when it is one `testnet up` wrote
+/// (`<dir>/hosts.pssh` beside its `testnet.json`): its name and host count.
+pub fn of_hosts_file(path: &Utf8Path) -> Option<(String, usize)> {
+    let state = std::fs::read_to_string(path.parent()?.join("testnet.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&state).ok()?;
+    let hosts = usize::try_from(v["hosts"].as_u64()?).ok()?;
+    (path.file_name() == Some("hosts.pssh")).then_some(())?;
+    Some((v["name"].as_str()?.to_string(), hosts))
+}
+
+/// The counters testbed `name` owns that a lost packet shows in: its
+/// bridge's and links' drops (this machine's side), each host's `eth0`
+/// drops, and in each host's namespace TCP's SYN retransmissions and
+/// listen drops and overflows. Read before and after a run, their growth
+/// says the testbed (not the protocol) lost packets. A counter that cannot
+/// be read is left out.
+pub fn counters(ip: &Utf8Path, name: &str, hosts: usize) -> Vec<(String, u64)> {
+    let dropped = |v: &serde_json::Value| {
+        let s = &v["stats64"];
+        s["rx"]["dropped"].as_u64().unwrap_or(0) + s["tx"]["dropped"].as_u64().unwrap_or(0)
+    };
+    let mut found = Vec::new();
+    let prefix = format!("{name}-");
+    if let Ok(out) = e3_exec::capture(&Cmd::new(ip).args(["-s", "-j", "link", "show"]))
+        && let Ok(serde_json::Value::Array(links)) = serde_json::from_str(&out.stdout)
+    {
+        for link in &links {
+            if let Some(ifname) = link["ifname"].as_str().filter(|n| n.starts_with(&prefix)) {
+                found.push((format!("{ifname} drops"), dropped(link)));
+            }
+        }
+    }
+    for i in 1..=hosts {
+        let host = format!("{name}-h{i}");
+        if let Ok(out) = e3_exec::capture(
+            &Cmd::new(ip).args(["-n", &host, "-s", "-j", "link", "show", "dev", "eth0"]),
+        ) && let Ok(v) = serde_json::from_str::<serde_json::Value>(&out.stdout)
+        {
+            found.push((format!("{host} eth0 drops"), dropped(&v[0])));
+        }
+        let nstat = Cmd::new(ip).args(["netns", "exec", &host]).args([
+            "nstat",
+            "-asz",
+            "TcpExtTCPSynRetrans",
+            "TcpExtListenDrops",
+            "TcpExtListenOverflows",
+        ]);
+        if let Ok(out) = e3_exec::capture(&nstat) {
+            for line in out.stdout.lines().filter(|l| l.starts_with("Tcp")) {
+                let mut words = line.split_whitespace();
+                if let (Some(counter), Some(Ok(value))) =
+                    (words.next(), words.next().map(str::parse::<u64>))
+                {
+                    found.push((format!("{host} {counter}"), value));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// What grew between two readings of [`counters`]: (counter, by how much).
+pub fn grown(before: &[(String, u64)], after: &[(String, u64)]) -> Vec<(String, u64)> {
+    after
+        .iter()
+        .filter_map(|(name, a)| {
+            let b = before
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(0, |(_, b)| *b);
+            (*a > b).then(|| (name.clone(), a - b))
+        })
+        .collect()
+}
+
 pub fn plan_up(t: &Testnet, tools: &Tools, keep_pyenv: bool) -> Plan {
     let mut plan = Plan::default();
     let ip = |args: &[&str]| Step::Run(Cmd::new(&tools.ip).args(args.iter().copied()));
@@ -741,6 +816,47 @@ pub fn plan_down(ip: &Utf8Path, name: &str, survey: &Survey, dir: &Utf8Path) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counters_that_grew_during_a_run() {
+        let before = vec![
+            ("t-br drops".to_string(), 1),
+            ("t-h1 TcpExtTCPSynRetrans".to_string(), 0),
+        ];
+        let after = vec![
+            ("t-br drops".to_string(), 1),
+            ("t-h1 TcpExtTCPSynRetrans".to_string(), 3),
+            ("t-h2 eth0 drops".to_string(), 2),
+        ];
+        assert_eq!(
+            grown(&before, &after),
+            [
+                ("t-h1 TcpExtTCPSynRetrans".to_string(), 3),
+                ("t-h2 eth0 drops".to_string(), 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_hosts_file_beside_testnet_json_is_a_testbeds() {
+        let dir = Utf8PathBuf::from_path_buf(std::env::temp_dir())
+            .unwrap()
+            .join(format!("e3-testbed-of-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("hosts.pssh"), "root@t-h1\n").unwrap();
+        assert_eq!(of_hosts_file(&dir.join("hosts.pssh")), None);
+        std::fs::write(
+            dir.join("testnet.json"),
+            r#"{"name": "t", "subnet": "10.213.7", "hosts": 4}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            of_hosts_file(&dir.join("hosts.pssh")),
+            Some(("t".into(), 4))
+        );
+        assert_eq!(of_hosts_file(&dir.join("other.pssh")), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     fn tools() -> Tools {
         Tools {

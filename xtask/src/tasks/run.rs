@@ -82,7 +82,31 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
         );
     }
     let provenance = request::provenance(root);
-    let outcome = prepared.run(root, &request, &provenance, &|e| ui.run_event(e))?;
+    // On a testbed, its own counters before and after: lost packets make a
+    // slow run the testbed's, not the protocol's.
+    let testbed = args
+        .on_hosts
+        .hosts
+        .as_deref()
+        .and_then(|f| e3_testnet::of_hosts_file(&cwd.join(f)))
+        .zip(crate::tools::find("ip").ok());
+    let before = testbed
+        .as_ref()
+        .map(|((name, hosts), ip)| e3_testnet::counters(ip, name, *hosts));
+    let mut outcome = prepared.run(root, &request, &provenance, &|e| ui.run_event(e))?;
+    if let (Some(((name, hosts), ip)), Some(before)) = (&testbed, &before) {
+        let grown = e3_testnet::grown(before, &e3_testnet::counters(ip, name, *hosts));
+        if !grown.is_empty() {
+            let list: Vec<String> = grown.iter().map(|(c, n)| format!("{c} +{n}")).collect();
+            outcome.summary.warnings.push(format!(
+                "testbed `{name}` lost packets during the run ({}): its timings may be the testbed's, not the protocol's",
+                list.join(", ")
+            ));
+            let path = outcome.dir.join("summary.json");
+            std::fs::write(&path, format!("{}\n", outcome.json()))
+                .map_err(|e| failure(format!("cannot write {path}: {e}")))?;
+        }
+    }
     report(root, &ui, &outcome)
 }
 
@@ -134,6 +158,9 @@ fn report(root: &Utf8Path, ui: &Ui, outcome: &Outcome) -> Result<()> {
         ui.say(&summary.table());
     }
     let rel_dir: Utf8PathBuf = relative_to(root, &outcome.dir);
+    for warning in &summary.warnings {
+        ui.say(&format!("warning: {warning}"));
+    }
     let (ok, total) = (summary.ok_count(), summary.parties.len());
     if let Some(line) = net_line(summary) {
         ui.say(&line);
