@@ -644,9 +644,9 @@ pub enum Bench {
     },
     /// On a local testbed (needs root): `run --hosts` against parallel-rsync + parallel-ssh + a prun.sh
     Remote {
-        /// Hosts in the testbed, one party each: 2 to 64
-        #[arg(long, default_value_t = 16)]
-        hosts: usize,
+        /// Testbed sizes, comma-separated, one party a host: 2 to 250 each
+        #[arg(long, value_delimiter = ',', default_values_t = [16, 64, 128])]
+        hosts: Vec<usize>,
         /// Runs of each contender, interleaved, after one untimed round; at least 5
         #[arg(long, default_value_t = 5)]
         runs: usize,

@@ -35,7 +35,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &BenchArgs) -> Result<()> {
         Bench::ManyParties { runs, parties } => many_parties::run(root, dry_run, *runs, parties)?,
         Bench::Net { runs } => net::run(root, dry_run, *runs)?,
         Bench::ColdBuild => cold_build::run(root, dry_run)?,
-        Bench::Remote { hosts, runs } => remote::run(root, dry_run, *hosts, *runs)?,
+        Bench::Remote { hosts, runs } => remote::run(root, dry_run, hosts, *runs)?,
         Bench::Tls { runs, parties } => tls::run(root, dry_run, *runs, parties)?,
     };
     // A dry run printed its commands, measured nothing and writes nothing.
@@ -65,7 +65,7 @@ fn describe(which: &Bench) -> (report::Section, Vec<String>) {
         }
         Bench::Net { runs } => (net::SECTION, net::options(*runs)),
         Bench::ColdBuild => (cold_build::SECTION, cold_build::options()),
-        Bench::Remote { hosts, runs } => (remote::SECTION, remote::options(*hosts, *runs)),
+        Bench::Remote { hosts, runs } => (remote::SECTION, remote::options(hosts, *runs)),
         Bench::Tls { runs, parties } => (tls::SECTION, tls::options(*runs, parties)),
     }
 }

@@ -27,30 +27,34 @@ pub const SECTION: Section = Section {
 /// The fewest `--runs` it takes (its help says so).
 pub const LEAST_RUNS: usize = 5;
 /// The testbed's sizes (`--hosts`; its help says so).
-pub const HOSTS: std::ops::RangeInclusive<usize> = 2..=64;
+pub const HOSTS: std::ops::RangeInclusive<usize> = 2..=250;
 
 /// Refuses options it cannot measure with: usage errors naming the flag.
-pub fn check(hosts: usize, runs: usize) -> Result<()> {
-    if !HOSTS.contains(&hosts) {
+pub fn check(sizes: &[usize], runs: usize) -> Result<()> {
+    if let Some(hosts) = sizes.iter().find(|h| !HOSTS.contains(h)) {
         return Err(usage(format!(
             "--hosts {hosts}: the testbed holds {} to {} hosts",
             HOSTS.start(),
             HOSTS.end()
         ))
         .hint(format!(
-            "pass --hosts from {} to {}",
+            "pass sizes from {} to {}, comma-separated",
             HOSTS.start(),
             HOSTS.end()
         )));
+    }
+    if sizes.is_empty() {
+        return Err(usage("--hosts: no size given").hint("e.g. --hosts 16,64,128"));
     }
     enough_runs(runs, LEAST_RUNS)
 }
 
 /// Its options as typed, for the Reproduce line.
-pub fn options(hosts: usize, runs: usize) -> Vec<String> {
+pub fn options(sizes: &[usize], runs: usize) -> Vec<String> {
+    let sizes: Vec<String> = sizes.iter().map(usize::to_string).collect();
     vec![
         "--hosts".into(),
-        hosts.to_string(),
+        sizes.join(","),
         "--runs".into(),
         runs.to_string(),
     ]
@@ -128,9 +132,13 @@ pub fn plan(root: &Utf8Path, tools: &Tools, dirs: &Dirs, hosts: usize) -> Plan {
                 "/root/e3-baseline",
             ]),
         )
+        // parallel-ssh's own default of 32 at a time would never connect
+        // more parties than that: every host at once.
         .then(Cmd::new(&tools.pssh).args([
             "-h",
             hosts_file.as_str(),
+            "-p",
+            &hosts.to_string(),
             "-t",
             "0",
             "-x",
@@ -140,10 +148,12 @@ pub fn plan(root: &Utf8Path, tools: &Tools, dirs: &Dirs, hosts: usize) -> Plan {
             &run_there,
         ])),
         e3: Contender::other(
-            "e3: `xtask run --hosts`, one party a host (sync included)",
+            "e3: `xtask run --hosts`, one party a host (sync included), every host at once",
             xtask().args([
                 "run",
                 "helloworld",
+                "--parallel",
+                &hosts.to_string(),
                 "--hosts",
                 hosts_file.as_str(),
                 "--ssh-config",
@@ -170,8 +180,8 @@ pub fn dry_run(plan: &Plan) -> String {
     text
 }
 
-pub fn run(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<Option<String>> {
-    check(hosts, runs)?;
+pub fn run(root: &Utf8Path, dry_run: bool, sizes: &[usize], runs: usize) -> Result<Option<String>> {
+    check(sizes, runs)?;
     let tools = Tools {
         prsync: tools::require(
             "parallel-rsync",
@@ -186,22 +196,78 @@ pub fn run(root: &Utf8Path, dry_run: bool, hosts: usize, runs: usize) -> Result<
     let tmp = Utf8PathBuf::from_path_buf(std::env::temp_dir())
         .map_err(|_| failure("the temp folder is not UTF-8"))?;
     let dirs = Dirs::in_folder(&tmp);
-    let plan = plan(root, &tools, &dirs, hosts);
     if dry_run {
-        crate::out::print(&self::dry_run(&plan));
+        for &hosts in sizes {
+            crate::out::print(&self::dry_run(&plan(root, &tools, &dirs, hosts)));
+        }
         return Ok(None);
     }
-    time_once(root, &plan.prepare)?;
-    let _ = e3_exec::capture_in(Some(root), &plan.down);
-    time_once(root, &plan.up)?;
-    let result = measure(root, &plan, &dirs, hosts, runs);
-    let _ = e3_exec::capture_in(Some(root), &plan.down);
-    let _ = std::fs::remove_dir_all(&dirs.staging);
-    let _ = std::fs::remove_dir_all(&dirs.out);
-    result.map(Some)
+    let mut rows = Vec::new();
+    let mut last_plan = None;
+    for &hosts in sizes {
+        let plan = plan(root, &tools, &dirs, hosts);
+        time_once(root, &plan.prepare)?;
+        let _ = e3_exec::capture_in(Some(root), &plan.down);
+        time_once(root, &plan.up)?;
+        let result = measure(root, &plan, &dirs, hosts, runs);
+        let _ = e3_exec::capture_in(Some(root), &plan.down);
+        let _ = std::fs::remove_dir_all(&dirs.staging);
+        let _ = std::fs::remove_dir_all(&dirs.out);
+        rows.push((hosts, result?));
+        last_plan = Some(plan);
+    }
+    let plan = last_plan.expect("at least one size");
+    let mut text = format!(
+        "Measured {} on this machine ({} cores): testbeds of {} hosts (`cargo xtask testnet up N`: \
+         network namespaces with their own sshd, every host knowing every other's link-layer address), \
+         one party of `demos/helloworld.py` per host, {runs} interleaved runs each after one warm-up run. \
+         \"All connected\" is from the start of the command until the last party logged MPyC's \
+         `All N parties connected.` Both sides reach every host at once: parallel-ssh with `-p N` \
+         (its default of 32 at a time would never connect more than 32 parties: the first 32 wait for \
+         the rest, which never start), e3 with `--parallel N`.\n\n\
+         | hosts | original wall | original all connected | e3 wall | e3 all connected | ratio (wall) |\n\
+         |---|---|---|---|---|---|\n",
+        report::now_utc(),
+        report::cores(),
+        sizes
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    for (hosts, m) in &rows {
+        text.push_str(&format!(
+            "| {hosts} | {:.3} s | {:.3} s | {:.3} s | {:.3} s | {:.3} (target ≤ 0.70) |\n",
+            m.base_wall,
+            m.base_connected,
+            m.e3_wall,
+            m.e3_connected,
+            m.e3_wall / m.base_wall
+        ));
+    }
+    text.push_str(&format!(
+        "\nCommands, at {} hosts:\n\n{}",
+        sizes[sizes.len() - 1],
+        report::commands(root, [&plan.baseline, &plan.e3])
+    ));
+    Ok(Some(text))
 }
 
-fn measure(root: &Utf8Path, plan: &Plan, dirs: &Dirs, hosts: usize, runs: usize) -> Result<String> {
+/// One size's medians.
+struct Measured {
+    base_wall: f64,
+    base_connected: f64,
+    e3_wall: f64,
+    e3_connected: f64,
+}
+
+fn measure(
+    root: &Utf8Path,
+    plan: &Plan,
+    dirs: &Dirs,
+    hosts: usize,
+    runs: usize,
+) -> Result<Measured> {
     stage_baseline(root, dirs)?;
     // MPyC logs local times; the parties run on this machine.
     let zone = TimeZone::system();
@@ -249,24 +315,12 @@ fn measure(root: &Utf8Path, plan: &Plan, dirs: &Dirs, hosts: usize, runs: usize)
         e3_connected.extend(connected);
         base_connected.extend(bconnected);
     }
-    let (e, b) = (median(&e3_wall), median(&base_wall));
-    let (ec, bc) = (median(&e3_connected), median(&base_connected));
-    Ok(format!(
-        "Measured {} on this machine ({} cores): a testbed of {hosts} hosts (`cargo xtask testnet up {hosts}`: \
-         network namespaces with their own sshd), one party of `demos/helloworld.py` per host, \
-         {runs} interleaved runs each after one warm-up run. \"All connected\" is from the start of the \
-         command until the last party logged MPyC's `All {hosts} parties connected.`\n\n\
-         | command | median wall | median until all connected | ratio (wall) |\n|---|---|---|---|\n\
-         | {} | {b:.3} s | {bc:.3} s | 1.000 |\n\
-         | {} | {e:.3} s | {ec:.3} s | {:.3} (target ≤ 0.80) |\n\n\
-         Commands:\n\n{}",
-        report::now_utc(),
-        report::cores(),
-        plan.baseline.label,
-        plan.e3.label,
-        e / b,
-        report::commands(root, [&plan.baseline, &plan.e3]),
-    ))
+    Ok(Measured {
+        base_wall: median(&base_wall),
+        base_connected: median(&base_connected),
+        e3_wall: median(&e3_wall),
+        e3_connected: median(&e3_connected),
+    })
 }
 
 /// The baseline's folder: the demos, its prun script and the hosts file.

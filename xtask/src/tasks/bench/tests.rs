@@ -144,7 +144,7 @@ fn runs_help_states_the_limit_the_benchmark_keeps() {
         }),
         ("net", net::LEAST_RUNS, &net::check),
         ("remote", remote::LEAST_RUNS, &|runs| {
-            remote::check(16, runs)
+            remote::check(&[16], runs)
         }),
     ];
     for (bench, least, check) in checks {
@@ -173,9 +173,9 @@ fn parties_and_hosts_help_state_their_limits_and_refusals_name_them() {
     }
     assert!(many_parties::check(3, &[*least, *most]).is_ok());
     let (least, most) = (remote::HOSTS.start(), remote::HOSTS.end());
-    assert!(help("remote", "hosts").ends_with(&format!("{least} to {most}")));
+    assert!(help("remote", "hosts").ends_with(&format!("{least} to {most} each")));
     for hosts in [least - 1, most + 1] {
-        let err = remote::check(hosts, 5).unwrap_err();
+        let err = remote::check(&[16, hosts], 5).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(
             err.message.starts_with(&format!("--hosts {hosts}")),
