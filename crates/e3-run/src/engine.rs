@@ -539,19 +539,6 @@ pub fn run_remote(
     }
     plan.session
         .run(spec.root, &|event| progress(RunEvent::Host(event)), || {
-            // What each host runs the parties with, through its connection.
-            let places = spec.provenance.map(|_| crate::provenance::Places {
-                versions: crate::provenance::host_versions(
-                    ssh,
-                    &plan.hosts,
-                    spec.remote_python.unwrap_or("python3"),
-                ),
-                hosts: plan
-                    .hosts
-                    .iter()
-                    .map(|h| (ssh.label(h), h.region.clone()))
-                    .collect(),
-            });
             // TLS: each host's own parties' material, before anything starts.
             let copied = plan.tls_copy.iter().try_for_each(|cmd| {
                 let out = e3_exec::capture(cmd)?;
@@ -570,7 +557,7 @@ pub fn run_remote(
             // its ssh hangs it up, which ends it (and any party left).
             let outcome = copied.and_then(|()| {
                 start_warm(spec.root, &plan.zygotes, progress).and_then(|_zygotes| {
-                    execute(spec, &plan.runs, &plan.parties, Some(ssh), places, progress)
+                    execute(spec, &plan.runs, &plan.parties, Some(ssh), None, progress)
                 })
             });
             // Sockets of warm starts that were killed (and so could not
@@ -586,16 +573,34 @@ pub fn run_remote(
                 .filter(|(_, cmd)| !e3_exec::capture(cmd).is_ok_and(|o| o.end.success()))
                 .map(|(host, _)| host.clone())
                 .collect();
-            match outcome {
-                Ok(mut outcome) if !kept.is_empty() => {
-                    outcome.summary.tls_keys_left_on = kept;
-                    let path = outcome.dir.join("summary.json");
-                    std::fs::write(&path, format!("{}\n", outcome.json()))
-                        .map_err(|e| RunError::io(format!("cannot write {path}"), e))?;
-                    Ok(outcome)
-                }
-                other => other,
+            let mut outcome = outcome?;
+            outcome.summary.tls_keys_left_on = kept;
+            // What each host ran the parties with, asked through its
+            // connection once they are done: the probe (a Python on every
+            // host) takes nothing from the run it describes.
+            if let Some(provenance) = spec.provenance {
+                let places = crate::provenance::Places {
+                    versions: crate::provenance::host_versions(
+                        ssh,
+                        &plan.hosts,
+                        spec.remote_python.unwrap_or("python3"),
+                    ),
+                    hosts: plan
+                        .hosts
+                        .iter()
+                        .map(|h| (ssh.label(h), h.region.clone()))
+                        .collect(),
+                };
+                outcome.summary.environment = Some(crate::provenance::record(
+                    provenance,
+                    &places,
+                    &outcome.summary.started_at,
+                ));
             }
+            let path = outcome.dir.join("summary.json");
+            std::fs::write(&path, format!("{}\n", outcome.json()))
+                .map_err(|e| RunError::io(format!("cannot write {path}"), e))?;
+            Ok(outcome)
         })
 }
 

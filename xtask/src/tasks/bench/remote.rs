@@ -104,7 +104,7 @@ pub fn plan(root: &Utf8Path, tools: &Tools, dirs: &Dirs, hosts: usize) -> Plan {
     let python = root.join(python::VENV_DIR).join("bin/python");
     let ssh_option = format!("-F {ssh_config}");
     let run_there =
-        format!("cd /root/e3-baseline && PYTHON={python} ./prun-baseline.sh helloworld.py");
+        format!("cd /root/e3-baseline && PYTHON={python} ./prun-baseline.sh helloworld.py -T1");
     Plan {
         prepare: xtask().args(["run", "helloworld", "--parties", "1"]),
         up: xtask().args(["testnet", "up", &hosts.to_string()]).args([
@@ -161,6 +161,8 @@ pub fn plan(root: &Utf8Path, tools: &Tools, dirs: &Dirs, hosts: usize) -> Plan {
                 "--remote-python",
                 python.as_str(),
                 "--json",
+                "--",
+                "-T1",
             ]),
         ),
     }
@@ -220,7 +222,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, sizes: &[usize], runs: usize) -> Resu
     let mut text = format!(
         "Measured {} on this machine ({} cores): testbeds of {} hosts (`cargo xtask testnet up N`: \
          network namespaces with their own sshd, every host knowing every other's link-layer address), \
-         one party of `demos/helloworld.py` per host, {runs} interleaved runs each after one warm-up run. \
+         one party of `demos/helloworld.py -T1` per host (MPyC's default threshold at 128 parties would make the protocol, not the start, the measure), {runs} interleaved runs each after one warm-up run. \
          \"All connected\" is from the start of the command until the last party logged MPyC's \
          `All N parties connected.` Both sides reach every host at once: parallel-ssh with `-p N` \
          (its default of 32 at a time would never connect more than 32 parties: the first 32 wait for \
