@@ -607,3 +607,75 @@ fn tls_on_the_testbed_with_two_parties_a_host() {
     }
     bed.assert_no_pythons();
 }
+
+/// TLS keys go from the hosts however a run ends: a party that fails, a
+/// timeout; and a host that stops answering is named in the summary as
+/// one the keys could not be removed from.
+#[test]
+fn tls_keys_leave_the_hosts_however_the_run_ends() {
+    if !can_make_testbeds() {
+        return;
+    }
+    let bed = Testbed::up(3);
+    // The party's TLS folder on its host, from the command in its log.
+    let remote_base = |summary: &serde_json::Value| {
+        let log = log_of(summary, 0);
+        let at = log.find("/tmp/e3-tls-").expect("the party's TLS folder");
+        log[at..at + "/tmp/e3-tls-".len() + 16].to_string()
+    };
+    // A party that fails.
+    let out = bed
+        .run(&program("fail_in_party1.py"), &["--tls", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let summary = summary_of(&out);
+    let base = remote_base(&summary);
+    assert!(
+        !std::path::Path::new(&base).exists(),
+        "{base} left after a failure"
+    );
+    // A timeout.
+    let out = bed
+        .run(
+            &program("sleeper.py"),
+            &["--tls", "--timeout", "5", "--json"],
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let summary = summary_of(&out);
+    let base = remote_base(&summary);
+    assert!(
+        !std::path::Path::new(&base).exists(),
+        "{base} left after a timeout"
+    );
+    assert!(summary.get("tls_keys_left_on").is_none(), "{summary:#}");
+    // A host that stops answering: named as one that keeps the keys.
+    let mut child = bed
+        .run(&program("sleeper.py"), &["--tls", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = read_until(&mut stderr, "all 3 parties connected");
+    let lost = bed.host(2);
+    let sh = shell();
+    cmd!(sh, "ip -n {lost} link set dev eth0 down")
+        .run()
+        .unwrap();
+    std::io::Read::read_to_string(&mut stderr, &mut seen).unwrap();
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    let status = child.wait().unwrap();
+    cmd!(sh, "ip -n {lost} link set dev eth0 up").run().unwrap();
+    assert_eq!(status.code(), Some(1), "{seen}");
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        summary["tls_keys_left_on"],
+        serde_json::json!([format!("root@{lost}")]),
+        "{summary:#}"
+    );
+    bed.assert_no_pythons();
+}
