@@ -641,6 +641,9 @@ pub enum Bench {
         /// Party counts, comma-separated, each from 3 to 256
         #[arg(long, value_delimiter = ',', default_values_t = [6, 64])]
         parties: Vec<usize>,
+        /// Also this many hosts on a testbed, one party each (needs root); 0: none
+        #[arg(long, default_value_t = 16)]
+        testbed: usize,
     },
     /// On a local testbed (needs root): `run --hosts` against parallel-rsync + parallel-ssh + a prun.sh
     Remote {

@@ -36,7 +36,11 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &BenchArgs) -> Result<()> {
         Bench::Net { runs } => net::run(root, dry_run, *runs)?,
         Bench::ColdBuild => cold_build::run(root, dry_run)?,
         Bench::Remote { hosts, runs } => remote::run(root, dry_run, hosts, *runs)?,
-        Bench::Tls { runs, parties } => tls::run(root, dry_run, *runs, parties)?,
+        Bench::Tls {
+            runs,
+            parties,
+            testbed,
+        } => tls::run(root, dry_run, *runs, parties, *testbed)?,
     };
     // A dry run printed its commands, measured nothing and writes nothing.
     let Some(body) = body else {
@@ -66,6 +70,10 @@ fn describe(which: &Bench) -> (report::Section, Vec<String>) {
         Bench::Net { runs } => (net::SECTION, net::options(*runs)),
         Bench::ColdBuild => (cold_build::SECTION, cold_build::options()),
         Bench::Remote { hosts, runs } => (remote::SECTION, remote::options(hosts, *runs)),
-        Bench::Tls { runs, parties } => (tls::SECTION, tls::options(*runs, parties)),
+        Bench::Tls {
+            runs,
+            parties,
+            testbed,
+        } => (tls::SECTION, tls::options(*runs, parties, *testbed)),
     }
 }
