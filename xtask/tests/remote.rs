@@ -651,6 +651,27 @@ fn tls_keys_leave_the_hosts_however_the_run_ends() {
         "{base} left after a timeout"
     );
     assert!(summary.get("tls_keys_left_on").is_none(), "{summary:#}");
+    // Interrupted (Ctrl-C) once every party is up.
+    let mut child = bed
+        .run(&program("sleeper.py"), &["--tls", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    read_until(&mut stderr, "all 3 parties connected");
+    // SAFETY: signalling the child this test started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(!child.wait().unwrap().success());
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let base = remote_base(&summary);
+    assert!(!std::path::Path::new(&base).exists(), "{base} left after Ctrl-C");
     // A host that stops answering: named as one that keeps the keys.
     let mut child = bed
         .run(&program("sleeper.py"), &["--tls", "--json"])
