@@ -671,7 +671,10 @@ fn tls_keys_leave_the_hosts_however_the_run_ends() {
     assert!(!child.wait().unwrap().success());
     let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let base = remote_base(&summary);
-    assert!(!std::path::Path::new(&base).exists(), "{base} left after Ctrl-C");
+    assert!(
+        !std::path::Path::new(&base).exists(),
+        "{base} left after Ctrl-C"
+    );
     // A host that stops answering: named as one that keeps the keys.
     let mut child = bed
         .run(&program("sleeper.py"), &["--tls", "--json"])
