@@ -653,5 +653,8 @@ pub enum Bench {
         /// Runs of each contender, interleaved, after one untimed round; at least 5
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// Also 4 parties on each of this many hosts (which prun.sh cannot do), cold and warm, against e3's own one a host; 0: none
+        #[arg(long, default_value_t = 64)]
+        packed: usize,
     },
 }

@@ -177,6 +177,21 @@ fn up(root: &Utf8Path, dry_run: bool, testnet: &Testnet) -> Result<()> {
         root.join(e3_run::python::VENV_DIR).join("bin/python")
     );
     crate::out::outln!("down: cargo xtask testnet down --name {}", testnet.name);
+    // Its counters start at zero with its links and namespaces: anything
+    // counted already was lost while it came up (e.g. by a machine too
+    // busy to carry it), and would be lost again under a run.
+    let lost = e3_testnet::grown(
+        &[],
+        &e3_testnet::counters(&tools.ip, &testnet.name, testnet.hosts),
+    );
+    if !lost.is_empty() {
+        let list: Vec<String> = lost.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        crate::out::errln!(
+            "warning: testnet {} lost packets while it came up ({}): runs on it may be slowed by the testbed, not the protocol; `run` says so after each run",
+            testnet.name,
+            list.join(", ")
+        );
+    }
     Ok(())
 }
 

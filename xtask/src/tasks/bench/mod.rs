@@ -35,7 +35,11 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &BenchArgs) -> Result<()> {
         Bench::ManyParties { runs, parties } => many_parties::run(root, dry_run, *runs, parties)?,
         Bench::Net { runs } => net::run(root, dry_run, *runs)?,
         Bench::ColdBuild => cold_build::run(root, dry_run)?,
-        Bench::Remote { hosts, runs } => remote::run(root, dry_run, hosts, *runs)?,
+        Bench::Remote {
+            hosts,
+            runs,
+            packed,
+        } => remote::run(root, dry_run, hosts, *runs, *packed)?,
         Bench::Tls {
             runs,
             parties,
@@ -69,7 +73,11 @@ fn describe(which: &Bench) -> (report::Section, Vec<String>) {
         }
         Bench::Net { runs } => (net::SECTION, net::options(*runs)),
         Bench::ColdBuild => (cold_build::SECTION, cold_build::options()),
-        Bench::Remote { hosts, runs } => (remote::SECTION, remote::options(hosts, *runs)),
+        Bench::Remote {
+            hosts,
+            runs,
+            packed,
+        } => (remote::SECTION, remote::options(hosts, *runs, *packed)),
         Bench::Tls {
             runs,
             parties,

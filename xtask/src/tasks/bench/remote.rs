@@ -29,8 +29,19 @@ pub const LEAST_RUNS: usize = 5;
 /// The testbed's sizes (`--hosts`; its help says so).
 pub const HOSTS: std::ops::RangeInclusive<usize> = 2..=250;
 
+/// Parties per host of the packed measurement (`--packed`).
+pub const PACKED_PER_HOST: usize = 4;
+
 /// Refuses options it cannot measure with: usage errors naming the flag.
-pub fn check(sizes: &[usize], runs: usize) -> Result<()> {
+pub fn check(sizes: &[usize], runs: usize, packed: usize) -> Result<()> {
+    if packed != 0 && !HOSTS.contains(&packed) {
+        return Err(usage(format!(
+            "--packed {packed}: the testbed holds {} to {} hosts",
+            HOSTS.start(),
+            HOSTS.end()
+        ))
+        .hint("pass a number of hosts, e.g. --packed 64, or 0 for none"));
+    }
     if let Some(hosts) = sizes.iter().find(|h| !HOSTS.contains(h)) {
         return Err(usage(format!(
             "--hosts {hosts}: the testbed holds {} to {} hosts",
@@ -50,13 +61,15 @@ pub fn check(sizes: &[usize], runs: usize) -> Result<()> {
 }
 
 /// Its options as typed, for the Reproduce line.
-pub fn options(sizes: &[usize], runs: usize) -> Vec<String> {
+pub fn options(sizes: &[usize], runs: usize, packed: usize) -> Vec<String> {
     let sizes: Vec<String> = sizes.iter().map(usize::to_string).collect();
     vec![
         "--hosts".into(),
         sizes.join(","),
         "--runs".into(),
         runs.to_string(),
+        "--packed".into(),
+        packed.to_string(),
     ]
 }
 
@@ -147,25 +160,62 @@ pub fn plan(root: &Utf8Path, tools: &Tools, dirs: &Dirs, hosts: usize) -> Plan {
             dirs.out.as_str(),
             &run_there,
         ])),
-        e3: Contender::other(
-            "e3: `xtask run --hosts`, one party a host (sync included), every host at once",
-            xtask().args([
-                "run",
-                "helloworld",
-                "--parallel",
-                &hosts.to_string(),
-                "--hosts",
-                hosts_file.as_str(),
-                "--ssh-config",
-                ssh_config.as_str(),
-                "--remote-python",
-                python.as_str(),
-                "--json",
-                "--",
-                "-T1",
-            ]),
-        ),
+        e3: e3_contender(root, tools, dirs, hosts, Packing::One),
     }
+}
+
+/// How many parties e3 puts on each host, and how it starts them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Packing {
+    One,
+    Packed { warm: bool },
+}
+
+/// e3's `run --hosts` on the testbed: every host at once, sync included.
+pub fn e3_contender(
+    root: &Utf8Path,
+    tools: &Tools,
+    dirs: &Dirs,
+    hosts: usize,
+    packing: Packing,
+) -> Contender {
+    let (hosts_file, ssh_config) = (dirs.bed.join("hosts.pssh"), dirs.bed.join("ssh_config"));
+    let python = root.join(python::VENV_DIR).join("bin/python");
+    let mut cmd = Cmd::new(&tools.xtask).args(["run", "helloworld"]);
+    let what = match packing {
+        Packing::One => {
+            "e3: `xtask run --hosts`, one party a host (sync included), every host at once".into()
+        }
+        Packing::Packed { warm } => {
+            cmd = cmd.args([
+                "--parties",
+                &(hosts * PACKED_PER_HOST).to_string(),
+                "--parties-per-host",
+                &PACKED_PER_HOST.to_string(),
+                if warm { "--warm" } else { "--cold" },
+            ]);
+            format!(
+                "e3, {PACKED_PER_HOST} parties a host, {}",
+                if warm { "warm" } else { "cold" }
+            )
+        }
+    };
+    Contender::other(
+        &what,
+        cmd.args([
+            "--parallel",
+            &hosts.to_string(),
+            "--hosts",
+            hosts_file.as_str(),
+            "--ssh-config",
+            ssh_config.as_str(),
+            "--remote-python",
+            python.as_str(),
+            "--json",
+            "--",
+            "-T1",
+        ]),
+    )
 }
 
 /// What `--dry-run` prints: the testbed made, the contenders, the testbed
@@ -182,8 +232,36 @@ pub fn dry_run(plan: &Plan) -> String {
     text
 }
 
-pub fn run(root: &Utf8Path, dry_run: bool, sizes: &[usize], runs: usize) -> Result<Option<String>> {
-    check(sizes, runs)?;
+/// e3's contenders of the packed measurement on `hosts`, with their
+/// numbers of parties: one a host, then packed cold and warm.
+fn packed_contenders(
+    root: &Utf8Path,
+    tools: &Tools,
+    dirs: &Dirs,
+    hosts: usize,
+) -> Vec<(Contender, usize)> {
+    let per_host = hosts * PACKED_PER_HOST;
+    vec![
+        (e3_contender(root, tools, dirs, hosts, Packing::One), hosts),
+        (
+            e3_contender(root, tools, dirs, hosts, Packing::Packed { warm: false }),
+            per_host,
+        ),
+        (
+            e3_contender(root, tools, dirs, hosts, Packing::Packed { warm: true }),
+            per_host,
+        ),
+    ]
+}
+
+pub fn run(
+    root: &Utf8Path,
+    dry_run: bool,
+    sizes: &[usize],
+    runs: usize,
+    packed: usize,
+) -> Result<Option<String>> {
+    check(sizes, runs, packed)?;
     let tools = Tools {
         prsync: tools::require(
             "parallel-rsync",
@@ -202,6 +280,15 @@ pub fn run(root: &Utf8Path, dry_run: bool, sizes: &[usize], runs: usize) -> Resu
         for &hosts in sizes {
             crate::out::print(&self::dry_run(&plan(root, &tools, &dirs, hosts)));
         }
+        if packed > 0 {
+            let plan = plan(root, &tools, &dirs, packed);
+            let mut text = format!("{}\n", plan.up);
+            for (c, _) in packed_contenders(root, &tools, &dirs, packed) {
+                text.push_str(&format!("{}\n", c.dry_run_lines().join("\n")));
+            }
+            text.push_str(&format!("{}\n", plan.down));
+            crate::out::print(&text);
+        }
         return Ok(None);
     }
     let mut rows = Vec::new();
@@ -218,6 +305,18 @@ pub fn run(root: &Utf8Path, dry_run: bool, sizes: &[usize], runs: usize) -> Resu
         rows.push((hosts, result?));
         last_plan = Some(plan);
     }
+    let packed_rows = match packed {
+        0 => None,
+        hosts => {
+            let plan = plan(root, &tools, &dirs, hosts);
+            let _ = e3_exec::capture_in(Some(root), &plan.down);
+            time_once(root, &plan.up)?;
+            let contenders = packed_contenders(root, &tools, &dirs, hosts);
+            let result = measure_packed(root, &contenders, runs);
+            let _ = e3_exec::capture_in(Some(root), &plan.down);
+            Some((hosts, contenders, result?))
+        }
+    };
     let plan = last_plan.expect("at least one size");
     let mut text = format!(
         "Measured {} on this machine ({} cores): testbeds of {} hosts (`cargo xtask testnet up N`: \
@@ -252,7 +351,48 @@ pub fn run(root: &Utf8Path, dry_run: bool, sizes: &[usize], runs: usize) -> Resu
         sizes[sizes.len() - 1],
         report::commands(root, [&plan.baseline, &plan.e3])
     ));
+    if let Some((hosts, contenders, medians)) = packed_rows {
+        text.push_str(&packed_table(root, hosts, &contenders, &medians, runs));
+    }
     Ok(Some(text))
+}
+
+/// The packed measurement's paragraph, table and commands.
+fn packed_table(
+    root: &Utf8Path,
+    hosts: usize,
+    contenders: &[(Contender, usize)],
+    medians: &[(f64, Option<f64>)],
+    runs: usize,
+) -> String {
+    let parties = hosts * PACKED_PER_HOST;
+    let mut text = format!(
+        "\n{parties} parties on {hosts} hosts ({PACKED_PER_HOST} a host) against e3's own {hosts} \
+         hosts × 1, on one testbed of {hosts} hosts, {runs} interleaved runs each after one \
+         warm-up round. prun.sh cannot do this (it finds one index per hostname), so the \
+         original path has no row here. Warm: one Python a host loads numpy and gmpy2 once, \
+         then forks its {PACKED_PER_HOST} parties.\n\n\
+         | parties | wall | all connected | wall against {hosts} × 1 |\n|---|---|---|---|\n"
+    );
+    let base = medians.first().map_or(f64::NAN, |m| m.0);
+    let starts = ["", " cold", " warm"];
+    for (((_, n), (wall, connected)), start) in contenders.iter().zip(medians).zip(starts) {
+        let how = match *n == hosts {
+            true => format!("{hosts} × 1"),
+            false => format!("{n} on {hosts},{start}"),
+        };
+        text.push_str(&format!(
+            "| {how} | {wall:.3} s | {} | {:.2} |\n",
+            connected.map_or("—".into(), |c| format!("{c:.3} s")),
+            wall / base
+        ));
+    }
+    let cs: Vec<&Contender> = contenders.iter().map(|(c, _)| c).collect();
+    text.push_str(&format!(
+        "\nCommands:\n\n{}",
+        report::commands(root, cs[1..].iter().copied())
+    ));
+    text
 }
 
 /// One size's medians.
@@ -278,17 +418,7 @@ fn measure(
     let mut base_wall = Vec::new();
     let mut base_connected = Vec::new();
     for round in 0..=runs {
-        let started = now_secs();
-        let (wall, out) = capture(root, &plan.e3.steps[0])?;
-        let summary: serde_json::Value = serde_json::from_str(&out.stdout)
-            .map_err(|e| failure(format!("e3 printed no summary: {e}")))?;
-        let logs: Vec<String> = summary["parties"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|p| std::fs::read_to_string(root.join(p["log"].as_str()?)).ok())
-            .collect();
-        let connected = all_connected_at(&logs, hosts, &zone).map(|at| at - started);
+        let (wall, connected) = e3_once(root, &plan.e3, hosts, &zone)?;
 
         let _ = std::fs::remove_dir_all(&dirs.out);
         let base_started = now_secs();
@@ -323,6 +453,61 @@ fn measure(
         e3_wall: median(&e3_wall),
         e3_connected: median(&e3_connected),
     })
+}
+
+/// One e3 run of `parties`: its wall time and when all had connected.
+fn e3_once(
+    root: &Utf8Path,
+    e3: &Contender,
+    parties: usize,
+    zone: &TimeZone,
+) -> Result<(f64, Option<f64>)> {
+    let started = now_secs();
+    let (wall, out) = capture(root, &e3.steps[0])?;
+    let summary: serde_json::Value = serde_json::from_str(&out.stdout)
+        .map_err(|e| failure(format!("e3 printed no summary: {e}")))?;
+    let logs: Vec<String> = summary["parties"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| std::fs::read_to_string(root.join(p["log"].as_str()?)).ok())
+        .collect();
+    Ok((
+        wall,
+        all_connected_at(&logs, parties, zone).map(|at| at - started),
+    ))
+}
+
+/// e3 alone on a testbed of `hosts`: one party a host, then
+/// [`PACKED_PER_HOST`] a host cold and warm, interleaved; medians of each
+/// (wall, all connected), in that order.
+fn measure_packed(
+    root: &Utf8Path,
+    contenders: &[(Contender, usize)],
+    runs: usize,
+) -> Result<Vec<(f64, Option<f64>)>> {
+    let zone = TimeZone::system();
+    let mut walls = vec![Vec::new(); contenders.len()];
+    let mut connected = vec![Vec::new(); contenders.len()];
+    for round in 0..=runs {
+        for (i, (e3, parties)) in contenders.iter().enumerate() {
+            let (wall, all) = e3_once(root, e3, *parties, &zone)?;
+            crate::out::errln!(
+                "bench: round {round}/{runs}: {} parties: {wall:.3}s (all connected {})",
+                parties,
+                fmt_opt(all)
+            );
+            if round > 0 {
+                walls[i].push(wall);
+                connected[i].extend(all);
+            }
+        }
+    }
+    Ok(walls
+        .iter()
+        .zip(&connected)
+        .map(|(w, c)| (median(w), (!c.is_empty()).then(|| median(c))))
+        .collect())
 }
 
 /// The baseline's folder: the demos, its prun script and the hosts file.
@@ -404,6 +589,21 @@ pub mod tests {
     fn commands_as_the_figures_show_them() {
         let plan = plan_of_four();
         insta::assert_snapshot!(report::commands("/e3".into(), [&plan.baseline, &plan.e3]));
+    }
+
+    /// The packed table names its rows by what they ran, compares each with
+    /// one party a host, and says when the parties never all connected.
+    #[test]
+    fn packed_rows_against_one_a_host() {
+        let tools = Tools {
+            xtask: "/e3/target/debug/xtask".into(),
+            prsync: "/usr/bin/parallel-rsync".into(),
+            pssh: "/usr/bin/parallel-ssh".into(),
+        };
+        let contenders =
+            packed_contenders("/e3".into(), &tools, &Dirs::in_folder("/tmp".into()), 4);
+        let medians = [(2.0, Some(1.5)), (5.0, Some(4.0)), (3.0, None)];
+        insta::assert_snapshot!(packed_table("/e3".into(), 4, &contenders, &medians, 5));
     }
 
     #[test]

@@ -144,7 +144,7 @@ fn runs_help_states_the_limit_the_benchmark_keeps() {
         }),
         ("net", net::LEAST_RUNS, &net::check),
         ("remote", remote::LEAST_RUNS, &|runs| {
-            remote::check(&[16], runs)
+            remote::check(&[16], runs, 0)
         }),
     ];
     for (bench, least, check) in checks {
@@ -175,12 +175,20 @@ fn parties_and_hosts_help_state_their_limits_and_refusals_name_them() {
     let (least, most) = (remote::HOSTS.start(), remote::HOSTS.end());
     assert!(help("remote", "hosts").ends_with(&format!("{least} to {most} each")));
     for hosts in [least - 1, most + 1] {
-        let err = remote::check(&[16, hosts], 5).unwrap_err();
+        let err = remote::check(&[16, hosts], 5, 0).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(
             err.message.starts_with(&format!("--hosts {hosts}")),
             "{err}"
         );
         assert_eq!(err.hints.len(), 1);
+        let err = remote::check(&[16], 5, hosts).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.message.starts_with(&format!("--packed {hosts}")),
+            "{err}"
+        );
     }
+    assert!(remote::check(&[16], 5, 0).is_ok());
+    assert!(remote::check(&[16], 5, *most).is_ok());
 }
