@@ -18,4 +18,7 @@ pub use profile::{Link, Profile, ProfileError};
 /// line): round trips and bulk transfers between every pair of parties.
 /// `netprobe` runs it on hosts; `bench net` and the tests through `--net`.
 pub const PINGPONG: &str = include_str!("../pingpong.py");
-pub use relay::{Relays, Route, files_needed, open_files_limit, relay_processes, shards};
+pub use relay::{
+    Lateness, Relays, Route, files_needed, open_files_limit, precise_sleeps, relay_processes,
+    shards,
+};

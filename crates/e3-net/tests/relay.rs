@@ -165,6 +165,97 @@ fn a_round_trip_takes_the_links_delay() {
     );
 }
 
+/// Sends `records` numbered 16-byte records through `link` at small,
+/// uneven gaps, beside `hogs` threads that keep the cores busy, and checks
+/// that each arrives in order and no sooner than `least` after it was
+/// sent: a lower bound only (a busy machine may make any of it late).
+fn never_early(link: Link, least: Duration, hogs: usize) {
+    let (target, _relays, listen) = relay_to(link);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let hogs: Vec<_> = (0..hogs)
+        .map(|_| {
+            let stop = stop.clone();
+            thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            })
+        })
+        .collect();
+    const RECORDS: usize = 300;
+    let receiver = thread::spawn(move || {
+        let (mut conn, _) = target.accept().unwrap();
+        conn.set_nonblocking(true).unwrap();
+        let (mut got, mut at) = (Vec::new(), Vec::new());
+        let mut buf = [0u8; 4096];
+        while at.len() < RECORDS {
+            match conn.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let now = Instant::now();
+                    got.extend_from_slice(&buf[..n]);
+                    at.resize(got.len() / 16, now);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => thread::yield_now(),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        (got, at)
+    });
+    let mut client = TcpStream::connect(listen).unwrap();
+    client.set_nodelay(true).unwrap();
+    let mut sent_at = Vec::new();
+    let mut rng = 12345u32;
+    for i in 0..RECORDS as u32 {
+        let mut record = [0u8; 16];
+        record[..4].copy_from_slice(&i.to_be_bytes());
+        // Taken before the write: the record leaves at this time or later.
+        sent_at.push(Instant::now());
+        client.write_all(&record).unwrap();
+        rng = rng.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        thread::sleep(Duration::from_micros(u64::from(rng >> 16) % 400));
+    }
+    let (got, at) = receiver.join().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for hog in hogs {
+        hog.join().unwrap();
+    }
+    assert_eq!(at.len(), RECORDS);
+    for (i, record) in got.chunks(16).enumerate() {
+        assert_eq!(
+            record[..4],
+            (i as u32).to_be_bytes(),
+            "record {i} out of order"
+        );
+        let took = at[i].duration_since(sent_at[i]);
+        assert!(
+            took >= least,
+            "record {i} arrived {took:?} after it was sent, before its link's {least:?}"
+        );
+    }
+}
+
+/// No byte arrives before its due time: the link's one-way delay after it
+/// was sent (its arrival at the relay is the kernel's stamp, which is never
+/// before the send), on an idle machine and beside two busy threads.
+#[test]
+fn no_byte_arrives_before_its_due_time() {
+    for hogs in [0, 2] {
+        never_early(link(3.0, None, 0.0), Duration::from_millis(3), hogs);
+    }
+}
+
+/// The same with jitter (due times one way delay ± jitter, never before
+/// the chunk ahead) and with a bandwidth cap (due after the last bit has
+/// left the capped link).
+#[test]
+fn with_jitter_or_a_cap_no_byte_arrives_before_its_due_time() {
+    for hogs in [0, 2] {
+        never_early(link(4.0, None, 1.5), Duration::from_micros(2500), hogs);
+        never_early(link(2.0, Some(8.0), 0.0), Duration::from_millis(2), hogs);
+    }
+}
+
 #[test]
 fn the_bandwidth_cap_holds() {
     // 2 MB at 16 Mbit/s: 1 s on the wire, at least.

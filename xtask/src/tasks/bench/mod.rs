@@ -8,6 +8,7 @@
 
 mod cold_build;
 mod contender;
+mod delays;
 mod many_parties;
 mod net;
 mod remote;

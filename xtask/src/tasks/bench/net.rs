@@ -10,6 +10,7 @@ use camino::Utf8Path;
 use e3_plan::Cmd;
 
 use super::contender::Contender;
+use super::delays;
 use super::report::{self, Section};
 use super::stats::{enough_runs, median};
 use super::timing::{capture, time_once};
@@ -56,6 +57,9 @@ pub struct Plan {
     /// secretsanta straight between its parties, then through the relays.
     pub direct: Contender,
     pub lan: Contender,
+    /// Round trips of 0 to 80 ms between 3 Python parties (with the
+    /// relays alone measured in this process beside them).
+    pub delays: Vec<Cmd>,
 }
 
 pub fn plan(root: &Utf8Path, xtask: &Utf8Path) -> Plan {
@@ -112,6 +116,7 @@ pub fn plan(root: &Utf8Path, xtask: &Utf8Path) -> Plan {
             "secretsanta with --net lan",
             run(&secretsanta).args(["--net", "lan"]),
         ),
+        delays: delays::commands(root, xtask),
     }
 }
 
@@ -126,6 +131,11 @@ pub fn dry_run(plan: &Plan, runs: usize) -> String {
         for line in c.dry_run_lines() {
             text.push_str(&format!("{line}, {runs} runs each, interleaved\n"));
         }
+    }
+    for cmd in &plan.delays {
+        text.push_str(&format!(
+            "{cmd}  # exact delays, idle and beside two busy threads\n"
+        ));
     }
     text
 }
@@ -277,6 +287,7 @@ fn measure(root: &Utf8Path, plan: &Plan, runs: usize) -> Result<String> {
         median(&lan_mpyc),
         median(&direct_mpyc),
     );
+    text.push_str(&delays::measure(root, &crate::request::launcher()?)?);
     Ok(text)
 }
 
