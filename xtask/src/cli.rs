@@ -131,11 +131,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
 
-    /// Start the parties warm: one Python (per host, with --hosts) loads numpy, gmpy2 and asyncio once, then forks every party [default from 16 parties on a machine]
+    /// Start the parties warm: one Python (per host, with --hosts) loads numpy, gmpy2 and asyncio once, then forks every party [default for local runs, and on hosts from 16 parties a host]
     #[arg(long, conflicts_with = "cold")]
     pub warm: bool,
 
-    /// Start every party with a Python of its own, also for 16 parties or more on a machine
+    /// Start every party with a Python of its own [default on hosts with fewer than 16 parties a host]
     #[arg(long)]
     pub cold: bool,
 

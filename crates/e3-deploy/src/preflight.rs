@@ -238,7 +238,10 @@ pub fn check_settings(settings: &Settings, catalogue: &Catalogue) -> Vec<Problem
     }
     if !valid_bucket(&settings.bucket) {
         problem(
-            format!("`{}` is not a Spaces bucket name", settings.bucket),
+            match settings.bucket.is_empty() {
+                true => "no Spaces bucket is named for the image".to_string(),
+                false => format!("`{}` is not a Spaces bucket name", settings.bucket),
+            },
             "give --bucket NAME (or E3_SPACES_BUCKET): 3 to 63 of a-z, 0-9 and -, starting with a letter or digit; bucket names are shared by every DigitalOcean user, so make it yours",
         );
     }
@@ -474,6 +477,15 @@ mod tests {
         insta::assert_snapshot!(text.join("\n"));
         let (_, without) = check(&env, &s, &catalogue(), false);
         assert!(!without.iter().any(|p| p.what.contains("colmena")));
+        // No bucket at all (an empty --bucket or E3_SPACES_BUCKET) is said so.
+        s.bucket.clear();
+        let (_, problems) = check(&env, &s, &catalogue(), true);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.what == "no Spaces bucket is named for the image"),
+            "{problems:?}"
+        );
     }
 
     #[test]

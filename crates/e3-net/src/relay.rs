@@ -579,8 +579,11 @@ struct TimerState {
     lateness: Lateness,
 }
 
-/// How much earlier than a due time the timer thread wakes, at least and at most.
-const EARLY: (Duration, Duration) = (Duration::from_micros(50), Duration::from_millis(2));
+/// How much earlier than a due time the timer thread wakes, at least and
+/// at most: awake for longer, on a machine of two cores, it would keep the
+/// relays' other threads (and the parties) from a CPU, and the scheduler
+/// would make it wait for its own turn, later than it woke early.
+const EARLY: (Duration, Duration) = (Duration::from_micros(30), Duration::from_micros(400));
 
 /// How early to wake, from how late sleeps have been ending (an
 /// exponentially weighted average): twice that, within [`EARLY`].

@@ -4,8 +4,9 @@
 //!   `experiment.toml`, `environment.json`) becomes `report.md` with a table
 //!   of its cells (a cell is every key the experiment sweeps or sets:
 //!   parties, a variable, the network profile...; its runs are its reps),
-//!   two SVG plots against parties (`time.svg`, `bytes.svg`) and the
-//!   per-run figures as CSV (`runs.csv`); given a second experiment, the
+//!   four figures (MPyC time, wall time, time to connect, bytes sent) as
+//!   SVG against the swept key (see `figure`), and the per-run figures as
+//!   CSV (`runs.csv`); given a second experiment, the
 //!   same cells side by side with the ratio of their medians, and both on
 //!   each plot. docs/experiments.md describes `runs.jsonl`.
 //! - A single run's `summary.json` becomes a small `report.md` with a bar
