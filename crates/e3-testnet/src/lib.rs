@@ -467,45 +467,108 @@ pub fn of_hosts_file(path: &Utf8Path) -> Option<(String, usize)> {
 /// listen drops and overflows. Read before and after a run, their growth
 /// says the testbed (not the protocol) lost packets. A counter that cannot
 /// be read is left out.
-pub fn counters(ip: &Utf8Path, name: &str, hosts: usize) -> Vec<(String, u64)> {
-    let dropped = |v: &serde_json::Value| {
-        let s = &v["stats64"];
-        s["rx"]["dropped"].as_u64().unwrap_or(0) + s["tx"]["dropped"].as_u64().unwrap_or(0)
-    };
+///
+/// Read from `/proc` (this process's `net/dev`, and each host's sshd's
+/// `net/dev` and `net/netstat`, which are its namespace's), so that a
+/// reading starts no process: at 128 hosts, starting `ip` and `nstat` in
+/// every namespace took seconds of the run being measured. A host whose
+/// sshd's pid (in `dir`, the testbed's folder) cannot be read is asked
+/// with `ip` and `nstat` as before.
+pub fn counters(ip: &Utf8Path, name: &str, hosts: usize, dir: &Utf8Path) -> Vec<(String, u64)> {
     let mut found = Vec::new();
     let prefix = format!("{name}-");
-    if let Ok(out) = e3_exec::capture(&Cmd::new(ip).args(["-s", "-j", "link", "show"]))
-        && let Ok(serde_json::Value::Array(links)) = serde_json::from_str(&out.stdout)
-    {
-        for link in &links {
-            if let Some(ifname) = link["ifname"].as_str().filter(|n| n.starts_with(&prefix)) {
-                found.push((format!("{ifname} drops"), dropped(link)));
+    if let Ok(dev) = std::fs::read_to_string("/proc/self/net/dev") {
+        for (ifname, drops) in dev_drops(&dev) {
+            if ifname.starts_with(&prefix) {
+                found.push((format!("{ifname} drops"), drops));
             }
         }
     }
     for i in 1..=hosts {
         let host = format!("{name}-h{i}");
-        if let Ok(out) = e3_exec::capture(
-            &Cmd::new(ip).args(["-n", &host, "-s", "-j", "link", "show", "dev", "eth0"]),
-        ) && let Ok(v) = serde_json::from_str::<serde_json::Value>(&out.stdout)
-        {
-            found.push((format!("{host} eth0 drops"), dropped(&v[0])));
-        }
-        let nstat = Cmd::new(ip).args(["netns", "exec", &host]).args([
-            "nstat",
-            "-asz",
-            "TcpExtTCPSynRetrans",
-            "TcpExtListenDrops",
-            "TcpExtListenOverflows",
-        ]);
-        if let Ok(out) = e3_exec::capture(&nstat) {
-            for line in out.stdout.lines().filter(|l| l.starts_with("Tcp")) {
-                let mut words = line.split_whitespace();
-                if let (Some(counter), Some(Ok(value))) =
-                    (words.next(), words.next().map(str::parse::<u64>))
-                {
+        let from_proc = std::fs::read_to_string(dir.join("hosts").join(&host).join("sshd.pid"))
+            .ok()
+            .and_then(|pid| pid.trim().parse::<u32>().ok())
+            .and_then(|pid| {
+                let dev = std::fs::read_to_string(format!("/proc/{pid}/net/dev")).ok()?;
+                let netstat = std::fs::read_to_string(format!("/proc/{pid}/net/netstat")).ok()?;
+                Some((dev, netstat))
+            });
+        match from_proc {
+            Some((dev, netstat)) => {
+                if let Some((_, drops)) = dev_drops(&dev).into_iter().find(|(n, _)| n == "eth0") {
+                    found.push((format!("{host} eth0 drops"), drops));
+                }
+                for (counter, value) in tcp_ext(&netstat) {
                     found.push((format!("{host} {counter}"), value));
                 }
+            }
+            None => found.extend(asked_with_ip(ip, &host)),
+        }
+    }
+    found
+}
+
+/// The TCP counters [`counters`] reads, as nstat names them.
+const TCP_COUNTERS: [&str; 3] = ["TCPSynRetrans", "ListenDrops", "ListenOverflows"];
+
+/// Each interface's dropped packets, received and sent, from a
+/// `/proc/net/dev` table.
+fn dev_drops(table: &str) -> Vec<(String, u64)> {
+    table
+        .lines()
+        .filter_map(|line| {
+            let (name, fields) = line.split_once(':')?;
+            let fields: Vec<u64> = fields
+                .split_whitespace()
+                .map(|f| f.parse().ok())
+                .collect::<Option<_>>()?;
+            // rx: bytes packets errs drop ...; tx from the 9th: bytes packets errs drop ...
+            Some((name.trim().to_string(), fields.get(3)? + fields.get(11)?))
+        })
+        .collect()
+}
+
+/// [`TCP_COUNTERS`] from a `/proc/net/netstat` table (a `TcpExt:` line of
+/// names, then one of values), named as nstat names them (`TcpExt...`).
+fn tcp_ext(table: &str) -> Vec<(String, u64)> {
+    let mut lines = table.lines().filter(|l| l.starts_with("TcpExt:"));
+    let (Some(names), Some(values)) = (lines.next(), lines.next()) else {
+        return Vec::new();
+    };
+    names
+        .split_whitespace()
+        .zip(values.split_whitespace())
+        .skip(1)
+        .filter(|(n, _)| TCP_COUNTERS.contains(n))
+        .filter_map(|(n, v)| Some((format!("TcpExt{n}"), v.parse().ok()?)))
+        .collect()
+}
+
+/// A host's counters asked with `ip` and `nstat` in its namespace.
+fn asked_with_ip(ip: &Utf8Path, host: &str) -> Vec<(String, u64)> {
+    let dropped = |v: &serde_json::Value| {
+        let s = &v["stats64"];
+        s["rx"]["dropped"].as_u64().unwrap_or(0) + s["tx"]["dropped"].as_u64().unwrap_or(0)
+    };
+    let mut found = Vec::new();
+    if let Ok(out) = e3_exec::capture(
+        &Cmd::new(ip).args(["-n", host, "-s", "-j", "link", "show", "dev", "eth0"]),
+    ) && let Ok(v) = serde_json::from_str::<serde_json::Value>(&out.stdout)
+    {
+        found.push((format!("{host} eth0 drops"), dropped(&v[0])));
+    }
+    let names: Vec<String> = TCP_COUNTERS.iter().map(|c| format!("TcpExt{c}")).collect();
+    let nstat = Cmd::new(ip)
+        .args(["netns", "exec", host, "nstat", "-asz"])
+        .args(&names);
+    if let Ok(out) = e3_exec::capture(&nstat) {
+        for line in out.stdout.lines().filter(|l| l.starts_with("Tcp")) {
+            let mut words = line.split_whitespace();
+            if let (Some(counter), Some(Ok(value))) =
+                (words.next(), words.next().map(str::parse::<u64>))
+            {
+                found.push((format!("{host} {counter}"), value));
             }
         }
     }
@@ -840,6 +903,29 @@ pub fn plan_down(ip: &Utf8Path, name: &str, survey: &Survey, dir: &Utf8Path) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counters_from_proc_tables() {
+        let dev = "Inter-|   Receive                                                |  Transmit\n \
+face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n    \
+lo:    1000      10    0    0    0     0          0         0     1000      10    0    0    0     0       0          0\n  \
+eth0:  5000      50    0    2    0     0          0         0     6000      60    0    3    0     0       0          0\n";
+        assert_eq!(
+            dev_drops(dev),
+            [("lo".to_string(), 0), ("eth0".to_string(), 5)]
+        );
+        let netstat = "TcpExt: SyncookiesSent ListenOverflows ListenDrops TCPSynRetrans\n\
+TcpExt: 0 7 9 4\nIpExt: InNoRoutes\nIpExt: 0\n";
+        assert_eq!(
+            tcp_ext(netstat),
+            [
+                ("TcpExtListenOverflows".to_string(), 7),
+                ("TcpExtListenDrops".to_string(), 9),
+                ("TcpExtTCPSynRetrans".to_string(), 4)
+            ]
+        );
+        assert_eq!(tcp_ext("IpExt: a\nIpExt: 1\n"), []);
+    }
 
     #[test]
     fn counters_that_grew_during_a_run() {

@@ -88,26 +88,48 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
         .on_hosts
         .hosts
         .as_deref()
-        .and_then(|f| e3_testnet::of_hosts_file(&cwd.join(f)))
+        .map(|f| cwd.join(f))
+        .and_then(|f| Some((e3_testnet::of_hosts_file(&f)?, f.parent()?.to_path_buf())))
         .zip(crate::tools::find("ip").ok());
     let before = testbed
         .as_ref()
-        .map(|((name, hosts), ip)| e3_testnet::counters(ip, name, *hosts));
+        .map(|(((name, hosts), dir), ip)| e3_testnet::counters(ip, name, *hosts, dir));
     let mut outcome = prepared.run(root, &request, &provenance, &|e| ui.run_event(e))?;
-    if let (Some(((name, hosts), ip)), Some(before)) = (&testbed, &before) {
-        let grown = e3_testnet::grown(before, &e3_testnet::counters(ip, name, *hosts));
+    if let (Some((((name, hosts), dir), ip)), Some(before)) = (&testbed, &before) {
+        let grown = e3_testnet::grown(before, &e3_testnet::counters(ip, name, *hosts, dir));
         if !grown.is_empty() {
-            let list: Vec<String> = grown.iter().map(|(c, n)| format!("{c} +{n}")).collect();
-            outcome.summary.warnings.push(format!(
-                "testbed `{name}` lost packets during the run ({}): its timings may be the testbed's, not the protocol's",
-                list.join(", ")
-            ));
+            outcome
+                .summary
+                .warnings
+                .push(lost_packets_warning(name, &grown));
             let path = outcome.dir.join("summary.json");
             std::fs::write(&path, format!("{}\n", outcome.json()))
                 .map_err(|e| failure(format!("cannot write {path}: {e}")))?;
         }
     }
     report(root, &ui, &outcome)
+}
+
+/// What a run on testbed `name` says when its counters grew: whose the
+/// loss is. A listen queue that overflowed is a party's own (MPyC listens
+/// with asyncio's default backlog of 100, so a party that more than 100
+/// others connect to at once can drop some of their SYNs); lost frames and
+/// SYNs sent again otherwise are the testbed's.
+fn lost_packets_warning(name: &str, grown: &[(String, u64)]) -> String {
+    let list: Vec<String> = grown.iter().map(|(c, n)| format!("{c} +{n}")).collect();
+    let listen = grown
+        .iter()
+        .any(|(c, _)| c.ends_with("TcpExtListenOverflows") || c.ends_with("TcpExtListenDrops"));
+    let whose = match listen {
+        true => {
+            "a party's listen queue overflowed: MPyC listens with asyncio's default backlog of 100, so a party that more than 100 others connect to at once drops some of their SYNs, which TCP sends again a second later. That is MPyC's, not the testbed's; timings include it"
+        }
+        false => "its timings may be the testbed's, not the protocol's",
+    };
+    format!(
+        "testbed `{name}` lost packets during the run ({}): {whose}",
+        list.join(", ")
+    )
 }
 
 /// This machine, with `--python`, `--net` and `--placement`; the flags
@@ -251,6 +273,25 @@ fn markdown_summary(summary: &e3_run::summary::Summary, log_dir: &Utf8Path) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lost_packets_are_named_as_the_testbeds_or_mpycs() {
+        let testbed = lost_packets_warning(
+            "bq",
+            &[
+                ("bq-br drops".into(), 3),
+                ("bq-h2 TcpExtTCPSynRetrans".into(), 2),
+            ],
+        );
+        assert!(testbed.contains("(bq-br drops +3, bq-h2 TcpExtTCPSynRetrans +2)"));
+        assert!(
+            testbed.ends_with("the testbed's, not the protocol's"),
+            "{testbed}"
+        );
+        let mpyc = lost_packets_warning("bq", &[("bq-h200 TcpExtListenOverflows".into(), 7)]);
+        assert!(mpyc.contains("MPyC's, not the testbed's"), "{mpyc}");
+        assert!(mpyc.contains("backlog of 100"), "{mpyc}");
+    }
     use crate::cli::{Cli, Task};
     use clap::Parser;
     use e3_run::Program;

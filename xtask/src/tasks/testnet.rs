@@ -182,7 +182,7 @@ fn up(root: &Utf8Path, dry_run: bool, testnet: &Testnet) -> Result<()> {
     // busy to carry it), and would be lost again under a run.
     let lost = e3_testnet::grown(
         &[],
-        &e3_testnet::counters(&tools.ip, &testnet.name, testnet.hosts),
+        &e3_testnet::counters(&tools.ip, &testnet.name, testnet.hosts, &testnet.dir),
     );
     if !lost.is_empty() {
         let list: Vec<String> = lost.iter().map(|(c, n)| format!("{c} {n}")).collect();
