@@ -354,37 +354,43 @@ fn monotonic_ns() -> u64 {
 fn wake_after(idle: Duration, samples: usize, python: Option<&Utf8Path>) -> io::Result<f64> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let port = listener.local_addr()?.port();
-    // The reader's clock readings, one per byte.
+    // The reader's clock readings, one per byte: a Python process's
+    // printed lines, or a Rust thread's sends.
+    let mut python_reader = match python {
+        Some(python) => Some(
+            e3_exec::Background::start(
+                None,
+                "the Python reader",
+                &Cmd::new(python.as_str()).args(["-c", PYTHON_READER, &port.to_string()]),
+            )
+            .map_err(io::Error::other)?,
+        ),
+        None => None,
+    };
     let (tx, rx) = std::sync::mpsc::channel::<u64>();
-    let reader = match python {
-        Some(python) => {
-            let mut child = std::process::Command::new(python)
-                .args(["-c", PYTHON_READER, &port.to_string()])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::null())
-                .spawn()?;
-            let stdout = child.stdout.take().expect("piped");
-            thread::spawn(move || {
-                use std::io::BufRead;
-                for line in std::io::BufReader::new(stdout)
-                    .lines()
-                    .map_while(|l| l.ok())
-                {
-                    if let Ok(ns) = line.trim().parse() {
-                        let _ = tx.send(ns);
-                    }
-                }
-                let _ = child.wait();
-            })
-        }
-        None => thread::spawn(move || {
+    let rust_reader = python_reader.is_none().then(|| {
+        thread::spawn(move || {
             if let Ok(mut socket) = TcpStream::connect(("127.0.0.1", port)) {
                 let mut byte = [0u8; 1];
                 while matches!(socket.read(&mut byte), Ok(1)) {
                     let _ = tx.send(monotonic_ns());
                 }
             }
-        }),
+        })
+    });
+    let limit = Duration::from_secs(30);
+    let mut next_reading = move || -> io::Result<u64> {
+        match python_reader.as_mut() {
+            Some(reader) => reader
+                .wait_for("", limit)
+                .map_err(io::Error::other)?
+                .trim()
+                .parse()
+                .map_err(|_| io::Error::other("the Python reader printed no clock reading")),
+            None => rx
+                .recv_timeout(limit)
+                .map_err(|_| io::Error::other("the reader said nothing")),
+        }
     };
     let (mut writer, _) = listener.accept()?;
     writer.set_nodelay(true)?;
@@ -400,9 +406,7 @@ fn wake_after(idle: Duration, samples: usize, python: Option<&Utf8Path>) -> io::
             }
             let at = monotonic_ns();
             writer.write_all(b"x")?;
-            let got = rx
-                .recv_timeout(Duration::from_secs(30))
-                .map_err(|_| io::Error::other("the reader said nothing"))?;
+            let got = next_reading()?;
             if i > 0 {
                 took.push(got.saturating_sub(at) as f64 / 1e6);
             }
@@ -410,7 +414,10 @@ fn wake_after(idle: Duration, samples: usize, python: Option<&Utf8Path>) -> io::
         Ok(())
     })();
     drop(writer);
-    let _ = reader.join();
+    drop(next_reading);
+    if let Some(reader) = rust_reader {
+        let _ = reader.join();
+    }
     result.map(|()| median(&took))
 }
 
