@@ -324,3 +324,49 @@ fn prune_without_a_rule_and_a_root_without_history_are_usage_errors() {
         text(&out.stderr)
     );
 }
+
+/// After a prune, `results/latest` may name a folder that is gone: `report`
+/// says so, with where the link points, as it says a missing folder or a
+/// file is not one, for the folder and for `--vs` (exit 2 each).
+#[test]
+fn report_names_a_dangling_link_a_missing_folder_and_a_file() {
+    let scratch = Scratch::new("report-dangling");
+    let link = scratch.path("latest");
+    std::os::unix::fs::symlink(scratch.path("pruned"), &link).unwrap();
+    std::fs::write(scratch.path("file"), "").unwrap();
+    let experiment = scratch.path("experiment");
+    std::fs::create_dir(&experiment).unwrap();
+    std::fs::write(scratch.path("experiment/runs.jsonl"), "").unwrap();
+    let (nothing, file) = (scratch.path("nothing"), scratch.path("file"));
+    let cases = [
+        (
+            vec!["report", link.as_str()],
+            format!(
+                "error: `{link}` is a link to `{}`, which no longer exists",
+                scratch.path("pruned")
+            ),
+        ),
+        (
+            vec!["report", experiment.as_str(), "--vs", link.as_str()],
+            format!(
+                "error: `{link}` is a link to `{}`, which no longer exists",
+                scratch.path("pruned")
+            ),
+        ),
+        (
+            vec!["report", nothing.as_str()],
+            format!("error: `{nothing}` does not exist"),
+        ),
+        (
+            vec!["report", file.as_str()],
+            format!("error: `{file}` is a file, not a folder"),
+        ),
+    ];
+    for (args, first_line) in cases {
+        let out = common::run(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().next(), Some(first_line.as_str()), "{args:?}");
+        assert!(stderr.contains("\nhint: "), "{args:?}: {stderr}");
+    }
+}

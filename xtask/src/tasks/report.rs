@@ -18,7 +18,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ReportArgs) -> Result<()> {
     let cwd = current_dir()?;
     let dir = cwd.join(&args.dir);
     if !dir.is_dir() {
-        return Err(usage(format!("`{}` is not a folder", args.dir)).hint(
+        return Err(not_a_folder(&dir, &args.dir).hint(
             "give an experiment's results folder (results/<id>) or a run's logs folder (logs/<run-id>)",
         ));
     }
@@ -39,6 +39,10 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ReportArgs) -> Result<()> {
             }
             Some(other) => {
                 let other_dir = cwd.join(other);
+                if !other_dir.is_dir() {
+                    return Err(not_a_folder(&other_dir, other)
+                        .hint("--vs takes another experiment's results folder (results/<id>)"));
+                }
                 let runs = read(other_dir.join("runs.jsonl")).ok_or_else(|| {
                     usage(format!(
                         "--vs `{other}` holds no runs.jsonl: it is not an experiment's results folder"
@@ -163,6 +167,20 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ReportArgs) -> Result<()> {
 }
 
 /// The figures' options from the flags.
+/// The refusal of `given` (at `path`) that is not a folder: a link whose
+/// folder is gone (`results/latest` after its experiment was pruned) is
+/// named as such, with where it pointed.
+fn not_a_folder(path: &Utf8Path, given: &str) -> crate::error::Error {
+    match std::fs::read_link(path) {
+        Ok(target) if !path.exists() => usage(format!(
+            "`{given}` is a link to `{}`, which no longer exists",
+            target.display()
+        )),
+        _ if path.exists() => usage(format!("`{given}` is a file, not a folder")),
+        _ => usage(format!("`{given}` does not exist")),
+    }
+}
+
 fn options(args: &ReportArgs) -> Result<FigureOptions> {
     let band = match args.band.as_str() {
         "ci" => Band::Ci95,
