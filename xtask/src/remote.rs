@@ -71,8 +71,17 @@ fn deployment_known_hosts(hosts_file: &Utf8Path) -> Option<Utf8PathBuf> {
 
 /// Reads a hosts file (`hosts.pssh` format); `shown` is how errors name it.
 pub fn read_inventory_file(path: &Utf8Path, shown: &str) -> Result<Inventory> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| usage(format!("cannot read hosts file `{shown}`: {e}")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let error = usage(format!("cannot read hosts file `{shown}`: {e}"));
+        match e.kind() {
+            std::io::ErrorKind::NotFound => error.hint(
+                "`cargo xtask deploy` writes hosts.pssh for its droplets, and `cargo xtask \
+                 testnet up` writes .e3/testnet/<name>/hosts.pssh for a testbed on this \
+                 machine; or write one `[user@]host[:port]` a line yourself",
+            ),
+            _ => error,
+        }
+    })?;
     Inventory::from_pssh(&text, shown).map_err(inventory_error)
 }
 

@@ -415,7 +415,8 @@ fn bad_inputs_are_usage_errors() {
         ),
         (
             &["run", "secretsanta", "--hosts", "no/such.pssh"],
-            "cannot read hosts file `no/such.pssh`",
+            "cannot read hosts file `no/such.pssh`: No such file or directory (os error 2)\n\
+             hint: `cargo xtask deploy` writes hosts.pssh",
         ),
         (
             &[
