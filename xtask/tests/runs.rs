@@ -370,3 +370,34 @@ fn report_names_a_dangling_link_a_missing_folder_and_a_file() {
         assert!(stderr.contains("\nhint: "), "{args:?}: {stderr}");
     }
 }
+
+/// An experiment that sweeps a named variable and the start mode: `show`
+/// names what varies, with the variable's label and unit, and gives each
+/// run its cell's values (a run's argument list alone would not say which
+/// cell it was).
+#[test]
+fn show_names_an_experiments_swept_keys_in_its_runs() {
+    let history = Scratch::new("runs-swept");
+    let dir = history.0.join("results/20250307-100000-swept");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("experiment.toml"),
+        "program = \"secretsanta\"\nparties = [3]\n\
+         n = { values = [8, 16], label = \"input size n\", unit = \"people\" }\n\
+         args = [\"{n}\"]\nstart = [\"warm\", \"cold\"]\nrepeat = 1\n",
+    )
+    .unwrap();
+    let line = |run: u32, n: u32, start: &str| {
+        format!(
+            r#"{{"args":["{n}"],"cell":{{"n":{n},"parties":3,"start":"{start}"}},"cell_keys":["parties","n","start"],"error":null,"labels":{{"n":{{"label":"input size n","unit":"people"}}}},"log_dir":null,"parties":3,"party":[],"rep":1,"run":{run},"run_id":null,"start":"{start}","started_at":"2025-03-07T10:00:0{run}Z","status":"failed","wall_secs":null}}"#
+        )
+    };
+    let lines = [
+        line(1, 8, "warm"),
+        line(2, 8, "cold"),
+        line(3, 16, "warm"),
+        line(4, 16, "cold"),
+    ];
+    std::fs::write(dir.join("runs.jsonl"), lines.join("\n") + "\n").unwrap();
+    insta::assert_snapshot!(ok(&runs(&history, &["show", "20250307"], false)));
+}

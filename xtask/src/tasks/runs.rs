@@ -262,10 +262,7 @@ fn show(history: &History, query: &str, json: bool) -> Result<()> {
         }
         What::Experiment(exp) => {
             lines.push(("program", exp.program.clone().unwrap_or_else(|| "?".into())));
-            let mut sweep = format!("parties {}", join(&exp.parties));
-            if !exp.net.is_empty() {
-                sweep.push_str(&format!("; net {}", exp.net.join(", ")));
-            }
+            let mut sweep = swept(exp);
             let hosts: Vec<&str> = exp.hosts.iter().map(String::as_str).collect();
             sweep.push_str(&format!(
                 "; {}",
@@ -400,6 +397,34 @@ fn party_table(run: &e3_history::RunRecord) -> String {
     e3_plan::columns(&header, &rows, &right)
 }
 
+/// What an experiment varies: the parties and profiles its file names,
+/// then every other key whose values differ across the cells of its runs
+/// so far, with its label and unit (`parties 3, 5; input size n (people)
+/// 8, 16; start warm, cold`; keys with one value are left to the cells'
+/// table).
+fn swept(exp: &e3_history::ExperimentRecord) -> String {
+    let cells = e3_report::cells(&exp.runs);
+    let mut parts = vec![format!("parties {}", join(&exp.parties))];
+    if !exp.net.is_empty() {
+        parts.push(format!("net {}", exp.net.join(", ")));
+    }
+    for key in e3_report::key_columns(&cells) {
+        if key.key == "parties" || key.key == "net" {
+            continue;
+        }
+        let mut values: Vec<String> = Vec::new();
+        for value in cells.iter().filter_map(|c| c.cell.text(&key.key)) {
+            if !values.contains(&value) {
+                values.push(value);
+            }
+        }
+        if values.len() > 1 {
+            parts.push(format!("{} {}", key.heading, values.join(", ")));
+        }
+    }
+    parts.join("; ")
+}
+
 /// An experiment's cells: a column per key of its cells (parties, args,
 /// a variable, net, ...), runs ok of all and the median figures.
 fn cell_table(exp: &e3_history::ExperimentRecord) -> String {
@@ -432,39 +457,44 @@ fn cell_table(exp: &e3_history::ExperimentRecord) -> String {
 }
 
 /// An experiment's runs, each with its folder (`gone` when it is no longer
-/// in logs/).
+/// in logs/): a column per key of its cells, as in [`cell_table`] (the
+/// arguments too when they are not a key, since a named variable's value
+/// is not the whole argument list).
 fn run_table(history: &History, exp: &e3_history::ExperimentRecord) -> String {
-    let with_net = exp.runs.iter().any(|r| r.net.is_some());
-    let mut header = vec!["run", "parties", "args"];
-    let mut right = vec![true, true, false];
-    if with_net {
-        header.push("net");
+    let keys = e3_report::key_columns(&e3_report::cells(&exp.runs));
+    let with_args =
+        !keys.iter().any(|k| k.key == "args") && exp.runs.iter().any(|r| !r.args.is_empty());
+    let mut header = vec!["run"];
+    let mut right = vec![true];
+    header.extend(keys.iter().map(|k| k.heading.as_str()));
+    right.extend(keys.iter().map(|k| k.numeric));
+    if with_args {
+        header.push("args");
         right.push(false);
     }
     header.extend(["rep", "status", "logs"]);
     right.extend([true, false, false]);
+    let there = |dir: &str| {
+        history
+            .entries
+            .iter()
+            .any(|e| e.dir.as_str() == dir.trim_end_matches('/'))
+    };
     let rows: Vec<Vec<String>> = exp
         .runs
         .iter()
         .map(|r| {
-            let mut row = vec![
-                r.run.to_string(),
-                r.parties.to_string(),
-                if r.args.is_empty() {
-                    "-".to_string()
-                } else {
-                    r.args.join(" ")
-                },
-            ];
-            if with_net {
-                row.push(r.net.clone().unwrap_or_else(|| "-".into()));
+            let mut row = vec![r.run.to_string()];
+            row.extend(
+                keys.iter()
+                    .map(|k| r.cell.text(&k.key).unwrap_or_else(|| "-".into())),
+            );
+            if with_args {
+                row.push(match r.args.is_empty() {
+                    true => "-".to_string(),
+                    false => r.args.join(" "),
+                });
             }
-            let there = |dir: &str| {
-                history
-                    .entries
-                    .iter()
-                    .any(|e| e.dir.as_str() == dir.trim_end_matches('/'))
-            };
             row.extend([
                 r.rep.to_string(),
                 r.status.clone(),
