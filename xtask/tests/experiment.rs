@@ -496,3 +496,46 @@ fn a_sweep_over_tls() {
         );
     }
 }
+
+/// A cell that `skip_unfit` leaves out is named when the experiment starts,
+/// recorded in `skipped.json`, and not counted as waiting to run: the
+/// history calls the experiment finished, not resumable.
+#[test]
+fn cells_skip_unfit_leaves_out_are_not_waiting_to_run() {
+    python_env();
+    let scratch = Scratch::new("skip-unfit");
+    let file = scratch.path("skips.toml");
+    std::fs::write(
+        &file,
+        "program = \"helloworld\"\nparties = [2, 3]\nrepeat = 1\ntimeout = 120\n\
+         net = \"e3-4regions\"\nplacement = \"ams3=1,sfo3=1\"\nskip_unfit = true\n",
+    )
+    .unwrap();
+    let out = run(&["experiment", &file]);
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    let results = Results::from_output(&stdout);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        format!("{stdout}{stderr}").contains("skipping cell parties=3"),
+        "{stdout}{stderr}"
+    );
+    assert_eq!(results.lines().len(), 1);
+    let skipped: Value =
+        serde_json::from_str(&std::fs::read_to_string(results.0.join("skipped.json")).unwrap())
+            .unwrap();
+    assert_eq!(skipped[0]["cell"]["parties"], 3, "{skipped:#}");
+    let id = results
+        .0
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let out = run(&["runs", "show", &id, "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown: Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    assert_eq!(shown["runs"]["scheduled"], 1, "{shown:#}");
+    assert_eq!(shown["runs"]["done"], 1, "{shown:#}");
+    assert_eq!(shown["status"], "ok", "{shown:#}");
+    assert_eq!(shown["resumable"], false, "{shown:#}");
+}

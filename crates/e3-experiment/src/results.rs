@@ -21,6 +21,10 @@ pub const RESULTS_DIR: &str = "results";
 pub const EXPERIMENT_COPY: &str = "experiment.toml";
 pub const RUNS: &str = "runs.jsonl";
 pub const ENVIRONMENT: &str = "environment.json";
+/// The cells `skip_unfit` left out, with why: written when the experiment
+/// starts (and again when it resumes), so that its history counts only the
+/// runs it scheduled.
+pub const SKIPPED: &str = "skipped.json";
 
 /// A new, empty results folder: `results/20261124-071500-<name>` (with
 /// `-2`, ... when two start in the same second). Returns its id and path.
@@ -67,6 +71,52 @@ impl Done {
 
     pub fn is_empty(&self) -> bool {
         self.runs.is_empty()
+    }
+}
+
+/// `skipped.json`: a JSON array of `{"cell": {key: value}, "why": "..."}`,
+/// one per cell `skip_unfit` left out (their keys as [`Cell::keys`] gives
+/// them, as in `runs.jsonl`).
+pub fn skipped_json(exp: &Experiment, skipped: &[(Cell, String)]) -> String {
+    let cells: Vec<Value> = skipped
+        .iter()
+        .map(|(cell, why)| {
+            let keys: serde_json::Map<String, Value> = cell.keys(exp).into_iter().collect();
+            json!({ "cell": keys, "why": why })
+        })
+        .collect();
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&cells).expect("json serialises")
+    )
+}
+
+/// The cells a `skipped.json` names (none when it cannot be read).
+#[derive(Clone, Debug, Default)]
+pub struct Skipped {
+    cells: Vec<BTreeMap<String, Value>>,
+}
+
+impl Skipped {
+    pub fn read(text: &str) -> Skipped {
+        let cells = serde_json::from_str::<Value>(text)
+            .ok()
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|entry| entry["cell"].as_object().cloned())
+            .map(|cell| cell.into_iter().collect())
+            .collect();
+        Skipped { cells }
+    }
+
+    /// Whether the cell with `keys` was skipped: every key both name has
+    /// the same value, as [`Done::contains`] matches.
+    pub fn contains(&self, keys: &[(String, Value)]) -> bool {
+        self.cells.iter().any(|recorded| {
+            keys.iter()
+                .all(|(k, v)| recorded.get(k).is_none_or(|value| value == v))
+        })
     }
 }
 
@@ -292,6 +342,38 @@ mod tests {
             assert_eq!(done.contains(&keys, planned.rep), i == 0 || i == 5, "{i}");
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// What `skip_unfit` left out is read back as the same cells, and only
+    /// those, whether or not the cell asked about names its start.
+    #[test]
+    fn skipped_cells_are_read_back_as_written() {
+        let exp =
+            exp("program = \"p\"\nparties = [2, 3, 4]\nargs = [[\"a\"], [\"b\"]]\nrepeat = 1\n");
+        let cells = exp.cells();
+        let skipped: Vec<(Cell, String)> = cells
+            .iter()
+            .filter(|c| c.parties == 2)
+            .map(|c| (c.clone(), "does not fit".to_string()))
+            .collect();
+        let text = skipped_json(&exp, &skipped);
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            value[0],
+            json!({"cell": {"parties": 2, "args": ["a"]}, "why": "does not fit"})
+        );
+        let read = Skipped::read(&text);
+        for cell in &cells {
+            assert_eq!(
+                read.contains(&cell.keys(&exp)),
+                cell.parties == 2,
+                "{cell:?}"
+            );
+        }
+        let mut with_start = cells[0].keys(&exp);
+        with_start.push(("start".into(), json!("warm")));
+        assert!(read.contains(&with_start));
+        assert!(!Skipped::read("not json").contains(&cells[0].keys(&exp)));
     }
 
     #[test]

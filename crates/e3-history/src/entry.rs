@@ -545,12 +545,15 @@ pub struct ExperimentFiles<'a> {
     pub runs_jsonl: &'a str,
     pub experiment_toml: Option<&'a str>,
     pub environment_json: Option<&'a str>,
+    /// The cells `skip_unfit` left out (`skipped.json`).
+    pub skipped_json: Option<&'a str>,
     pub report: bool,
 }
 
 /// An experiment's folder from its files' text. How many runs it
 /// schedules and how many are done are counted as `experiment --resume`
-/// counts them (`e3-experiment`'s schedule and `done_runs`).
+/// counts them (`e3-experiment`'s schedule, less the cells `skipped.json`
+/// names, and `done_runs`).
 pub fn experiment_entry(id: &str, files: &ExperimentFiles<'_>) -> Entry {
     let dir = Utf8PathBuf::from(RESULTS).join(id);
     let (runs, _) = e3_report::read_runs(files.runs_jsonl);
@@ -572,7 +575,11 @@ pub fn experiment_entry(id: &str, files: &ExperimentFiles<'_>) -> Entry {
     };
     let (program, parties, net, hosts_file, scheduled, done_count, file_error) = match parsed {
         Ok(exp) => {
-            let schedule = e3_experiment::sweep::schedule(&exp.cells(), exp.repeat);
+            // The runs it scheduled: its file's, less the cells skip_unfit
+            // left out when it started.
+            let skipped = e3_experiment::results::Skipped::read(files.skipped_json.unwrap_or("[]"));
+            let mut schedule = e3_experiment::sweep::schedule(&exp.cells(), exp.repeat);
+            schedule.retain(|p| !skipped.contains(&p.cell.keys(&exp)));
             let done_count = schedule
                 .iter()
                 .filter(|p| done.contains(&p.cell.keys(&exp), p.rep))
@@ -774,6 +781,7 @@ mod tests {
             runs_jsonl: &runs,
             experiment_toml: Some(toml),
             environment_json: Some(r#"{"recorded_at": "2026-11-30T10:59:59Z", "hosts": []}"#),
+            skipped_json: None,
             report: false,
         };
         let e = experiment_entry("20261130-110000-small", &files);
@@ -804,6 +812,35 @@ mod tests {
         );
     }
 
+    /// Cells that `skip_unfit` left out are not waiting to run: an
+    /// experiment that ran every other cell is finished, not resumable.
+    #[test]
+    fn cells_skipped_when_it_started_are_not_scheduled() {
+        let toml = "program = \"helloworld\"\nparties = [2, 3]\nrepeat = 2\n";
+        let runs = [line(1, 3, 1, "ok", "a"), line(2, 3, 2, "ok", "b")].join("\n");
+        let skipped =
+            r#"[{"cell": {"parties": 2, "start": "warm"}, "why": "the placement holds 3"}]"#;
+        let files = ExperimentFiles {
+            runs_jsonl: &runs,
+            experiment_toml: Some(toml),
+            skipped_json: Some(skipped),
+            ..Default::default()
+        };
+        let e = experiment_entry("20261130-110000-skips", &files);
+        let exp = e.experiment().unwrap();
+        assert_eq!((exp.scheduled, exp.done), (Some(2), 2));
+        assert_eq!(exp.status(), ExperimentStatus::Ok);
+        let without = ExperimentFiles {
+            skipped_json: None,
+            ..files
+        };
+        let e = experiment_entry("20261130-110000-skips", &without);
+        assert_eq!(
+            e.experiment().unwrap().status(),
+            ExperimentStatus::Resumable
+        );
+    }
+
     #[test]
     fn an_experiment_file_this_e3_cannot_read_leaves_its_progress_unknown() {
         let runs = line(1, 2, 1, "ok", "a");
@@ -813,6 +850,7 @@ mod tests {
                 "program = \"helloworld\"\nparties = [2]\nrepeat = 1\nfuture_key = 1\n",
             ),
             environment_json: None,
+            skipped_json: None,
             report: true,
         };
         let e = experiment_entry("20261130-110000-small", &files);

@@ -6,7 +6,7 @@ use std::fmt;
 use std::io::ErrorKind;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use e3_experiment::results::{ENVIRONMENT, EXPERIMENT_COPY, RUNS};
+use e3_experiment::results::{ENVIRONMENT, EXPERIMENT_COPY, RUNS, SKIPPED};
 
 use crate::entry::{
     Entry, ExperimentFiles, Latest, What, experiment_entry, missing_record, run_entry,
@@ -95,12 +95,14 @@ fn read_folder(parent: &str, id: &str, path: &Utf8Path) -> Entry {
     }
     let experiment_toml = std::fs::read_to_string(path.join(EXPERIMENT_COPY)).ok();
     let environment_json = std::fs::read_to_string(path.join(ENVIRONMENT)).ok();
+    let skipped_json = std::fs::read_to_string(path.join(SKIPPED)).ok();
     experiment_entry(
         id,
         &ExperimentFiles {
             runs_jsonl: &text,
             experiment_toml: experiment_toml.as_deref(),
             environment_json: environment_json.as_deref(),
+            skipped_json: skipped_json.as_deref(),
             report: path.join("report.md").is_file(),
         },
     )

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use camino::Utf8Path;
 use e3_experiment::file::{Cell, Experiment, FileError};
-use e3_experiment::results::{self, ENVIRONMENT, EXPERIMENT_COPY, RUNS, RunsFile};
+use e3_experiment::results::{self, ENVIRONMENT, EXPERIMENT_COPY, RUNS, RunsFile, SKIPPED};
 use e3_experiment::sweep::{self, Eta, Planned};
 use e3_run::request::{Hosts, Local, Place, RequestError};
 use e3_run::{Outcome, Placement, RunEvent, RunRequest, Start};
@@ -69,6 +69,15 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ExperimentArgs) -> Result<()> 
     if dir.parent() == Some(root.join(results::RESULTS_DIR).as_path()) {
         results::link_latest(root, &id)
             .map_err(|e| failure(format!("cannot point results/latest at {id}: {e}")))?;
+    }
+    // What skip_unfit left out, for the history's count of what is
+    // scheduled (written again on resume: the hosts may have changed).
+    let skipped_path = dir.join(SKIPPED);
+    if sweep.skipped.is_empty() {
+        let _ = std::fs::remove_file(&skipped_path);
+    } else {
+        std::fs::write(&skipped_path, results::skipped_json(&exp, &sweep.skipped))
+            .map_err(|e| failure(format!("cannot write {skipped_path}: {e}")))?;
     }
     let runs_path = dir.join(RUNS);
     let (done, unreadable) =
