@@ -60,8 +60,15 @@ pub enum Error {
     Plot(String),
     /// A figure option that does not fit the experiment (`--x` naming no key).
     Option(String),
-    /// Two experiments compared have no cell in common.
-    NothingInCommon { a: String, b: String },
+    /// Two experiments compared have no cell in common; `only_a` and
+    /// `only_b` are the keys one side's cells have and the other's never
+    /// do (an experiment from before a key was recorded, say `start`).
+    NothingInCommon {
+        a: String,
+        b: String,
+        only_a: Vec<String>,
+        only_b: Vec<String>,
+    },
 }
 
 impl fmt::Display for Error {
@@ -71,10 +78,24 @@ impl fmt::Display for Error {
             Error::BadSummary(why) => write!(f, "not a run's summary.json: {why}"),
             Error::Plot(why) => write!(f, "could not draw a plot: {why}"),
             Error::Option(why) => write!(f, "{why}"),
-            Error::NothingInCommon { a, b } => write!(
-                f,
-                "{a} and {b} have no cell in common (every key of a cell must match): nothing to compare"
-            ),
+            Error::NothingInCommon {
+                a,
+                b,
+                only_a,
+                only_b,
+            } => {
+                write!(
+                    f,
+                    "{a} and {b} have no cell in common (every key of a cell must match): nothing to compare"
+                )?;
+                for (name, keys) in [(a, only_a), (b, only_b)] {
+                    if !keys.is_empty() {
+                        let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+                        write!(f, "; keys only {name} has: {}", keys.join(", "))?;
+                    }
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -316,9 +337,16 @@ pub fn comparison_report(
         .filter(|c| cells_b.iter().any(|o| o.cell == c.cell))
         .collect();
     if common.is_empty() {
+        let keys_a = stats::all_keys(cells_a.iter().map(|c| &c.cell));
+        let keys_b = stats::all_keys(cells_b.iter().map(|c| &c.cell));
+        let only = |x: &[String], y: &[String]| -> Vec<String> {
+            x.iter().filter(|k| !y.contains(k)).cloned().collect()
+        };
         return Err(Error::NothingInCommon {
             a: ea.name.to_string(),
             b: eb.name.to_string(),
+            only_a: only(&keys_a, &keys_b),
+            only_b: only(&keys_b, &keys_a),
         });
     }
     let both: Vec<CellStats> = cells_a

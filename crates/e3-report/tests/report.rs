@@ -250,6 +250,12 @@ fn versus_another_experiment() {
         matches!(err, e3_report::Error::NothingInCommon { .. }),
         "{err}"
     );
+    // What tells them apart: the keys one side has and the other never does.
+    assert_eq!(
+        err.to_string(),
+        "scale and regions have no cell in common (every key of a cell must match): nothing to \
+         compare; keys only scale has: `args`; keys only regions has: `n`, `net`, `start`"
+    );
 }
 
 #[test]

@@ -86,7 +86,8 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &ReportArgs) -> Result<()> {
     let report = report.map_err(|e| match e {
         e3_report::Error::Option(_) => usage(e.to_string()),
         e3_report::Error::NothingInCommon { .. } => failure(e.to_string()).hint(
-            "cells match when every key matches (parties, arguments, profile, start...): compare experiments of the same sweep",
+            "cells match when every key matches (parties, arguments, profile, start...): compare experiments of the same sweep; \
+             one run by an e3 from before a key was recorded (`start`, `threshold`) lacks that key: run it again with this e3",
         ),
         e => failure(e.to_string()),
     })?;
