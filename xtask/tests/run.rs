@@ -488,18 +488,11 @@ fn dry_run_prints_the_plan_and_runs_nothing() {
     python_env();
     // The default (warm) and --cold: both ways stay planned as claimed.
     for (name, mode) in [("warm", None), ("cold", Some("--cold"))] {
-        let before = std::fs::read_link(root().join("logs/latest")).ok();
         let mut args = vec!["--dry-run", "run", "secretsanta", "--parties", "6"];
         args.extend(mode);
         args.extend(["--", "3"]);
         let out = run(&args);
         assert!(out.status.success(), "{}", text(&out.stderr));
-        assert_eq!(
-            std::fs::read_link(root().join("logs/latest"))
-                .ok()
-                .is_some(),
-            before.is_some()
-        );
         // warm.py itself is e3-run's to snapshot, word for word.
         let stdout =
             normalise_ports(&text(&out.stdout)).replace(e3_run::warm::SCRIPT, "<warm.py>\n");
@@ -513,6 +506,31 @@ fn dry_run_prints_the_plan_and_runs_nothing() {
         }, {
             insta::assert_snapshot!(stdout);
         });
+    }
+    // Runs nothing, so leaves no logs: a program of this test's own, whose
+    // name no other test's run folder has (they run beside this one).
+    let scratch = Scratch::new("dry-run-leaves-no-logs");
+    let program = scratch.0.join("dry_run_only_program.py");
+    std::fs::copy(root().join("demos/helloworld.py"), &program).unwrap();
+    for mode in [None, Some("--cold")] {
+        let mut args = vec![
+            "--dry-run",
+            "run",
+            program.to_str().unwrap(),
+            "--parties",
+            "2",
+        ];
+        args.extend(mode);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let made: Vec<String> = std::fs::read_dir(root().join("logs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains("dry_run_only_program"))
+            .collect();
+        assert!(made.is_empty(), "a dry run wrote {made:?}");
     }
 }
 
