@@ -57,12 +57,9 @@ impl Done {
     /// lines written before a key was recorded (`start`, `threshold`) still
     /// count, and so do cells asked about without e3's default start.
     pub fn contains(&self, keys: &[(String, Value)], rep: usize) -> bool {
-        self.runs.iter().any(|(recorded, r)| {
-            *r == rep
-                && keys
-                    .iter()
-                    .all(|(k, v)| recorded.get(k).is_none_or(|value| value == v))
-        })
+        self.runs
+            .iter()
+            .any(|(recorded, r)| *r == rep && same_cell(recorded, keys))
     }
 
     pub fn len(&self) -> usize {
@@ -113,11 +110,16 @@ impl Skipped {
     /// Whether the cell with `keys` was skipped: every key both name has
     /// the same value, as [`Done::contains`] matches.
     pub fn contains(&self, keys: &[(String, Value)]) -> bool {
-        self.cells.iter().any(|recorded| {
-            keys.iter()
-                .all(|(k, v)| recorded.get(k).is_none_or(|value| value == v))
-        })
+        self.cells.iter().any(|recorded| same_cell(recorded, keys))
     }
+}
+
+/// Whether a recorded cell is the cell with `keys`: every key both name
+/// has the same value (a key one of them lacks, recorded before e3 wrote
+/// it or asked without e3's default, does not tell them apart).
+fn same_cell(recorded: &BTreeMap<String, Value>, keys: &[(String, Value)]) -> bool {
+    keys.iter()
+        .all(|(k, v)| recorded.get(k).is_none_or(|value| value == v))
 }
 
 /// The runs `runs.jsonl` already holds, and how many of its lines could

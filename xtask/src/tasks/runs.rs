@@ -202,6 +202,10 @@ fn show(history: &History, query: &str, json: bool) -> Result<()> {
     }
     let mut lines: Vec<(&str, String)> = Vec::new();
     let started = when(entry.started);
+    let cells = match &entry.what {
+        What::Experiment(exp) => ExperimentCells::of(exp),
+        _ => ExperimentCells::default(),
+    };
     match &entry.what {
         What::Run(run) => {
             let mut program = run.program.clone();
@@ -262,7 +266,7 @@ fn show(history: &History, query: &str, json: bool) -> Result<()> {
         }
         What::Experiment(exp) => {
             lines.push(("program", exp.program.clone().unwrap_or_else(|| "?".into())));
-            let mut sweep = swept(exp);
+            let mut sweep = swept(exp, &cells);
             let hosts: Vec<&str> = exp.hosts.iter().map(String::as_str).collect();
             sweep.push_str(&format!(
                 "; {}",
@@ -337,8 +341,8 @@ fn show(history: &History, query: &str, json: bool) -> Result<()> {
             crate::out::outln!("\n{}", party_table(run));
         }
         What::Experiment(exp) if !exp.runs.is_empty() => {
-            crate::out::outln!("\n{}", cell_table(exp));
-            crate::out::outln!("\n{}", run_table(history, exp));
+            crate::out::outln!("\n{}", cell_table(&cells));
+            crate::out::outln!("\n{}", run_table(history, exp, &cells));
         }
         _ => {}
     }
@@ -397,18 +401,34 @@ fn party_table(run: &e3_history::RunRecord) -> String {
     e3_plan::columns(&header, &rows, &right)
 }
 
+/// An experiment's runs grouped by cell, with a column per key of its
+/// cells: what the sweep line and both tables read.
+#[derive(Default)]
+struct ExperimentCells {
+    cells: Vec<e3_report::CellStats>,
+    keys: Vec<e3_report::KeyColumn>,
+}
+
+impl ExperimentCells {
+    fn of(exp: &e3_history::ExperimentRecord) -> ExperimentCells {
+        let cells = e3_report::cells(&exp.runs);
+        let keys = e3_report::key_columns(&cells);
+        ExperimentCells { cells, keys }
+    }
+}
+
 /// What an experiment varies: the parties and profiles its file names,
 /// then every other key whose values differ across the cells of its runs
 /// so far, with its label and unit (`parties 3, 5; input size n (people)
 /// 8, 16; start warm, cold`; keys with one value are left to the cells'
 /// table).
-fn swept(exp: &e3_history::ExperimentRecord) -> String {
-    let cells = e3_report::cells(&exp.runs);
+fn swept(exp: &e3_history::ExperimentRecord, cells: &ExperimentCells) -> String {
+    let ExperimentCells { cells, keys } = cells;
     let mut parts = vec![format!("parties {}", join(&exp.parties))];
     if !exp.net.is_empty() {
         parts.push(format!("net {}", exp.net.join(", ")));
     }
-    for key in e3_report::key_columns(&cells) {
+    for key in keys {
         if key.key == "parties" || key.key == "net" {
             continue;
         }
@@ -427,9 +447,8 @@ fn swept(exp: &e3_history::ExperimentRecord) -> String {
 
 /// An experiment's cells: a column per key of its cells (parties, args,
 /// a variable, net, ...), runs ok of all and the median figures.
-fn cell_table(exp: &e3_history::ExperimentRecord) -> String {
-    let cells = e3_report::cells(&exp.runs);
-    let keys = e3_report::key_columns(&cells);
+fn cell_table(cells: &ExperimentCells) -> String {
+    let ExperimentCells { cells, keys } = cells;
     let mut header: Vec<&str> = keys.iter().map(|k| k.heading.as_str()).collect();
     let mut right: Vec<bool> = keys.iter().map(|k| k.numeric).collect();
     header.extend(["runs ok", "mpyc time (s)", "wall (s)", "bytes sent/party"]);
@@ -460,8 +479,12 @@ fn cell_table(exp: &e3_history::ExperimentRecord) -> String {
 /// in logs/): a column per key of its cells, as in [`cell_table`] (the
 /// arguments too when they are not a key, since a named variable's value
 /// is not the whole argument list).
-fn run_table(history: &History, exp: &e3_history::ExperimentRecord) -> String {
-    let keys = e3_report::key_columns(&e3_report::cells(&exp.runs));
+fn run_table(
+    history: &History,
+    exp: &e3_history::ExperimentRecord,
+    cells: &ExperimentCells,
+) -> String {
+    let keys = &cells.keys;
     let with_args =
         !keys.iter().any(|k| k.key == "args") && exp.runs.iter().any(|r| !r.args.is_empty());
     let mut header = vec!["run"];
