@@ -245,18 +245,13 @@ fn a_party_killed_mid_run_stops_every_host(mode: &[&str]) {
     bed.assert_no_pythons();
 }
 
-/// A host that stops answering mid-run (its link taken down) is named as
-/// lost, from what ssh's master connection said, not as ssh's exit code
-/// 255; the other parties show the SIGTERM e3 stopped them with.
-#[test]
-fn a_host_that_stops_answering_is_named_lost() {
-    if !can_make_testbeds() {
-        return;
-    }
-    let bed = Testbed::up(3);
-    let program = program("sleeper.py");
+/// Runs `sleeper.py` with `args` on a 3-host `bed`, takes the second
+/// party's host off the network once all parties connected, and returns
+/// that host, what e3 said on stderr and its stdout, after checking that
+/// the run failed (exit 1). The host is back on the network after.
+fn lose_the_second_host(bed: &Testbed, args: &[&str]) -> (String, String, String) {
     let mut child = bed
-        .run(&program, &["--json"])
+        .run(&program("sleeper.py"), args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -275,6 +270,19 @@ fn a_host_that_stops_answering_is_named_lost() {
     let status = child.wait().unwrap();
     cmd!(sh, "ip -n {lost} link set dev eth0 up").run().unwrap();
     assert_eq!(status.code(), Some(1), "{seen}");
+    (lost, seen, stdout)
+}
+
+/// A host that stops answering mid-run (its link taken down) is named as
+/// lost, from what ssh's master connection said, not as ssh's exit code
+/// 255; the other parties show the SIGTERM e3 stopped them with.
+#[test]
+fn a_host_that_stops_answering_is_named_lost() {
+    if !can_make_testbeds() {
+        return;
+    }
+    let bed = Testbed::up(3);
+    let (lost, seen, stdout) = lose_the_second_host(&bed, &["--json"]);
     let why = format!("lost the connection to root@{lost} (no answer for 15 s)");
     assert!(
         seen.contains(&format!("error: the run failed: party 1 {why}")),
@@ -676,25 +684,7 @@ fn tls_keys_leave_the_hosts_however_the_run_ends() {
         "{base} left after Ctrl-C"
     );
     // A host that stops answering: named as one that keeps the keys.
-    let mut child = bed
-        .run(&program("sleeper.py"), &["--tls", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = read_until(&mut stderr, "all 3 parties connected");
-    let lost = bed.host(2);
-    let sh = shell();
-    cmd!(sh, "ip -n {lost} link set dev eth0 down")
-        .run()
-        .unwrap();
-    std::io::Read::read_to_string(&mut stderr, &mut seen).unwrap();
-    let mut stdout = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
-    let status = child.wait().unwrap();
-    cmd!(sh, "ip -n {lost} link set dev eth0 up").run().unwrap();
-    assert_eq!(status.code(), Some(1), "{seen}");
+    let (lost, _, stdout) = lose_the_second_host(&bed, &["--tls", "--json"]);
     let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
         summary["tls_keys_left_on"],
