@@ -110,12 +110,8 @@ pub fn claim(ip: &Utf8Path, registry: &Utf8Path, pool: &Pool<'_>) -> Result<Clai
         if let Some(stale) = read_record(&record) {
             // A dead claimer's: remove its testbed, then its record.
             let plan = plan_down(ip, &name, &survey(ip, &name), &stale.dir);
-            if let Err(err) = down(&name, &plan) {
+            if let Err(err) = down(ip, &name, &stale.dir, &plan) {
                 left.push(err.to_string());
-                continue;
-            }
-            if !survey(ip, &name).is_empty() {
-                left.push(format!("testbed `{name}` is still there after `down`"));
                 continue;
             }
             let _ = std::fs::remove_file(&record);

@@ -215,7 +215,7 @@ fn down(root: &Utf8Path, dry_run: bool, name: &str, dir: &Utf8Path) -> Result<()
         crate::out::print(&plan.render());
         return Ok(());
     }
-    e3_testnet::down(name, &plan).map_err(word)?;
+    e3_testnet::down(&ip, name, dir, &plan).map_err(word)?;
     crate::out::outln!(
         "testnet {name}: down ({} namespaces, {} processes removed; {} deleted)",
         survey.namespaces.len(),
