@@ -51,11 +51,14 @@ pub enum Changed {
 /// refusal, after the summary), then applies exactly that plan.
 pub fn make_change(ui: &Ui, change: &ChangePlan, asking: &Asking<'_>) -> Result<Changed> {
     run_steps(ui, &change.prepare)?;
+    // Where the prepared steps ran (the workspace): `-chdir=terraform` is
+    // relative to it, wherever e3 was started.
+    let workdir = change.prepare.workdir.as_deref();
     ui.say(&format!("e3: $ {}", change.plan));
-    e3_exec::run(None, &change.plan).map_err(|e| failure(e.message))?;
+    e3_exec::run(workdir, &change.plan).map_err(|e| failure(e.message))?;
     // The plan's JSON holds its planned values, secrets among them: read
     // from the pipe, never written.
-    let shown = e3_exec::capture(&change.show)?;
+    let shown = e3_exec::capture_in(workdir, &change.show)?;
     if !shown.end.success() {
         return Err(failure(format!(
             "`{}` failed: {}",
@@ -90,7 +93,7 @@ pub fn make_change(ui: &Ui, change: &ChangePlan, asking: &Asking<'_>) -> Result<
         return Err(failure("not confirmed: nothing was changed"));
     }
     ui.say(&format!("e3: $ {}", change.apply));
-    e3_exec::run(None, &change.apply).map_err(|e| failure(e.message))?;
+    e3_exec::run(workdir, &change.apply).map_err(|e| failure(e.message))?;
     Ok(Changed::Applied(summary))
 }
 

@@ -489,7 +489,7 @@ fn in_a_pipeline_nothing_is_created_or_deleted_without_yes() {
         std::fs::write(
             &path,
             format!(
-                "#!/bin/sh\necho \"{tool} $*\" >> '{}'\ncase \"$*\" in *' show -json '*) cat '{}' ;; esac\n",
+                "#!/bin/sh\necho \"{tool} $* @ $PWD\" >> '{}'\ncase \"$*\" in *' show -json '*) cat '{}' ;; esac\n",
                 calls.display(),
                 plan_json.display()
             ),
@@ -541,6 +541,9 @@ fn in_a_pipeline_nothing_is_created_or_deleted_without_yes() {
         for (name, value) in SECRETS {
             cmd.env(name, value);
         }
+        // Started elsewhere: e3 works in its workspace whatever the
+        // current folder (Terraform's `-chdir=terraform` is relative).
+        cmd.current_dir(&bin.0);
         let step_summary = workspace.0.join("step-summary.md");
         let out = cmd
             .env("CI", "true")
@@ -591,7 +594,14 @@ fn in_a_pipeline_nothing_is_created_or_deleted_without_yes() {
             assert!(called.is_empty(), "a tool ran: {called}");
             continue;
         }
-        // The plan was made and shown, and nothing applied.
+        // The plan was made and shown, and nothing applied; Terraform ran
+        // in the workspace every time.
+        for call in called.lines().filter(|l| l.starts_with("terraform ")) {
+            assert!(
+                call.ends_with(&format!(" @ {}", workspace.0.display())),
+                "{args:?}: {call}"
+            );
+        }
         assert!(called.contains(" plan -input=false"), "{args:?}: {called}");
         assert!(called.contains(" show -json "), "{args:?}: {called}");
         assert!(!called.contains(" apply "), "{args:?} applied: {called}");
