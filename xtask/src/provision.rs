@@ -80,6 +80,8 @@ pub fn make_change(ui: &Ui, change: &ChangePlan, asking: &Asking<'_>) -> Result<
         return Ok(Changed::NotApplied);
     }
     if summary.is_empty() {
+        // The settings planned are the ones in effect.
+        e3_exec::run(workdir, &change.record).map_err(|e| failure(e.message))?;
         ui.say("e3: nothing to change");
         return Ok(Changed::NotApplied);
     }
@@ -94,6 +96,7 @@ pub fn make_change(ui: &Ui, change: &ChangePlan, asking: &Asking<'_>) -> Result<
     }
     ui.say(&format!("e3: $ {}", change.apply));
     e3_exec::run(workdir, &change.apply).map_err(|e| failure(e.message))?;
+    e3_exec::run(workdir, &change.record).map_err(|e| failure(e.message))?;
     Ok(Changed::Applied(summary))
 }
 

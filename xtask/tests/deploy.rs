@@ -528,14 +528,12 @@ fn in_a_pipeline_nothing_is_created_or_deleted_without_yes() {
             "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOnly me@laptop\n",
         )
         .unwrap();
+        // What a deploy from this workspace left: its settings.
+        let last = workspace.0.join(".e3/deploy/e3.tfvars.json");
+        let last_settings = r#"{"nodes": {"ams3": 1}, "droplet_size": "s-1vcpu-1gb", "name_prefix": "e3", "image_file": "x.qcow2.gz", "spaces_bucket": "my-e3-test-images", "spaces_region": "ams3", "ssh_public_keys": [], "tags": ["e3"]}"#;
         if args[0] == "destroy" {
-            // What a deploy from this workspace left.
             std::fs::create_dir_all(workspace.0.join(".e3/deploy")).unwrap();
-            std::fs::write(
-                workspace.0.join(".e3/deploy/e3.tfvars.json"),
-                r#"{"nodes": {"ams3": 1}, "droplet_size": "s-1vcpu-1gb", "name_prefix": "e3", "image_file": "x.qcow2.gz", "spaces_bucket": "my-e3-test-images", "spaces_region": "ams3", "ssh_public_keys": [], "tags": ["e3"]}"#,
-            )
-            .unwrap();
+            std::fs::write(&last, last_settings).unwrap();
         }
         let mut cmd = xtask(args);
         for (name, value) in SECRETS {
@@ -593,6 +591,12 @@ fn in_a_pipeline_nothing_is_created_or_deleted_without_yes() {
             );
             assert!(called.is_empty(), "a tool ran: {called}");
             continue;
+        }
+        // A plan not applied changes no setting: the next deploy starts
+        // from the last applied one (none before the first deploy).
+        match args[0] {
+            "destroy" => assert_eq!(std::fs::read_to_string(&last).unwrap(), last_settings),
+            _ => assert!(!last.exists(), "{args:?}"),
         }
         // The plan was made and shown, and nothing applied; Terraform ran
         // in the workspace every time.

@@ -21,6 +21,10 @@ pub const TERRAFORM_DIR: &str = "terraform";
 pub const DEPLOY_DIR: &str = ".e3/deploy";
 /// The variables file, in [`DEPLOY_DIR`]; destroy reuses it.
 pub const TFVARS: &str = "e3.tfvars.json";
+/// The variables of the plan being made: they become [`TFVARS`] (the last
+/// deploy's settings, which the next deploy starts from) only once applied,
+/// so a plan not confirmed, or `--plan-only`, changes no setting.
+pub const PLAN_TFVARS: &str = "e3.plan.tfvars.json";
 /// The backend file e3 writes into `terraform/` for remote state.
 pub const BACKEND_FILE: &str = "e3_backend.tf";
 
@@ -438,6 +442,9 @@ pub struct ChangePlan {
     pub show: Cmd,
     /// `terraform apply PLAN_FILE`.
     pub apply: Cmd,
+    /// Once applied: the plan's variables become the last deploy's
+    /// ([`PLAN_TFVARS`] moved to [`TFVARS`]).
+    pub record: Cmd,
 }
 
 impl ChangePlan {
@@ -450,6 +457,7 @@ impl ChangePlan {
             "e3 reads that JSON (it is never written to a file), shows what is created, updated, replaced and destroyed, and asks before a running droplet is replaced or destroyed (--yes in pipelines); --plan-only stops here".into(),
         ));
         plan.push(Step::Run(self.apply.clone()));
+        plan.push(Step::Run(self.record.clone()));
         plan
     }
 }
@@ -482,6 +490,9 @@ fn change_plan(
         apply: terraform(inputs)
             .args(["apply", "-input=false"])
             .arg(&plan_file),
+        record: Cmd::new("mv")
+            .arg(tfvars)
+            .arg(inputs.root.join(DEPLOY_DIR).join(TFVARS)),
     }
 }
 
@@ -492,7 +503,7 @@ fn prepare_steps(
     tfvars_json: serde_json::Value,
 ) -> Utf8PathBuf {
     let deploy_dir = inputs.root.join(DEPLOY_DIR);
-    let tfvars = deploy_dir.join(TFVARS);
+    let tfvars = deploy_dir.join(PLAN_TFVARS);
     plan.push(Step::Run(
         Cmd::new("mkdir").arg("-p").arg(&deploy_dir).private(),
     ));
