@@ -208,9 +208,11 @@ fn paths(rc: &Value) -> String {
 }
 
 impl PlanSummary {
-    /// A running droplet is replaced or destroyed: someone must say yes.
+    /// Something that exists goes: a running droplet, or any other resource
+    /// (the image, its object, a key) replaced or destroyed. Someone must
+    /// say yes.
     pub fn needs_confirmation(&self) -> bool {
-        !self.droplets.is_empty()
+        !self.droplets.is_empty() || self.kinds.values().any(|c| c.replace + c.delete > 0)
     }
 
     /// New droplets are made (which cost money).
@@ -466,6 +468,17 @@ mod tests {
         );
         let same = summarise(&plan(&[])).unwrap();
         assert!(same.is_empty() && !same.needs_confirmation());
+        // `destroy --all` when no droplet is left: the image goes, asked.
+        let image_only = summarise(&plan(&[(
+            "digitalocean_custom_image.e3",
+            "digitalocean_custom_image",
+            &["delete"],
+            Some("img"),
+            &[],
+            None,
+        )]))
+        .unwrap();
+        assert!(image_only.droplets.is_empty() && image_only.needs_confirmation());
         assert!(summarise("{}").is_err());
         assert!(summarise("not json").is_err());
     }
