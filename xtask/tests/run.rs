@@ -930,3 +930,35 @@ fn a_party_that_never_connects_stops_the_run_at_the_start_timeout() {
         "{stderr}"
     );
 }
+
+/// With MPyC's info lines off (`--no-log`, `--log-level warning`) e3 cannot
+/// see the parties connect, so `--start-timeout` does not stop a run that
+/// outlasts it: the parties here stay past it and the run ends ok.
+#[test]
+fn without_mpycs_info_lines_the_start_timeout_does_not_stop_a_run() {
+    python_env();
+    let scratch = Scratch::new("quiet-start");
+    std::fs::write(
+        scratch.0.join("quiet.py"),
+        "import time\nfrom mpyc.runtime import mpc\nmpc.run(mpc.start())\ntime.sleep(3)\nmpc.run(mpc.shutdown())\n",
+    )
+    .unwrap();
+    let program = scratch.path("quiet.py");
+    for quiet in [&["--no-log"][..], &["--log-level", "warning"][..]] {
+        let mut args = vec![
+            "run",
+            program.as_str(),
+            "--parties",
+            "2",
+            "--start-timeout",
+            "1",
+            "--json",
+            "--",
+        ];
+        args.extend(quiet);
+        let out = run(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{quiet:?}: {stderr}");
+        assert!(!stderr.contains("--start-timeout"), "{quiet:?}: {stderr}");
+    }
+}

@@ -486,7 +486,11 @@ fn spec<'a>(
         provenance: Some(provenance),
         remote_python,
         tls: request.tls,
-        start_timeout: request.start_timeout,
+        // Connections are seen in MPyC's info lines: with those turned off
+        // (`--no-log`, `--log-level warning`) there is nothing to wait for.
+        start_timeout: request
+            .start_timeout
+            .filter(|_| prun::mpyc::logs_connections(&request.args)),
     }
 }
 

@@ -116,6 +116,13 @@ pub fn check_program_args(args: &[String], run: &RunShape) -> Result<Reading, Ar
     Ok(reading)
 }
 
+/// Whether MPyC, given `args`, logs the info lines e3 reads (`All m
+/// parties connected.`): see [`options::Reading::logs_info`]. Arguments MPyC
+/// would not read are refused elsewhere; here they count as logging.
+pub fn logs_connections(args: &[String]) -> bool {
+    options::read(args).map_or(true, |r| r.logs_info())
+}
+
 /// The experiment file's `threshold = t` against `m` parties.
 pub fn check_threshold(t: usize, m: usize) -> Result<(), String> {
     match t.checked_mul(2).is_some_and(|twice| twice < m) {

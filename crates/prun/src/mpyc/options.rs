@@ -271,6 +271,30 @@ impl Reading {
         self.sets.iter().rev().find(|s| s.opt.dest == dest)
     }
 
+    /// Whether MPyC logs at info level, where it says `All m parties
+    /// connected.` (and its start and stop lines): not with `--no-log`,
+    /// `-V` or `-H`, nor with a `--log-level` above info, read as
+    /// `mpyc/__init__.py` reads it (its first character: N, D, I, W, E, C
+    /// or a digit 0-5; anything else is 0, everything logged).
+    pub fn logs_info(&self) -> bool {
+        let set = |dest: &str| self.last(dest).is_some_and(|s| s.value == Value::True);
+        if set("no_log") || set("VERSION") || set("HELP") {
+            return false;
+        }
+        let level = match self.last("log_level").map(|s| &s.value) {
+            Some(Value::Text(text)) => text.chars().next().map(|c| c.to_ascii_uppercase()),
+            Some(Value::Int(digits)) => digits.chars().next(),
+            _ => Some('I'),
+        };
+        let level = match level {
+            Some('N') | Some('D') | Some('I') => 0,
+            Some('W') | Some('E') | Some('C') => 3,
+            Some(c @ '0'..='5') => c as u8 - b'0',
+            _ => 0,
+        };
+        level <= 2
+    }
+
     /// argparse's namespace: every dest of [`OPTIONS`] with its value as
     /// Python's `repr()` shows it, defaults included.
     pub fn namespace(&self) -> Vec<(&'static str, String)> {
@@ -792,6 +816,29 @@ mod tests {
 
     fn args(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Which arguments leave MPyC's info lines (`All m parties
+    /// connected.`) in the log, as mpyc/__init__.py sets its level.
+    #[test]
+    fn which_arguments_log_at_info() {
+        for (list, logs) in [
+            (&[][..], true),
+            (&["8"][..], true),
+            (&["--log-level", "debug"][..], true),
+            (&["--log-level=info"][..], true),
+            (&["--log-level", "2"][..], true),
+            (&["--log-level", "quiet"][..], true),
+            (&["--log-level", "warning"][..], false),
+            (&["--log-level", "Error"][..], false),
+            (&["--log-level", "3"][..], false),
+            (&["--log-l", "w"][..], false),
+            (&["--no-log"][..], false),
+            (&["--no-log", "--log-level", "debug"][..], false),
+            (&["-V"][..], false),
+        ] {
+            assert_eq!(read(&args(list)).unwrap().logs_info(), logs, "{list:?}");
+        }
     }
 
     /// A reading as `dest=value` pairs and what is left.
