@@ -170,12 +170,13 @@ impl Drop for Relays {
 }
 
 /// Open files the relays of `parties` parties in `regions` regions hold
-/// at most: a listener per route, and two sockets per link (one TCP
-/// connection per pair of parties, each end through the relay), with room
-/// for the parties' own pipes.
+/// at most: a listener per route, and four per link (one TCP connection
+/// per pair of parties, each end through the relay: two sockets, and the
+/// timer thread's duplicate of each for its writes), with room for the
+/// parties' own pipes.
 pub fn files_needed(parties: usize, regions: usize) -> u64 {
     let (m, r) = (parties as u64, regions as u64);
-    m * (m.saturating_sub(1)) + r * m + 8 * m + 256
+    2 * m * (m.saturating_sub(1)) + r * m + 8 * m + 256
 }
 
 /// This process's open-file limit (the soft one), after raising it as far
