@@ -13,7 +13,7 @@ use jiff::tz::TimeZone;
 use super::contender::Contender;
 use super::report::{self, Section};
 use super::stats::{enough_runs, median};
-use super::timing::{capture, time, time_once};
+use super::timing::{Testbed, capture, time, time_once};
 use crate::error::{Context, Result, failure, usage};
 use crate::tools;
 
@@ -296,10 +296,9 @@ pub fn run(
     for &hosts in sizes {
         let plan = plan(root, &tools, &dirs, hosts);
         time_once(root, &plan.prepare)?;
-        let _ = e3_exec::capture_in(Some(root), &plan.down);
-        time_once(root, &plan.up)?;
+        let bed = Testbed::up(root, &plan.up, &plan.down)?;
         let result = measure(root, &plan, &dirs, hosts, runs);
-        let _ = e3_exec::capture_in(Some(root), &plan.down);
+        drop(bed);
         let _ = std::fs::remove_dir_all(&dirs.staging);
         let _ = std::fs::remove_dir_all(&dirs.out);
         rows.push((hosts, result?));
@@ -309,11 +308,10 @@ pub fn run(
         0 => None,
         hosts => {
             let plan = plan(root, &tools, &dirs, hosts);
-            let _ = e3_exec::capture_in(Some(root), &plan.down);
-            time_once(root, &plan.up)?;
+            let bed = Testbed::up(root, &plan.up, &plan.down)?;
             let contenders = packed_contenders(root, &tools, &dirs, hosts);
             let result = measure_packed(root, &contenders, runs);
-            let _ = e3_exec::capture_in(Some(root), &plan.down);
+            drop(bed);
             Some((hosts, contenders, result?))
         }
     };

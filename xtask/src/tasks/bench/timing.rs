@@ -25,6 +25,33 @@ pub fn time_once(root: &Utf8Path, cmd: &Cmd) -> Result<f64> {
     Ok(capture(root, cmd)?.0)
 }
 
+/// A bench's testbed, up while this lives: taken down when dropped,
+/// however the measurement ends (an error, a failed `up` half-way).
+pub struct Testbed<'a> {
+    root: &'a Utf8Path,
+    down: Cmd,
+}
+
+impl<'a> Testbed<'a> {
+    /// Takes down what a killed bench may have left under the name, then
+    /// brings the testbed up.
+    pub fn up(root: &'a Utf8Path, up: &Cmd, down: &Cmd) -> Result<Testbed<'a>> {
+        let _ = e3_exec::capture_in(Some(root), down);
+        let bed = Testbed {
+            root,
+            down: down.clone(),
+        };
+        time_once(root, up)?;
+        Ok(bed)
+    }
+}
+
+impl Drop for Testbed<'_> {
+    fn drop(&mut self) {
+        let _ = e3_exec::capture_in(Some(self.root), &self.down);
+    }
+}
+
 /// Wall time of one run and what it printed; a failed run is an error.
 pub fn capture(root: &Utf8Path, cmd: &Cmd) -> Result<(f64, Captured)> {
     let start = Instant::now();

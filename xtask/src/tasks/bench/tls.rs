@@ -11,7 +11,7 @@ use e3_plan::Cmd;
 
 use super::report::{self, Section};
 use super::stats::{enough_runs, median};
-use super::timing::capture;
+use super::timing::{Testbed, capture};
 use crate::error::{Result, failure, usage};
 
 pub const SECTION: Section = Section {
@@ -170,11 +170,14 @@ pub fn run(
     let _ = writeln!(text, "|---|---|---|---|---|---|---|---|---|---|");
     // The local sizes, then (`--testbed N`) N hosts on a testbed.
     let mut rows: Vec<(String, usize)> = counts.iter().map(|m| (m.to_string(), *m)).collect();
-    if testbed > 0 {
-        rows.push((format!("{testbed} on a testbed (one a host)"), testbed));
-        let _ = e3_exec::capture_in(Some(root), &down);
-        capture(root, &up)?;
-    }
+    // Down again however the rows end.
+    let bed = match testbed {
+        0 => None,
+        _ => {
+            rows.push((format!("{testbed} on a testbed (one a host)"), testbed));
+            Some(Testbed::up(root, &up, &down)?)
+        }
+    };
     for (i_row, (label, m)) in rows.iter().enumerate() {
         let on_bed = testbed > 0 && i_row == rows.len() - 1;
         let cmd = |tls: bool| match on_bed {
@@ -217,12 +220,7 @@ pub fn run(
             cell(2)
         );
     }
-    if testbed > 0 {
-        let _ = e3_exec::capture_in(Some(root), &down);
-    }
-    if testbed > 0 {
-        let _ = e3_exec::capture_in(Some(root), &down);
-    }
+    drop(bed);
     let _ = writeln!(
         text,
         "\nThe time to connect is where TLS costs: every pair of parties makes a TLS handshake (client certificates both ways, ECDSA P-256), m(m-1)/2 of them (2016 at 64 parties), in Python's ssl inside MPyC's event loop, all on this machine's cores. MPyC's own time, which starts once its party has connected (mpyc 0.11, `runtime.py`, `start()`), grows too: every message is encrypted and decrypted through asyncio's SSL transport, by every party's process on these cores."
