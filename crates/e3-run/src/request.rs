@@ -241,12 +241,33 @@ impl RunRequest {
     }
 
     /// Checks the run, reserves its local ports (held until the prepared
-    /// run is dropped, so that no other e3 run takes them), and plans it.
+    /// run is dropped, so that no other e3 run takes them), and plans it;
+    /// with TLS, makes and checks its material and stages it.
     pub fn prepare(&self, root: &Utf8Path) -> Result<Prepared, RequestError> {
+        self.prepare_as(root, false)
+    }
+
+    /// The same plan for `--dry-run`: with TLS, the folders are named but
+    /// no key is made or written.
+    pub fn prepare_dry(&self, root: &Utf8Path) -> Result<Prepared, RequestError> {
+        self.prepare_as(root, true)
+    }
+
+    /// TLS material for the run, fresh and checked; none for a dry run.
+    fn tls_material(&self, dry: bool) -> Result<Option<crate::tls::Material>, RequestError> {
+        if dry {
+            return Ok(None);
+        }
+        let material = crate::tls::Material::make(self.parties()).map_err(RequestError::Tls)?;
+        crate::tls::check(&material).map_err(RequestError::TlsUnfit)?;
+        Ok(Some(material))
+    }
+
+    fn prepare_as(&self, root: &Utf8Path, dry: bool) -> Result<Prepared, RequestError> {
         self.check()?;
         let start = self.start();
         match &self.place {
-            Place::Local(local) => self.prepare_local(root, local, start),
+            Place::Local(local) => self.prepare_local(root, local, start, dry),
             Place::Hosts(hosts) => {
                 let commands = self.party_commands_with(hosts, self.tls)?;
                 let warm = start
@@ -257,9 +278,7 @@ impl RunRequest {
                 let (staging, remote_tls) = match self.tls {
                     false => (None, None),
                     true => {
-                        let material = crate::tls::Material::make(self.parties())
-                            .map_err(RequestError::Tls)?;
-                        crate::tls::check(&material).map_err(RequestError::TlsUnfit)?;
+                        let material = self.tls_material(dry)?;
                         let used = crate::engine::used_hosts(&commands);
                         let parties_of_host: Vec<Vec<usize>> = used
                             .iter()
@@ -271,12 +290,12 @@ impl RunRequest {
                                     .collect()
                             })
                             .collect();
-                        let staged = crate::tls::host_staging(&material, &parties_of_host)
+                        let staged = crate::tls::host_staging(material.as_ref(), &parties_of_host)
                             .map_err(RequestError::Tls)?;
                         let remote = crate::engine::RemoteTls {
                             rsync: hosts.rsync.clone().unwrap_or_default(),
                             remote_base: format!("/tmp/e3-tls-{}", unique_tag()),
-                            staging: staged.hosts.clone(),
+                            staging: staged.dirs.clone(),
                         };
                         (Some(staged), Some(remote))
                     }
@@ -305,6 +324,7 @@ impl RunRequest {
         root: &Utf8Path,
         local: &Local,
         start: Start,
+        dry: bool,
     ) -> Result<Prepared, RequestError> {
         let parties = self.parties();
         let profile = self.net();
@@ -326,10 +346,9 @@ impl RunRequest {
         let tls = match self.tls {
             false => None,
             true => {
-                let material = crate::tls::Material::make(parties).map_err(RequestError::Tls)?;
-                crate::tls::check(&material).map_err(RequestError::TlsUnfit)?;
+                let material = self.tls_material(dry)?;
                 Some(
-                    crate::tls::party_dirs(&self.program.dir, &material)
+                    crate::tls::party_dirs(&self.program.dir, material.as_ref(), parties)
                         .map_err(RequestError::Tls)?,
                 )
             }

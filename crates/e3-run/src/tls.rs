@@ -307,22 +307,35 @@ fn says_ca(field: &[u8]) -> Result<bool, yasna::ASN1Error> {
     })
 }
 
-/// Each party's working folder for a run with TLS: the program's folder
-/// mirrored by symlinks (the program, its `data/`, whatever it reads or
-/// writes through them, land where they would), and a private `.config/`
-/// with that party's key and certificate and the CA's. On tmpfs when the
-/// machine has one. Removed, keys and all, when dropped.
+/// A run's private folder of TLS working folders (each party's, or each
+/// host's staging): on tmpfs when the machine has one, 0700 all the way
+/// down, removed with everything in it when dropped. Planned only (for a
+/// dry run) it has names and nothing on disk.
 #[derive(Debug)]
-pub struct PartyDirs {
+pub struct PrivateTree {
     pub base: Utf8PathBuf,
+    /// The folders in it: by party ([`party_dirs`]) or by host
+    /// ([`host_staging`]), in the order given.
     pub dirs: Vec<Utf8PathBuf>,
 }
 
-impl Drop for PartyDirs {
+impl Drop for PrivateTree {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.base);
     }
 }
+
+/// Each party's working folder for a run with TLS: the program's folder
+/// mirrored by symlinks (the program, its `data/`, whatever it reads or
+/// writes through them, land where they would), and a private `.config/`
+/// with that party's key and certificate and the CA's.
+pub type PartyDirs = PrivateTree;
+
+/// A run on hosts: each host's share of the material, staged here for the
+/// copy (a private folder per host holding `party-<i>/.config/` for that
+/// host's parties only: a host never gets another host's keys, nor the
+/// CA's key, which no file holds).
+pub type HostStaging = PrivateTree;
 
 /// The folder for a run's TLS working folders: /dev/shm (memory, never
 /// disk) when it is there, else the temp folder.
@@ -334,40 +347,72 @@ fn tls_root() -> Utf8PathBuf {
     Utf8PathBuf::from_path_buf(std::env::temp_dir()).unwrap_or_else(|_| "/tmp".into())
 }
 
-/// Makes every party's working folder for `program_dir` and `material`.
-pub fn party_dirs(program_dir: &Utf8Path, material: &Material) -> Result<PartyDirs, TlsError> {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let io = |what: String| move |source| TlsError::Io { what, source };
-    let base = tls_root().join(format!(
-        "e3-tls-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
-    let private_dir = |dir: &Utf8Path| {
-        std::fs::DirBuilder::new()
-            .mode(0o700)
-            .create(dir)
-            .map_err(io(format!("cannot make {dir}")))
+impl PrivateTree {
+    /// A name of its own under [`tls_root`] (`<prefix>-<pid>-<n>`); made
+    /// (0700) unless only `planned`.
+    fn new(prefix: &str, planned: bool) -> Result<PrivateTree, TlsError> {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let base = tls_root().join(format!(
+            "{prefix}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        if !planned {
+            private_dir(&base)?;
+        }
+        Ok(PrivateTree {
+            base,
+            dirs: Vec::new(),
+        })
+    }
+}
+
+/// Makes `dir`, its owner's alone (0700).
+fn private_dir(dir: &Utf8Path) -> Result<(), TlsError> {
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| TlsError::Io {
+            what: format!("cannot make {dir}"),
+            source,
+        })
+}
+
+/// Every party's working folder for `program_dir` and `material`; with no
+/// material (a dry run), the folders' names for `parties` parties, nothing
+/// made.
+pub fn party_dirs(
+    program_dir: &Utf8Path,
+    material: Option<&Material>,
+    parties: usize,
+) -> Result<PartyDirs, TlsError> {
+    let mut made = PrivateTree::new("e3-tls", material.is_none())?;
+    let Some(material) = material else {
+        made.dirs = (0..parties)
+            .map(|i| made.base.join(format!("party-{i}")))
+            .collect();
+        return Ok(made);
     };
-    private_dir(&base)?;
     // From here on, a failure removes what was made.
-    let mut made = PartyDirs {
-        base: base.clone(),
-        dirs: Vec::new(),
-    };
     let entries: Vec<_> = program_dir
         .read_dir_utf8()
-        .map_err(io(format!("cannot read {program_dir}")))?
+        .map_err(|source| TlsError::Io {
+            what: format!("cannot read {program_dir}"),
+            source,
+        })?
         .flatten()
         .filter(|e| e.file_name() != CONFIG_DIR)
         .map(|e| e.path().to_path_buf())
         .collect();
     for (i, party) in material.parties.iter().enumerate() {
-        let dir = base.join(format!("party-{i}"));
+        let dir = made.base.join(format!("party-{i}"));
         private_dir(&dir)?;
         for entry in &entries {
             let link = dir.join(entry.file_name().unwrap_or("?"));
-            std::os::unix::fs::symlink(entry, &link).map_err(io(format!("cannot link {link}")))?;
+            std::os::unix::fs::symlink(entry, &link).map_err(|source| TlsError::Io {
+                what: format!("cannot link {link}"),
+                source,
+            })?;
         }
         write_config(&dir, i, party, &material.ca_cert)?;
         made.dirs.push(dir);
@@ -384,13 +429,7 @@ fn write_config(
     ca_cert: &str,
 ) -> Result<(), TlsError> {
     let config = dir.join(CONFIG_DIR);
-    std::fs::DirBuilder::new()
-        .mode(0o700)
-        .create(&config)
-        .map_err(|source| TlsError::Io {
-            what: format!("cannot make {config}"),
-            source,
-        })?;
+    private_dir(&config)?;
     let write = |name: String, text: &str| {
         let path = config.join(&name);
         std::fs::OpenOptions::new()
@@ -409,61 +448,28 @@ fn write_config(
     write(CA_FILE.to_string(), ca_cert)
 }
 
-/// A run on hosts: each host's share of the material, staged here for the
-/// copy (a private folder per host holding `party-<i>/.config/` for that
-/// host's parties only: a host never gets another host's keys, nor the
-/// CA's key, which no file holds). Removed when dropped.
-#[derive(Debug)]
-pub struct HostStaging {
-    pub base: Utf8PathBuf,
-    /// By host, in the order given.
-    pub hosts: Vec<Utf8PathBuf>,
-}
-
-impl Drop for HostStaging {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.base);
-    }
-}
-
-/// Stages `material` for hosts whose parties are `parties_of_host`.
+/// Stages `material` for hosts whose parties are `parties_of_host`; with
+/// no material (a dry run), the folders' names, nothing made.
 pub fn host_staging(
-    material: &Material,
+    material: Option<&Material>,
     parties_of_host: &[Vec<usize>],
 ) -> Result<HostStaging, TlsError> {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let base = tls_root().join(format!(
-        "e3-tls-hosts-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
-    let private_dir = |dir: &Utf8Path| {
-        std::fs::DirBuilder::new()
-            .mode(0o700)
-            .create(dir)
-            .map_err(|source| TlsError::Io {
-                what: format!("cannot make {dir}"),
-                source,
-            })
-    };
-    private_dir(&base)?;
-    let mut staged = HostStaging {
-        base: base.clone(),
-        hosts: Vec::new(),
-    };
+    let mut staged = PrivateTree::new("e3-tls-hosts", material.is_none())?;
     for (h, parties) in parties_of_host.iter().enumerate() {
-        let host_dir = base.join(format!("host-{h}"));
-        private_dir(&host_dir)?;
-        for &i in parties {
-            let party = material
-                .parties
-                .get(i)
-                .ok_or_else(|| TlsError::Make(format!("no material for party {i}")))?;
-            let dir = host_dir.join(format!("party-{i}"));
-            private_dir(&dir)?;
-            write_config(&dir, i, party, &material.ca_cert)?;
+        let host_dir = staged.base.join(format!("host-{h}"));
+        if let Some(material) = material {
+            private_dir(&host_dir)?;
+            for &i in parties {
+                let party = material
+                    .parties
+                    .get(i)
+                    .ok_or_else(|| TlsError::Make(format!("no material for party {i}")))?;
+                let dir = host_dir.join(format!("party-{i}"));
+                private_dir(&dir)?;
+                write_config(&dir, i, party, &material.ca_cert)?;
+            }
         }
-        staged.hosts.push(host_dir);
+        staged.dirs.push(host_dir);
     }
     Ok(staged)
 }
@@ -528,18 +534,18 @@ mod tests {
     #[test]
     fn each_host_gets_only_its_parties_keys() {
         let m = Material::make(4).unwrap();
-        let staged = host_staging(&m, &[vec![0, 1], vec![2, 3]]).unwrap();
+        let staged = host_staging(Some(&m), &[vec![0, 1], vec![2, 3]]).unwrap();
         let base = staged.base.clone();
         let key = |h: usize, i: usize| {
-            staged.hosts[h]
+            staged.dirs[h]
                 .join(format!("party-{i}"))
                 .join(CONFIG_DIR)
                 .join(format!("party_{i}.key"))
         };
         assert!(key(0, 0).is_file() && key(0, 1).is_file());
         assert!(key(1, 2).is_file() && key(1, 3).is_file());
-        assert!(!staged.hosts[0].join("party-2").exists());
-        assert!(!staged.hosts[1].join("party-0").exists());
+        assert!(!staged.dirs[0].join("party-2").exists());
+        assert!(!staged.dirs[1].join("party-0").exists());
         drop(staged);
         assert!(!base.exists());
     }
@@ -553,7 +559,7 @@ mod tests {
         std::fs::write(program.join("p.py"), "print(1)").unwrap();
         std::fs::write(program.join("data/x.csv"), "1").unwrap();
         let m = Material::make(2).unwrap();
-        let dirs = party_dirs(&program, &m).unwrap();
+        let dirs = party_dirs(&program, Some(&m), m.parties.len()).unwrap();
         let base = dirs.base.clone();
         let mode = |p: &Utf8Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&base), 0o700);

@@ -664,7 +664,7 @@ fn print_plan(
     for cell in &sweep.cells {
         crate::out::outln!("\n# cell {}", cell.describe(exp));
         let request = sweep.request_synced(cell, synced);
-        let prepared = request.prepare(root).map_err(request::word)?;
+        let prepared = request.prepare_dry(root).map_err(request::word)?;
         crate::out::print(&prepared.plan(root).render());
         if let Place::Hosts(hosts) = &sweep.place {
             synced = synced.max(hosts_used(hosts, cell.parties));

@@ -59,11 +59,12 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
         start_timeout: Some(Duration::from_secs(args.start_timeout)),
         place,
     };
-    let prepared = request.prepare(root).map_err(request::word)?;
     if dry_run {
+        let prepared = request.prepare_dry(root).map_err(request::word)?;
         crate::out::print(&prepared.plan(root).render());
         return Ok(());
     }
+    let prepared = request.prepare(root).map_err(request::word)?;
     let ui = Ui::new(args.json);
     if let (Place::Hosts(hosts), Prepared::Hosts(on_hosts)) = (&request.place, &prepared) {
         ui.say(&format!(
@@ -305,6 +306,39 @@ mod tests {
 
     /// The plan of `cargo xtask run secretsanta --hosts six-regions.pssh EXTRA`.
     fn remote_plan_for(extra: &[&str]) -> String {
+        let request = remote_request_for(extra);
+        let plan = request.prepare("/e3".into()).unwrap().plan("/e3".into());
+        // The warm start's folder is made per run.
+        regex_free_replace(&plan.render(), "/tmp/e3-warm-", 16)
+    }
+
+    /// A dry run with TLS names each host's staging folder and makes none:
+    /// no key is made or written to print a plan. The real preparation
+    /// stages them (and removes them when dropped).
+    #[test]
+    fn a_dry_run_with_tls_writes_no_key() {
+        let request = remote_request_for(&["--tls"]);
+        let staged = |plan: &str| -> Vec<camino::Utf8PathBuf> {
+            plan.split_whitespace()
+                .filter(|w| w.contains("/e3-tls-hosts-"))
+                .map(|w| w.trim_matches(|c| c == '\'' || c == '/').into())
+                .map(|w: camino::Utf8PathBuf| camino::Utf8PathBuf::from(format!("/{w}")))
+                .collect()
+        };
+        let dry = request.prepare_dry("/e3".into()).unwrap();
+        let folders = staged(&dry.plan("/e3".into()).render());
+        assert!(!folders.is_empty());
+        for folder in &folders {
+            assert!(!folder.exists(), "{folder} made by a dry run");
+        }
+        let real = request.prepare("/e3".into()).unwrap();
+        let folders = staged(&real.plan("/e3".into()).render());
+        assert!(folders.iter().all(|f| f.is_dir()), "{folders:?}");
+        drop(real);
+        assert!(folders.iter().all(|f| !f.exists()), "{folders:?}");
+    }
+
+    fn remote_request_for(extra: &[&str]) -> RunRequest {
         let hosts = include_str!("../../../crates/prun/tests/fixtures/six-regions.pssh");
         let inventory = e3_inventory::Inventory::from_pssh(hosts, "six-regions.pssh").unwrap();
         let mut argv = vec![
@@ -338,20 +372,17 @@ mod tests {
             sync: !asked.no_sync,
             rsync: Some("/usr/bin/rsync".into()),
         };
-        let request = RunRequest {
+        RunRequest {
             program: program(),
             args: args.args.clone(),
             parties: args.parties,
             start: Start::from_flags(args.warm, args.cold),
             timeout: Duration::from_secs(args.timeout),
             base_port: args.base_port,
-            tls: false,
+            tls: args.tls,
             start_timeout: None,
             place: Place::Hosts(hosts),
-        };
-        let plan = request.prepare("/e3".into()).unwrap().plan("/e3".into());
-        // The warm start's folder is made per run.
-        regex_free_replace(&plan.render(), "/tmp/e3-warm-", 16)
+        }
     }
 
     /// `text` with the `len` characters after each `prefix` as `0123...`.
