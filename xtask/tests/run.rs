@@ -962,3 +962,35 @@ fn without_mpycs_info_lines_the_start_timeout_does_not_stop_a_run() {
         assert!(!stderr.contains("--start-timeout"), "{quiet:?}: {stderr}");
     }
 }
+
+/// Without rsync, a run on hosts that must copy something names what: the
+/// program's folder (a hint to pass --no-sync), or with --no-sync, the TLS
+/// keys of `--tls` (exit 2 each, before anything starts).
+#[test]
+fn without_rsync_a_run_on_hosts_says_what_it_would_copy() {
+    let bin = Scratch::new("only-ssh");
+    let Ok(ssh) = which::which("ssh") else {
+        assert!(std::env::var_os("CI").is_none(), "CI has ssh");
+        eprintln!("skipped: no ssh on PATH (CI installs openssh-client)");
+        return;
+    };
+    std::os::unix::fs::symlink(ssh, bin.0.join("ssh")).unwrap();
+    let hosts = "crates/prun/tests/fixtures/six-regions.pssh";
+    for (extra, said) in [
+        (&[][..], "`rsync` was not found on PATH"),
+        (
+            &["--no-sync", "--cold", "--tls"][..],
+            "rsync is needed to copy each party's TLS keys to the hosts",
+        ),
+    ] {
+        let mut args = vec!["run", "secretsanta", "--hosts", hosts];
+        args.extend(extra);
+        let out = xtask(&args).env("PATH", &bin.0).output().unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("error: {said}")),
+            "{extra:?}: {stderr}"
+        );
+    }
+}

@@ -113,8 +113,9 @@ pub enum RequestError {
     Layout { file: String, error: LayoutError },
     /// The program's folder is too big to copy to every host.
     TooManyFiles { dir: Utf8PathBuf },
-    /// rsync is needed (to sync, or for a warm start) and was not found.
-    NoRsync { warm: bool },
+    /// rsync is needed (to sync, for a warm start, or for TLS keys) and
+    /// was not found: `for_what` says what it would copy.
+    NoRsync { for_what: &'static str },
     /// TLS material could not be made or written.
     Tls(crate::tls::TlsError),
     /// A party's TLS material would fail its handshake.
@@ -133,14 +134,8 @@ impl fmt::Display for RequestError {
                 f,
                 "the program's folder {dir} holds more than {MAX_SYNC_FILES} files, and a run copies all of it to every host"
             ),
-            RequestError::NoRsync { warm: false } => {
-                write!(
-                    f,
-                    "rsync is needed to copy the program's folder to the hosts"
-                )
-            }
-            RequestError::NoRsync { warm: true } => {
-                write!(f, "rsync is needed to copy the warm start to the hosts")
+            RequestError::NoRsync { for_what } => {
+                write!(f, "rsync is needed to copy {for_what} to the hosts")
             }
             RequestError::Tls(err) => write!(f, "{err}"),
             RequestError::TlsUnfit(unfit) => write!(f, "{unfit}: its handshake would fail"),
@@ -203,9 +198,15 @@ impl RunRequest {
                     dir: self.program.dir.clone(),
                 });
             }
-            let warm = self.start().is_warm();
-            if hosts.rsync.is_none() && (hosts.sync || warm || self.tls) {
-                return Err(RequestError::NoRsync { warm: !hosts.sync });
+            let needs = [
+                (hosts.sync, "the program's folder"),
+                (self.start().is_warm(), "the warm start"),
+                (self.tls, "each party's TLS keys"),
+            ];
+            if hosts.rsync.is_none()
+                && let Some((_, for_what)) = needs.iter().find(|(needed, _)| *needed)
+            {
+                return Err(RequestError::NoRsync { for_what });
             }
         }
         Ok(())
@@ -294,7 +295,7 @@ impl RunRequest {
                             .map_err(RequestError::Tls)?;
                         let remote = crate::engine::RemoteTls {
                             rsync: hosts.rsync.clone().unwrap_or_default(),
-                            remote_base: format!("/tmp/e3-tls-{}", unique_tag()),
+                            remote_base: format!("/tmp/e3-tls-{}", crate::warm::unique_tag()),
                             staging: staged.dirs.clone(),
                         };
                         (Some(staged), Some(remote))
@@ -511,17 +512,6 @@ fn spec<'a>(
             .start_timeout
             .filter(|_| prun::mpyc::logs_connections(&request.args)),
     }
-}
-
-/// A name of its own for a run's folder on the hosts.
-fn unique_tag() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u32(std::process::id());
-    hasher.write_usize(NEXT.fetch_add(1, Ordering::SeqCst));
-    format!("{:016x}", hasher.finish())
 }
 
 /// How many files are under `dir` (skipping what sync skips), counting no

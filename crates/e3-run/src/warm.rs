@@ -99,18 +99,24 @@ pub struct RemoteWarm {
     pub base: String,
 }
 
+/// A name of its own for a run's folder on hosts that runs from other
+/// machines (or other e3 processes) may share: random, 16 hex digits.
+pub(crate) fn unique_tag() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    hasher.write_usize(NEXT.fetch_add(1, Ordering::SeqCst));
+    format!("{:016x}", hasher.finish())
+}
+
 impl RemoteWarm {
     /// A name of its own for each run: runs from two machines at one host
     /// do not take each other's sockets.
     pub fn new(rsync: Utf8PathBuf) -> RemoteWarm {
-        use std::hash::{BuildHasher, Hasher};
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u32(std::process::id());
-        hasher.write_usize(NEXT.fetch_add(1, Ordering::SeqCst));
         RemoteWarm {
             rsync,
-            base: format!("/tmp/e3-warm-{:016x}", hasher.finish()),
+            base: format!("/tmp/e3-warm-{}", unique_tag()),
         }
     }
 
