@@ -40,6 +40,10 @@ impl Ui {
                 format!("e3: python env ready in {:.1}s", took.as_secs_f64())
             }
             RunEvent::Host(event) => return self.host_event(event),
+            RunEvent::TlsKeysLeft { hosts, path } => format!(
+                "warning: the run's TLS keys could not be removed from {} (no answer at the end): remove {path} there",
+                hosts.join(", ")
+            ),
             RunEvent::RelayShards {
                 shards,
                 needed,

@@ -684,7 +684,13 @@ fn tls_keys_leave_the_hosts_however_the_run_ends() {
         "{base} left after Ctrl-C"
     );
     // A host that stops answering: named as one that keeps the keys.
-    let (lost, _, stdout) = lose_the_second_host(&bed, &["--tls", "--json"]);
+    let (lost, seen, stdout) = lose_the_second_host(&bed, &["--tls", "--json"]);
+    assert!(
+        seen.contains(&format!(
+            "warning: the run's TLS keys could not be removed from root@{lost} (no answer at the end): remove /tmp/e3-tls-"
+        )),
+        "{seen}"
+    );
     let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
         summary["tls_keys_left_on"],

@@ -73,6 +73,9 @@ pub enum RunEvent<'a> {
     Host(HostEvent<'a>),
     /// The warm start has loaded what the parties import, after `took`.
     WarmReady { took: Duration, starts: usize },
+    /// The run's TLS keys could not be removed from `hosts` (no answer at
+    /// the end): they are in `path` there.
+    TlsKeysLeft { hosts: &'a [String], path: &'a str },
     /// The relays run in `shards` processes of their own: they need about
     /// `needed` open files, more than e3's own `limit`.
     RelayShards {
@@ -380,6 +383,8 @@ pub struct RemotePlan {
     pub tls_copy: Vec<Cmd>,
     /// TLS: each host's material removed, whatever happened (by host label).
     pub tls_cleanup: Vec<(String, Cmd)>,
+    /// TLS: the folder on every host that holds the run's keys.
+    pub tls_base: Option<String>,
 }
 
 impl RemotePlan {
@@ -476,6 +481,7 @@ impl RemotePlan {
                     .collect(),
                 None => Vec::new(),
             },
+            tls_base: settings.tls.map(|tls| tls.remote_base.clone()),
             tls_cleanup: match settings.tls {
                 Some(tls) => hosts
                     .iter()
@@ -573,6 +579,10 @@ pub fn run_remote(
                 .filter(|(_, cmd)| !e3_exec::capture(cmd).is_ok_and(|o| o.end.success()))
                 .map(|(host, _)| host.clone())
                 .collect();
+            // Said however the run ended (an error has no summary to say it).
+            if let (false, Some(path)) = (kept.is_empty(), &plan.tls_base) {
+                progress(RunEvent::TlsKeysLeft { hosts: &kept, path });
+            }
             let mut outcome = outcome?;
             outcome.summary.tls_keys_left_on = kept;
             // What each host ran the parties with, asked through its

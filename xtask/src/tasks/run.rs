@@ -184,12 +184,6 @@ fn report(root: &Utf8Path, ui: &Ui, outcome: &Outcome) -> Result<()> {
     for warning in &summary.warnings {
         ui.say(&format!("warning: {warning}"));
     }
-    if !summary.tls_keys_left_on.is_empty() {
-        ui.say(&format!(
-            "warning: the run's TLS keys could not be removed from {} (no answer at the end): remove /tmp/e3-tls-* there",
-            summary.tls_keys_left_on.join(", ")
-        ));
-    }
     let (ok, total) = (summary.ok_count(), summary.parties.len());
     if let Some(line) = net_line(summary) {
         ui.say(&line);
