@@ -154,7 +154,8 @@ impl Ssh {
         cmd.arg(self.target(host)).arg(command)
     }
 
-    /// Copies `local_dir`'s contents to `remote_dir` on the host.
+    /// Copies `local_dir`'s contents to `remote_dir` on the host (what a
+    /// program's folder holds that the parties do not need left out).
     pub fn rsync(
         &self,
         rsync: &Utf8Path,
@@ -162,15 +163,13 @@ impl Ssh {
         local_dir: &Utf8Path,
         remote_dir: &str,
     ) -> Cmd {
-        Self::rsync_base(rsync)
-            .args(["--exclude=__pycache__", "--exclude=.git", "--exclude=logs"])
-            .args(["-e".to_string(), self.rsync_shell(host)])
-            .arg(format!("{}/", local_dir.as_str().trim_end_matches('/')))
-            .arg(format!(
-                "{}:{}/",
-                self.rsync_target(host),
-                remote_dir.trim_end_matches('/')
-            ))
+        self.copy_dir(
+            rsync,
+            host,
+            local_dir,
+            remote_dir,
+            &["--exclude=__pycache__", "--exclude=.git", "--exclude=logs"],
+        )
     }
 
     /// Copies one file to `remote_path` on the host (its folders made).
@@ -188,7 +187,7 @@ impl Ssh {
     }
 
     /// Copies a private folder to `remote_dir` on the host as it is: its
-    /// modes kept (0700 folders, 0600 files), nothing left out.
+    /// modes kept (`-a`: 0700 folders, 0600 files), nothing left out.
     pub fn rsync_private_dir(
         &self,
         rsync: &Utf8Path,
@@ -196,7 +195,19 @@ impl Ssh {
         local_dir: &Utf8Path,
         remote_dir: &str,
     ) -> Cmd {
+        self.copy_dir(rsync, host, local_dir, remote_dir, &[])
+    }
+
+    fn copy_dir(
+        &self,
+        rsync: &Utf8Path,
+        host: &Host,
+        local_dir: &Utf8Path,
+        remote_dir: &str,
+        excludes: &[&str],
+    ) -> Cmd {
         Self::rsync_base(rsync)
+            .args(excludes.iter().copied())
             .args(["-e".to_string(), self.rsync_shell(host)])
             .arg(format!("{}/", local_dir.as_str().trim_end_matches('/')))
             .arg(format!(
@@ -204,7 +215,6 @@ impl Ssh {
                 self.rsync_target(host),
                 remote_dir.trim_end_matches('/')
             ))
-            .private()
     }
 
     fn rsync_base(rsync: &Utf8Path) -> Cmd {
