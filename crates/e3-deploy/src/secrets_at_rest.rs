@@ -81,14 +81,16 @@ pub fn survey(root: &Utf8Path) -> Vec<Exposed> {
         }
     };
     let terraform = root.join(TERRAFORM_DIR);
+    let entries = read_dir(&terraform);
     // The module's folder holds local state beside it: private when it does.
-    if read_dir(&terraform)
+    if entries
         .iter()
         .any(|p| p.file_name().is_some_and(|n| n.contains(".tfstate")))
     {
         check(terraform.clone());
     }
-    for entry in read_dir(&terraform) {
+    // Its secret files (the workspaces' folder is checked below, once).
+    for entry in entries.into_iter().filter(|e| !e.is_dir()) {
         if is_secret_file(entry.file_name().unwrap_or("")) {
             check(entry);
         }
@@ -195,6 +197,13 @@ mod tests {
         // The module's folder, once state is in it.
         mode(&root.join("terraform"), 0o755);
         assert_eq!(survey(&root)[0].fix(), "chmod 700 terraform");
+        mode(&root.join("terraform"), 0o700);
+        // A workspace's state folder open to others: named once.
+        std::fs::create_dir_all(root.join("terraform/terraform.tfstate.d/dev")).unwrap();
+        mode(&root.join("terraform/terraform.tfstate.d"), 0o755);
+        mode(&root.join("terraform/terraform.tfstate.d/dev"), 0o700);
+        let shown: Vec<String> = survey(&root).iter().map(|f| f.shown.to_string()).collect();
+        assert_eq!(shown, ["terraform/terraform.tfstate.d"]);
         std::fs::remove_dir_all(&root).unwrap();
     }
 }
