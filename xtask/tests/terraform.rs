@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use xshell::{Shell, cmd};
 
-use common::{root, text};
+use common::{copy_tree, root, text};
 
 const TOPOLOGY: &str = "terraform/modules/topology";
 const VARIABLE_CHECKS: &str = "terraform/variable-checks";
@@ -48,24 +48,6 @@ fn terraform_shell() -> Shell {
     sh.set_var("TF_IN_AUTOMATION", "1");
     sh.set_var("TF_INPUT", "0");
     sh
-}
-
-/// Copies the files of `from` into `to`, leaving out hidden entries (such
-/// as a `.terraform` folder left by someone's own `terraform init`).
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            copy_tree(&path, &to.join(&name));
-        } else {
-            std::fs::copy(&path, to.join(&name)).unwrap();
-        }
-    }
 }
 
 /// The names of the `run` blocks in the module's test files

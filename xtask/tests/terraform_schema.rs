@@ -34,7 +34,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use common::{Scratch, files_ending, root};
+use common::{Scratch, copy_tree, files_ending, root};
 use hcl::edit::Span;
 use hcl::edit::expr::{Expression, ObjectKey, Traversal, TraversalOperator, UnaryOperator};
 use hcl::edit::structure::{Block, BlockLabel, Body};
@@ -1182,23 +1182,6 @@ fn versions_tf_pins_the_version_the_fixture_describes() {
          the module against the other version's schema first"
     );
     assert_eq!(fixture()["_source"]["version"], VERSION);
-}
-
-/// A scratch copy of terraform/ with hidden entries (`.terraform`) left out.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            copy_tree(&path, &to.join(&name));
-        } else {
-            std::fs::copy(&path, to.join(&name)).unwrap();
-        }
-    }
 }
 
 /// The first `resource "<ty>" "<name>"` under `dir` with attribute

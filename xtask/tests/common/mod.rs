@@ -63,6 +63,26 @@ pub fn files_ending(dir: &Path, extension: &str) -> Vec<PathBuf> {
     files
 }
 
+/// A scratch copy of a module's folder: the files of `from` in `to`,
+/// leaving out hidden entries (a `.terraform` folder left by someone's own
+/// `terraform init`) and local state (`*.tfstate*`: it may hold secrets).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let name = entry.file_name();
+        let text = name.to_string_lossy();
+        if text.starts_with('.') || text.contains(".tfstate") {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(&name));
+        } else {
+            std::fs::copy(&path, to.join(&name)).unwrap();
+        }
+    }
+}
+
 /// A folder of a test's own in the temp folder, removed when dropped (also
 /// when the test fails); read-only folders in it (a Nix store's) included.
 pub struct Scratch(pub PathBuf);
