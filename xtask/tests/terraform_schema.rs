@@ -846,22 +846,6 @@ fn type_name(ty: &Value) -> String {
 /// ` (did you mean `image`?)`: the shortest name that starts with `name_`,
 /// else the nearest within two edits.
 fn suggestion<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> String {
-    fn distance(a: &str, b: &str) -> usize {
-        let b: Vec<char> = b.chars().collect();
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut previous = row[0];
-            row[0] = i + 1;
-            for (j, cb) in b.iter().enumerate() {
-                let here = row[j + 1];
-                row[j + 1] = (previous + usize::from(ca != *cb))
-                    .min(row[j] + 1)
-                    .min(here + 1);
-                previous = here;
-            }
-        }
-        row[b.len()]
-    }
     let candidates: Vec<&String> = candidates.collect();
     let longer = candidates
         .iter()
@@ -870,7 +854,7 @@ fn suggestion<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> S
     let near = || {
         candidates
             .iter()
-            .map(|c| (distance(name, c), *c))
+            .map(|c| (strsim::levenshtein(name, c), *c))
             .filter(|(d, _)| *d <= 2)
             .min()
             .map(|(_, c)| c)

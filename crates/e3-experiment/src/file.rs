@@ -1182,7 +1182,7 @@ fn nearest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
     let name = name.to_ascii_lowercase();
     known
         .iter()
-        .map(|&k| (edit_distance(&name, k), k))
+        .map(|&k| (strsim::levenshtein(&name, k), k))
         .filter(|&(d, k)| {
             d <= (k.len() / 2).clamp(1, 3)
                 || (name.len() >= 3 && (k.contains(&*name) || name.contains(k)))
@@ -1191,35 +1191,12 @@ fn nearest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
         .map(|(_, k)| k)
 }
 
-/// Levenshtein distance, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = if ca == cb {
-                diagonal
-            } else {
-                1 + diagonal.min(above).min(row[j])
-            };
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn distances() {
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("repeat", "repeat"), 0);
         assert_eq!(nearest("repeats", TOP_KEYS), Some("repeat"));
         assert_eq!(nearest("party", TOP_KEYS), Some("parties"));
         assert_eq!(nearest("timeout_secs", TOP_KEYS), Some("timeout"));
