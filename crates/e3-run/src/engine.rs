@@ -132,6 +132,14 @@ impl Outcome {
     pub fn json(&self) -> String {
         serde_json::to_string_pretty(&self.summary.to_json()).expect("a json value serialises")
     }
+
+    /// Writes (again, after the summary gained something) the run's
+    /// `summary.json`.
+    pub fn write_summary(&self) -> Result<(), RunError> {
+        let path = self.dir.join("summary.json");
+        std::fs::write(&path, format!("{}\n", self.json()))
+            .map_err(|e| RunError::io(format!("cannot write {path}"), e))
+    }
 }
 
 /// Why a run could not be made or watched (a party failing is not one of
@@ -607,9 +615,7 @@ pub fn run_remote(
                     &outcome.summary.started_at,
                 ));
             }
-            let path = outcome.dir.join("summary.json");
-            std::fs::write(&path, format!("{}\n", outcome.json()))
-                .map_err(|e| RunError::io(format!("cannot write {path}"), e))?;
+            outcome.write_summary()?;
             Ok(outcome)
         })
 }
@@ -1117,9 +1123,7 @@ fn execute(
             .collect(),
         dir,
     };
-    let summary_path = outcome.dir.join("summary.json");
-    std::fs::write(&summary_path, format!("{}\n", outcome.json()))
-        .map_err(|e| RunError::io(format!("cannot write {summary_path}"), e))?;
+    outcome.write_summary()?;
     Ok(outcome)
 }
 

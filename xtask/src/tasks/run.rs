@@ -91,7 +91,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
         .as_deref()
         .map(|f| cwd.join(f))
         .and_then(|f| Some((e3_testnet::of_hosts_file(&f)?, f.parent()?.to_path_buf())))
-        .zip(crate::tools::find("ip").ok());
+        .and_then(|bed| Some((bed, crate::tools::find("ip").ok()?)));
     let before = testbed
         .as_ref()
         .map(|(((name, hosts), dir), ip)| e3_testnet::counters(ip, name, *hosts, dir));
@@ -103,9 +103,9 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &RunArgs) -> Result<()> {
                 .summary
                 .warnings
                 .push(lost_packets_warning(name, &grown));
-            let path = outcome.dir.join("summary.json");
-            std::fs::write(&path, format!("{}\n", outcome.json()))
-                .map_err(|e| failure(format!("cannot write {path}: {e}")))?;
+            outcome
+                .write_summary()
+                .map_err(|e| failure(e.to_string()))?;
         }
     }
     report(root, &ui, &outcome)
