@@ -622,9 +622,17 @@ impl Timer {
         }
         let id = state.next_id;
         state.next_id += 1;
+        // The timer thread need only hear of a new earliest due time: it
+        // sleeps toward the earliest, and reads the heap again when awake.
+        let earliest = state
+            .due
+            .peek()
+            .is_none_or(|Reverse((head, _))| due < *head);
         state.due.push(Reverse((due, id)));
         state.waiting.insert(id, action);
-        wake.notify_one();
+        if earliest {
+            wake.notify_one();
+        }
     }
 
     /// Resolves at `due` (at once if it has passed).
@@ -701,16 +709,25 @@ fn run_timer(shared: &(Mutex<TimerState>, Condvar)) {
             }
             state.due.pop();
             if let Some(action) = state.waiting.remove(&id) {
-                state.lateness.record(now - due);
-                ready.push(action);
+                ready.push((due, action));
             }
         }
         if !ready.is_empty() {
             drop(state);
-            for action in ready {
-                action.fire();
-            }
+            // Each one's lateness as it is carried out (after those before
+            // it in the batch), recorded once the lock is taken again.
+            let late: Vec<Duration> = ready
+                .into_iter()
+                .map(|(due, action)| {
+                    let late = Instant::now().saturating_duration_since(due);
+                    action.fire();
+                    late
+                })
+                .collect();
             state = lock.lock().expect("timer lock");
+            for late in late {
+                state.lateness.record(late);
+            }
             continue;
         }
         let Some(Reverse((next, _))) = state.due.peek().copied() else {
