@@ -351,8 +351,8 @@ fn no_relay_outlives_a_failed_party_or_ctrl_c() {
     assert_nothing_left(&token);
 }
 
-/// With an open-file limit too low for every relay in e3's process (two
-/// sockets a link), the relays run in a few processes of their own, and
+/// With an open-file limit too low for every relay in e3's process (four
+/// files a link), the relays run in a few processes of their own, and
 /// none is left when the run ends.
 #[test]
 fn relays_split_over_processes_when_the_open_file_limit_is_low() {
@@ -395,7 +395,7 @@ fn relays_split_over_processes_when_the_open_file_limit_is_low() {
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("more than e3's limit of 400: they run in 2 processes of their own"),
+        stderr.contains("more than e3's limit of 400: they run in 3 processes of their own"),
         "{stderr}"
     );
     let summary = summary_of(&out);
