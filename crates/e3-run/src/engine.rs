@@ -263,6 +263,13 @@ pub fn plan_local(
     if let Some(net) = net {
         plan.push(Step::Note(net.describe()));
     }
+    if let Some(dirs) = party_dirs
+        && let Some(base) = dirs.first().and_then(|d| d.parent())
+    {
+        plan.push(Step::Note(format!(
+            "TLS: e3 makes each party's working folder in {base} (the program's folder mirrored by symlinks, and .config/ with that party's fresh key and certificate) when the run starts, and removes it when the run ends"
+        )));
+    }
     plan.push(Step::Together {
         what: format!(
             "{} parties of {}, started together{}",
@@ -511,7 +518,13 @@ impl RemotePlan {
     }
 
     pub fn to_plan(&self, root: &Utf8Path) -> Plan {
-        let mut work: Vec<Step> = self.tls_copy.iter().cloned().map(Step::Run).collect();
+        let mut work: Vec<Step> = Vec::new();
+        if !self.tls_copy.is_empty() {
+            work.push(Step::Note(
+                "TLS: e3 stages each host's parties' fresh keys and certificates (and the CA's certificate) in the folders below when the run starts, copies them, and removes them here and there when the run ends".into(),
+            ));
+        }
+        work.extend(self.tls_copy.iter().cloned().map(Step::Run));
         work.extend(self.zygotes.iter().map(|zygote| Step::Background {
             what: zygote.label.clone(),
             cmd: zygote.cmd.clone(),

@@ -320,7 +320,12 @@ mod tests {
                 .collect()
         };
         let dry = request.prepare_dry("/e3".into()).unwrap();
-        let folders = staged(&dry.plan("/e3".into()).render());
+        let rendered = dry.plan("/e3".into()).render();
+        assert!(
+            rendered.contains("# TLS: e3 stages each host's parties' fresh keys"),
+            "{rendered}"
+        );
+        let folders = staged(&rendered);
         assert!(!folders.is_empty());
         for folder in &folders {
             assert!(!folder.exists(), "{folder} made by a dry run");
