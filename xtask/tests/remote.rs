@@ -436,6 +436,7 @@ fn an_experiment_on_the_testbed_runs_to_its_report() {
         cells,
         ["2/\"cold\"", "2/\"warm\"", "4/\"cold\"", "4/\"warm\""]
     );
+    let mut asked = std::collections::BTreeMap::new();
     for line in &lines {
         assert_eq!(line["status"], "ok", "{line:#}");
         // Two parties a host: parties 2 and 3 ran on the second host.
@@ -453,10 +454,18 @@ fn an_experiment_on_the_testbed_runs_to_its_report() {
             let host = bed.host(party["index"].as_u64().unwrap() as usize / 2 + 1);
             assert_eq!(party["ran_on"], host.as_str(), "{party:#}");
         }
-        // Each host's Python, asked on the host itself.
+        // Each host's Python, asked on the host itself, once: later runs
+        // find it unchanged by its stamp and keep when it was asked.
         let versions = &summary["environment"]["parties"];
         assert_eq!(versions[0]["versions"]["mpyc"], "0.11", "{summary:#}");
+        for place in versions.as_array().unwrap() {
+            let at = place["asked_at"].as_str().expect("asked_at").to_string();
+            let host = place["where"].as_str().unwrap().to_string();
+            let first = asked.entry(host).or_insert_with(|| at.clone());
+            assert_eq!(*first, at, "{summary:#}");
+        }
     }
+    assert_eq!(asked.len(), 2, "{asked:?}");
     let env: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("environment.json")).unwrap())
             .unwrap();

@@ -125,6 +125,9 @@ pub struct Outcome {
     pub dir: Utf8PathBuf,
     /// The last lines each party printed, by party index.
     pub tails: Vec<Vec<String>>,
+    /// Remote runs: what each party's first line stamped (by party index;
+    /// `None`: nothing, or a local run).
+    pub stamps: Vec<Option<String>>,
 }
 
 impl Outcome {
@@ -333,7 +336,11 @@ pub fn run_local(
         .map(|party| RunParty { party, host: None })
         .collect();
     let places = spec.provenance.map(|_| crate::provenance::Places {
-        versions: vec![("local".into(), crate::provenance::local_versions(python))],
+        versions: vec![crate::provenance::PlaceVersions {
+            place: "local".into(),
+            versions: crate::provenance::local_versions(python),
+            asked_at: None,
+        }],
         hosts: Vec::new(),
     });
     execute(spec, &parties, &jobs, None, places, progress)
@@ -365,6 +372,10 @@ pub struct RemoteSettings<'a> {
     /// TLS: each host's share of the material, copied before the parties
     /// start and removed after.
     pub tls: Option<&'a RemoteTls>,
+    /// Each host's versions as last asked: a host found here stamps what
+    /// they were read from in its first party's first line, and is not
+    /// asked again when the stamp is unchanged.
+    pub known: Option<&'a crate::provenance::KnownVersions>,
 }
 
 /// TLS on hosts: where each host's material is staged here (by host, in
@@ -466,7 +477,15 @@ impl RemotePlan {
                 .collect(),
             parties: commands
                 .iter()
-                .map(|c| {
+                .enumerate()
+                .map(|(k, c)| {
+                    let first_on_host =
+                        !commands[..k].iter().any(|o| o.host.same_endpoint(&c.host));
+                    let stamp = settings
+                        .known
+                        .filter(|_| first_on_host)
+                        .and_then(|known| known.read_on(&ssh.label(&c.host), python))
+                        .map(crate::provenance::stamp_shell);
                     let runner = match (settings.warm, host_of(&c.host)) {
                         (Some(warm), Some(i)) => warm.launcher(i, python),
                         _ => python.to_string(),
@@ -477,8 +496,11 @@ impl RemotePlan {
                             &format!("{}/party-{}", tls.remote_base, c.party.index),
                             &runner,
                             &c.argv,
+                            stamp.as_deref(),
                         ),
-                        None => e3_ssh::party_command(remote_dir, &runner, &c.argv),
+                        None => {
+                            e3_ssh::party_command(remote_dir, &runner, &c.argv, stamp.as_deref())
+                        }
                     };
                     Job {
                         label: format!("party {}", c.party.index),
@@ -610,11 +632,27 @@ pub fn run_remote(
             // connection once they are done: the probe (a Python on every
             // host) takes nothing from the run it describes.
             if let Some(provenance) = spec.provenance {
+                // A host's first party stamped what its versions were read
+                // from: unchanged since they were last asked, they are
+                // not asked again.
+                let stamps: Vec<Option<(String, String)>> =
+                    plan.hosts
+                        .iter()
+                        .map(|host| {
+                            let first = plan.runs.iter().position(|r| {
+                                r.host.as_ref().is_some_and(|h| h.same_endpoint(host))
+                            })?;
+                            let ran_on = outcome.summary.parties.get(first)?.ran_on.clone()?;
+                            Some((ran_on, outcome.stamps.get(first)?.clone()?))
+                        })
+                        .collect();
                 let places = crate::provenance::Places {
                     versions: crate::provenance::host_versions(
                         ssh,
                         &plan.hosts,
                         spec.remote_python.unwrap_or("python3"),
+                        &stamps,
+                        &spec.root.join(crate::provenance::KNOWN_VERSIONS),
                     ),
                     hosts: plan
                         .hosts
@@ -736,6 +774,9 @@ struct PartyState {
     /// the host's own name for itself, from the party's first line.
     remote_pid: Option<u32>,
     ran_on: Option<String>,
+    /// Remote runs: the stamp of what the host's versions were read from,
+    /// as the party's first line gave it (see [`crate::provenance`]).
+    stamp: Option<String>,
     /// How it ended, as people read it (see [`PartyEnd`]).
     end: Option<PartyEnd>,
 }
@@ -974,9 +1015,14 @@ impl RunObserver<'_> {
         let remote = self.ssh.is_some();
         let party = &mut self.parties[job];
         if remote && party.remote_pid.is_none() && line.starts_with(PARTY_MARKER) {
-            let mut words = line[PARTY_MARKER.len()..].split_whitespace();
+            let (said, stamp) = match line.split_once(e3_ssh::STAMP_MARKER) {
+                Some((said, stamp)) => (said, Some(stamp.to_string())),
+                None => (line, None),
+            };
+            let mut words = said[PARTY_MARKER.len()..].split_whitespace();
             party.remote_pid = words.next().and_then(|p| p.parse().ok());
             party.ran_on = words.next().map(str::to_string);
+            party.stamp = stamp;
             let _ = writeln!(
                 party.log,
                 "# e3: party {job} runs on {} as pid {}",
@@ -1047,6 +1093,7 @@ fn execute(
             exited: false,
             remote_pid: None,
             ran_on: None,
+            stamp: None,
             end: None,
         });
     }
@@ -1127,6 +1174,7 @@ fn execute(
         }),
         environment,
     };
+    let stamps = observer.parties.iter().map(|p| p.stamp.clone()).collect();
     let outcome = Outcome {
         summary,
         tails: observer
@@ -1134,6 +1182,7 @@ fn execute(
             .into_iter()
             .map(|p| p.tail.into_iter().collect())
             .collect(),
+        stamps,
         dir,
     };
     outcome.write_summary()?;
@@ -1291,6 +1340,7 @@ mod tests {
                 parallel: 16,
                 warm: None,
                 tls: None,
+                known: None,
             },
         );
         assert_eq!(plan.hosts.len(), 2);

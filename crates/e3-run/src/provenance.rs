@@ -13,18 +13,39 @@ use serde_json::{Value, json};
 
 use crate::python::Python;
 
-/// Prints the parties' versions as one JSON line (a missing module: null).
-/// A package's version is read from the name of the `NAME-VERSION.dist-info`
-/// folder beside it, which imports nothing (`importlib.metadata` alone
-/// costs 30 ms of CPU, numpy's import ten times that: on a testbed of 128
-/// hosts sharing two cores, seconds added to every run); a module without
-/// one (a source checkout on `PYTHONPATH`, an editable install) is
-/// imported for its `__version__`. One line of Python: nothing to lose in
-/// quoting for a remote shell.
+/// Prints the parties' versions as one JSON line (a missing module: null),
+/// with what they were read from (`read`: the interpreter, the folders on
+/// its path, a module's own file when its version came from importing it)
+/// and a `stamp` of those (inode and change time of each, as
+/// [`stamp_shell`] prints them, after `PYTHONPATH`): installing, removing
+/// or upgrading a package changes its folder's, so an unchanged stamp is
+/// unchanged versions. A package's version is read from the name of the
+/// `NAME-VERSION.dist-info` folder beside it, which imports nothing
+/// (`importlib.metadata` alone costs 30 ms of CPU, numpy's import ten
+/// times that: on a testbed of 128 hosts sharing two cores, seconds added
+/// to every run); a module without one (a source checkout on
+/// `PYTHONPATH`, an editable install) is imported for its `__version__`.
+/// One line of Python: nothing to lose in quoting for a remote shell.
 pub const VERSIONS_SCRIPT: &str = "import json, os, sys, importlib, importlib.util as u; \
-i = lambda m, s: next((f[len(m) + 1:-10] for f in sorted(os.listdir(os.path.dirname(os.path.dirname(s.origin) if s.submodule_search_locations else s.origin))) if f.endswith('.dist-info') and f.lower().startswith(m + '-')), None) if s and s.origin else None; \
-v = lambda m: (lambda s: None if s is None else i(m, s) or getattr(importlib.import_module(m), '__version__', None))(u.find_spec(m)); \
-print(json.dumps({'python': '%d.%d.%d' % sys.version_info[:3], 'mpyc': v('mpyc'), 'numpy': v('numpy'), 'gmpy2': v('gmpy2')}))";
+d = lambda s: os.path.dirname(os.path.dirname(s.origin) if s.submodule_search_locations else s.origin); \
+i = lambda m, s: next((f[len(m) + 1:-10] for f in sorted(os.listdir(d(s))) if f.endswith('.dist-info') and f.lower().startswith(m + '-')), None) if s and s.origin else None; \
+r = [os.path.realpath(sys.executable)] + [p for p in sys.path if p and os.path.isdir(p)]; \
+v = lambda m: (lambda s: None if s is None else i(m, s) or (r.append(s.origin) if s.origin else None, getattr(importlib.import_module(m), '__version__', None))[1])(u.find_spec(m)); \
+w = {m: v(m) for m in ('mpyc', 'numpy', 'gmpy2')}; \
+t = lambda p: (lambda s: '%d:%d.%09d' % (s.st_ino, s.st_ctime_ns // 10**9, s.st_ctime_ns % 10**9))(os.stat(p)) if os.path.exists(p) else '-'; \
+print(json.dumps({'versions': dict(python='%d.%d.%d' % sys.version_info[:3], **w), 'read': r, 'stamp': 'PYTHONPATH=' + os.environ.get('PYTHONPATH', '') + ''.join(' ' + t(p) for p in r)}))";
+
+/// A shell expansion that prints the stamp of `read` the way
+/// [`VERSIONS_SCRIPT`] prints it, with no Python: `stat` (GNU's, as on
+/// NixOS and Debian) for each path, `-` for one that is gone. A host whose
+/// `stat` prints otherwise never matches, and is asked every time.
+pub fn stamp_shell(read: &[String]) -> String {
+    let paths: Vec<String> = read.iter().map(|p| e3_plan::quote(p)).collect();
+    format!(
+        "PYTHONPATH=$PYTHONPATH$(for p in {}; do s=$(stat -L -c %i:%.9Z -- \"$p\" 2>/dev/null) || s=-; printf ' %s' \"$s\"; done)",
+        paths.join(" ")
+    )
+}
 
 /// The versions of the interpreter `python`.
 pub fn versions_cmd(python: &Utf8Path) -> Cmd {
@@ -33,20 +54,44 @@ pub fn versions_cmd(python: &Utf8Path) -> Cmd {
 
 /// The same, as a command line for a host's shell.
 pub fn remote_versions_script(remote_python: &str) -> String {
-    format!("{remote_python} -c {}", e3_plan::quote(VERSIONS_SCRIPT))
+    format!(
+        "uname -n; {remote_python} -c {}",
+        e3_plan::quote(VERSIONS_SCRIPT)
+    )
 }
 
 /// What [`versions_cmd`] printed, as a JSON value (null when unreadable).
 pub fn parse_versions(stdout: &str) -> Value {
-    stdout
-        .lines()
-        .rev()
-        .find_map(|l| {
-            serde_json::from_str::<Value>(l.trim())
-                .ok()
-                .filter(Value::is_object)
-        })
-        .unwrap_or(Value::Null)
+    parse_probe(stdout).map_or(Value::Null, |p| p.versions)
+}
+
+/// What [`VERSIONS_SCRIPT`] printed: the versions and what they were read
+/// from (`None`: nothing readable).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Probed {
+    pub versions: Value,
+    pub read: Vec<String>,
+    pub stamp: String,
+}
+
+pub fn parse_probe(stdout: &str) -> Option<Probed> {
+    let said = stdout.lines().rev().find_map(|l| {
+        serde_json::from_str::<Value>(l.trim())
+            .ok()
+            .filter(|v| v["versions"].is_object())
+    })?;
+    Some(Probed {
+        versions: said["versions"].clone(),
+        read: said["read"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|p| p.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        stamp: said["stamp"].as_str().unwrap_or_default().to_string(),
+    })
 }
 
 /// `git rev-parse HEAD` and `git status --porcelain` in the workspace.
@@ -97,10 +142,19 @@ impl Provenance {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Places {
     /// Per place (`local`, or a host as e3 reached it): its versions.
-    pub versions: Vec<(String, Value)>,
+    pub versions: Vec<PlaceVersions>,
     /// The hosts (as e3 reached them, and their region when known); empty
     /// for local runs.
     pub hosts: Vec<(String, Option<String>)>,
+}
+
+/// One place's versions, and when they were asked there (`None`: not
+/// known; a host's kept versions keep the time they were asked).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlaceVersions {
+    pub place: String,
+    pub versions: Value,
+    pub asked_at: Option<String>,
 }
 
 /// The record: the same shape in `summary.json` (`environment`) and in
@@ -119,7 +173,7 @@ pub fn record(provenance: &Provenance, places: &Places, recorded_at: &str) -> Va
         "parties": places
             .versions
             .iter()
-            .map(|(place, v)| json!({ "where": place, "versions": v }))
+            .map(|p| json!({ "where": p.place, "versions": p.versions, "asked_at": p.asked_at }))
             .collect::<Vec<_>>(),
         "hosts": places
             .hosts
@@ -161,39 +215,236 @@ pub fn local_versions(python: &Python) -> Value {
 /// Where [`local_versions`] keeps e3's environment's versions.
 pub const VERSIONS_CACHE: &str = "e3-versions.json";
 
-/// Each host's versions, asked over `ssh` (through its master connection
-/// when one is open), all hosts at once.
-pub fn host_versions(ssh: &Ssh, hosts: &[Host], remote_python: &str) -> Vec<(String, Value)> {
+/// Where [`KnownVersions`] are kept, under the workspace root.
+pub const KNOWN_VERSIONS: &str = ".e3/versions/hosts.json";
+
+/// Each host's versions as e3 last asked them (per host as e3 reached it
+/// and Python command there), with what they were read from and its
+/// stamp. A run stamps those again in its first line on the host (a
+/// `stat`, no Python); only a host whose stamp changed, or that is not
+/// known, is asked again after the run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KnownVersions {
+    pub hosts: Vec<Known>,
+}
+
+/// One host's versions, as [`KnownVersions`] keeps them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Known {
+    /// The host as e3 reached it (`user@host`, with `:port`).
+    pub host: String,
+    /// The Python command there.
+    pub python: String,
+    /// The host's name for itself when asked.
+    pub uname: String,
+    pub read: Vec<String>,
+    pub stamp: String,
+    pub versions: Value,
+    pub asked_at: String,
+}
+
+impl KnownVersions {
+    /// The file at `path` (missing or unreadable: nothing known).
+    pub fn load(path: &Utf8Path) -> KnownVersions {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return KnownVersions::default();
+        };
+        let Ok(json) = serde_json::from_str::<Value>(&text) else {
+            return KnownVersions::default();
+        };
+        let text = |v: &Value| v.as_str().map(String::from);
+        let hosts = json["hosts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| {
+                Some(Known {
+                    host: text(&h["host"])?,
+                    python: text(&h["python"])?,
+                    uname: text(&h["uname"])?,
+                    read: h["read"]
+                        .as_array()?
+                        .iter()
+                        .map(text)
+                        .collect::<Option<Vec<_>>>()?,
+                    stamp: text(&h["stamp"])?,
+                    versions: Some(h["versions"].clone()).filter(Value::is_object)?,
+                    asked_at: text(&h["asked_at"])?,
+                })
+            })
+            .collect();
+        KnownVersions { hosts }
+    }
+
+    fn find(&self, host: &str, python: &str) -> Option<&Known> {
+        self.hosts
+            .iter()
+            .find(|k| k.host == host && k.python == python)
+    }
+
+    /// What to stamp on `host` (as e3 reaches it) for `python` there.
+    pub fn read_on(&self, host: &str, python: &str) -> Option<&[String]> {
+        self.find(host, python).map(|k| k.read.as_slice())
+    }
+
+    /// The versions kept for `host`, if it said it is `uname` and stamped
+    /// exactly what was kept (an empty stamp matches nothing).
+    pub fn unchanged(&self, host: &str, python: &str, uname: &str, stamp: &str) -> Option<&Known> {
+        self.find(host, python)
+            .filter(|k| !stamp.is_empty() && k.uname == uname && k.stamp == stamp)
+    }
+
+    /// Keeps `known` in place of what was kept for its host and Python,
+    /// and at most [`KnownVersions::LIMIT`] hosts, the latest asked (every
+    /// testbed has hosts of its own name).
+    pub fn put(&mut self, known: Known) {
+        self.hosts
+            .retain(|k| !(k.host == known.host && k.python == known.python));
+        self.hosts.push(known);
+        if self.hosts.len() > Self::LIMIT {
+            self.hosts.sort_by(|a, b| b.asked_at.cmp(&a.asked_at));
+            self.hosts.truncate(Self::LIMIT);
+        }
+    }
+
+    pub const LIMIT: usize = 1024;
+
+    /// Writes the file whole (another run may be reading it), private.
+    pub fn save(&self, path: &Utf8Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let hosts: Vec<Value> = self
+            .hosts
+            .iter()
+            .map(|k| {
+                json!({
+                    "host": k.host, "python": k.python, "uname": k.uname,
+                    "read": k.read, "stamp": k.stamp,
+                    "versions": k.versions, "asked_at": k.asked_at,
+                })
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&json!({ "hosts": hosts }))
+            .expect("a json value serialises");
+        e3_exec::write_whole(path, &format!("{text}\n"))
+    }
+}
+
+/// Each host's versions: kept ones where `stamps` (per host, in the order
+/// of `hosts`: the name it gave and what its first party stamped) match
+/// what `known` (the file at `known_path`) kept, asked over `ssh` (through
+/// its master connection, all such hosts at once) for the rest, which are
+/// then kept.
+pub fn host_versions(
+    ssh: &Ssh,
+    hosts: &[Host],
+    remote_python: &str,
+    stamps: &[Option<(String, String)>],
+    known_path: &Utf8Path,
+) -> Vec<PlaceVersions> {
+    let mut known = KnownVersions::load(known_path);
     let script = remote_versions_script(remote_python);
-    std::thread::scope(|scope| {
+    let now = || {
+        jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string()
+    };
+    let kept: Vec<Option<Known>> = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, host)| {
+            let (uname, stamp) = stamps.get(i)?.as_ref()?;
+            known
+                .unchanged(&ssh.label(host), remote_python, uname, stamp)
+                .cloned()
+        })
+        .collect();
+    let asked: Vec<Option<(Option<Probed>, String)>> = std::thread::scope(|scope| {
         let asks: Vec<_> = hosts
             .iter()
-            .map(|host| {
+            .zip(&kept)
+            .map(|(host, kept)| {
                 let cmd = ssh.remote(host, false, script.clone());
-                (
-                    ssh.label(host),
-                    scope.spawn(move || {
-                        e3_exec::capture(&cmd).map_or(Value::Null, |o| parse_versions(&o.stdout))
-                    }),
-                )
+                let ask = move || {
+                    let out = e3_exec::capture(&cmd).ok()?;
+                    let uname = out
+                        .stdout
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string();
+                    Some((parse_probe(&out.stdout), uname))
+                };
+                kept.is_none().then(|| scope.spawn(ask))
             })
             .collect();
         asks.into_iter()
-            .map(|(label, ask)| (label, ask.join().unwrap_or(Value::Null)))
+            .map(|ask| ask.and_then(|a| a.join().ok().flatten()))
             .collect()
-    })
+    });
+    let mut changed = false;
+    let found = hosts
+        .iter()
+        .zip(kept.into_iter().zip(asked))
+        .map(|(host, (kept, asked))| {
+            let place = ssh.label(host);
+            if let Some(k) = kept {
+                return PlaceVersions {
+                    place,
+                    versions: k.versions,
+                    asked_at: Some(k.asked_at),
+                };
+            }
+            let asked_at = now();
+            let Some((Some(probed), uname)) = asked else {
+                return PlaceVersions {
+                    place,
+                    versions: Value::Null,
+                    asked_at: None,
+                };
+            };
+            if !probed.read.is_empty() && !uname.is_empty() {
+                changed = true;
+                known.put(Known {
+                    host: place.clone(),
+                    python: remote_python.to_string(),
+                    uname,
+                    read: probed.read,
+                    stamp: probed.stamp,
+                    versions: probed.versions.clone(),
+                    asked_at: asked_at.clone(),
+                });
+            }
+            PlaceVersions {
+                place,
+                versions: probed.versions,
+                asked_at: Some(asked_at),
+            }
+        })
+        .collect();
+    // Not kept: the next run asks again, which is all it costs.
+    if changed {
+        let _ = known.save(known_path);
+    }
+    found
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use camino::Utf8PathBuf;
 
     #[test]
     fn the_script_is_one_line_of_python() {
         assert!(!VERSIONS_SCRIPT.contains('\n'));
         assert!(VERSIONS_SCRIPT.contains(".dist-info"));
         let remote = remote_versions_script("/opt/py/bin/python");
-        assert!(remote.starts_with("/opt/py/bin/python -c '"), "{remote}");
+        assert!(
+            remote.starts_with("uname -n; /opt/py/bin/python -c '"),
+            "{remote}"
+        );
     }
 
     /// The probe on a real Python: a version from a `.dist-info` folder
@@ -244,15 +495,141 @@ mod tests {
         assert!(v["python"].as_str().is_some_and(|p| p.starts_with('3')));
     }
 
+    /// The stamp that the probe prints and the one a host's shell prints
+    /// for the same paths are the same text; a package installed into a
+    /// folder on the path changes it.
+    #[test]
+    fn the_shell_stamps_what_python_stamped() {
+        let Ok(python) = which::which("python3") else {
+            assert!(std::env::var_os("CI").is_none(), "CI has python3");
+            eprintln!("skipped: no python3 on PATH (CI installs it)");
+            return;
+        };
+        let dir = std::env::temp_dir().join(format!("e3-versions-stamp-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("mpyc-0.11.dist-info")).unwrap();
+        std::fs::create_dir_all(dir.join("mpyc")).unwrap();
+        std::fs::write(dir.join("mpyc/__init__.py"), "").unwrap();
+        let site = dir.to_str().unwrap().to_string();
+        let shell = |read: &[String]| {
+            let out = std::process::Command::new("sh")
+                .args(["-c", &format!("echo \"{}\"", stamp_shell(read))])
+                .env("PYTHONPATH", &site)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        let out = std::process::Command::new(python)
+            .args(["-c", VERSIONS_SCRIPT])
+            .env("PYTHONPATH", &site)
+            .output()
+            .unwrap();
+        let probed = parse_probe(&String::from_utf8_lossy(&out.stdout)).expect("the probe printed");
+        assert_eq!(probed.versions["mpyc"], "0.11");
+        assert!(probed.read.contains(&site), "{probed:?}");
+        assert_eq!(shell(&probed.read), probed.stamp);
+        // An upgrade: one version's folder goes, another comes.
+        std::fs::remove_dir(dir.join("mpyc-0.11.dist-info")).unwrap();
+        std::fs::create_dir(dir.join("mpyc-0.12.dist-info")).unwrap();
+        let now = shell(&probed.read);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_ne!(now, probed.stamp);
+        // A path that is gone stamps as `-`, as in Python.
+        assert_eq!(
+            shell(std::slice::from_ref(&site)),
+            format!("PYTHONPATH={site} -")
+        );
+    }
+
+    fn known(host: &str, stamp: &str, asked_at: &str) -> Known {
+        Known {
+            host: host.into(),
+            python: "python3".into(),
+            uname: "h1".into(),
+            read: vec!["/usr/bin/python3".into()],
+            stamp: stamp.into(),
+            versions: json!({"python": "3.11.7", "mpyc": "0.11"}),
+            asked_at: asked_at.into(),
+        }
+    }
+
+    #[test]
+    fn kept_versions_hold_only_for_the_same_host_python_and_stamp() {
+        let mut kept = KnownVersions::default();
+        kept.put(known(
+            "root@h1",
+            "PYTHONPATH= 1:2.0",
+            "2026-11-30T10:00:00.000Z",
+        ));
+        assert!(
+            kept.unchanged("root@h1", "python3", "h1", "PYTHONPATH= 1:2.0")
+                .is_some()
+        );
+        // Changed, another machine behind the name, another Python, or
+        // nothing stamped: asked again.
+        assert!(
+            kept.unchanged("root@h1", "python3", "h1", "PYTHONPATH= 1:3.0")
+                .is_none()
+        );
+        assert!(
+            kept.unchanged("root@h1", "python3", "h9", "PYTHONPATH= 1:2.0")
+                .is_none()
+        );
+        assert!(
+            kept.unchanged("root@h1", "python3.12", "h1", "PYTHONPATH= 1:2.0")
+                .is_none()
+        );
+        assert!(kept.unchanged("root@h1", "python3", "h1", "").is_none());
+        assert_eq!(
+            kept.read_on("root@h1", "python3").unwrap(),
+            ["/usr/bin/python3"]
+        );
+        assert!(kept.read_on("root@h2", "python3").is_none());
+        // Asked again: replaced, not added.
+        kept.put(known(
+            "root@h1",
+            "PYTHONPATH= 1:3.0",
+            "2026-11-30T11:00:00.000Z",
+        ));
+        assert_eq!(kept.hosts.len(), 1);
+        // Kept in a file, read back the same.
+        let path = Utf8PathBuf::from_path_buf(std::env::temp_dir())
+            .unwrap()
+            .join(format!("e3-known-{}/hosts.json", std::process::id()));
+        kept.save(&path).unwrap();
+        let back = KnownVersions::load(&path);
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+        assert_eq!(back, kept);
+        assert_eq!(
+            KnownVersions::load(Utf8Path::new("/nonexistent/e3")),
+            KnownVersions::default()
+        );
+        // At most LIMIT hosts, the latest asked.
+        for i in 0..KnownVersions::LIMIT + 5 {
+            kept.put(known(
+                &format!("root@t{i}"),
+                "s",
+                &format!("2026-12-01T00:00:00.{i:04}Z"),
+            ));
+        }
+        assert_eq!(kept.hosts.len(), KnownVersions::LIMIT);
+        assert!(kept.read_on("root@h1", "python3").is_none());
+        assert!(
+            kept.read_on(&format!("root@t{}", KnownVersions::LIMIT + 4), "python3")
+                .is_some()
+        );
+    }
+
     #[test]
     fn versions_from_what_python_printed() {
         let v = parse_versions(
-            "warning: something\n{\"python\": \"3.11.7\", \"mpyc\": \"0.11\", \"numpy\": \"2.4.6\", \"gmpy2\": null}\n",
+            "warning: something\n{\"versions\": {\"python\": \"3.11.7\", \"mpyc\": \"0.11\", \"numpy\": \"2.4.6\", \"gmpy2\": null}, \"read\": [\"/usr/bin/python3\"], \"stamp\": \"PYTHONPATH= 1:2.000000000\"}\n",
         );
         assert_eq!(v["mpyc"], "0.11");
         assert!(v["gmpy2"].is_null());
         assert!(parse_versions("Traceback ...").is_null());
         assert!(parse_versions("42").is_null());
+        assert!(parse_versions("{\"python\": \"3.11.7\"}").is_null());
     }
 
     #[test]
@@ -263,7 +640,11 @@ mod tests {
             command: vec!["cargo xtask".into(), "run".into(), "secretsanta".into()],
         };
         let places = Places {
-            versions: vec![("h1".into(), json!({"python": "3.11.7"}))],
+            versions: vec![PlaceVersions {
+                place: "h1".into(),
+                versions: json!({"python": "3.11.7"}),
+                asked_at: Some("2026-11-30T11:00:00Z".into()),
+            }],
             hosts: vec![("h1".into(), Some("ams3".into()))],
         };
         let r = record(&provenance, &places, "2026-11-30T12:00:00Z");

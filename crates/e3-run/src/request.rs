@@ -301,12 +301,16 @@ impl RunRequest {
                         (Some(staged), Some(remote))
                     }
                 };
+                let known = crate::provenance::KnownVersions::load(
+                    &root.join(crate::provenance::KNOWN_VERSIONS),
+                );
                 let settings = RemoteSettings {
                     remote_dir: &hosts.remote_dir,
                     remote_python: &hosts.remote_python,
                     parallel: hosts.parallel,
                     warm: warm.as_ref(),
                     tls: remote_tls.as_ref(),
+                    known: Some(&known),
                 };
                 let rsync = hosts.rsync.as_deref().filter(|_| hosts.sync);
                 let plan = RemotePlan::new(&hosts.ssh, rsync, &self.program, &commands, &settings);

@@ -379,10 +379,11 @@ mod tests {
                         .to_vec(),
                 },
                 &crate::provenance::Places {
-                    versions: vec![(
-                        "local".into(),
-                        json!({"python": "3.11.7", "mpyc": "0.11", "numpy": "2.4.6", "gmpy2": "2.3.2"}),
-                    )],
+                    versions: vec![crate::provenance::PlaceVersions {
+                        place: "local".into(),
+                        versions: json!({"python": "3.11.7", "mpyc": "0.11", "numpy": "2.4.6", "gmpy2": "2.3.2"}),
+                        asked_at: None,
+                    }],
                     hosts: Vec::new(),
                 },
                 "2026-11-23T19:53:00Z",

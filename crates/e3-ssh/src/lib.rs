@@ -234,14 +234,24 @@ impl Ssh {
 /// stop it) and where it ran: `e3-party <pid> <hostname>`.
 pub const PARTY_MARKER: &str = "e3-party ";
 
+/// Where the first line goes on, on a host whose versions e3 has asked
+/// before: what their stamp is now (see `e3_run::provenance`).
+pub const STAMP_MARKER: &str = " e3-stamp ";
+
 /// What a party runs on its host (one string: ssh hands it to the login
 /// shell). It reports its pid, then becomes `runner` (shell words, as given:
 /// `python3`, say) with `argv` (same pid, which is also its process group:
-/// sshd starts every session in its own).
-pub fn party_command(remote_dir: &str, runner: &str, argv: &[String]) -> String {
+/// sshd starts every session in its own). `stamp`: see [`STAMP_MARKER`].
+pub fn party_command(
+    remote_dir: &str,
+    runner: &str,
+    argv: &[String],
+    stamp: Option<&str>,
+) -> String {
     let words: Vec<String> = argv.iter().map(|a| quote(a)).collect();
     format!(
-        "echo \"{PARTY_MARKER}$$ $(uname -n)\"; cd {} && exec env PYTHONUNBUFFERED=1 {runner} {}",
+        "{}; cd {} && exec env PYTHONUNBUFFERED=1 {runner} {}",
+        first_line(stamp),
         quote(remote_dir),
         words.join(" ")
     )
@@ -256,16 +266,28 @@ pub fn party_command_in(
     party_dir: &str,
     runner: &str,
     argv: &[String],
+    stamp: Option<&str>,
 ) -> String {
     let words: Vec<String> = argv.iter().map(|a| quote(a)).collect();
     format!(
-        "echo \"{PARTY_MARKER}$$ $(uname -n)\"; src=\"$(cd {} && pwd)\" && cd {} && \
+        "{}; src=\"$(cd {} && pwd)\" && cd {} && \
          for f in \"$src\"/* \"$src\"/.[!.]*; do [ -e \"$f\" ] || continue; case \"${{f##*/}}\" in .config) ;; *) ln -sfn \"$f\" . ;; esac; done && \
          exec env PYTHONUNBUFFERED=1 {runner} {}",
+        first_line(stamp),
         quote(remote_dir),
         quote(party_dir),
         words.join(" ")
     )
+}
+
+/// What a party says first: [`PARTY_MARKER`], its pid (its process group's)
+/// and the host's name for itself, then, when `stamp` (a shell expansion)
+/// is given, [`STAMP_MARKER`] and what it expands to.
+fn first_line(stamp: Option<&str>) -> String {
+    match stamp {
+        Some(stamp) => format!("echo \"{PARTY_MARKER}$$ $(uname -n){STAMP_MARKER}{stamp}\""),
+        None => format!("echo \"{PARTY_MARKER}$$ $(uname -n)\""),
+    }
 }
 
 /// Stops process groups on a host: TERM, a moment, then KILL.
@@ -690,7 +712,7 @@ mod tests {
         .to_vec();
         let lines = [
             ssh.open_master(&host).render(),
-            ssh.remote(&host, true, party_command("e3", "python3", &argv))
+            ssh.remote(&host, true, party_command("e3", "python3", &argv, None))
                 .render(),
             ssh.rsync("/usr/bin/rsync".into(), &host, "/e3/demos".into(), "e3")
                 .render(),
@@ -698,6 +720,41 @@ mod tests {
             ssh.close_master(&host).render(),
         ];
         insta::assert_snapshot!(lines.join("\n"));
+    }
+
+    /// A party's first line, run by a real shell: its pid, the host's name,
+    /// and (when asked) the stamp after its marker, in one line.
+    #[test]
+    fn a_party_says_its_pid_host_and_stamp_first() {
+        let argv = ["-c".to_string(), "pass".to_string()];
+        for (stamp, expect_stamp) in [
+            (None, None),
+            (
+                Some("PYTHONPATH=$PYTHONPATH$(printf ' %s' 1:2.0)"),
+                Some("PYTHONPATH=/x 1:2.0"),
+            ),
+        ] {
+            let command = party_command("/nonexistent-e3", "true", &argv, stamp);
+            let out = std::process::Command::new("sh")
+                .args(["-c", &command])
+                .env("PYTHONPATH", "/x")
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&out.stdout);
+            let line = said.lines().next().unwrap();
+            let (first, rest) = match line.split_once(STAMP_MARKER) {
+                Some((first, rest)) => (first, Some(rest)),
+                None => (line, None),
+            };
+            let words: Vec<&str> = first
+                .strip_prefix(PARTY_MARKER)
+                .unwrap()
+                .split_whitespace()
+                .collect();
+            assert_eq!(words.len(), 2, "{line}");
+            assert!(words[0].parse::<u32>().is_ok(), "{line}");
+            assert_eq!(rest, expect_stamp, "{line}");
+        }
     }
 
     /// Per written form of a host: what ssh (destination and `-p`), rsync
