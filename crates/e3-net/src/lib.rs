@@ -19,6 +19,6 @@ pub use profile::{Link, Profile, ProfileError};
 /// `netprobe` runs it on hosts; `bench net` and the tests through `--net`.
 pub const PINGPONG: &str = include_str!("../pingpong.py");
 pub use relay::{
-    Lateness, Relays, Route, files_needed, open_files_limit, precise_sleeps, relay_processes,
-    shards,
+    Lateness, Relays, Route, files_needed, open_files_limit, precise_sleeps, recv_stamped,
+    relay_processes, shards, stamp_arrivals_on,
 };

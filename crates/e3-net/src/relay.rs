@@ -429,11 +429,18 @@ async fn pump(
 /// Asks the kernel to stamp what `socket` receives with the time it
 /// arrived (`SO_TIMESTAMPNS`). Without it, due times count from the read.
 fn stamp_arrivals(socket: &TcpStream) {
+    stamp_arrivals_on(socket.as_raw_fd());
+}
+
+/// The same for any socket (`fd`): what a measurement of the relays reads
+/// its own ends' arrivals with ([`recv_stamped`]).
+pub fn stamp_arrivals_on(fd: RawFd) {
     let on: libc::c_int = 1;
-    // SAFETY: a valid socket, an int option of the right size.
+    // SAFETY: a socket the caller holds open, an int option of the right
+    // size (a bad fd only fails the call).
     unsafe {
         libc::setsockopt(
-            socket.as_raw_fd(),
+            fd,
             libc::SOL_SOCKET,
             libc::SO_TIMESTAMPNS,
             (&on as *const libc::c_int).cast(),
@@ -448,7 +455,9 @@ async fn read_stamped(from: &mut OwnedReadHalf, buf: &mut [u8]) -> io::Result<(u
     let socket: &TcpStream = from.as_ref();
     loop {
         socket.readable().await?;
-        match socket.try_io(Interest::READABLE, || recv_stamped(socket.as_raw_fd(), buf)) {
+        match socket.try_io(Interest::READABLE, || {
+            recv_stamped(socket.as_raw_fd(), buf, libc::MSG_DONTWAIT)
+        }) {
             Ok((n, stamp)) => return Ok((n, arrival(stamp))),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
             Err(e) => return Err(e),
@@ -471,8 +480,14 @@ fn arrival(stamp: Option<SystemTime>) -> Instant {
     now.checked_sub(ago).unwrap_or(now)
 }
 
-/// `recvmsg` on a non-blocking socket, with its `SCM_TIMESTAMPNS` stamp.
-fn recv_stamped(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<SystemTime>)> {
+/// `recvmsg` (with `flags`: `MSG_DONTWAIT` on a socket the relay polls, 0
+/// to block), with the `SCM_TIMESTAMPNS` stamp of when what it read
+/// arrived, if the socket was asked for one ([`stamp_arrivals_on`]).
+pub fn recv_stamped(
+    fd: RawFd,
+    buf: &mut [u8],
+    flags: libc::c_int,
+) -> io::Result<(usize, Option<SystemTime>)> {
     // Room for one control message holding a timespec, aligned for cmsghdr.
     let mut control = [0u64; 8];
     let mut iov = libc::iovec {
@@ -486,7 +501,7 @@ fn recv_stamped(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<SystemTi
     msg.msg_control = control.as_mut_ptr().cast();
     msg.msg_controllen = std::mem::size_of_val(&control) as _;
     // SAFETY: as above; the kernel writes at most the lengths given.
-    let n = unsafe { libc::recvmsg(fd, &mut msg, libc::MSG_DONTWAIT) };
+    let n = unsafe { libc::recvmsg(fd, &mut msg, flags) };
     if n < 0 {
         return Err(io::Error::last_os_error());
     }

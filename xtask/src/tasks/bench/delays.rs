@@ -3,9 +3,10 @@
 //! two busy threads:
 //!
 //! - **the relays alone**: one relay in this process between two Rust
-//!   endpoints that block in `read` until their byte comes, with the
-//!   relays' own record of how late after its due time they wrote each
-//!   chunk;
+//!   endpoints that block in `read` until their byte comes and have the
+//!   kernel stamp its arrival, so that each round trip splits into the
+//!   ends' waking and the relays' part; with the relays' own record of
+//!   how late after its due time they wrote each chunk;
 //! - **Python parties**: `crates/e3-net/pingpong.py` through `run --net`
 //!   (3 parties, one region each), whose parties wait in `epoll` as
 //!   MPyC's do: their own wake-ups are in the figure. The same program
@@ -101,20 +102,17 @@ pub fn measure(root: &Utf8Path, xtask: &Utf8Path) -> Result<String> {
         for hogs in [0, 2] {
             let _busy = Hogs::start(hogs);
             crate::out::errln!("bench: exact delays, relays alone, {hogs} busy threads");
-            let (alone, lateness) = relays_alone()?;
+            let alone = relays_alone()?;
             crate::out::errln!("bench: exact delays, Python parties, {hogs} busy threads");
             let (python, without) = python_parties(root, xtask)?;
             crate::out::errln!("bench: exact delays, the ends' waking up, {hogs} busy threads");
             let interpreter = root.join(python::VENV_DIR).join("bin/python");
-            let (mut rust_waking, mut python_waking) = (Medians::new(), Medians::new());
+            let mut python_waking = Medians::new();
             for rtt in ROUND_TRIPS.into_iter().filter(|r| *r > 0.0) {
-                rust_waking.insert(key(rtt), endpoints_waking(rtt, None)?);
                 python_waking.insert(key(rtt), endpoints_waking(rtt, Some(&interpreter))?);
             }
             rows.push(Row {
                 alone,
-                lateness,
-                rust_waking,
                 python,
                 python_waking,
                 without,
@@ -131,10 +129,7 @@ pub fn measure(root: &Utf8Path, xtask: &Utf8Path) -> Result<String> {
 
 /// One load's figures.
 struct Row {
-    alone: Medians,
-    lateness: Lateness,
-    /// What the relays-alone probe's two Rust ends add by waking up.
-    rust_waking: Medians,
+    alone: Alone,
     python: Medians,
     /// What two Python ends add by waking up.
     python_waking: Medians,
@@ -148,16 +143,20 @@ fn key(ms: f64) -> u64 {
 fn table(rows: &[Row]) -> String {
     let mut text = String::from(
         "\nExact delays: one-byte round trips at each profile round trip (medians; each ping after \
-         0-4 ms idle), through the relays, with what the two ends of a round trip add by waking up \
-         measured beside them: *their waking* is the median time from a write to the return of a \
-         read that had been blocked for half the round trip (the echo) plus for all of it (the \
-         pinger), each written on time by a Rust thread to a reader of the same kind, on the same \
-         machine. *Left to the relays* is the round trip less the profile and less the ends' \
-         waking: e3's part (target: within 0.2 ms; below zero when the ends' waking, measured \
-         apart, came to more than the whole excess). *Rust ends*: one relay in e3's process between \
-         two Rust endpoints that block in `read` until their byte comes. *Python parties*: \
-         `crates/e3-net/pingpong.py` through `run --net`, 3 parties in 3 regions, waiting in \
-         asyncio's `epoll` as MPyC's parties do. 0 ms is a link without delay (the relay copies \
+         0-4 ms idle), through the relays, with what the two ends of a round trip add by waking up. \
+         *Rust ends*: one relay in e3's process between two Rust endpoints that block in `read` \
+         until their byte comes; both have the kernel stamp its arrival (`SO_TIMESTAMPNS`), so \
+         each round trip splits in two: *their waking*, from the byte's arrival to each end's \
+         return from its read (the echo's and the pinger's, added), and the rest less the profile, \
+         *left to the relays*: e3's part (target: within 0.2 ms). Each column is the median over \
+         the same round trips. *Python parties*: `crates/e3-net/pingpong.py` through `run --net`, \
+         3 parties in 3 regions, waiting in asyncio's `epoll` as MPyC's parties do. Their waking \
+         cannot be stamped inside asyncio, so it is measured apart: the median time from a write, \
+         on time, to the return of a read that had been blocked for half the round trip (the \
+         echo) plus for all of it (the pinger), by a Python reader as the parties are; *left to \
+         the relays* is their round trip less the profile and less that (below zero when the \
+         waking, measured apart, came to more than the whole excess). 0 ms is a link without \
+         delay (the relay copies \
          straight through); *without relays* is the same program without `--net`.\n",
     );
     let ms = |x: f64| format!("{x:.3} ms");
@@ -174,19 +173,21 @@ fn table(rows: &[Row]) -> String {
         for rtt in ROUND_TRIPS {
             let k = key(rtt);
             let mut line = format!("| {rtt} ms |");
-            for (trip, waking) in [
-                (&row.alone, &row.rust_waking),
-                (&row.python, &row.python_waking),
-            ] {
-                match (trip.get(&k), waking.get(&k)) {
-                    (Some(t), Some(w)) => {
-                        let _ = write!(line, " {} | {} | {} |", ms(*t), ms(*w), ms(t - rtt - w));
-                    }
-                    (Some(t), None) => {
-                        let _ = write!(line, " {} | — | {} |", ms(*t), ms(t - rtt));
-                    }
-                    _ => line.push_str(" — | — | — |"),
+            let alone = &row.alone;
+            match (alone.trip.get(&k), alone.waking.get(&k), alone.left.get(&k)) {
+                (Some(t), Some(w), Some(left)) => {
+                    let _ = write!(line, " {} | {} | {} |", ms(*t), ms(*w), ms(*left));
                 }
+                _ => line.push_str(" — | — | — |"),
+            }
+            match (row.python.get(&k), row.python_waking.get(&k)) {
+                (Some(t), Some(w)) => {
+                    let _ = write!(line, " {} | {} | {} |", ms(*t), ms(*w), ms(t - rtt - w));
+                }
+                (Some(t), None) => {
+                    let _ = write!(line, " {} | — | {} |", ms(*t), ms(t - rtt));
+                }
+                _ => line.push_str(" — | — | — |"),
             }
             let _ = writeln!(text, "{line}");
         }
@@ -203,10 +204,10 @@ fn table(rows: &[Row]) -> String {
         .map(|(row, load)| {
             format!(
                 "{load}, half of {} chunks within {}, 99 % within {}, the latest {}",
-                row.lateness.chunks,
-                us(row.lateness.within(0.5)),
-                us(row.lateness.within(0.99)),
-                us(Some(row.lateness.max))
+                row.alone.lateness.chunks,
+                us(row.alone.lateness.within(0.5)),
+                us(row.alone.lateness.within(0.99)),
+                us(Some(row.alone.lateness.max))
             )
         })
         .collect();
@@ -252,28 +253,56 @@ impl Drop for Hogs {
 
 /// Median round trip through one relay at each of [`ROUND_TRIPS`], and
 /// how late after their due times the relays wrote (their own record).
-fn relays_alone() -> Result<(Medians, Lateness)> {
-    let mut medians = Medians::new();
-    let mut lateness = Lateness::default();
+fn relays_alone() -> Result<Alone> {
+    let mut alone = Alone::default();
     for rtt in ROUND_TRIPS {
-        let (times, late) = relay_round_trips(Duration::from_secs_f64(rtt / 1000.0), PINGS)
+        let (trips, late) = relay_round_trips(Duration::from_secs_f64(rtt / 1000.0), PINGS)
             .map_err(|e| failure(format!("the relays-alone probe at {rtt} ms failed: {e}")))?;
-        medians.insert(key(rtt), median(&times));
-        lateness.chunks += late.chunks;
-        lateness.max = lateness.max.max(late.max);
-        for (sum, n) in lateness.counts.iter_mut().zip(late.counts) {
+        let column = |f: &dyn Fn(&Trip) -> f64| median(&trips.iter().map(f).collect::<Vec<_>>());
+        alone.trip.insert(key(rtt), column(&|t| t.whole));
+        alone.waking.insert(key(rtt), column(&|t| t.waking));
+        alone
+            .left
+            .insert(key(rtt), column(&|t| t.whole - t.waking - rtt));
+        alone.lateness.chunks += late.chunks;
+        alone.lateness.max = alone.lateness.max.max(late.max);
+        for (sum, n) in alone.lateness.counts.iter_mut().zip(late.counts) {
             *sum += n;
         }
     }
-    Ok((medians, lateness))
+    Ok(alone)
 }
 
-/// `pings` round trips (ms) through one relay of round trip `rtt`, after
-/// an untimed one, between two endpoints that block in `read` until their
+/// The relays-alone probe's figures, by profile round trip: medians of
+/// the round trips, of the ends' waking in each, and of what each left to
+/// the relays, with the relays' own record of their lateness.
+#[derive(Default)]
+struct Alone {
+    trip: Medians,
+    waking: Medians,
+    left: Medians,
+    lateness: Lateness,
+}
+
+/// One round trip of the relays-alone probe (ms): the whole, and the part
+/// of it the two ends spent waking up (from the kernel's stamp of their
+/// byte's arrival to their own reading of the clock after their read).
+struct Trip {
+    whole: f64,
+    waking: f64,
+}
+
+/// `pings` round trips through one relay of round trip `rtt`, after an
+/// untimed one, between two endpoints that block in `read` until their
 /// byte comes (as a party waits in `epoll`; no spinning or polling, which
 /// on two cores would keep the relays' own threads from a CPU), and the
-/// relays' record of how late they wrote.
-fn relay_round_trips(rtt: Duration, pings: usize) -> io::Result<(Vec<f64>, Lateness)> {
+/// relays' record of how late they wrote. Both ends have the kernel stamp
+/// their byte's arrival (`SO_TIMESTAMPNS`), so each round trip splits into
+/// the ends' waking (wall-clock times, as the stamps are) and the rest,
+/// the relays'.
+fn relay_round_trips(rtt: Duration, pings: usize) -> io::Result<(Vec<Trip>, Lateness)> {
+    use std::os::fd::AsRawFd;
+    use std::time::SystemTime;
     let target = TcpListener::bind("127.0.0.1:0")?;
     let relays = Relays::start(&[Route {
         listen: "127.0.0.1:0".parse().expect("an address"),
@@ -284,35 +313,49 @@ fn relay_round_trips(rtt: Duration, pings: usize) -> io::Result<(Vec<f64>, Laten
             jitter: Duration::ZERO,
         },
     }])?;
-    let echo = thread::spawn(move || -> io::Result<()> {
+    // A stamped blocking read of one byte: when it arrived, when the
+    // reader had it.
+    let read_one = |socket: &TcpStream| -> io::Result<Option<(SystemTime, SystemTime)>> {
+        let mut byte = [0u8; 1];
+        let (n, stamp) = e3_net::recv_stamped(socket.as_raw_fd(), &mut byte, 0)?;
+        let now = SystemTime::now();
+        Ok((n == 1).then(|| (stamp.unwrap_or(now), now)))
+    };
+    let gap = |from: SystemTime, to: SystemTime| {
+        to.duration_since(from).unwrap_or_default().as_secs_f64() * 1000.0
+    };
+    // The echo's waking in each round trip, in order.
+    let echo = thread::spawn(move || -> io::Result<Vec<f64>> {
         let (mut socket, _) = target.accept()?;
         socket.set_nodelay(true)?;
-        let mut byte = [0u8; 1];
-        loop {
-            match socket.read(&mut byte)? {
-                0 => return Ok(()),
-                _ => socket.write_all(&byte)?,
-            }
+        e3_net::stamp_arrivals_on(socket.as_raw_fd());
+        let mut waking = Vec::new();
+        while let Some((arrived, had)) = read_one(&socket)? {
+            waking.push(gap(arrived, had));
+            socket.write_all(b"x")?;
         }
+        Ok(waking)
     });
     e3_net::precise_sleeps();
     let mut client = TcpStream::connect(relays.addresses()[0])?;
     client.set_nodelay(true)?;
+    e3_net::stamp_arrivals_on(client.as_raw_fd());
     // Gaps from a fixed sequence (a small LCG): the same every run.
     let mut seed = 7u64;
-    let mut times = Vec::with_capacity(pings);
-    let result = (|| {
-        let mut byte = [0u8; 1];
-        for i in 0..=pings {
+    let mut trips = Vec::with_capacity(pings + 1);
+    let result = (|| -> io::Result<()> {
+        for _ in 0..=pings {
             seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
             let unit = (seed >> 11) as f64 / (1u64 << 53) as f64;
             thread::sleep(Duration::from_secs_f64(unit * 2.0 * GAP_MS / 1000.0));
             let start = Instant::now();
             client.write_all(b"x")?;
-            client.read_exact(&mut byte)?;
-            if i > 0 {
-                times.push(start.elapsed().as_secs_f64() * 1000.0);
-            }
+            let (arrived, had) = read_one(&client)?
+                .ok_or_else(|| io::Error::other("the relay closed the connection"))?;
+            trips.push(Trip {
+                whole: start.elapsed().as_secs_f64() * 1000.0,
+                waking: gap(arrived, had),
+            });
         }
         Ok(())
     })();
@@ -322,7 +365,19 @@ fn relay_round_trips(rtt: Duration, pings: usize) -> io::Result<(Vec<f64>, Laten
         .map_err(|_| io::Error::other("the echo panicked"))?;
     let lateness = relays.lateness();
     drop(relays);
-    result.and(echoed).map(|()| (times, lateness))
+    result?;
+    let echoed = echoed?;
+    // The untimed first round trip goes; the echo's waking joins each.
+    let trips = trips
+        .into_iter()
+        .zip(echoed)
+        .skip(1)
+        .map(|(trip, echo)| Trip {
+            whole: trip.whole,
+            waking: trip.waking + echo,
+        })
+        .collect();
+    Ok((trips, lateness))
 }
 
 /// A Python reader as the parties are: asyncio, blocked in `readexactly`
@@ -496,10 +551,12 @@ mod tests {
     #[test]
     fn the_relays_alone_probe_never_beats_its_link() {
         for rtt in [0.0, 2.0] {
-            let (times, lateness) =
+            let (trips, lateness) =
                 relay_round_trips(Duration::from_secs_f64(rtt / 1000.0), 10).unwrap();
-            assert_eq!(times.len(), 10);
-            assert!(times.iter().all(|t| *t >= rtt), "{times:?}");
+            assert_eq!(trips.len(), 10);
+            let wholes: Vec<f64> = trips.iter().map(|t| t.whole).collect();
+            assert!(wholes.iter().all(|t| *t >= rtt), "{wholes:?}");
+            assert!(trips.iter().all(|t| t.waking >= 0.0));
             // The delayed link's pings went through the timer (both ways,
             // the untimed round too, and perhaps the two ends' closes);
             // the direct one's did not.
@@ -542,9 +599,12 @@ mod tests {
         };
         let waking: Medians = ROUND_TRIPS[1..].iter().map(|r| (key(*r), 0.02)).collect();
         let row = |without| Row {
-            alone: m.clone(),
-            lateness: lateness.clone(),
-            rust_waking: waking.clone(),
+            alone: Alone {
+                trip: m.clone(),
+                waking: ROUND_TRIPS.iter().map(|r| (key(*r), 0.02)).collect(),
+                left: ROUND_TRIPS.iter().map(|r| (key(*r), 0.03)).collect(),
+                lateness: lateness.clone(),
+            },
             python: m.clone(),
             python_waking: waking.clone(),
             without,
