@@ -309,7 +309,22 @@ impl KnownVersions {
 
     pub const LIMIT: usize = 1024;
 
-    /// Writes the file whole (another run may be reading it), private.
+    /// Adds `asked` to the file at `path`, read again under a lock (beside
+    /// it): runs that end at the same moment each keep what they asked.
+    pub fn keep(path: &Utf8Path, asked: Vec<Known>) -> std::io::Result<()> {
+        if asked.is_empty() {
+            return Ok(());
+        }
+        let _lock = e3_exec::FileLock::acquire(&path.with_extension("lock"))
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut known = KnownVersions::load(path);
+        for k in asked {
+            known.put(k);
+        }
+        known.save(path)
+    }
+
+    /// Writes the file whole (another run may be reading it).
     pub fn save(&self, path: &Utf8Path) -> std::io::Result<()> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -343,7 +358,7 @@ pub fn host_versions(
     stamps: &[Option<(String, String)>],
     known_path: &Utf8Path,
 ) -> Vec<PlaceVersions> {
-    let mut known = KnownVersions::load(known_path);
+    let known = KnownVersions::load(known_path);
     let script = remote_versions_script(remote_python);
     let now = || {
         jiff::Timestamp::now()
@@ -384,7 +399,7 @@ pub fn host_versions(
             .map(|ask| ask.and_then(|a| a.join().ok().flatten()))
             .collect()
     });
-    let mut changed = false;
+    let mut asked_now = Vec::new();
     let found = hosts
         .iter()
         .zip(kept.into_iter().zip(asked))
@@ -406,8 +421,7 @@ pub fn host_versions(
                 };
             };
             if !probed.read.is_empty() && !uname.is_empty() {
-                changed = true;
-                known.put(Known {
+                asked_now.push(Known {
                     host: place.clone(),
                     python: remote_python.to_string(),
                     uname,
@@ -425,9 +439,7 @@ pub fn host_versions(
         })
         .collect();
     // Not kept: the next run asks again, which is all it costs.
-    if changed {
-        let _ = known.save(known_path);
-    }
+    let _ = KnownVersions::keep(known_path, asked_now);
     found
 }
 
@@ -598,8 +610,18 @@ mod tests {
             .join(format!("e3-known-{}/hosts.json", std::process::id()));
         kept.save(&path).unwrap();
         let back = KnownVersions::load(&path);
-        let _ = std::fs::remove_dir_all(path.parent().unwrap());
         assert_eq!(back, kept);
+        // Another run's hosts join what is in the file, whatever this one
+        // read before.
+        KnownVersions::keep(
+            &path,
+            vec![known("root@h2", "s", "2026-11-30T12:00:00.000Z")],
+        )
+        .unwrap();
+        let both = KnownVersions::load(&path);
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+        assert!(both.read_on("root@h1", "python3").is_some());
+        assert!(both.read_on("root@h2", "python3").is_some());
         assert_eq!(
             KnownVersions::load(Utf8Path::new("/nonexistent/e3")),
             KnownVersions::default()
