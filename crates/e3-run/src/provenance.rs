@@ -52,12 +52,27 @@ pub fn versions_cmd(python: &Utf8Path) -> Cmd {
     Cmd::new(python).args(["-c", VERSIONS_SCRIPT])
 }
 
-/// The same, as a command line for a host's shell.
+/// The same, as a command line for a host's shell, after the host's name
+/// for itself (a line of its own, after [`UNAME_MARKER`]: whatever the
+/// login shell prints first does not take its place).
 pub fn remote_versions_script(remote_python: &str) -> String {
     format!(
-        "uname -n; {remote_python} -c {}",
+        "echo \"{UNAME_MARKER}$(uname -n)\"; {remote_python} -c {}",
         e3_plan::quote(VERSIONS_SCRIPT)
     )
+}
+
+/// What the host's name follows in [`remote_versions_script`]'s output.
+pub const UNAME_MARKER: &str = "e3-uname ";
+
+/// The host's name in what [`remote_versions_script`] printed (empty: none).
+pub fn parse_uname(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(UNAME_MARKER))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 /// What [`versions_cmd`] printed, as a JSON value (null when unreadable).
@@ -383,14 +398,7 @@ pub fn host_versions(
                 let cmd = ssh.remote(host, false, script.clone());
                 let ask = move || {
                     let out = e3_exec::capture(&cmd).ok()?;
-                    let uname = out
-                        .stdout
-                        .lines()
-                        .next()
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string();
-                    Some((parse_probe(&out.stdout), uname))
+                    Some((parse_probe(&out.stdout), parse_uname(&out.stdout)))
                 };
                 kept.is_none().then(|| scope.spawn(ask))
             })
@@ -454,7 +462,7 @@ mod tests {
         assert!(VERSIONS_SCRIPT.contains(".dist-info"));
         let remote = remote_versions_script("/opt/py/bin/python");
         assert!(
-            remote.starts_with("uname -n; /opt/py/bin/python -c '"),
+            remote.starts_with("echo \"e3-uname $(uname -n)\"; /opt/py/bin/python -c '"),
             "{remote}"
         );
     }
@@ -652,6 +660,9 @@ mod tests {
         assert!(parse_versions("Traceback ...").is_null());
         assert!(parse_versions("42").is_null());
         assert!(parse_versions("{\"python\": \"3.11.7\"}").is_null());
+        // The host's name, wherever the login shell's own lines put it.
+        assert_eq!(parse_uname("Welcome!\ne3-uname node-1\n{}\n"), "node-1");
+        assert_eq!(parse_uname("node-1\n"), "");
     }
 
     #[test]
