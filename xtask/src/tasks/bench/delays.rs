@@ -31,7 +31,7 @@ use e3_plan::Cmd;
 use e3_run::python;
 
 use super::stats::median;
-use super::timing::capture;
+use super::timing::run_summary;
 use crate::error::{Context, Result, failure};
 
 /// The profile round trips measured, in ms.
@@ -493,27 +493,12 @@ fn endpoints_waking(rtt: f64, python: Option<&Utf8Path>) -> Result<f64> {
 fn python_parties(root: &Utf8Path, xtask: &Utf8Path) -> Result<(Medians, f64)> {
     let cmds = commands(root, xtask);
     let pairs = |cmd: &Cmd| -> Result<Vec<(usize, usize, f64)>> {
-        let (_, out) = capture(root, cmd)?;
-        let summary: serde_json::Value = serde_json::from_str(&out.stdout)
-            .map_err(|e| failure(format!("`{cmd}` printed no summary: {e}")))?;
         let mut found = Vec::new();
-        for log in summary["parties"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|p| p["log"].as_str())
-        {
-            let text = std::fs::read_to_string(root.join(log)).unwrap_or_default();
-            for words in text
-                .lines()
-                .filter_map(|l| l.strip_prefix("pingpong "))
-                .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        for words in run_summary(root, cmd)?.lines(root, "pingpong ") {
+            if let [a, b, ms] = &words[..]
+                && let (Ok(a), Ok(b), Ok(ms)) = (a.parse(), b.parse(), ms.parse())
             {
-                if let [a, b, ms] = words[..]
-                    && let (Ok(a), Ok(b), Ok(ms)) = (a.parse(), b.parse(), ms.parse())
-                {
-                    found.push((a, b, ms));
-                }
+                found.push((a, b, ms));
             }
         }
         match found.len() {

@@ -13,7 +13,7 @@ use super::contender::Contender;
 use super::delays;
 use super::report::{self, Section};
 use super::stats::{enough_runs, median};
-use super::timing::{capture, time_once};
+use super::timing::{RunSummary, run_summary, time_once};
 use crate::error::{Context, Result, failure};
 
 pub const SECTION: Section = Section {
@@ -161,32 +161,11 @@ pub fn run(root: &Utf8Path, dry_run: bool, runs: usize) -> Result<Option<String>
 
 fn measure(root: &Utf8Path, plan: &Plan, runs: usize) -> Result<String> {
     let profile = crate::request::profile(root, "e3-4regions", None, "--net")?;
-    let run_json = |cmd: &Cmd| -> Result<(f64, serde_json::Value)> {
-        let (secs, out) = capture(root, cmd)?;
-        let summary = serde_json::from_str(&out.stdout)
-            .map_err(|e| failure(format!("`{cmd}` printed no summary: {e}")))?;
-        Ok((secs, summary))
-    };
-    let lines_of = |summary: &serde_json::Value, prefix: &str| -> Vec<Vec<String>> {
-        summary["parties"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|p| p["log"].as_str())
-            .filter_map(|log| std::fs::read_to_string(root.join(log)).ok())
-            .flat_map(|text| {
-                text.lines()
-                    .filter_map(|l| l.strip_prefix(prefix))
-                    .map(|l| l.split_whitespace().map(str::to_string).collect())
-                    .collect::<Vec<Vec<String>>>()
-            })
-            .collect()
-    };
     // Round trips: (pairs, within the tolerance, worst error in ms and %).
-    let accuracy = |profile: &e3_net::Profile, summary: &serde_json::Value| {
+    let accuracy = |profile: &e3_net::Profile, run: &RunSummary| {
         let regions = profile.regions_of_parties();
         let (mut pairs, mut within, mut worst_ms, mut worst_pct) = (0, 0, 0.0f64, 0.0f64);
-        for words in lines_of(summary, "pingpong ") {
+        for words in run.lines(root, "pingpong ") {
             let (a, b): (usize, usize) =
                 (words[0].parse().unwrap_or(0), words[1].parse().unwrap_or(0));
             let measured: f64 = words[2].parse().unwrap_or(f64::NAN);
@@ -205,29 +184,22 @@ fn measure(root: &Utf8Path, plan: &Plan, runs: usize) -> Result<String> {
     };
     time_once(root, &plan.prepare)?;
     crate::out::errln!("bench: ping-pong, 6 parties");
-    let six = accuracy(&profile, &run_json(&plan.six)?.1);
+    let six = accuracy(&profile, &run_summary(root, &plan.six)?);
     crate::out::errln!("bench: ping-pong, 64 parties");
     let sixty_four = accuracy(
         &profile
             .with_placement(PLACEMENT)
             .map_err(|e| failure(e.to_string()))?,
-        &run_json(&plan.sixty_four)?.1,
+        &run_summary(root, &plan.sixty_four)?,
     );
     crate::out::errln!("bench: bulk transfer at {CAP_MBIT} Mbit/s");
-    let bulk = run_json(&plan.bulk)?.1;
-    let bulk_mbit: f64 = lines_of(&bulk, "bulk ")
+    let bulk = run_summary(root, &plan.bulk)?;
+    let bulk_mbit: f64 = bulk
+        .lines(root, "bulk ")
         .first()
         .and_then(|w| w.get(2))
         .and_then(|m| m.parse().ok())
         .ok_or_else(|| failure("the bulk transfer printed no figure"))?;
-    let mpyc_secs = |summary: &serde_json::Value| {
-        summary["parties"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|p| p["mpyc_elapsed_secs"].as_f64())
-            .fold(0.0, f64::max)
-    };
     let (mut direct, mut lan) = (Vec::new(), Vec::new());
     let (mut direct_mpyc, mut lan_mpyc) = (Vec::new(), Vec::new());
     for round in 1..=runs {
@@ -236,9 +208,9 @@ fn measure(root: &Utf8Path, plan: &Plan, runs: usize) -> Result<String> {
             (&plan.lan, &mut lan, &mut lan_mpyc),
         ] {
             let start = Instant::now();
-            let (_, summary) = run_json(&c.steps[0])?;
+            let run = run_summary(root, &c.steps[0])?;
             times.push(start.elapsed().as_secs_f64());
-            mpyc.push(mpyc_secs(&summary));
+            mpyc.push(run.slowest("mpyc_elapsed_secs"));
         }
         crate::out::errln!(
             "bench: secretsanta round {round}/{runs}: {:.2}s without --net, {:.2}s with --net lan",

@@ -13,7 +13,7 @@ use jiff::tz::TimeZone;
 use super::contender::Contender;
 use super::report::{self, Section};
 use super::stats::{enough_runs, median};
-use super::timing::{Testbed, capture, time, time_once};
+use super::timing::{Testbed, run_summary, time, time_once};
 use crate::error::{Context, Result, failure, usage};
 use crate::tools;
 
@@ -461,18 +461,10 @@ fn e3_once(
     zone: &TimeZone,
 ) -> Result<(f64, Option<f64>)> {
     let started = now_secs();
-    let (wall, out) = capture(root, &e3.steps[0])?;
-    let summary: serde_json::Value = serde_json::from_str(&out.stdout)
-        .map_err(|e| failure(format!("e3 printed no summary: {e}")))?;
-    let logs: Vec<String> = summary["parties"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| std::fs::read_to_string(root.join(p["log"].as_str()?)).ok())
-        .collect();
+    let run = run_summary(root, &e3.steps[0])?;
     Ok((
-        wall,
-        all_connected_at(&logs, parties, zone).map(|at| at - started),
+        run.secs,
+        all_connected_at(&run.logs(root), parties, zone).map(|at| at - started),
     ))
 }
 

@@ -11,7 +11,7 @@ use e3_plan::Cmd;
 
 use super::report::{self, Section};
 use super::stats::{enough_runs, median};
-use super::timing::{Testbed, capture};
+use super::timing::{RunSummary, Testbed, capture};
 use crate::error::{Result, failure, usage};
 
 pub const SECTION: Section = Section {
@@ -82,17 +82,11 @@ fn testbed_command(
 /// A run's figures from its summary: (time to connect, MPyC time), each
 /// its slowest party's.
 fn figures(summary_json: &str) -> Result<(f64, f64)> {
-    let v: serde_json::Value = serde_json::from_str(summary_json)
-        .map_err(|e| failure(format!("the run printed no summary: {e}")))?;
-    let most = |key: &str| {
-        v["parties"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|p| p[key].as_f64())
-            .fold(0.0, f64::max)
-    };
-    Ok((most("connected_after_secs"), most("mpyc_elapsed_secs")))
+    let run = RunSummary::parse(0.0, summary_json, "the run")?;
+    Ok((
+        run.slowest("connected_after_secs"),
+        run.slowest("mpyc_elapsed_secs"),
+    ))
 }
 
 pub fn run(
