@@ -13,7 +13,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use e3_exec::{End, Event, ExecError, GroupOptions, Observer, StopReason, Verdict};
 use e3_inventory::Host;
 use e3_plan::{Cmd, Job, Plan, Step, relative_to};
-use e3_ssh::{HostEvent, PARTY_MARKER, SessionError, Ssh};
+use e3_ssh::{FirstLine, HostEvent, SessionError, Ssh};
 use prun::mpyc::{StopLine, is_connected_line, parse_stop_line};
 use prun::{Party, PartyCommand};
 
@@ -1014,15 +1014,13 @@ impl RunObserver<'_> {
         let total = self.parties.len();
         let remote = self.ssh.is_some();
         let party = &mut self.parties[job];
-        if remote && party.remote_pid.is_none() && line.starts_with(PARTY_MARKER) {
-            let (said, stamp) = match line.split_once(e3_ssh::STAMP_MARKER) {
-                Some((said, stamp)) => (said, Some(stamp.to_string())),
-                None => (line, None),
-            };
-            let mut words = said[PARTY_MARKER.len()..].split_whitespace();
-            party.remote_pid = words.next().and_then(|p| p.parse().ok());
-            party.ran_on = words.next().map(str::to_string);
-            party.stamp = stamp;
+        if remote
+            && party.remote_pid.is_none()
+            && let Some(first) = FirstLine::parse(line)
+        {
+            party.remote_pid = first.pid;
+            party.ran_on = first.host;
+            party.stamp = first.stamp;
             let _ = writeln!(
                 party.log,
                 "# e3: party {job} runs on {} as pid {}",

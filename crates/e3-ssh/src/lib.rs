@@ -282,11 +282,37 @@ pub fn party_command_in(
 
 /// What a party says first: [`PARTY_MARKER`], its pid (its process group's)
 /// and the host's name for itself, then, when `stamp` (a shell expansion)
-/// is given, [`STAMP_MARKER`] and what it expands to.
+/// is given, [`STAMP_MARKER`] and what it expands to. Read back with
+/// [`FirstLine::parse`].
 fn first_line(stamp: Option<&str>) -> String {
-    match stamp {
-        Some(stamp) => format!("echo \"{PARTY_MARKER}$$ $(uname -n){STAMP_MARKER}{stamp}\""),
-        None => format!("echo \"{PARTY_MARKER}$$ $(uname -n)\""),
+    let stamp = stamp.map_or(String::new(), |s| format!("{STAMP_MARKER}{s}"));
+    format!("echo \"{PARTY_MARKER}$$ $(uname -n){stamp}\"")
+}
+
+/// A remote party's first line, as [`party_command`] has it printed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirstLine {
+    pub pid: Option<u32>,
+    /// The host's name for itself.
+    pub host: Option<String>,
+    /// What the stamp expanded to, when the party was given one.
+    pub stamp: Option<String>,
+}
+
+impl FirstLine {
+    /// `None`: not a party's first line.
+    pub fn parse(line: &str) -> Option<FirstLine> {
+        let said = line.strip_prefix(PARTY_MARKER)?;
+        let (said, stamp) = match said.split_once(STAMP_MARKER) {
+            Some((said, stamp)) => (said, Some(stamp.to_string())),
+            None => (said, None),
+        };
+        let mut words = said.split_whitespace();
+        Some(FirstLine {
+            pid: words.next().and_then(|p| p.parse().ok()),
+            host: words.next().map(str::to_string),
+            stamp,
+        })
     }
 }
 
@@ -742,18 +768,10 @@ mod tests {
                 .unwrap();
             let said = String::from_utf8_lossy(&out.stdout);
             let line = said.lines().next().unwrap();
-            let (first, rest) = match line.split_once(STAMP_MARKER) {
-                Some((first, rest)) => (first, Some(rest)),
-                None => (line, None),
-            };
-            let words: Vec<&str> = first
-                .strip_prefix(PARTY_MARKER)
-                .unwrap()
-                .split_whitespace()
-                .collect();
-            assert_eq!(words.len(), 2, "{line}");
-            assert!(words[0].parse::<u32>().is_ok(), "{line}");
-            assert_eq!(rest, expect_stamp, "{line}");
+            let first = FirstLine::parse(line).expect("a party's first line");
+            assert!(first.pid.is_some(), "{line}");
+            assert!(first.host.is_some_and(|h| !h.is_empty()), "{line}");
+            assert_eq!(first.stamp.as_deref(), expect_stamp, "{line}");
         }
     }
 
