@@ -411,6 +411,11 @@ pub struct RemotePlan {
     pub tls_cleanup: Vec<(String, Cmd)>,
     /// TLS: the folder on every host that holds the run's keys.
     pub tls_base: Option<String>,
+    /// Each host's first party (an index into `runs`, in the order of
+    /// `hosts`): the one that stamps what the host's versions were read from.
+    pub first_parties: Vec<usize>,
+    /// The hosts' versions as last asked, as this plan read them.
+    pub known: crate::provenance::KnownVersions,
 }
 
 impl RemotePlan {
@@ -430,6 +435,10 @@ impl RemotePlan {
             remote_dir,
         });
         let host_of = |host: &Host| hosts.iter().position(|h| h.same_endpoint(host));
+        let first_parties: Vec<usize> = hosts
+            .iter()
+            .filter_map(|h| commands.iter().position(|c| c.host.same_endpoint(h)))
+            .collect();
         let copy = settings.warm.map(|warm| e3_ssh::FileCopy {
             rsync: &warm.rsync,
             local_file: Utf8Path::new(warm::SCRIPT_PATH),
@@ -479,11 +488,9 @@ impl RemotePlan {
                 .iter()
                 .enumerate()
                 .map(|(k, c)| {
-                    let first_on_host =
-                        !commands[..k].iter().any(|o| o.host.same_endpoint(&c.host));
                     let stamp = settings
                         .known
-                        .filter(|_| first_on_host)
+                        .filter(|_| first_parties.contains(&k))
                         .and_then(|known| known.read_on(&ssh.label(&c.host), python))
                         .map(crate::provenance::stamp_shell);
                     let runner = match (settings.warm, host_of(&c.host)) {
@@ -519,6 +526,7 @@ impl RemotePlan {
                 None => Vec::new(),
             },
             tls_base: settings.tls.map(|tls| tls.remote_base.clone()),
+            known: settings.known.cloned().unwrap_or_default(),
             tls_cleanup: match settings.tls {
                 Some(tls) => hosts
                     .iter()
@@ -535,6 +543,7 @@ impl RemotePlan {
                     .collect(),
                 None => Vec::new(),
             },
+            first_parties,
             hosts,
         }
     }
@@ -635,23 +644,21 @@ pub fn run_remote(
                 // A host's first party stamped what its versions were read
                 // from: unchanged since they were last asked, they are
                 // not asked again.
-                let stamps: Vec<Option<(String, String)>> =
-                    plan.hosts
-                        .iter()
-                        .map(|host| {
-                            let first = plan.runs.iter().position(|r| {
-                                r.host.as_ref().is_some_and(|h| h.same_endpoint(host))
-                            })?;
-                            let ran_on = outcome.summary.parties.get(first)?.ran_on.clone()?;
-                            Some((ran_on, outcome.stamps.get(first)?.clone()?))
-                        })
-                        .collect();
+                let stamps: Vec<Option<(String, String)>> = plan
+                    .first_parties
+                    .iter()
+                    .map(|&first| {
+                        let ran_on = outcome.summary.parties.get(first)?.ran_on.clone()?;
+                        Some((ran_on, outcome.stamps.get(first)?.clone()?))
+                    })
+                    .collect();
                 let places = crate::provenance::Places {
                     versions: crate::provenance::host_versions(
                         ssh,
                         &plan.hosts,
                         spec.remote_python.unwrap_or("python3"),
                         &stamps,
+                        &plan.known,
                         &spec.root.join(crate::provenance::KNOWN_VERSIONS),
                     ),
                     hosts: plan

@@ -238,13 +238,13 @@ pub const KNOWN_VERSIONS: &str = ".e3/versions/hosts.json";
 /// stamp. A run stamps those again in its first line on the host (a
 /// `stat`, no Python); only a host whose stamp changed, or that is not
 /// known, is asked again after the run.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KnownVersions {
     pub hosts: Vec<Known>,
 }
 
 /// One host's versions, as [`KnownVersions`] keeps them.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Known {
     /// The host as e3 reached it (`user@host`, with `:port`).
     pub host: String,
@@ -261,34 +261,10 @@ pub struct Known {
 impl KnownVersions {
     /// The file at `path` (missing or unreadable: nothing known).
     pub fn load(path: &Utf8Path) -> KnownVersions {
-        let Ok(text) = std::fs::read_to_string(path) else {
-            return KnownVersions::default();
-        };
-        let Ok(json) = serde_json::from_str::<Value>(&text) else {
-            return KnownVersions::default();
-        };
-        let text = |v: &Value| v.as_str().map(String::from);
-        let hosts = json["hosts"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|h| {
-                Some(Known {
-                    host: text(&h["host"])?,
-                    python: text(&h["python"])?,
-                    uname: text(&h["uname"])?,
-                    read: h["read"]
-                        .as_array()?
-                        .iter()
-                        .map(text)
-                        .collect::<Option<Vec<_>>>()?,
-                    stamp: text(&h["stamp"])?,
-                    versions: Some(h["versions"].clone()).filter(Value::is_object)?,
-                    asked_at: text(&h["asked_at"])?,
-                })
-            })
-            .collect();
-        KnownVersions { hosts }
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default()
     }
 
     fn find(&self, host: &str, python: &str) -> Option<&Known> {
@@ -344,53 +320,34 @@ impl KnownVersions {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let hosts: Vec<Value> = self
-            .hosts
-            .iter()
-            .map(|k| {
-                json!({
-                    "host": k.host, "python": k.python, "uname": k.uname,
-                    "read": k.read, "stamp": k.stamp,
-                    "versions": k.versions, "asked_at": k.asked_at,
-                })
-            })
-            .collect();
-        let text = serde_json::to_string_pretty(&json!({ "hosts": hosts }))
-            .expect("a json value serialises");
+        let text = serde_json::to_string_pretty(self).expect("known versions serialise");
         e3_exec::write_whole(path, &format!("{text}\n"))
     }
 }
 
 /// Each host's versions: kept ones where `stamps` (per host, in the order
 /// of `hosts`: the name it gave and what its first party stamped) match
-/// what `known` (the file at `known_path`) kept, asked over `ssh` (through
-/// its master connection, all such hosts at once) for the rest, which are
-/// then kept.
+/// what `known` (as the plan read it) kept; the rest asked over `ssh`
+/// (through the master connections, all at once), and added to the file
+/// at `keep_in`.
 pub fn host_versions(
     ssh: &Ssh,
     hosts: &[Host],
     remote_python: &str,
     stamps: &[Option<(String, String)>],
-    known_path: &Utf8Path,
+    known: &KnownVersions,
+    keep_in: &Utf8Path,
 ) -> Vec<PlaceVersions> {
-    let known = KnownVersions::load(known_path);
-    let script = remote_versions_script(remote_python);
-    let now = || {
-        jiff::Timestamp::now()
-            .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-            .to_string()
-    };
-    let kept: Vec<Option<Known>> = hosts
+    let kept: Vec<Option<&Known>> = hosts
         .iter()
         .enumerate()
         .map(|(i, host)| {
             let (uname, stamp) = stamps.get(i)?.as_ref()?;
-            known
-                .unchanged(&ssh.label(host), remote_python, uname, stamp)
-                .cloned()
+            known.unchanged(&ssh.label(host), remote_python, uname, stamp)
         })
         .collect();
-    let asked: Vec<Option<(Option<Probed>, String)>> = std::thread::scope(|scope| {
+    let script = remote_versions_script(remote_python);
+    let asked: Vec<Option<(Probed, String)>> = std::thread::scope(|scope| {
         let asks: Vec<_> = hosts
             .iter()
             .zip(&kept)
@@ -398,7 +355,7 @@ pub fn host_versions(
                 let cmd = ssh.remote(host, false, script.clone());
                 let ask = move || {
                     let out = e3_exec::capture(&cmd).ok()?;
-                    Some((parse_probe(&out.stdout), parse_uname(&out.stdout)))
+                    Some((parse_probe(&out.stdout)?, parse_uname(&out.stdout)))
                 };
                 kept.is_none().then(|| scope.spawn(ask))
             })
@@ -407,47 +364,42 @@ pub fn host_versions(
             .map(|ask| ask.and_then(|a| a.join().ok().flatten()))
             .collect()
     });
+    let asked_at = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
     let mut asked_now = Vec::new();
     let found = hosts
         .iter()
         .zip(kept.into_iter().zip(asked))
-        .map(|(host, (kept, asked))| {
+        .map(|(host, answer)| {
             let place = ssh.label(host);
-            if let Some(k) = kept {
-                return PlaceVersions {
-                    place,
-                    versions: k.versions,
-                    asked_at: Some(k.asked_at),
-                };
-            }
-            let asked_at = now();
-            let Some((Some(probed), uname)) = asked else {
-                return PlaceVersions {
-                    place,
-                    versions: Value::Null,
-                    asked_at: None,
-                };
+            let (versions, asked_at) = match answer {
+                (Some(k), _) => (k.versions.clone(), Some(k.asked_at.clone())),
+                (None, Some((probed, uname))) => {
+                    if !probed.read.is_empty() && !uname.is_empty() {
+                        asked_now.push(Known {
+                            host: place.clone(),
+                            python: remote_python.to_string(),
+                            uname,
+                            read: probed.read,
+                            stamp: probed.stamp,
+                            versions: probed.versions.clone(),
+                            asked_at: asked_at.clone(),
+                        });
+                    }
+                    (probed.versions, Some(asked_at.clone()))
+                }
+                (None, None) => (Value::Null, None),
             };
-            if !probed.read.is_empty() && !uname.is_empty() {
-                asked_now.push(Known {
-                    host: place.clone(),
-                    python: remote_python.to_string(),
-                    uname,
-                    read: probed.read,
-                    stamp: probed.stamp,
-                    versions: probed.versions.clone(),
-                    asked_at: asked_at.clone(),
-                });
-            }
             PlaceVersions {
                 place,
-                versions: probed.versions,
-                asked_at: Some(asked_at),
+                versions,
+                asked_at,
             }
         })
         .collect();
     // Not kept: the next run asks again, which is all it costs.
-    let _ = KnownVersions::keep(known_path, asked_now);
+    let _ = KnownVersions::keep(keep_in, asked_now);
     found
 }
 
