@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -109,7 +109,7 @@ pub fn measure(root: &Utf8Path, xtask: &Utf8Path) -> Result<String> {
             let interpreter = root.join(python::VENV_DIR).join("bin/python");
             let mut python_waking = Medians::new();
             for rtt in ROUND_TRIPS.into_iter().filter(|r| *r > 0.0) {
-                python_waking.insert(key(rtt), endpoints_waking(rtt, Some(&interpreter))?);
+                python_waking.insert(key(rtt), endpoints_waking(rtt, &interpreter)?);
             }
             rows.push(Row {
                 alone,
@@ -403,49 +403,27 @@ fn monotonic_ns() -> u64 {
 /// How long a reader blocked for `idle` takes to have a byte written to it
 /// (from the write's start to the reader's return from its read: the
 /// write, the kernel, the reader waking): the median of `samples`, in ms.
-/// The reader is a Rust thread, or with `python`, a Python process as the
-/// parties are ([`PYTHON_READER`]). The writer sleeps with no timer slack
+/// The reader is a `python` process as the parties are ([`PYTHON_READER`]):
+/// asyncio gives no arrival stamp, so its waking is measured apart (the
+/// Rust ends' is stamped in their own round trips). The writer sleeps with no timer slack
 /// and is awake for the last 200 µs, so that the write is on time.
-fn wake_after(idle: Duration, samples: usize, python: Option<&Utf8Path>) -> io::Result<f64> {
+fn wake_after(idle: Duration, samples: usize, python: &Utf8Path) -> io::Result<f64> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let port = listener.local_addr()?.port();
-    // The reader's clock readings, one per byte: a Python process's
-    // printed lines, or a Rust thread's sends.
-    let mut python_reader = match python {
-        Some(python) => Some(
-            e3_exec::Background::start(
-                None,
-                "the Python reader",
-                &Cmd::new(python.as_str()).args(["-c", PYTHON_READER, &port.to_string()]),
-            )
-            .map_err(io::Error::other)?,
-        ),
-        None => None,
-    };
-    let (tx, rx) = std::sync::mpsc::channel::<u64>();
-    let rust_reader = python_reader.is_none().then(|| {
-        thread::spawn(move || {
-            if let Ok(mut socket) = TcpStream::connect(("127.0.0.1", port)) {
-                let mut byte = [0u8; 1];
-                while matches!(socket.read(&mut byte), Ok(1)) {
-                    let _ = tx.send(monotonic_ns());
-                }
-            }
-        })
-    });
-    let limit = Duration::from_secs(30);
+    // The reader's clock readings, one printed line per byte.
+    let mut reader = e3_exec::Background::start(
+        None,
+        "the Python reader",
+        &Cmd::new(python.as_str()).args(["-c", PYTHON_READER, &port.to_string()]),
+    )
+    .map_err(io::Error::other)?;
     let mut next_reading = move || -> io::Result<u64> {
-        match python_reader.as_mut() {
-            Some(reader) => reader
-                .wait_for("", limit)
-                .map_err(io::Error::other)?
-                .trim()
-                .parse()
-                .map_err(|_| io::Error::other("the Python reader printed no clock reading")),
-            None => rx
-                .recv_timeout(limit)
-                .map_err(|_| io::Error::other("the reader said nothing")),
-        }
+        reader
+            .wait_for("", Duration::from_secs(30))
+            .map_err(io::Error::other)?
+            .trim()
+            .parse()
+            .map_err(|_| io::Error::other("the Python reader printed no clock reading"))
     };
     let (mut writer, _) = listener.accept()?;
     writer.set_nodelay(true)?;
@@ -470,15 +448,12 @@ fn wake_after(idle: Duration, samples: usize, python: Option<&Utf8Path>) -> io::
     })();
     drop(writer);
     drop(next_reading);
-    if let Some(reader) = rust_reader {
-        let _ = reader.join();
-    }
     result.map(|()| median(&took))
 }
 
 /// What the two ends of a round trip of `rtt` add by waking up: the echo
 /// after idling half of it, the pinger after idling all of it (ms).
-fn endpoints_waking(rtt: f64, python: Option<&Utf8Path>) -> Result<f64> {
+fn endpoints_waking(rtt: f64, python: &Utf8Path) -> Result<f64> {
     let samples = if rtt >= 20.0 { 30 } else { 60 };
     let idle = |ms: f64| Duration::from_secs_f64(ms / 1000.0);
     let probe = |ms: f64| {
@@ -552,17 +527,14 @@ mod tests {
         }
     }
 
-    /// A reader's waking is measured from the write it woke for: a
-    /// positive time (no upper bound: a busy machine may take any), for a
-    /// Rust reader and, where there is one, a Python reader as the parties.
+    /// A Python reader's waking is measured from the write it woke for: a
+    /// positive time (no upper bound: a busy machine may take any).
     #[test]
     fn a_wake_up_is_timed_from_its_write() {
-        let rust = wake_after(Duration::from_millis(2), 5, None).unwrap();
-        assert!(rust > 0.0 && rust.is_finite(), "{rust}");
         match which::which("python3") {
             Ok(python) => {
                 let python = camino::Utf8PathBuf::try_from(python).unwrap();
-                let woke = wake_after(Duration::from_millis(2), 5, Some(&python)).unwrap();
+                let woke = wake_after(Duration::from_millis(2), 5, &python).unwrap();
                 assert!(woke > 0.0 && woke.is_finite(), "{woke}");
             }
             Err(_) => {
