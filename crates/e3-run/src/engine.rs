@@ -416,6 +416,12 @@ pub struct RemotePlan {
     pub first_parties: Vec<usize>,
     /// The hosts' versions as last asked, as this plan read them.
     pub known: crate::provenance::KnownVersions,
+    /// What asks each host's versions after the run (in the order of
+    /// `hosts`, labelled as e3 reaches the host), for those not known or
+    /// whose stamp changed.
+    pub versions_asks: Vec<Job>,
+    /// The Python command on the hosts.
+    pub python: String,
 }
 
 impl RemotePlan {
@@ -527,6 +533,18 @@ impl RemotePlan {
             },
             tls_base: settings.tls.map(|tls| tls.remote_base.clone()),
             known: settings.known.cloned().unwrap_or_default(),
+            python: python.to_string(),
+            versions_asks: hosts
+                .iter()
+                .map(|host| Job {
+                    label: ssh.label(host),
+                    cmd: ssh.remote(
+                        host,
+                        false,
+                        crate::provenance::remote_versions_script(python),
+                    ),
+                })
+                .collect(),
             tls_cleanup: match settings.tls {
                 Some(tls) => hosts
                     .iter()
@@ -572,6 +590,18 @@ impl RemotePlan {
         });
         work.extend(self.cleanup.iter().cloned().map(Step::Run));
         work.extend(self.tls_cleanup.iter().map(|(_, c)| Step::Run(c.clone())));
+        let known = self
+            .versions_asks
+            .iter()
+            .filter(|ask| self.known.read_on(&ask.label, &self.python).is_some())
+            .count();
+        work.push(Step::Together {
+            what: format!(
+                "the Python and package versions of each host not known here or whose first party's stamp changed ({known} of {} known here)",
+                self.hosts.len()
+            ),
+            jobs: self.versions_asks.clone(),
+        });
         let mut plan = self.session.to_plan(root, work);
         plan.steps.splice(0..0, self.script.clone());
         plan
@@ -654,9 +684,8 @@ pub fn run_remote(
                     .collect();
                 let places = crate::provenance::Places {
                     versions: crate::provenance::host_versions(
-                        ssh,
-                        &plan.hosts,
-                        spec.remote_python.unwrap_or("python3"),
+                        &plan.versions_asks,
+                        &plan.python,
                         &stamps,
                         &plan.known,
                         &spec.root.join(crate::provenance::KNOWN_VERSIONS),
@@ -1334,6 +1363,19 @@ mod tests {
             control_dir: "/tmp/e3-ssh-1".into(),
             known_hosts: None,
         };
+        // The first host's versions were asked before (with this Python):
+        // its first party stamps what they were read from; the other's not.
+        let known = crate::provenance::KnownVersions {
+            hosts: vec![crate::provenance::Known {
+                host: "root@[::1]".into(),
+                python: "python3".into(),
+                uname: "node-1".into(),
+                read: vec!["/usr/bin/python3.11".into()],
+                stamp: "PYTHONPATH= 1:2.000000000".into(),
+                versions: serde_json::json!({"python": "3.11.7"}),
+                asked_at: "2026-11-30T12:00:00.000Z".into(),
+            }],
+        };
         let plan = RemotePlan::new(
             &ssh,
             Some(Utf8Path::new("/usr/bin/rsync")),
@@ -1345,12 +1387,15 @@ mod tests {
                 parallel: 16,
                 warm: None,
                 tls: None,
-                known: None,
+                known: Some(&known),
             },
         );
         assert_eq!(plan.hosts.len(), 2);
+        assert_eq!(plan.first_parties, [0, 2]);
         let opts = "-o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=accept-new -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o ControlPath=/tmp/e3-ssh-1/%C";
-        insta::assert_snapshot!(plan.to_plan("/e3".into()).render().replace(opts, "$OPTS"), @r#"
+        let ask = e3_plan::quote(&crate::provenance::remote_versions_script("python3"));
+        let rendered = plan.to_plan("/e3".into()).render();
+        insta::assert_snapshot!(rendered.replace(opts, "$OPTS").replace(&ask, "$ASK_VERSIONS"), @r#"
         cd /e3
         mkdir -p -m 700 /tmp/e3-ssh-1
         # connect to 2 hosts (16 at a time)
@@ -1362,9 +1407,13 @@ mod tests {
         /usr/bin/rsync -az --mkpath --exclude=__pycache__ --exclude=.git --exclude=logs -e '/usr/bin/ssh $OPTS -p 2222 -o ControlMaster=no' /e3/demos/ 'root@[::1]:e3/' &  # root@[::1]:2222
         wait
         # 3 parties, started together
-        /usr/bin/ssh $OPTS -o ControlMaster=no -tt root@::1 'echo "e3-party $$ $(uname -n)"; cd e3 && exec env PYTHONUNBUFFERED=1 python3 secretsanta.py -I 0 -P ::1:11599 -P ::1:11600 -P ::1:11601' &  # party 0
+        /usr/bin/ssh $OPTS -o ControlMaster=no -tt root@::1 'echo "e3-party $$ $(uname -n) e3-stamp PYTHONPATH=$PYTHONPATH$(for p in /usr/bin/python3.11; do s=$(stat -L -c %i:%.9Z -- "$p" 2>/dev/null) || s=-; printf '\'' %s'\'' "$s"; done)"; cd e3 && exec env PYTHONUNBUFFERED=1 python3 secretsanta.py -I 0 -P ::1:11599 -P ::1:11600 -P ::1:11601' &  # party 0
         /usr/bin/ssh $OPTS -o ControlMaster=no -tt root@::1 'echo "e3-party $$ $(uname -n)"; cd e3 && exec env PYTHONUNBUFFERED=1 python3 secretsanta.py -I 1 -P ::1:11599 -P ::1:11600 -P ::1:11601' &  # party 1
         /usr/bin/ssh $OPTS -p 2222 -o ControlMaster=no -tt root@::1 'echo "e3-party $$ $(uname -n)"; cd e3 && exec env PYTHONUNBUFFERED=1 python3 secretsanta.py -I 2 -P ::1:11599 -P ::1:11600 -P ::1:11601' &  # party 2
+        wait
+        # the Python and package versions of each host not known here or whose first party's stamp changed (1 of 2 known here)
+        /usr/bin/ssh $OPTS -o ControlMaster=no root@::1 $ASK_VERSIONS &  # root@[::1]
+        /usr/bin/ssh $OPTS -p 2222 -o ControlMaster=no root@::1 $ASK_VERSIONS &  # root@[::1]:2222
         wait
         # close the connections to 2 hosts
         /usr/bin/ssh $OPTS -O exit root@::1 &  # root@[::1]

@@ -6,9 +6,7 @@
 //! print is read here; a probe that fails leaves its field null.
 
 use camino::Utf8Path;
-use e3_inventory::Host;
-use e3_plan::Cmd;
-use e3_ssh::Ssh;
+use e3_plan::{Cmd, Job};
 use serde_json::{Value, json};
 
 use crate::python::Python;
@@ -325,36 +323,34 @@ impl KnownVersions {
     }
 }
 
-/// Each host's versions: kept ones where `stamps` (per host, in the order
-/// of `hosts`: the name it gave and what its first party stamped) match
-/// what `known` (as the plan read it) kept; the rest asked over `ssh`
-/// (through the master connections, all at once), and added to the file
-/// at `keep_in`.
+/// Each host's versions: kept ones where `stamps` (per host: the name it
+/// gave and what its first party stamped) match what `known` (as the plan
+/// read it) kept for `remote_python` there; the rest asked with `asks`
+/// (per host, labelled as e3 reaches it: [`remote_versions_script`] over
+/// its master connection), all at once, and added to the file at `keep_in`.
 pub fn host_versions(
-    ssh: &Ssh,
-    hosts: &[Host],
+    asks: &[Job],
     remote_python: &str,
     stamps: &[Option<(String, String)>],
     known: &KnownVersions,
     keep_in: &Utf8Path,
 ) -> Vec<PlaceVersions> {
-    let kept: Vec<Option<&Known>> = hosts
+    let kept: Vec<Option<&Known>> = asks
         .iter()
         .enumerate()
-        .map(|(i, host)| {
+        .map(|(i, ask)| {
             let (uname, stamp) = stamps.get(i)?.as_ref()?;
-            known.unchanged(&ssh.label(host), remote_python, uname, stamp)
+            known.unchanged(&ask.label, remote_python, uname, stamp)
         })
         .collect();
-    let script = remote_versions_script(remote_python);
     let asked: Vec<Option<(Probed, String)>> = std::thread::scope(|scope| {
-        let asks: Vec<_> = hosts
+        let asks: Vec<_> = asks
             .iter()
             .zip(&kept)
-            .map(|(host, kept)| {
-                let cmd = ssh.remote(host, false, script.clone());
+            .map(|(job, kept)| {
+                let cmd = &job.cmd;
                 let ask = move || {
-                    let out = e3_exec::capture(&cmd).ok()?;
+                    let out = e3_exec::capture(cmd).ok()?;
                     Some((parse_probe(&out.stdout)?, parse_uname(&out.stdout)))
                 };
                 kept.is_none().then(|| scope.spawn(ask))
@@ -368,11 +364,11 @@ pub fn host_versions(
         .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string();
     let mut asked_now = Vec::new();
-    let found = hosts
+    let found = asks
         .iter()
         .zip(kept.into_iter().zip(asked))
-        .map(|(host, answer)| {
-            let place = ssh.label(host);
+        .map(|(job, answer)| {
+            let place = job.label.clone();
             let (versions, asked_at) = match answer {
                 (Some(k), _) => (k.versions.clone(), Some(k.asked_at.clone())),
                 (None, Some((probed, uname))) => {
