@@ -77,6 +77,13 @@ impl fmt::Display for TlsError {
     }
 }
 
+impl TlsError {
+    /// What a failed file operation on `what` (`cannot make DIR`, say) becomes.
+    fn io(what: String) -> impl FnOnce(std::io::Error) -> TlsError {
+        move |source| TlsError::Io { what, source }
+    }
+}
+
 impl std::error::Error for TlsError {}
 
 impl Material {
@@ -372,10 +379,7 @@ fn private_dir(dir: &Utf8Path) -> Result<(), TlsError> {
     std::fs::DirBuilder::new()
         .mode(0o700)
         .create(dir)
-        .map_err(|source| TlsError::Io {
-            what: format!("cannot make {dir}"),
-            source,
-        })
+        .map_err(TlsError::io(format!("cannot make {dir}")))
 }
 
 /// Every party's working folder for `program_dir` and `material`; with no
@@ -396,10 +400,7 @@ pub fn party_dirs(
     // From here on, a failure removes what was made.
     let entries: Vec<_> = program_dir
         .read_dir_utf8()
-        .map_err(|source| TlsError::Io {
-            what: format!("cannot read {program_dir}"),
-            source,
-        })?
+        .map_err(TlsError::io(format!("cannot read {program_dir}")))?
         .flatten()
         .filter(|e| e.file_name() != CONFIG_DIR)
         .map(|e| e.path().to_path_buf())
@@ -409,10 +410,8 @@ pub fn party_dirs(
         private_dir(&dir)?;
         for entry in &entries {
             let link = dir.join(entry.file_name().unwrap_or("?"));
-            std::os::unix::fs::symlink(entry, &link).map_err(|source| TlsError::Io {
-                what: format!("cannot link {link}"),
-                source,
-            })?;
+            std::os::unix::fs::symlink(entry, &link)
+                .map_err(TlsError::io(format!("cannot link {link}")))?;
         }
         write_config(&dir, i, party, &material.ca_cert)?;
         made.dirs.push(dir);
@@ -438,10 +437,7 @@ fn write_config(
             .mode(0o600)
             .open(&path)
             .and_then(|mut f| f.write_all(text.as_bytes()))
-            .map_err(|source| TlsError::Io {
-                what: format!("cannot write {path}"),
-                source,
-            })
+            .map_err(TlsError::io(format!("cannot write {path}")))
     };
     write(format!("party_{i}.crt"), &party.cert)?;
     write(format!("party_{i}.key"), &party.key)?;
