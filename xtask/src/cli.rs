@@ -25,6 +25,8 @@ pub enum Task {
     Run(RunArgs),
     /// Copy the program's folder to every host (rsync over SSH, in parallel)
     Sync(SyncArgs),
+    /// Close the ssh connections that runs keep open to their hosts (each also closes itself after `--keep-connections` seconds unused)
+    Disconnect,
     /// A local testbed of N hosts (network namespaces with sshd; needs root)
     Testnet(TestnetArgs),
     /// Write hosts.json and hosts.pssh from Terraform's output (and extra hosts)
@@ -195,6 +197,10 @@ pub struct RemoteArgs {
     /// A known_hosts file to check the hosts' keys against and learn new ones into [default: the deployment's own (.e3/deploy/known_hosts) for the hosts.pssh deploy wrote, else ssh's]
     #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<String>,
+
+    /// Seconds each host's ssh connection stays open after the run, unused, so that the next run to it skips the key exchange; 0 closes them at the end [default: 600]
+    #[arg(long, value_name = "SECS")]
+    pub keep_connections: Option<u64>,
 }
 
 impl RemoteArgs {
@@ -210,6 +216,10 @@ impl RemoteArgs {
         self.parallel.unwrap_or(16)
     }
 
+    pub fn keep_connections(&self) -> u64 {
+        self.keep_connections.unwrap_or(600)
+    }
+
     /// The flags given on the command line.
     pub fn given(&self) -> Vec<&'static str> {
         given_flags(&[
@@ -219,6 +229,7 @@ impl RemoteArgs {
             ("--connect-timeout", self.connect_timeout.is_some()),
             ("--parallel", self.parallel.is_some()),
             ("--known-hosts", self.known_hosts.is_some()),
+            ("--keep-connections", self.keep_connections.is_some()),
         ])
     }
 }

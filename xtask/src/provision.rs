@@ -116,6 +116,16 @@ pub const KNOWN_HOSTS: &str = "known_hosts";
 /// may come back). Says which it forgot.
 pub fn forget_hosts(root: &Utf8Path, hosts: &[&str], ui: &Ui) -> Result<()> {
     let path = known_hosts(root);
+    if !hosts.is_empty() {
+        let closed = close_kept_connections("the deployment's droplets", |kept| {
+            kept.known_hosts
+                .as_deref()
+                .is_some_and(|k| e3_ssh::kept::same_file(k, &path))
+        });
+        if let Some(said) = closed {
+            ui.say(&said);
+        }
+    }
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(());
     };
@@ -130,6 +140,24 @@ pub fn forget_hosts(root: &Utf8Path, hosts: &[&str], ui: &Ui) -> Result<()> {
         forgotten.join(", ")
     ));
     Ok(())
+}
+
+/// Closes the ssh connections that runs kept open ([`e3_ssh::kept`]) to
+/// hosts that are going away, those of the kept folders `closes` picks: a
+/// host replaced under the same name must not be reached through its
+/// predecessor's connection. Says how many it closed, as to `to`.
+pub fn close_kept_connections(
+    to: &str,
+    closes: impl Fn(&e3_ssh::kept::KeptFor) -> bool,
+) -> Option<String> {
+    let ssh = crate::tools::find("ssh").ok()?;
+    let closed = e3_ssh::kept::close(&ssh, closes);
+    (closed > 0).then(|| {
+        format!(
+            "e3: closed {} kept open to {to}",
+            e3_plan::count(closed, "ssh connection", "ssh connections"),
+        )
+    })
 }
 
 /// Makes every file and folder this process (and the tools it runs)

@@ -37,10 +37,27 @@ pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> 
         "ssh",
         "install OpenSSH's client (Debian/Ubuntu: `apt-get install openssh-client`)",
     )?;
-    let control_dir = Utf8PathBuf::from(format!("/tmp/e3-ssh-{}", std::process::id()));
     let known_hosts = match &args.known_hosts {
         Some(file) => Some(cwd.join(file)),
         None => deployment_known_hosts(&cwd.join(hosts_file)),
+    };
+    let keep_secs = args.keep_connections();
+    let control_dir = if keep_secs > 0 {
+        e3_ssh::kept::dir_for(
+            &ssh,
+            config.as_deref(),
+            args.ssh_user.as_deref(),
+            known_hosts.as_deref(),
+        )
+        .map_err(|e| {
+            usage(e.message).hint(format!(
+                "remove it (`rm -r {}`) if it is yours, or pass --keep-connections 0 \
+                 (every run then opens and closes its own connections)",
+                e3_ssh::kept::root()
+            ))
+        })?
+    } else {
+        Utf8PathBuf::from(format!("/tmp/e3-ssh-{}", std::process::id()))
     };
     Ok((
         Ssh {
@@ -50,9 +67,28 @@ pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> 
             connect_timeout: args.connect_timeout(),
             control_dir,
             known_hosts,
+            keep_secs,
         },
         inventory,
     ))
+}
+
+/// `cargo xtask disconnect`: closes every ssh connection that this user's
+/// runs keep open ([`e3_ssh::kept`]), and says how many.
+pub fn disconnect(dry_run: bool) -> Result<()> {
+    let root = e3_ssh::kept::root();
+    if dry_run {
+        crate::out::outln!(
+            "# close the ssh connections that runs keep open ({root}/*/): `ssh -O exit` on each socket"
+        );
+        return Ok(());
+    }
+    let said = crate::provision::close_kept_connections("hosts", |_| true);
+    crate::out::outln!(
+        "{}",
+        said.unwrap_or_else(|| "e3: no ssh connection was kept open".into())
+    );
+    Ok(())
 }
 
 /// The deployment's own known_hosts, when `hosts_file` is the hosts.pssh a

@@ -252,6 +252,10 @@ fn parties_on_ipv6_loopback_hosts(mode: &[&str]) {
         "--parties-per-host",
         "2",
         "--json",
+        // Closed at the end, so that nothing is left in the namespace
+        // (kept ones are the testbed test's).
+        "--keep-connections",
+        "0",
     ];
     args.extend(mode);
     args.extend(["--", "3"]);

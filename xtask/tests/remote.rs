@@ -102,6 +102,84 @@ fn two_hosts_three_parties_each(mode: &[&str]) {
     bed.assert_no_pythons();
 }
 
+/// How many times each host's sshd let a client in.
+fn logins(bed: &Testbed) -> Vec<usize> {
+    (1..=bed.hosts)
+        .map(|i| {
+            std::fs::read_to_string(bed.dir.join("hosts").join(bed.host(i)).join("sshd.log"))
+                .unwrap()
+                .matches("Accepted publickey")
+                .count()
+        })
+        .collect()
+}
+
+/// Command lines of this machine's processes that name `dir`.
+fn processes_naming(dir: &Path) -> Vec<String> {
+    let dir = dir.to_string_lossy();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid = e.file_name().into_string().ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let cmdline = text(&cmdline).replace('\0', " ");
+            cmdline.contains(&*dir).then(|| format!("{pid} {cmdline}"))
+        })
+        .collect()
+}
+
+/// A run leaves each host's master connection open (600 s by default), so
+/// the next run to the same hosts logs in nowhere; a run with
+/// `--keep-connections 0` opens and closes its own; `testnet down` closes
+/// the kept ones, their ssh processes gone when it returns.
+#[test]
+fn the_next_run_reuses_the_kept_connections_until_testnet_down() {
+    if !can_make_testbeds() {
+        return;
+    }
+    let bed = Testbed::up(2);
+    for _ in 0..2 {
+        let out = bed.run("helloworld", &[]).output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    assert_eq!(logins(&bed), [1, 1], "one login a host for two runs");
+    // The kept folder is the one that says it is for this testbed's config.
+    let config = format!("config {}\n", bed.ssh_config());
+    let kept: Vec<_> = std::fs::read_dir(e3_ssh::kept::root().as_std_path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|d| {
+            std::fs::read_to_string(d.join(e3_ssh::kept::FOR_FILE))
+                .is_ok_and(|t| t.lines().any(|l| format!("{l}\n") == config))
+        })
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let masters = processes_naming(&kept[0]);
+    assert_eq!(masters.len(), 2, "{masters:#?}");
+    assert!(
+        masters.iter().all(|m| m.contains("ControlPersist=600")),
+        "{masters:#?}"
+    );
+
+    let out = bed
+        .run("helloworld", &["--keep-connections", "0"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(logins(&bed), [2, 2], "a connection of its own");
+    assert_eq!(
+        processes_naming(&kept[0]),
+        masters,
+        "the kept ones untouched"
+    );
+
+    drop(bed);
+    assert!(!kept[0].exists());
+    assert_eq!(processes_naming(&kept[0]), Vec::<String>::new());
+}
+
 /// The original workflow: every host runs the same command and finds its own
 /// party index by its hostname.
 #[test]
@@ -516,10 +594,16 @@ fn a_host_whose_key_changed_is_refused_until_e3_forgets_it() {
     let bed = Testbed::up(1);
     let scratch = Scratch::new("known-hosts");
     let known = scratch.path("known_hosts");
+    // Each run connects anew, as a run to a replaced droplet does: the
+    // droplet's old connection went with it (here the old sshd session
+    // would live on, and a kept connection would bypass the new key).
     let run = || {
-        bed.run("helloworld", &["--known-hosts", &known])
-            .output()
-            .unwrap()
+        bed.run(
+            "helloworld",
+            &["--known-hosts", &known, "--keep-connections", "0"],
+        )
+        .output()
+        .unwrap()
     };
     let out = run();
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -124,6 +124,8 @@ pub struct Hosts {
     pub remote_python: Option<String>,
     pub remote_dir: Option<String>,
     pub parallel: Option<usize>,
+    /// Seconds; 0 closes the connections at the end of each run.
+    pub keep_connections: Option<u64>,
     pub no_sync: bool,
 }
 
@@ -376,6 +378,7 @@ const HOSTS_KEYS: &[&str] = &[
     "remote_python",
     "remote_dir",
     "parallel",
+    "keep_connections",
     "no_sync",
 ];
 /// Names a named argument cannot take: `runs.jsonl`'s own fields.
@@ -1110,6 +1113,19 @@ impl Doc<'_> {
             remote_python: self.string(hosts, "remote_python", "hosts.remote_python")?,
             remote_dir: self.string(hosts, "remote_dir", "hosts.remote_dir")?,
             parallel: count("parallel", "must be at least 1")?,
+            keep_connections: e3_toml::get(hosts, "keep_connections")
+                .map(|value| {
+                    let n =
+                        self.integer(value, "hosts.keep_connections", "a whole number of seconds")?;
+                    u64::try_from(n).map_err(|_| {
+                        self.error(
+                            Some(value.span()),
+                            "hosts.keep_connections",
+                            format!("must be 0 (close at the end) or more seconds (found {n})"),
+                        )
+                    })
+                })
+                .transpose()?,
             no_sync,
         }))
     }

@@ -79,6 +79,7 @@ connect_timeout = 5
 remote_python = "/opt/venv/bin/python"
 remote_dir = "work/e3"
 parallel = 4
+keep_connections = 0
 no_sync = true
 "#;
     let exp = file::parse(text, "all.toml").unwrap();
@@ -108,6 +109,7 @@ no_sync = true
             remote_python: Some("/opt/venv/bin/python".into()),
             remote_dir: Some("work/e3".into()),
             parallel: Some(4),
+            keep_connections: Some(0),
             no_sync: true,
         })
     );
@@ -519,6 +521,10 @@ fn mistakes_in_the_new_keys() {
     check(
         &format!("{OK}[hosts]\nfile = \"h\"\nconnect_timeout = 0\n"),
         "e.toml:6: `hosts.connect_timeout`: must be at least 1 second (found 0)",
+    );
+    check(
+        &format!("{OK}[hosts]\nfile = \"h\"\nkeep_connections = -1\n"),
+        "e.toml:6: `hosts.keep_connections`: must be 0 (close at the end) or more seconds (found -1)",
     );
     // A named argument's value, as MPyC reads the arguments, names the cell.
     check(

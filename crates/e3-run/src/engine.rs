@@ -1362,6 +1362,7 @@ mod tests {
             connect_timeout: 10,
             control_dir: "/tmp/e3-ssh-1".into(),
             known_hosts: None,
+            keep_secs: 0,
         };
         // The first host's versions were asked before (with this Python):
         // its first party stamps what they were read from; the other's not.

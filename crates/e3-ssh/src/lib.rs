@@ -10,6 +10,7 @@
 //! visit to a set of hosts (connect, sync, the caller's work, close) that
 //! reports each host's progress as [`HostEvent`]s and says nothing itself.
 
+pub mod kept;
 pub mod known_hosts;
 
 use std::fmt;
@@ -34,6 +35,11 @@ pub struct Ssh {
     /// host keys are checked against it and new ones learnt into it, over
     /// the user's own ([`known_hosts`]).
     pub known_hosts: Option<Utf8PathBuf>,
+    /// Seconds a master connection stays open unused after the run, for
+    /// the next run to the host ([`kept`]; `control_dir` is then a kept
+    /// folder, [`kept::dir_for`]); 0: the run closes its masters at its
+    /// end, and `control_dir` is its own.
+    pub keep_secs: u64,
 }
 
 impl Ssh {
@@ -107,16 +113,23 @@ impl Ssh {
 
     /// Opens the host's master connection and leaves it in the background;
     /// it closes itself 30 s after its last command if e3 cannot close it.
+    /// When masters are kept ([`Ssh::keep_secs`]), a master that an earlier
+    /// run left open is used instead (`ControlMaster=auto`: this ssh then
+    /// returns at once; a socket whose master died is replaced), and a new
+    /// one stays open for `keep_secs` after its last command.
     /// (Not `-M` as well: `-M` on top of `ControlMaster=yes` means "ask".)
     /// What the master says goes to [`Ssh::master_log`]: when it gives up
     /// on a silent host, its commands end with 255 and say nothing.
     pub fn open_master(&self, host: &Host) -> Cmd {
+        let (master, persist) = if self.keep_secs > 0 {
+            ("ControlMaster=auto", self.keep_secs)
+        } else {
+            ("ControlMaster=yes", 30)
+        };
         self.base(host)
+            .args(["-o", master, "-o"])
+            .arg(format!("ControlPersist={persist}"))
             .args([
-                "-o",
-                "ControlMaster=yes",
-                "-o",
-                "ControlPersist=30",
                 "-N",
                 "-f",
                 // A master in the background logs its giving up on a silent
@@ -380,9 +393,26 @@ pub struct Session {
     connect: PerHost,
     sync: Option<PerHost>,
     copy: Option<PerHost>,
-    close: PerHost,
-    cleanup: Cmd,
+    ending: Ending,
 }
+
+/// How a [`Session`] ends.
+enum Ending {
+    /// Its masters closed, its own control folder removed.
+    Close { close: PerHost, cleanup: Cmd },
+    /// Its masters left open in a kept folder ([`kept`]), each closing
+    /// itself after `secs` unused.
+    Keep {
+        dir: Utf8PathBuf,
+        secs: u64,
+        kept_for: kept::KeptFor,
+        hosts: usize,
+    },
+}
+
+/// A master's log past this size is emptied before the next run's connect
+/// (kept masters append to theirs run after run).
+const MASTER_LOG_MAX: u64 = 256 * 1024;
 
 /// One command per host, run `parallel` at a time.
 #[derive(Clone, Debug)]
@@ -424,11 +454,35 @@ impl Session {
             said_in: Vec::new(),
         };
         let n = hosts.len();
+        let ending = if ssh.keep_secs > 0 {
+            Ending::Keep {
+                dir: ssh.control_dir.clone(),
+                secs: ssh.keep_secs,
+                kept_for: kept::KeptFor {
+                    config: ssh.config.clone(),
+                    known_hosts: ssh.known_hosts.clone(),
+                },
+                hosts: n,
+            }
+        } else {
+            Ending::Close {
+                close: per_host(format!("close the connections to {n} hosts"), &|h| {
+                    ssh.close_master(h)
+                }),
+                cleanup: Cmd::new("rm").args(["-rf"]).arg(&ssh.control_dir),
+            }
+        };
+        // A kept folder's parent is made private too (`-m` applies to each
+        // folder named, not to those `-p` makes on the way).
+        let mut prepare = Cmd::new("mkdir").args(["-p", "-m", "700"]);
+        if ssh.keep_secs > 0
+            && let Some(parent) = ssh.control_dir.parent()
+        {
+            prepare = prepare.arg(parent);
+        }
         Session {
             parallel,
-            prepare: Cmd::new("mkdir")
-                .args(["-p", "-m", "700"])
-                .arg(&ssh.control_dir),
+            prepare: prepare.arg(&ssh.control_dir),
             connect: PerHost {
                 said_in: hosts.iter().map(|h| ssh.master_log(h)).collect(),
                 ..per_host(
@@ -447,10 +501,7 @@ impl Session {
                     ssh.rsync_file(c.rsync, h, c.local_file, c.remote_path)
                 })
             }),
-            close: per_host(format!("close the connections to {n} hosts"), &|h| {
-                ssh.close_master(h)
-            }),
-            cleanup: Cmd::new("rm").args(["-rf"]).arg(&ssh.control_dir),
+            ending,
         }
     }
 
@@ -462,8 +513,15 @@ impl Session {
         plan.steps.extend(self.sync.as_ref().map(PerHost::to_step));
         plan.steps.extend(self.copy.as_ref().map(PerHost::to_step));
         plan.steps.extend(work);
-        plan.push(self.close.to_step());
-        plan.push(Step::Run(self.cleanup.clone()));
+        match &self.ending {
+            Ending::Close { close, cleanup } => {
+                plan.push(close.to_step());
+                plan.push(Step::Run(cleanup.clone()));
+            }
+            Ending::Keep { secs, hosts, .. } => plan.push(Step::Note(format!(
+                "leave the connections to {hosts} hosts open for the next run: each closes itself after {secs} s unused"
+            ))),
+        }
         plan
     }
 
@@ -476,28 +534,57 @@ impl Session {
         work: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
         e3_exec::run(Some(root), &self.prepare).map_err(SessionError::Exec)?;
-        let result = run_host_group(
+        let result = self
+            .connect(root, report)
+            .and_then(|()| match &self.sync {
+                Some(sync) => {
+                    run_host_group(root, sync, self.parallel, Some(HostStep::Sync), report)
+                }
+                None => Ok(()),
+            })
+            .and_then(|()| match &self.copy {
+                // A copy's failures are reported with the error, not one by one.
+                Some(copy) => run_host_group(root, copy, self.parallel, None, &|_| {}),
+                None => Ok(()),
+            })
+            .map_err(E::from)
+            .and_then(|()| work());
+        if let Ending::Close { close, cleanup } = &self.ending {
+            // A failure to close changes nothing: the masters end on their own.
+            let _ = run_host_group(root, close, self.parallel, None, &|_| {});
+            let _ = e3_exec::run(Some(root), cleanup);
+        }
+        result
+    }
+
+    /// Opens the masters; in a kept folder, under its lock, after saying
+    /// what the folder is for and emptying logs grown too long.
+    fn connect(&self, root: &Utf8Path, report: &dyn Fn(HostEvent<'_>)) -> Result<(), SessionError> {
+        let _lock = match &self.ending {
+            Ending::Close { .. } => None,
+            Ending::Keep { dir, kept_for, .. } => {
+                let io = |e: std::io::Error| {
+                    SessionError::Exec(ExecError {
+                        message: format!("cannot prepare {dir}: {e}"),
+                    })
+                };
+                let lock = e3_exec::FileLock::acquire(&dir.join(kept::LOCK_FILE))?;
+                kept_for.write(dir).map_err(io)?;
+                for log in &self.connect.said_in {
+                    if std::fs::metadata(log).is_ok_and(|m| m.len() > MASTER_LOG_MAX) {
+                        std::fs::File::create(log).map_err(io)?;
+                    }
+                }
+                Some(lock)
+            }
+        };
+        run_host_group(
             root,
             &self.connect,
             self.parallel,
             Some(HostStep::Connect),
             report,
         )
-        .and_then(|()| match &self.sync {
-            Some(sync) => run_host_group(root, sync, self.parallel, Some(HostStep::Sync), report),
-            None => Ok(()),
-        })
-        .and_then(|()| match &self.copy {
-            // A copy's failures are reported with the error, not one by one.
-            Some(copy) => run_host_group(root, copy, self.parallel, None, &|_| {}),
-            None => Ok(()),
-        })
-        .map_err(E::from)
-        .and_then(|()| work());
-        // A failure to close changes nothing: the masters end on their own.
-        let _ = run_host_group(root, &self.close, self.parallel, None, &|_| {});
-        let _ = e3_exec::run(Some(root), &self.cleanup);
-        result
     }
 }
 
@@ -694,6 +781,7 @@ mod tests {
             connect_timeout: 10,
             control_dir: "/tmp/e3-ssh-1234".into(),
             known_hosts: None,
+            keep_secs: 0,
         }
     }
 
@@ -840,5 +928,57 @@ mod tests {
         };
         assert_eq!(ssh.target(&host), "me@a");
         assert_eq!(Ssh { user: None, ..ssh }.target(&Host::new("a")), "a");
+    }
+
+    /// A session whose masters are kept: its folder's parent made private
+    /// too, masters opened with `ControlMaster=auto` (an open one is used)
+    /// and `ControlPersist` of the kept seconds, and nothing closed at the
+    /// end, which the plan says. Without keeping: closed and removed.
+    #[test]
+    fn a_kept_session_opens_or_reuses_and_leaves_open() {
+        let hosts = [Host::new("a"), Host::new("b")];
+        let kept = Ssh {
+            control_dir: "/tmp/e3-ssh-0/0123456789abcdef".into(),
+            keep_secs: 600,
+            ..ssh()
+        };
+        let render = |ssh: &Ssh| {
+            Session::new(ssh, &hosts, 2, None, None)
+                .to_plan("/e3".into(), Vec::new())
+                .render()
+        };
+        let text = render(&kept);
+        assert!(
+            text.contains("mkdir -p -m 700 /tmp/e3-ssh-0 /tmp/e3-ssh-0/0123456789abcdef"),
+            "{text}"
+        );
+        assert!(
+            text.contains("-o ControlMaster=auto -o ControlPersist=600 -N -f"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "# leave the connections to 2 hosts open for the next run: each closes itself after 600 s unused"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.contains("-O exit") && !text.contains("rm -rf"),
+            "{text}"
+        );
+
+        let text = render(&ssh());
+        assert!(
+            text.contains("mkdir -p -m 700 /tmp/e3-ssh-1234\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("-o ControlMaster=yes -o ControlPersist=30 -N -f"),
+            "{text}"
+        );
+        assert!(
+            text.contains("-O exit a") && text.contains("rm -rf /tmp/e3-ssh-1234"),
+            "{text}"
+        );
     }
 }

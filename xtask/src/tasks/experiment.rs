@@ -556,6 +556,7 @@ fn hosts_asked(exp: &Experiment, args: &ExperimentArgs) -> Result<Option<HostsAs
             connect_timeout: remote.connect_timeout.or(from_file.connect_timeout),
             parallel: remote.parallel.or(from_file.parallel),
             known_hosts: remote.known_hosts.clone(),
+            keep_connections: remote.keep_connections.or(from_file.keep_connections),
         },
         per_host: flags.parties_per_host.or(from_file.parties_per_host),
         remote_python: flags.remote_python.clone().or(from_file.remote_python),

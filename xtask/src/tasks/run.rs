@@ -359,6 +359,7 @@ mod tests {
             connect_timeout: asked.remote.connect_timeout(),
             control_dir: "/tmp/e3-ssh-1234".into(),
             known_hosts: None,
+            keep_secs: 0,
         };
         let hosts = e3_run::request::Hosts {
             file: "six-regions.pssh".into(),

@@ -212,8 +212,23 @@ fn down(root: &Utf8Path, dry_run: bool, name: &str, dir: &Utf8Path) -> Result<()
     }
     let plan = e3_testnet::plan_down(&ip, name, &survey, dir);
     if dry_run {
+        crate::out::outln!(
+            "# close the ssh connections that runs kept open to the testbed's hosts, if any"
+        );
         crate::out::print(&plan.render());
         return Ok(());
+    }
+    // First, while the hosts still answer: a later testbed of the same
+    // name and addresses must not be reached through these. (The hosts'
+    // end of each goes with it: `down` takes a process already gone as gone.)
+    let config = dir.join("ssh_config");
+    let closed = crate::provision::close_kept_connections(&format!("testbed {name}"), |kept| {
+        kept.config
+            .as_deref()
+            .is_some_and(|c| e3_ssh::kept::same_file(c, &config))
+    });
+    if let Some(said) = closed {
+        crate::out::outln!("{said}");
     }
     e3_testnet::down(&ip, name, dir, &plan).map_err(word)?;
     crate::out::outln!(

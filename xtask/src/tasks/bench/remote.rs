@@ -108,7 +108,11 @@ pub struct Plan {
     pub down: Cmd,
     /// The baseline: parallel-rsync, then parallel-ssh.
     pub baseline: Contender,
+    /// e3 as it runs by default: a run after the first reuses the master
+    /// connections the one before kept open.
     pub e3: Contender,
+    /// e3 with `--keep-connections 0`: every run connects anew.
+    pub e3_anew: Contender,
 }
 
 pub fn plan(root: &Utf8Path, tools: &Tools, dirs: &Dirs, hosts: usize) -> Plan {
@@ -160,7 +164,8 @@ pub fn plan(root: &Utf8Path, tools: &Tools, dirs: &Dirs, hosts: usize) -> Plan {
             dirs.out.as_str(),
             &run_there,
         ])),
-        e3: e3_contender(root, tools, dirs, hosts, Packing::One),
+        e3: e3_contender(root, tools, dirs, hosts, Packing::One, true),
+        e3_anew: e3_contender(root, tools, dirs, hosts, Packing::One, false),
     }
 }
 
@@ -171,20 +176,27 @@ pub enum Packing {
     Packed { warm: bool },
 }
 
-/// e3's `run --hosts` on the testbed: every host at once, sync included.
+/// e3's `run --hosts` on the testbed: every host at once, sync included;
+/// `kept`: with the connections a run before kept open (e3's default),
+/// else connecting anew.
 pub fn e3_contender(
     root: &Utf8Path,
     tools: &Tools,
     dirs: &Dirs,
     hosts: usize,
     packing: Packing,
+    kept: bool,
 ) -> Contender {
     let (hosts_file, ssh_config) = (dirs.bed.join("hosts.pssh"), dirs.bed.join("ssh_config"));
     let python = root.join(python::VENV_DIR).join("bin/python");
     let mut cmd = Cmd::new(&tools.xtask).args(["run", "helloworld"]);
     let what = match packing {
+        Packing::One if kept => {
+            "e3: `xtask run --hosts`, one party a host (sync included), every host at once, over the connections the run before kept open".into()
+        }
         Packing::One => {
-            "e3: `xtask run --hosts`, one party a host (sync included), every host at once".into()
+            cmd = cmd.args(["--keep-connections", "0"]);
+            "e3, connecting anew: the same, each run opening and closing its own connections".into()
         }
         Packing::Packed { warm } => {
             cmd = cmd.args([
@@ -222,7 +234,7 @@ pub fn e3_contender(
 /// taken down.
 pub fn dry_run(plan: &Plan) -> String {
     let mut text = format!("{}\n", plan.up);
-    for c in [&plan.e3, &plan.baseline] {
+    for c in [&plan.e3, &plan.e3_anew, &plan.baseline] {
         for line in c.dry_run_lines() {
             text.push_str(&line);
             text.push('\n');
@@ -242,13 +254,30 @@ fn packed_contenders(
 ) -> Vec<(Contender, usize)> {
     let per_host = hosts * PACKED_PER_HOST;
     vec![
-        (e3_contender(root, tools, dirs, hosts, Packing::One), hosts),
         (
-            e3_contender(root, tools, dirs, hosts, Packing::Packed { warm: false }),
+            e3_contender(root, tools, dirs, hosts, Packing::One, true),
+            hosts,
+        ),
+        (
+            e3_contender(
+                root,
+                tools,
+                dirs,
+                hosts,
+                Packing::Packed { warm: false },
+                true,
+            ),
             per_host,
         ),
         (
-            e3_contender(root, tools, dirs, hosts, Packing::Packed { warm: true }),
+            e3_contender(
+                root,
+                tools,
+                dirs,
+                hosts,
+                Packing::Packed { warm: true },
+                true,
+            ),
             per_host,
         ),
     ]
@@ -323,9 +352,13 @@ pub fn run(
          \"All connected\" is from the start of the command until the last party logged MPyC's \
          `All N parties connected.` Both sides reach every host at once: parallel-ssh with `-p N` \
          (its default of 32 at a time would never connect more than 32 parties: the first 32 wait for \
-         the rest, which never start), e3 with `--parallel N`.\n\n\
-         | hosts | original wall | original all connected | e3 wall | e3 all connected | ratio (wall) |\n\
-         |---|---|---|---|---|---|\n",
+         the rest, which never start), e3 with `--parallel N`. \
+         e3 keeps each host's ssh connection open after a run (`--keep-connections`, 600 s by default), so its \
+         measured runs, after the warm-up, reuse them, as a researcher's second and later runs do; \
+         \"e3 anew\" is e3 with `--keep-connections 0`, every run opening its connections (one key exchange a host, \
+         against the original's two: parallel-rsync's and parallel-ssh's), as a first run does.\n\n\
+         | hosts | original wall | original all connected | e3 wall | e3 all connected | ratio (wall) | e3 anew wall | e3 anew all connected | ratio anew |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
         report::now_utc(),
         report::cores(),
         sizes
@@ -336,18 +369,21 @@ pub fn run(
     );
     for (hosts, m) in &rows {
         text.push_str(&format!(
-            "| {hosts} | {:.3} s | {:.3} s | {:.3} s | {:.3} s | {:.3} (target ≤ 0.70) |\n",
+            "| {hosts} | {:.3} s | {:.3} s | {:.3} s | {:.3} s | {:.3} (target ≤ 0.70) | {:.3} s | {:.3} s | {:.3} |\n",
             m.base_wall,
             m.base_connected,
-            m.e3_wall,
-            m.e3_connected,
-            m.e3_wall / m.base_wall
+            m.e3.wall,
+            m.e3.connected,
+            m.e3.wall / m.base_wall,
+            m.anew.wall,
+            m.anew.connected,
+            m.anew.wall / m.base_wall,
         ));
     }
     text.push_str(&format!(
         "\nCommands, at {} hosts:\n\n{}",
         sizes[sizes.len() - 1],
-        report::commands(root, [&plan.baseline, &plan.e3])
+        report::commands(root, [&plan.baseline, &plan.e3, &plan.e3_anew])
     ));
     if let Some((hosts, contenders, medians)) = packed_rows {
         text.push_str(&packed_table(root, hosts, &contenders, &medians, runs));
@@ -397,8 +433,30 @@ fn packed_table(
 struct Measured {
     base_wall: f64,
     base_connected: f64,
-    e3_wall: f64,
-    e3_connected: f64,
+    e3: Medians,
+    anew: Medians,
+}
+
+/// An e3 contender's medians.
+struct Medians {
+    wall: f64,
+    connected: f64,
+}
+
+/// An e3 contender's runs.
+#[derive(Default)]
+struct E3Runs {
+    wall: Vec<f64>,
+    connected: Vec<f64>,
+}
+
+impl E3Runs {
+    fn medians(&self) -> Medians {
+        Medians {
+            wall: median(&self.wall),
+            connected: median(&self.connected),
+        }
+    }
 }
 
 fn measure(
@@ -411,12 +469,12 @@ fn measure(
     stage_baseline(root, dirs)?;
     // MPyC logs local times; the parties run on this machine.
     let zone = TimeZone::system();
-    let mut e3_wall = Vec::new();
-    let mut e3_connected = Vec::new();
+    let (mut e3, mut anew) = (E3Runs::default(), E3Runs::default());
     let mut base_wall = Vec::new();
     let mut base_connected = Vec::new();
     for round in 0..=runs {
         let (wall, connected) = e3_once(root, &plan.e3, hosts, &zone)?;
+        let (awall, aconnected) = e3_once(root, &plan.e3_anew, hosts, &zone)?;
 
         let _ = std::fs::remove_dir_all(&dirs.out);
         let base_started = now_secs();
@@ -433,23 +491,26 @@ fn measure(
             .collect();
         let bconnected = all_connected_at(&logs, hosts, &zone).map(|at| at - base_started);
         crate::out::errln!(
-            "bench: round {round}/{runs}: e3 {wall:.3}s (all connected {}), baseline {bwall:.3}s (all connected {})",
+            "bench: round {round}/{runs}: e3 {wall:.3}s (all connected {}), e3 anew {awall:.3}s (all connected {}), baseline {bwall:.3}s (all connected {})",
             fmt_opt(connected),
+            fmt_opt(aconnected),
             fmt_opt(bconnected)
         );
         if round == 0 {
             continue; // warm-up
         }
-        e3_wall.push(wall);
+        e3.wall.push(wall);
+        e3.connected.extend(connected);
+        anew.wall.push(awall);
+        anew.connected.extend(aconnected);
         base_wall.push(bwall);
-        e3_connected.extend(connected);
         base_connected.extend(bconnected);
     }
     Ok(Measured {
         base_wall: median(&base_wall),
         base_connected: median(&base_connected),
-        e3_wall: median(&e3_wall),
-        e3_connected: median(&e3_connected),
+        e3: e3.medians(),
+        anew: anew.medians(),
     })
 }
 
