@@ -95,7 +95,18 @@ pub fn dir_for(
     Ok(root.join(key(ssh, config, user, known_hosts)))
 }
 
-fn check_root(root: &Utf8Path) -> Result<(), KeptError> {
+/// Makes `dir` (and [`root`]) as `mkdir -p -m 700` would.
+pub fn make_dir(dir: &Utf8Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Refuses a [`root`] that is not this user's alone: a folder another user
+/// made could hand e3 their sockets.
+pub fn check_root(root: &Utf8Path) -> Result<(), KeptError> {
     let meta = match std::fs::symlink_metadata(root) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -198,7 +209,7 @@ pub fn close(ssh: &Utf8Path, closes: impl Fn(&KeptFor) -> bool) -> usize {
                 closed += 1;
                 // The master answers, then ends: gone when this returns.
                 if let Some(pid) = pid {
-                    wait_gone(pid, std::time::Duration::from_secs(5));
+                    wait_gone(pid, std::time::Duration::from_secs(30));
                 }
             }
         }

@@ -7,8 +7,9 @@
 //! start together.
 //!
 //! Commands are values ([`Cmd`]) that the executor runs; a [`Session`] is a
-//! visit to a set of hosts (connect, sync, the caller's work, close) that
-//! reports each host's progress as [`HostEvent`]s and says nothing itself.
+//! visit to a set of hosts (connect, sync, the caller's work, then close, or
+//! keep the connections for the next run: [`kept`]) that reports each
+//! host's progress as [`HostEvent`]s and says nothing itself.
 
 pub mod kept;
 pub mod known_hosts;
@@ -568,7 +569,20 @@ impl Session {
                         message: format!("cannot prepare {dir}: {e}"),
                     })
                 };
-                let lock = e3_exec::FileLock::acquire(&dir.join(kept::LOCK_FILE))?;
+                // Made by `prepare`, but checked again now that it is there
+                // (another user could have made the parent meanwhile).
+                kept::check_root(dir.parent().unwrap_or(dir))
+                    .map_err(|e| SessionError::Exec(ExecError { message: e.message }))?;
+                let lock_file = dir.join(kept::LOCK_FILE);
+                let lock = loop {
+                    kept::make_dir(dir).map_err(io)?;
+                    let lock = e3_exec::FileLock::acquire(&lock_file)?;
+                    // `disconnect` removes the folder under this lock: if
+                    // it did while this run waited, the folder is made anew.
+                    if lock_file.exists() {
+                        break lock;
+                    }
+                };
                 kept_for.write(dir).map_err(io)?;
                 for log in &self.connect.said_in {
                     if std::fs::metadata(log).is_ok_and(|m| m.len() > MASTER_LOG_MAX) {
