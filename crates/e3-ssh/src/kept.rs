@@ -178,7 +178,11 @@ fn key(
 /// and removes those folders. Returns how many masters were closed. What
 /// cannot be closed closes itself (unused, or its host gone).
 pub fn close(ssh: &Utf8Path, closes: impl Fn(&KeptFor) -> bool) -> usize {
-    let Ok(dirs) = std::fs::read_dir(root()) else {
+    close_under(&root(), ssh, closes)
+}
+
+fn close_under(root: &Utf8Path, ssh: &Utf8Path, closes: impl Fn(&KeptFor) -> bool) -> usize {
+    let Ok(dirs) = std::fs::read_dir(root) else {
         return 0;
     };
     let mut closed = 0;
@@ -351,6 +355,44 @@ mod tests {
         );
         assert_eq!(master_pid("Master running (pid=4242)\r\n"), Some(4242));
         assert_eq!(master_pid("Control socket connect(/x): No such file"), None);
+    }
+
+    /// `close` picks folders by what they are for, asks each socket's
+    /// master to exit (here `true` stands in for ssh and says yes), counts
+    /// those, and removes the folders it picked, and only those.
+    #[test]
+    fn closing_picks_folders_by_what_they_are_for() {
+        let root = scratch("close");
+        let folder = |name: &str, config: &str| {
+            let dir = root.join(name);
+            std::fs::create_dir(&dir).unwrap();
+            KeptFor {
+                config: Some(config.into()),
+                known_hosts: None,
+            }
+            .write(&dir)
+            .unwrap();
+            // A socket file, as a master's (nobody listens: `true` answers).
+            drop(std::os::unix::net::UnixListener::bind(dir.join("c0ffee")).unwrap());
+            std::fs::write(dir.join("root_a.log"), "").unwrap();
+            dir
+        };
+        let (a, b) = (
+            folder("a", "/bed-a/ssh_config"),
+            folder("b", "/bed-b/ssh_config"),
+        );
+        let closed = close_under(&root, "/bin/true".into(), |kept| {
+            kept.config.as_deref() == Some(Utf8Path::new("/bed-a/ssh_config"))
+        });
+        assert_eq!(closed, 1, "one socket, not the log nor the `for` file");
+        assert!(!a.exists());
+        assert!(b.join("c0ffee").exists());
+        assert_eq!(close_under(&root, "/bin/false".into(), |_| true), 0);
+        assert!(
+            !b.exists(),
+            "removed even when its master could not be asked"
+        );
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     /// `wait_gone` returns once a process that is not its child has ended
