@@ -123,6 +123,10 @@ impl Ui {
                 );
                 self.say(&format!("e3: FAILED {host} ({end}): {said}"))
             }
+            HostEvent::Reused { reused, hosts } => self.say(&format!(
+                "e3: {reused} of {} over ssh connections kept open by an earlier run (no key exchange)",
+                e3_plan::count(hosts, "host", "hosts")
+            )),
         }
     }
 }

@@ -14,6 +14,7 @@ use std::process::{Command, Stdio};
 
 use common::testbed::{Testbed, can_make_testbeds};
 use common::*;
+use serde_json::json;
 use xshell::cmd;
 
 #[test]
@@ -139,11 +140,26 @@ fn the_next_run_reuses_the_kept_connections_until_testnet_down() {
         return;
     }
     let bed = Testbed::up(2);
-    for _ in 0..2 {
-        let out = bed.run("helloworld", &[]).output().unwrap();
+    let connections = |extra: &[&str]| {
+        let out = bed
+            .run("helloworld", &[&["--json"], extra].concat())
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
-    }
+        summary_of(&out)["ssh_connections"].clone()
+    };
+    assert_eq!(connections(&[]), json!({"opened": 2, "reused": 0}));
+    assert_eq!(connections(&[]), json!({"opened": 0, "reused": 2}));
     assert_eq!(logins(&bed), [1, 1], "one login a host for two runs");
+    // Said to people too.
+    let out = bed.run("helloworld", &[]).output().unwrap();
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        said.contains(
+            "e3: 2 of 2 hosts over ssh connections kept open by an earlier run (no key exchange)"
+        ),
+        "{said}"
+    );
     // The kept folder is the one that says it is for this testbed's config.
     let config = format!("config {}\n", bed.ssh_config());
     let kept: Vec<_> = std::fs::read_dir(e3_ssh::kept::root().as_std_path())
@@ -163,11 +179,10 @@ fn the_next_run_reuses_the_kept_connections_until_testnet_down() {
         "{masters:#?}"
     );
 
-    let out = bed
-        .run("helloworld", &["--keep-connections", "0"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        connections(&["--keep-connections", "0"]),
+        json!({"opened": 2, "reused": 0})
+    );
     assert_eq!(logins(&bed), [2, 2], "a connection of its own");
     assert_eq!(
         processes_naming(&kept[0]),

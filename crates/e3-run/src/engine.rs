@@ -625,8 +625,10 @@ pub fn run_remote(
             |_| {},
         )?;
     }
-    plan.session
-        .run(spec.root, &|event| progress(RunEvent::Host(event)), || {
+    plan.session.run(
+        spec.root,
+        &|event| progress(RunEvent::Host(event)),
+        |connections| {
             // TLS: each host's own parties' material, before anything starts.
             let copied = plan.tls_copy.iter().try_for_each(|cmd| {
                 let out = e3_exec::capture(cmd)?;
@@ -667,6 +669,7 @@ pub fn run_remote(
             }
             let mut outcome = outcome?;
             outcome.summary.tls_keys_left_on = kept;
+            outcome.summary.ssh_connections = Some(connections);
             // What each host ran the parties with, asked through its
             // connection once they are done: the probe (a Python on every
             // host) takes nothing from the run it describes.
@@ -704,7 +707,8 @@ pub fn run_remote(
             }
             outcome.write_summary()?;
             Ok(outcome)
-        })
+        },
+    )
 }
 
 /// The relays of a run under a network profile, held while they serve it
@@ -1207,6 +1211,8 @@ fn execute(
             placement: net.profile.placement.clone(),
         }),
         environment,
+        // Said by `run_remote`, which knows how the hosts were connected.
+        ssh_connections: None,
     };
     let stamps = observer.parties.iter().map(|p| p.stamp.clone()).collect();
     let outcome = Outcome {

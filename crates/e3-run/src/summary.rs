@@ -97,6 +97,9 @@ pub struct Summary {
     /// Where its numbers come from: e3's commit, the command line, the
     /// parties' Python and packages ([`crate::provenance::record`]).
     pub environment: Option<serde_json::Value>,
+    /// A run on hosts: how many ssh connections it opened (a key exchange
+    /// each, in its wall time) and how many an earlier run had kept open.
+    pub ssh_connections: Option<e3_ssh::Connections>,
 }
 
 /// Which network profile a run was under, and where it put the parties.
@@ -210,6 +213,9 @@ impl Summary {
         }
         if !self.tls_keys_left_on.is_empty() {
             summary["tls_keys_left_on"] = json!(self.tls_keys_left_on);
+        }
+        if let Some(c) = &self.ssh_connections {
+            summary["ssh_connections"] = json!({"opened": c.opened, "reused": c.reused});
         }
         if let Some(environment) = &self.environment {
             summary["environment"] = environment.clone();
@@ -370,6 +376,10 @@ mod tests {
             stopped: stopped.map(str::to_string),
             wall: Duration::from_millis(1620),
             net: None,
+            ssh_connections: remote.then_some(e3_ssh::Connections {
+                opened: 1,
+                reused: 2,
+            }),
             environment: Some(crate::provenance::record(
                 &crate::provenance::Provenance {
                     commit: Some("8a92bcf5e9f8e8492d5e692f63b035f399036e1a".into()),
@@ -506,6 +516,13 @@ mod tests {
         }
         assert_eq!(s.to_json()["parties"][1]["address"], "[::1]:11600");
         assert_eq!(s.to_json()["parties"][1]["host"], "::1");
+        // How the hosts were reached: a run on hosts says, a local one not.
+        assert_eq!(
+            s.to_json()["ssh_connections"],
+            json!({"opened": 1, "reused": 2})
+        );
+        let local = summary(&[OK], None, false).to_json();
+        assert!(local.get("ssh_connections").is_none(), "{local:#}");
         insta::assert_snapshot!(s.table(), @r"
         party  host             address      status  exit    mpyc time  bytes sent   wall
             0  root@[::1]       [::1]:11599  ok         0  0:00:00.232        5312  1.50s

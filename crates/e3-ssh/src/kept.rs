@@ -262,6 +262,22 @@ fn wait_gone(pid: u32, limit: std::time::Duration) {
     }
 }
 
+/// The sockets in a kept folder, by name and inode (a socket made anew
+/// for a dead master's has the same name, not the same inode).
+pub fn sockets(dir: &Utf8Path) -> std::collections::HashSet<(std::ffi::OsString, u64)> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let meta = entry.metadata().ok()?;
+            meta.file_type()
+                .is_socket()
+                .then(|| (entry.file_name(), meta.ino()))
+        })
+        .collect()
+}
+
 /// Whether two paths name one file (either may be gone: then by name).
 pub fn same_file(a: &Utf8Path, b: &Utf8Path) -> bool {
     match (a.canonicalize_utf8(), b.canonicalize_utf8()) {

@@ -526,17 +526,20 @@ impl Session {
         plan
     }
 
-    /// Connects (and syncs, and copies); `work` runs only if every host did. The
-    /// connections are closed afterwards, whatever happened.
+    /// Connects (and syncs, and copies); `work` runs only if every host
+    /// did, told how they were connected. The connections are closed (or
+    /// kept) afterwards, whatever happened.
     pub fn run<T, E: From<SessionError>>(
         &self,
         root: &Utf8Path,
         report: &dyn Fn(HostEvent<'_>),
-        work: impl FnOnce() -> Result<T, E>,
+        work: impl FnOnce(Connections) -> Result<T, E>,
     ) -> Result<T, E> {
         e3_exec::run(Some(root), &self.prepare).map_err(SessionError::Exec)?;
+        let mut connections = Connections::default();
         let result = self
             .connect(root, report)
+            .map(|c| connections = c)
             .and_then(|()| match &self.sync {
                 Some(sync) => {
                     run_host_group(root, sync, self.parallel, Some(HostStep::Sync), report)
@@ -549,7 +552,7 @@ impl Session {
                 None => Ok(()),
             })
             .map_err(E::from)
-            .and_then(|()| work());
+            .and_then(|()| work(connections));
         if let Ending::Close { close, cleanup } = &self.ending {
             // A failure to close changes nothing: the masters end on their own.
             let _ = run_host_group(root, close, self.parallel, None, &|_| {});
@@ -559,10 +562,17 @@ impl Session {
     }
 
     /// Opens the masters; in a kept folder, under its lock, after saying
-    /// what the folder is for and emptying logs grown too long.
-    fn connect(&self, root: &Utf8Path, report: &dyn Fn(HostEvent<'_>)) -> Result<(), SessionError> {
-        let _lock = match &self.ending {
-            Ending::Close { .. } => None,
+    /// what the folder is for and emptying logs grown too long. A master
+    /// opened is a socket that was not there before (by name and inode: a
+    /// dead master's socket is replaced); every other host reused one.
+    fn connect(
+        &self,
+        root: &Utf8Path,
+        report: &dyn Fn(HostEvent<'_>),
+    ) -> Result<Connections, SessionError> {
+        let hosts = self.connect.jobs.len();
+        let (_lock, before) = match &self.ending {
+            Ending::Close { .. } => (None, None),
             Ending::Keep { dir, kept_for, .. } => {
                 let io = |e: std::io::Error| {
                     SessionError::Exec(ExecError {
@@ -589,7 +599,7 @@ impl Session {
                         std::fs::File::create(log).map_err(io)?;
                     }
                 }
-                Some(lock)
+                (Some(lock), Some((dir, kept::sockets(dir))))
             }
         };
         run_host_group(
@@ -598,7 +608,19 @@ impl Session {
             self.parallel,
             Some(HostStep::Connect),
             report,
-        )
+        )?;
+        let Some((dir, before)) = before else {
+            return Ok(Connections {
+                opened: hosts,
+                reused: 0,
+            });
+        };
+        let opened = kept::sockets(dir).difference(&before).count().min(hosts);
+        let reused = hosts - opened;
+        if reused > 0 {
+            report(HostEvent::Reused { reused, hosts });
+        }
+        Ok(Connections { opened, reused })
     }
 }
 
@@ -625,6 +647,18 @@ pub enum HostEvent<'a> {
         end: End,
         said: &'a str,
     },
+    /// Every host is connected: `reused` of them over connections an
+    /// earlier run kept open (said only when there are any).
+    Reused { reused: usize, hosts: usize },
+}
+
+/// How a [`Session`]'s hosts were connected: `opened` anew, `reused` (kept
+/// open by an earlier run, [`kept`]). What a run's figures include: each
+/// opened connection is a key exchange.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Connections {
+    pub opened: usize,
+    pub reused: usize,
 }
 
 /// Why a [`Session`] could not do its part.

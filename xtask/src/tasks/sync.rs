@@ -43,7 +43,7 @@ pub fn run(root: &Utf8Path, dry_run: bool, args: &SyncArgs) -> Result<()> {
         e3_plan::count(hosts.len(), "host", "hosts")
     ));
     let started = Instant::now();
-    session.run(root, &|e| ui.host_event(e), || {
+    session.run(root, &|e| ui.host_event(e), |_| {
         Ok::<_, e3_ssh::SessionError>(())
     })?;
     ui.say(&format!(
