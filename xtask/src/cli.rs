@@ -199,7 +199,7 @@ pub struct RemoteArgs {
     pub known_hosts: Option<String>,
 
     /// Seconds each host's ssh connection stays open after the run, unused, so that the next run to it skips the key exchange; 0 closes them at the end [default: 600]
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = keep_secs)]
     pub keep_connections: Option<u64>,
 }
 
@@ -231,6 +231,19 @@ impl RemoteArgs {
             ("--known-hosts", self.known_hosts.is_some()),
             ("--keep-connections", self.keep_connections.is_some()),
         ])
+    }
+}
+
+/// The most seconds ssh's `ControlPersist` takes (a C int).
+pub const KEEP_SECS_MAX: u64 = i32::MAX as u64;
+
+/// `--keep-connections`: whole seconds from 0 to [`KEEP_SECS_MAX`].
+fn keep_secs(text: &str) -> Result<u64, String> {
+    let range = format!("0 (close them at the end) to {KEEP_SECS_MAX} seconds (ssh's limit)");
+    match text.trim().parse::<i128>() {
+        Ok(n) if (0..=KEEP_SECS_MAX as i128).contains(&n) => Ok(n as u64),
+        Ok(n) => Err(format!("{n} is out of range: give {range}")),
+        Err(_) => Err(format!("expected a whole number of seconds, {range}")),
     }
 }
 

@@ -143,19 +143,21 @@ pub fn forget_hosts(root: &Utf8Path, hosts: &[&str], ui: &Ui) -> Result<()> {
 }
 
 /// Closes the ssh connections that runs kept open ([`e3_ssh::kept`]) to
-/// hosts that are going away, those of the kept folders `closes` picks: a
-/// host replaced under the same name must not be reached through its
-/// predecessor's connection. Says how many it closed, as to `to`.
+/// hosts that are going away, those of the kept folders `closes` picks,
+/// runs using them or not (they fail with their hosts anyway): a host
+/// replaced under the same name must not be reached through its
+/// predecessor's connection. Says how many it closed, as to `to`. Kept
+/// folders that are not this user's alone are not touched.
 pub fn close_kept_connections(
     to: &str,
     closes: impl Fn(&e3_ssh::kept::KeptFor) -> bool,
 ) -> Option<String> {
     let ssh = crate::tools::find("ssh").ok()?;
-    let closed = e3_ssh::kept::close(&ssh, closes);
-    (closed > 0).then(|| {
+    let done = e3_ssh::kept::close(&ssh, closes, true).ok()?;
+    (done.closed > 0).then(|| {
         format!(
             "e3: closed {} kept open to {to}",
-            e3_plan::count(closed, "ssh connection", "ssh connections"),
+            e3_plan::count(done.closed, "ssh connection", "ssh connections"),
         )
     })
 }

@@ -49,15 +49,11 @@ pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> 
             args.ssh_user.as_deref(),
             known_hosts.as_deref(),
         )
-        .map_err(|e| {
-            usage(e.message).hint(format!(
-                "remove it (`rm -r {}`) if it is yours, or pass --keep-connections 0 \
-                 (every run then opens and closes its own connections)",
-                e3_ssh::kept::root()
-            ))
-        })?
+        .map_err(kept_error)?
     } else {
-        Utf8PathBuf::from(format!("/tmp/e3-ssh-{}", std::process::id()))
+        // Not `/tmp/e3-ssh-<pid>`: that could be another user's kept root
+        // (`/tmp/e3-ssh-<uid>`), which this run's end would remove.
+        Utf8PathBuf::from(format!("/tmp/e3-ssh-run-{}", std::process::id()))
     };
     Ok((
         Ssh {
@@ -74,21 +70,79 @@ pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> 
 }
 
 /// `cargo xtask disconnect`: closes every ssh connection that this user's
-/// runs keep open ([`e3_ssh::kept`]), and says how many.
+/// runs keep open ([`e3_ssh::kept`]) and no run is using, and says how
+/// many (and which folders it left to the runs using them).
 pub fn disconnect(dry_run: bool) -> Result<()> {
-    let root = e3_ssh::kept::root();
+    let ssh = tools::require(
+        "ssh",
+        "install OpenSSH's client (Debian/Ubuntu: `apt-get install openssh-client`)",
+    );
+    let folders = e3_ssh::kept::folders().map_err(kept_error)?;
     if dry_run {
+        let ssh = ssh.unwrap_or_else(|_| "ssh".into());
         crate::out::outln!(
-            "# close the ssh connections that runs keep open ({root}/*/): `ssh -O exit` on each socket"
+            "# close the ssh connections that runs keep open in {}/*/ (a folder a run is using is left open)",
+            e3_ssh::kept::root()
         );
+        for folder in &folders {
+            crate::out::outln!(
+                "# {}: {} (for {})",
+                folder.dir,
+                e3_plan::count(folder.sockets.len(), "connection", "connections"),
+                kept_for_words(&folder.kept_for)
+            );
+            for socket in &folder.sockets {
+                for cmd in e3_ssh::kept::close_commands(&ssh, socket) {
+                    crate::out::outln!("{cmd}");
+                }
+            }
+        }
         return Ok(());
     }
-    let said = crate::provision::close_kept_connections("hosts", |_| true);
-    crate::out::outln!(
-        "{}",
-        said.unwrap_or_else(|| "e3: no ssh connection was kept open".into())
-    );
+    if folders.is_empty() {
+        crate::out::outln!("e3: no ssh connection was kept open");
+        return Ok(());
+    }
+    let done = e3_ssh::kept::close(&ssh?, |_| true, false).map_err(kept_error)?;
+    if done.closed > 0 || done.in_use.is_empty() {
+        crate::out::outln!(
+            "e3: closed {} kept open",
+            e3_plan::count(done.closed, "ssh connection", "ssh connections")
+        );
+    }
+    for folder in &done.in_use {
+        crate::out::outln!(
+            "e3: left {} open: a run is using them (for {}); run `cargo xtask disconnect` again after it",
+            e3_plan::count(folder.sockets.len(), "connection", "connections"),
+            kept_for_words(&folder.kept_for)
+        );
+    }
     Ok(())
+}
+
+/// What a kept folder's connections are for, for people.
+fn kept_for_words(kept: &e3_ssh::kept::KeptFor) -> String {
+    let mut words = Vec::new();
+    if let Some(config) = &kept.config {
+        words.push(format!("--ssh-config {config}"));
+    }
+    if let Some(known) = &kept.known_hosts {
+        words.push(format!("known_hosts {known}"));
+    }
+    if words.is_empty() {
+        "your own ssh config".into()
+    } else {
+        words.join(", ")
+    }
+}
+
+/// The kept connections' folder is not this user's alone.
+fn kept_error(e: e3_ssh::kept::KeptError) -> Error {
+    usage(e.message).hint(format!(
+        "if it is yours, `chmod 700 {}` (removing it would leave the connections in it \
+         running); otherwise pass --keep-connections 0 (each run then opens and closes its own)",
+        e3_ssh::kept::root()
+    ))
 }
 
 /// The deployment's own known_hosts, when `hosts_file` is the hosts.pssh a

@@ -529,6 +529,19 @@ fn an_experiment_on_the_testbed_runs_to_its_report() {
         cells,
         ["2/\"cold\"", "2/\"warm\"", "4/\"cold\"", "4/\"warm\""]
     );
+    // The first run opened the connections; the others reused them. (The
+    // 2-party runs reach the first host only.)
+    let connections: Vec<&serde_json::Value> =
+        lines.iter().map(|l| &l["ssh_connections"]).collect();
+    assert_eq!(
+        connections,
+        [
+            &json!({"opened": 1, "reused": 0}),
+            &json!({"opened": 0, "reused": 1}),
+            &json!({"opened": 1, "reused": 1}),
+            &json!({"opened": 0, "reused": 2}),
+        ]
+    );
     let mut asked = std::collections::BTreeMap::new();
     for line in &lines {
         assert_eq!(line["status"], "ok", "{line:#}");

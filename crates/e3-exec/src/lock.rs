@@ -18,21 +18,29 @@ pub struct FileLock {
 impl FileLock {
     /// Waits until the lock is ours.
     pub fn acquire(path: &Utf8Path) -> Result<FileLock, ExecError> {
-        Self::lock(path, true)?.ok_or_else(|| ExecError {
+        Self::lock(path, true, false)?.ok_or_else(|| ExecError {
+            message: format!("cannot lock {path}"),
+        })
+    }
+
+    /// Waits until the lock is ours to share (with others who share it:
+    /// only an exclusive holder keeps it from us, and we from it).
+    pub fn acquire_shared(path: &Utf8Path) -> Result<FileLock, ExecError> {
+        Self::lock(path, true, true)?.ok_or_else(|| ExecError {
             message: format!("cannot lock {path}"),
         })
     }
 
     /// Takes the lock if nobody holds it; `None` when somebody does.
     pub fn try_acquire(path: &Utf8Path) -> Result<Option<FileLock>, ExecError> {
-        Self::lock(path, false)
+        Self::lock(path, false, false)
     }
 
     pub fn path(&self) -> &Utf8Path {
         &self.path
     }
 
-    fn lock(path: &Utf8Path, wait: bool) -> Result<Option<FileLock>, ExecError> {
+    fn lock(path: &Utf8Path, wait: bool, shared: bool) -> Result<Option<FileLock>, ExecError> {
         let fail = |e: io::Error| ExecError {
             message: format!("cannot lock {path}: {e}"),
         };
@@ -45,11 +53,8 @@ impl FileLock {
             .write(true)
             .open(path)
             .map_err(fail)?;
-        let flags = if wait {
-            libc::LOCK_EX
-        } else {
-            libc::LOCK_EX | libc::LOCK_NB
-        };
+        let kind = if shared { libc::LOCK_SH } else { libc::LOCK_EX };
+        let flags = if wait { kind } else { kind | libc::LOCK_NB };
         loop {
             // SAFETY: flock on a file descriptor we own.
             if unsafe { libc::flock(file.as_raw_fd(), flags) } == 0 {
@@ -79,6 +84,13 @@ mod tests {
         let first = FileLock::acquire(&path).unwrap();
         assert!(FileLock::try_acquire(&path).unwrap().is_none());
         drop(first);
+        // Shared by two, it is nobody's alone.
+        let (a, b) = (
+            FileLock::acquire_shared(&path).unwrap(),
+            FileLock::acquire_shared(&path).unwrap(),
+        );
+        assert!(FileLock::try_acquire(&path).unwrap().is_none());
+        drop((a, b));
         // A process forked by another test at that moment holds a copy of the
         // descriptor until it execs (the file is close-on-exec): retry until
         // it has (the deadline only ends a test that would otherwise hang).

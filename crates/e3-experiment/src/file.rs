@@ -381,6 +381,10 @@ const HOSTS_KEYS: &[&str] = &[
     "keep_connections",
     "no_sync",
 ];
+/// The most seconds `hosts.keep_connections` takes: ssh's `ControlPersist`
+/// is a C int.
+const KEEP_SECS_MAX: u64 = i32::MAX as u64;
+
 /// Names a named argument cannot take: `runs.jsonl`'s own fields.
 const RESERVED: &[&str] = &[
     "run",
@@ -1117,13 +1121,18 @@ impl Doc<'_> {
                 .map(|value| {
                     let n =
                         self.integer(value, "hosts.keep_connections", "a whole number of seconds")?;
-                    u64::try_from(n).map_err(|_| {
-                        self.error(
-                            Some(value.span()),
-                            "hosts.keep_connections",
-                            format!("must be 0 (close at the end) or more seconds (found {n})"),
-                        )
-                    })
+                    u64::try_from(n)
+                        .ok()
+                        .filter(|&n| n <= KEEP_SECS_MAX)
+                        .ok_or_else(|| {
+                            self.error(
+                                Some(value.span()),
+                                "hosts.keep_connections",
+                                format!(
+                                    "must be 0 (close at the end) to {KEEP_SECS_MAX} seconds, ssh's limit (found {n})"
+                                ),
+                            )
+                        })
                 })
                 .transpose()?,
             no_sync,

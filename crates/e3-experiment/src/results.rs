@@ -240,6 +240,11 @@ pub fn run_line(root: &Utf8Path, planned: &Planned, exp: &Experiment, outcome: &
         line["net_hash"] = json!(net.hash);
         line["net_source"] = json!(net.source);
     }
+    // On hosts: how many connections the run opened (a key exchange each,
+    // inside its wall time) and how many an earlier run had kept open.
+    if let Some(c) = &summary.ssh_connections {
+        line["ssh_connections"] = json!({"opened": c.opened, "reused": c.reused});
+    }
     line
 }
 

@@ -524,7 +524,11 @@ fn mistakes_in_the_new_keys() {
     );
     check(
         &format!("{OK}[hosts]\nfile = \"h\"\nkeep_connections = -1\n"),
-        "e.toml:6: `hosts.keep_connections`: must be 0 (close at the end) or more seconds (found -1)",
+        "e.toml:6: `hosts.keep_connections`: must be 0 (close at the end) to 2147483647 seconds, ssh's limit (found -1)",
+    );
+    check(
+        &format!("{OK}[hosts]\nfile = \"h\"\nkeep_connections = 4294967296\n"),
+        "e.toml:6: `hosts.keep_connections`: must be 0 (close at the end) to 2147483647 seconds, ssh's limit (found 4294967296)",
     );
     // A named argument's value, as MPyC reads the arguments, names the cell.
     check(

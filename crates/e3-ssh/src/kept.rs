@@ -27,6 +27,9 @@ pub const FOR_FILE: &str = "for";
 /// that open the same host's master at once would leave the loser's ssh
 /// running without multiplexing.
 pub const LOCK_FILE: &str = "lock";
+/// The lock every run using a kept folder's masters holds, shared, from
+/// its connect to its end: `disconnect` leaves such a folder open.
+pub const USE_FILE: &str = "use";
 
 /// `/tmp/e3-ssh-<uid>`: every kept folder of this user. Short, as sockets'
 /// paths must be (about 100 bytes).
@@ -173,53 +176,119 @@ fn key(
         .collect()
 }
 
-/// Closes every kept master whose folder's [`KeptFor`] `closes` picks
-/// (`ssh -O exit` on each socket: the master says goodbye to its host),
-/// and removes those folders. Returns how many masters were closed. What
-/// cannot be closed closes itself (unused, or its host gone).
-pub fn close(ssh: &Utf8Path, closes: impl Fn(&KeptFor) -> bool) -> usize {
-    close_under(&root(), ssh, closes)
+/// A kept folder found on this machine: what it is for, its sockets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Folder {
+    pub dir: Utf8PathBuf,
+    pub kept_for: KeptFor,
+    pub sockets: Vec<Utf8PathBuf>,
 }
 
-fn close_under(root: &Utf8Path, ssh: &Utf8Path, closes: impl Fn(&KeptFor) -> bool) -> usize {
-    let Ok(dirs) = std::fs::read_dir(root) else {
-        return 0;
-    };
-    let mut closed = 0;
-    for dir in dirs.flatten() {
-        let Ok(dir) = Utf8PathBuf::from_path_buf(dir.path()) else {
-            continue;
-        };
-        let Ok(text) = std::fs::read_to_string(dir.join(FOR_FILE)) else {
-            continue;
-        };
-        if !closes(&KeptFor::parse(&text)) {
+/// The kept folders under [`root`] (refused, as [`dir_for`] refuses it, if
+/// it is not this user's alone), in name order.
+pub fn folders() -> Result<Vec<Folder>, KeptError> {
+    let root = root();
+    check_root(&root)?;
+    Ok(folders_under(&root))
+}
+
+fn folders_under(root: &Utf8Path) -> Vec<Folder> {
+    let mut found: Vec<Folder> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let dir = Utf8PathBuf::from_path_buf(entry.path()).ok()?;
+            let text = std::fs::read_to_string(dir.join(FOR_FILE)).ok()?;
+            let mut sockets: Vec<Utf8PathBuf> = std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_socket()))
+                .filter_map(|e| Utf8PathBuf::from_path_buf(e.path()).ok())
+                .collect();
+            sockets.sort();
+            Some(Folder {
+                dir,
+                kept_for: KeptFor::parse(&text),
+                sockets,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| a.dir.cmp(&b.dir));
+    found
+}
+
+/// What [`close`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Closed {
+    /// Masters asked to exit (and gone).
+    pub closed: usize,
+    /// Folders left open because a run was using their masters (only
+    /// without `force`).
+    pub in_use: Vec<Folder>,
+}
+
+/// Closes every kept master of the folders `closes` picks (`ssh -O exit`
+/// on each socket: the master says goodbye to its host, and is waited for),
+/// and removes those folders. A folder whose masters a run is using (it
+/// holds [`USE_FILE`] shared) is left alone, unless `force` (its hosts are
+/// going away: the run fails with them anyway). What cannot be closed
+/// closes itself (unused, or its host gone).
+pub fn close(
+    ssh: &Utf8Path,
+    closes: impl Fn(&KeptFor) -> bool,
+    force: bool,
+) -> Result<Closed, KeptError> {
+    let root = root();
+    check_root(&root)?;
+    Ok(close_under(&root, ssh, closes, force))
+}
+
+fn close_under(
+    root: &Utf8Path,
+    ssh: &Utf8Path,
+    closes: impl Fn(&KeptFor) -> bool,
+    force: bool,
+) -> Closed {
+    let mut done = Closed::default();
+    for folder in folders_under(root) {
+        if !closes(&folder.kept_for) {
             continue;
         }
         // Held while closing, so that no run opens a master here meanwhile.
-        let _lock = e3_exec::FileLock::acquire(&dir.join(LOCK_FILE));
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let is_socket = entry.file_type().is_ok_and(|t| t.is_socket());
-            let Ok(socket) = Utf8PathBuf::from_path_buf(entry.path()) else {
-                continue;
-            };
-            if !is_socket {
-                continue;
-            }
-            let pid = e3_exec::capture(&master_cmd(ssh, &socket, "check"))
+        let _lock = e3_exec::FileLock::acquire(&folder.dir.join(LOCK_FILE));
+        let unused = e3_exec::FileLock::try_acquire(&folder.dir.join(USE_FILE))
+            .ok()
+            .flatten();
+        if unused.is_none() && !force {
+            done.in_use.push(folder);
+            continue;
+        }
+        for socket in &folder.sockets {
+            let pid = e3_exec::capture(&master_cmd(ssh, socket, "check"))
                 .ok()
                 .and_then(|said| master_pid(&said.stderr));
-            if e3_exec::run(None, &master_cmd(ssh, &socket, "exit")).is_ok() {
-                closed += 1;
+            // Captured: ssh says "Exit request sent." for each.
+            if e3_exec::capture(&master_cmd(ssh, socket, "exit")).is_ok_and(|o| o.end.success()) {
+                done.closed += 1;
                 // The master answers, then ends: gone when this returns.
                 if let Some(pid) = pid {
                     wait_gone(pid, std::time::Duration::from_secs(30));
                 }
             }
         }
-        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(&folder.dir);
     }
-    closed
+    done
+}
+
+/// The commands [`close`] runs for a socket, for `--dry-run`.
+pub fn close_commands(ssh: &Utf8Path, socket: &Utf8Path) -> [Cmd; 2] {
+    [
+        master_cmd(ssh, socket, "check"),
+        master_cmd(ssh, socket, "exit"),
+    ]
 }
 
 /// `ssh -O <what>` (`check`, `exit`) to the master listening on `socket`
@@ -373,9 +442,10 @@ mod tests {
         assert_eq!(master_pid("Control socket connect(/x): No such file"), None);
     }
 
-    /// `close` picks folders by what they are for, asks each socket's
-    /// master to exit (here `true` stands in for ssh and says yes), counts
-    /// those, and removes the folders it picked, and only those.
+    /// `close` picks folders by what they are for, leaves one a run is
+    /// using (unless forced), asks each socket's master to exit (here
+    /// `true` stands in for ssh and says yes), counts those, and removes
+    /// the folders it closed, and only those.
     #[test]
     fn closing_picks_folders_by_what_they_are_for() {
         let root = scratch("close");
@@ -397,13 +467,36 @@ mod tests {
             folder("a", "/bed-a/ssh_config"),
             folder("b", "/bed-b/ssh_config"),
         );
-        let closed = close_under(&root, "/bin/true".into(), |kept| {
-            kept.config.as_deref() == Some(Utf8Path::new("/bed-a/ssh_config"))
-        });
-        assert_eq!(closed, 1, "one socket, not the log nor the `for` file");
+        assert_eq!(
+            folders_under(&root)
+                .iter()
+                .map(|f| (f.dir.clone(), f.sockets.len()))
+                .collect::<Vec<_>>(),
+            [(a.clone(), 1), (b.clone(), 1)],
+            "the log and the `for` file are no sockets"
+        );
+        let bed_a =
+            |kept: &KeptFor| kept.config.as_deref() == Some(Utf8Path::new("/bed-a/ssh_config"));
+        // In use by a run: left open, unless forced.
+        let run = e3_exec::FileLock::acquire_shared(&a.join(USE_FILE)).unwrap();
+        let done = close_under(&root, "/bin/true".into(), bed_a, false);
+        assert_eq!((done.closed, done.in_use.len()), (0, 1));
+        assert!(a.exists());
+        let done = close_under(&root, "/bin/true".into(), bed_a, true);
+        drop(run);
+        assert_eq!(
+            done,
+            Closed {
+                closed: 1,
+                in_use: Vec::new()
+            }
+        );
         assert!(!a.exists());
         assert!(b.join("c0ffee").exists());
-        assert_eq!(close_under(&root, "/bin/false".into(), |_| true), 0);
+        assert_eq!(
+            close_under(&root, "/bin/false".into(), |_| true, false).closed,
+            0
+        );
         assert!(
             !b.exists(),
             "removed even when its master could not be asked"

@@ -537,9 +537,14 @@ impl Session {
     ) -> Result<T, E> {
         e3_exec::run(Some(root), &self.prepare).map_err(SessionError::Exec)?;
         let mut connections = Connections::default();
+        // Held until the work is done: `disconnect` leaves these open.
+        let mut _using = None;
         let result = self
             .connect(root, report)
-            .map(|c| connections = c)
+            .map(|(c, using)| {
+                connections = c;
+                _using = using;
+            })
             .and_then(|()| match &self.sync {
                 Some(sync) => {
                     run_host_group(root, sync, self.parallel, Some(HostStep::Sync), report)
@@ -564,12 +569,14 @@ impl Session {
     /// Opens the masters; in a kept folder, under its lock, after saying
     /// what the folder is for and emptying logs grown too long. A master
     /// opened is a socket that was not there before (by name and inode: a
-    /// dead master's socket is replaced); every other host reused one.
+    /// dead master's socket is replaced); every other host reused one. In
+    /// a kept folder, also returns the shared lock that says the folder's
+    /// masters are in use ([`kept::USE_FILE`]).
     fn connect(
         &self,
         root: &Utf8Path,
         report: &dyn Fn(HostEvent<'_>),
-    ) -> Result<Connections, SessionError> {
+    ) -> Result<(Connections, Option<e3_exec::FileLock>), SessionError> {
         let hosts = self.connect.jobs.len();
         let (_lock, before) = match &self.ending {
             Ending::Close { .. } => (None, None),
@@ -599,7 +606,8 @@ impl Session {
                         std::fs::File::create(log).map_err(io)?;
                     }
                 }
-                (Some(lock), Some((dir, kept::sockets(dir))))
+                let using = e3_exec::FileLock::acquire_shared(&dir.join(kept::USE_FILE))?;
+                (Some(lock), Some((dir, kept::sockets(dir), using)))
             }
         };
         run_host_group(
@@ -609,18 +617,19 @@ impl Session {
             Some(HostStep::Connect),
             report,
         )?;
-        let Some((dir, before)) = before else {
-            return Ok(Connections {
+        let Some((dir, before, using)) = before else {
+            let opened = Connections {
                 opened: hosts,
                 reused: 0,
-            });
+            };
+            return Ok((opened, None));
         };
         let opened = kept::sockets(dir).difference(&before).count().min(hosts);
         let reused = hosts - opened;
         if reused > 0 {
             report(HostEvent::Reused { reused, hosts });
         }
-        Ok(Connections { opened, reused })
+        Ok((Connections { opened, reused }, Some(using)))
     }
 }
 
@@ -720,6 +729,9 @@ struct HostGroup<'a> {
     labels: Vec<String>,
     last_lines: Vec<Vec<String>>,
     said_in: &'a [Utf8PathBuf],
+    /// How long each of those was when the group started: a kept master's
+    /// log holds earlier runs' lines before that.
+    said_from: Vec<u64>,
     started: Instant,
     failed: Vec<(String, End, String)>,
 }
@@ -738,10 +750,13 @@ impl Observer for HostGroup<'_> {
                 let host = &self.labels[job];
                 let mut said = self.last_lines[job].clone();
                 if !end.success()
-                    && let Some(text) = self
-                        .said_in
-                        .get(job)
-                        .and_then(|log| std::fs::read_to_string(log).ok())
+                    && let Some(text) = self.said_in.get(job).and_then(|log| {
+                        let bytes = std::fs::read(log).ok()?;
+                        let from = usize::try_from(self.said_from[job]).unwrap_or(0);
+                        // Emptied meanwhile (too long): all of it is new.
+                        let from = if from > bytes.len() { 0 } else { from };
+                        Some(String::from_utf8_lossy(&bytes[from..]).into_owned())
+                    })
                 {
                     let lines: Vec<&str> = text.lines().collect();
                     let from = lines.len().saturating_sub(3);
@@ -793,6 +808,10 @@ fn run_host_group(
         labels: jobs.iter().map(|j| j.label.clone()).collect(),
         last_lines: vec![Vec::new(); jobs.len()],
         said_in,
+        said_from: said_in
+            .iter()
+            .map(|log| std::fs::metadata(log).map_or(0, |m| m.len()))
+            .collect(),
         started: Instant::now(),
         failed: Vec::new(),
     };

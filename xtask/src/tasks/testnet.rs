@@ -176,7 +176,15 @@ fn up(root: &Utf8Path, dry_run: bool, testnet: &Testnet) -> Result<()> {
         rel(testnet.ssh_config_path()),
         root.join(e3_run::python::VENV_DIR).join("bin/python")
     );
-    crate::out::outln!("down: cargo xtask testnet down --name {}", testnet.name);
+    // `--dir` when the folder is not the name's own (else down looks there).
+    let dir = match testnet.dir == root.join(".e3/testnet").join(&testnet.name) {
+        true => String::new(),
+        false => format!(" --dir {}", e3_plan::quote(testnet.dir.as_str())),
+    };
+    crate::out::outln!(
+        "down: cargo xtask testnet down --name {}{dir}",
+        testnet.name
+    );
     // Its counters start at zero with its links and namespaces: anything
     // counted already was lost while it came up (e.g. by a machine too
     // busy to carry it), and would be lost again under a run.
