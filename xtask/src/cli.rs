@@ -26,7 +26,7 @@ pub enum Task {
     /// Copy the program's folder to every host (rsync over SSH, in parallel)
     Sync(SyncArgs),
     /// Close the ssh connections that runs keep open to their hosts (each also closes itself after `--keep-connections` seconds unused)
-    Disconnect,
+    Disconnect(DisconnectArgs),
     /// A local testbed of N hosts (network namespaces with sshd; needs root)
     Testnet(TestnetArgs),
     /// Write hosts.json and hosts.pssh from Terraform's output (and extra hosts)
@@ -70,6 +70,13 @@ pub enum Task {
         #[arg(last = true)]
         argv: Vec<String>,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct DisconnectArgs {
+    /// Only the connections runs made with this ssh config (`--ssh-config`: a testbed's, say)
+    #[arg(long, value_name = "FILE")]
+    pub ssh_config: Option<String>,
 }
 
 /// Where the parties run when not on this machine, and how e3 reaches

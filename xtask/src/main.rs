@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     let result = match &cli.task {
         Task::Run(args) => run::run(&root, cli.dry_run, args),
         Task::Sync(args) => sync::run(&root, cli.dry_run, args),
-        Task::Disconnect => remote::disconnect(cli.dry_run),
+        Task::Disconnect(args) => remote::disconnect(cli.dry_run, args),
         Task::Testnet(args) => testnet::run(&root, cli.dry_run, args),
         Task::Hosts(args) => hosts::run(&root, cli.dry_run, args),
         Task::Image(args) => image::run(&root, cli.dry_run, args),
@@ -128,7 +128,7 @@ fn task_name(task: &Task) -> &'static str {
     match task {
         Task::Run(_) => "run",
         Task::Sync(_) => "sync",
-        Task::Disconnect => "disconnect",
+        Task::Disconnect(_) => "disconnect",
         Task::Testnet(_) => "testnet",
         Task::Hosts(_) => "hosts",
         Task::Image(_) => "image",

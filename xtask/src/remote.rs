@@ -72,12 +72,27 @@ pub fn resolve(args: &RemoteArgs, hosts_file: &str) -> Result<(Ssh, Inventory)> 
 /// `cargo xtask disconnect`: closes every ssh connection that this user's
 /// runs keep open ([`e3_ssh::kept`]) and no run is using, and says how
 /// many (and which folders it left to the runs using them).
-pub fn disconnect(dry_run: bool) -> Result<()> {
+pub fn disconnect(dry_run: bool, args: &crate::cli::DisconnectArgs) -> Result<()> {
     let ssh = tools::require(
         "ssh",
         "install OpenSSH's client (Debian/Ubuntu: `apt-get install openssh-client`)",
     );
-    let folders = e3_ssh::kept::folders().map_err(kept_error)?;
+    let config = given(
+        &current_dir()?,
+        args.ssh_config.as_deref(),
+        "--ssh-config",
+        false,
+    )?;
+    let picked = |kept: &e3_ssh::kept::KeptFor| match (&config, &kept.config) {
+        (None, _) => true,
+        (Some(wanted), Some(was)) => e3_ssh::kept::same_file(wanted, was),
+        (Some(_), None) => false,
+    };
+    let folders: Vec<_> = e3_ssh::kept::folders()
+        .map_err(kept_error)?
+        .into_iter()
+        .filter(|f| picked(&f.kept_for))
+        .collect();
     if dry_run {
         let ssh = ssh.unwrap_or_else(|_| "ssh".into());
         crate::out::outln!(
@@ -103,7 +118,7 @@ pub fn disconnect(dry_run: bool) -> Result<()> {
         crate::out::outln!("e3: no ssh connection was kept open");
         return Ok(());
     }
-    let done = e3_ssh::kept::close(&ssh?, |_| true, false).map_err(kept_error)?;
+    let done = e3_ssh::kept::close(&ssh?, picked, false).map_err(kept_error)?;
     if done.closed > 0 || done.in_use.is_empty() {
         crate::out::outln!(
             "e3: closed {} kept open",

@@ -195,6 +195,49 @@ fn the_next_run_reuses_the_kept_connections_until_testnet_down() {
     assert_eq!(processes_naming(&kept[0]), Vec::<String>::new());
 }
 
+/// `disconnect` leaves the connections a run is using (the run goes on to
+/// its end), and closes them once it has ended; `--ssh-config` keeps it to
+/// this testbed's, so other tests' kept connections are not touched.
+#[test]
+fn disconnect_leaves_the_connections_of_a_run_in_progress() {
+    if !can_make_testbeds() {
+        return;
+    }
+    let bed = Testbed::up(2);
+    let scratch = Scratch::new("disconnect");
+    let config = bed.ssh_config();
+    let disconnect = || {
+        let out = xtask(&["disconnect", "--ssh-config", &config])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let out = bed.run("helloworld", &[]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let release = scratch.path("release");
+    let mut run = bed
+        .run(&program("wait_for.py"), &["--", &release])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(run.stdout.take().unwrap());
+    read_until(&mut stdout, "2 of 2 hosts over ssh connections kept open");
+    let said = disconnect();
+    assert!(
+        said.contains("e3: left 2 connections open: a run is using them"),
+        "{said}"
+    );
+    std::fs::write(&release, "").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(run.wait().unwrap().success(), "{rest}");
+    assert!(rest.contains("2 of 2 parties ok"), "{rest}");
+    assert_eq!(disconnect(), "e3: closed 2 ssh connections kept open\n");
+    assert_eq!(disconnect(), "e3: no ssh connection was kept open\n");
+}
+
 /// The original workflow: every host runs the same command and finds its own
 /// party index by its hostname.
 #[test]
