@@ -96,7 +96,7 @@ pub fn disconnect(dry_run: bool, args: &crate::cli::DisconnectArgs) -> Result<()
     if dry_run {
         let ssh = ssh.unwrap_or_else(|_| "ssh".into());
         crate::out::outln!(
-            "# close the ssh connections that runs keep open in {}/*/ (a folder a run is using is left open)",
+            "# close the ssh connections that runs keep open in {}/*/ (`ssh -O exit` on each; a folder a run is using is left open)",
             e3_ssh::kept::root()
         );
         for folder in &folders {

@@ -50,7 +50,7 @@ fn every_task_shows_its_plan_on_a_machine_without_its_tools() {
             "pingpong",
             "`ssh` was not found",
         ),
-        (&["disconnect"], "ssh -O exit", ""),
+        (&["disconnect"], "ssh -O exit", "`ssh` was not found"),
         (&["testnet", "up", "3"], "netns", "`ip` was not found"),
         (&["hosts"], "output -json", "`terraform` was not found"),
         (&["image", "--do"], "nix", "`nix` was not found"),
