@@ -10,7 +10,8 @@
 //! file is another folder, so a master is only reused by a run that would
 //! have opened the same one. Each folder says what it is for in a file
 //! ([`KeptFor`]), so that `testnet down`, `deploy` and `destroy` close the
-//! masters to the hosts they take away ([`close`]).
+//! masters to the hosts they take away, and `disconnect` those no run is
+//! using ([`close`]; a run holds [`USE_FILE`] shared until it ends).
 //!
 //! A master closes itself once it has been unused for its `ControlPersist`
 //! seconds, or when its host stops answering (ssh's keepalives).
