@@ -115,21 +115,6 @@ fn logins(bed: &Testbed) -> Vec<usize> {
         .collect()
 }
 
-/// Command lines of this machine's processes that name `dir`.
-fn processes_naming(dir: &Path) -> Vec<String> {
-    let dir = dir.to_string_lossy();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| {
-            let pid = e.file_name().into_string().ok()?;
-            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
-            let cmdline = text(&cmdline).replace('\0', " ");
-            cmdline.contains(&*dir).then(|| format!("{pid} {cmdline}"))
-        })
-        .collect()
-}
-
 /// A run leaves each host's master connection open (600 s by default), so
 /// the next run to the same hosts logs in nowhere; a run with
 /// `--keep-connections 0` opens and closes its own; `testnet down` closes
@@ -172,7 +157,7 @@ fn the_next_run_reuses_the_kept_connections_until_testnet_down() {
         })
         .collect();
     assert_eq!(kept.len(), 1, "{kept:?}");
-    let masters = processes_naming(&kept[0]);
+    let masters = processes_mentioning(&kept[0].to_string_lossy());
     assert_eq!(masters.len(), 2, "{masters:#?}");
     assert!(
         masters.iter().all(|m| m.contains("ControlPersist=600")),
@@ -185,14 +170,17 @@ fn the_next_run_reuses_the_kept_connections_until_testnet_down() {
     );
     assert_eq!(logins(&bed), [2, 2], "a connection of its own");
     assert_eq!(
-        processes_naming(&kept[0]),
+        processes_mentioning(&kept[0].to_string_lossy()),
         masters,
         "the kept ones untouched"
     );
 
     drop(bed);
     assert!(!kept[0].exists());
-    assert_eq!(processes_naming(&kept[0]), Vec::<String>::new());
+    assert_eq!(
+        processes_mentioning(&kept[0].to_string_lossy()),
+        Vec::<String>::new()
+    );
 }
 
 /// `disconnect` leaves the connections a run is using (the run goes on to

@@ -201,12 +201,9 @@ fn folders_under(root: &Utf8Path) -> Vec<Folder> {
         .filter_map(|entry| {
             let dir = Utf8PathBuf::from_path_buf(entry.path()).ok()?;
             let text = std::fs::read_to_string(dir.join(FOR_FILE)).ok()?;
-            let mut sockets: Vec<Utf8PathBuf> = std::fs::read_dir(&dir)
+            let mut sockets: Vec<Utf8PathBuf> = self::sockets(&dir)
                 .into_iter()
-                .flatten()
-                .flatten()
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_socket()))
-                .filter_map(|e| Utf8PathBuf::from_path_buf(e.path()).ok())
+                .map(|(path, _)| path)
                 .collect();
             sockets.sort();
             Some(Folder {
@@ -332,18 +329,17 @@ fn wait_gone(pid: u32, limit: std::time::Duration) {
     }
 }
 
-/// The sockets in a kept folder, by name and inode (a socket made anew
-/// for a dead master's has the same name, not the same inode).
-pub fn sockets(dir: &Utf8Path) -> std::collections::HashSet<(std::ffi::OsString, u64)> {
+/// The sockets in a kept folder, by path and inode (a socket made anew
+/// for a dead master's has the same path, not the same inode).
+pub fn sockets(dir: &Utf8Path) -> std::collections::HashSet<(Utf8PathBuf, u64)> {
     std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|entry| {
             let meta = entry.metadata().ok()?;
-            meta.file_type()
-                .is_socket()
-                .then(|| (entry.file_name(), meta.ino()))
+            let path = Utf8PathBuf::from_path_buf(entry.path()).ok()?;
+            meta.file_type().is_socket().then(|| (path, meta.ino()))
         })
         .collect()
 }

@@ -407,7 +407,6 @@ enum Ending {
         dir: Utf8PathBuf,
         secs: u64,
         kept_for: kept::KeptFor,
-        hosts: usize,
     },
 }
 
@@ -463,7 +462,6 @@ impl Session {
                     config: ssh.config.clone(),
                     known_hosts: ssh.known_hosts.clone(),
                 },
-                hosts: n,
             }
         } else {
             Ending::Close {
@@ -519,8 +517,9 @@ impl Session {
                 plan.push(close.to_step());
                 plan.push(Step::Run(cleanup.clone()));
             }
-            Ending::Keep { secs, hosts, .. } => plan.push(Step::Note(format!(
-                "leave the connections to {hosts} hosts open for the next run: each closes itself after {secs} s unused"
+            Ending::Keep { secs, .. } => plan.push(Step::Note(format!(
+                "leave the connections to {} hosts open for the next run: each closes itself after {secs} s unused",
+                self.connect.jobs.len()
             ))),
         }
         plan
